@@ -1,0 +1,3 @@
+from scaleform.cli import main
+
+main()

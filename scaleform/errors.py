@@ -1,0 +1,49 @@
+"""Errors that carry a source location, and the one exception type the CLI renders.
+
+Every user-facing failure is a `Problem` (what, where, what to do). A `ScaleformError` carries
+one or more problems; the CLI prints them and exits 1, never a traceback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A position in a manifest file (1-based line and column, as editors show them)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    location: Location | None = None
+    other: Location | None = None  # the other place involved (first declaration, ...)
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        also = f" (see {self.other})" if self.other else ""
+        return f"{where}{self.message}{also}"
+
+
+class ScaleformError(Exception):
+    """A failure explained to the user: one or more located problems."""
+
+    def __init__(self, problems: list[Problem] | str, location: Location | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(problems, location)]
+        self.problems = sorted(problems, key=_problem_key)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _problem_key(p: Problem) -> tuple:
+    loc = p.location or Location("")
+    return (loc.file, loc.line, loc.column, p.message)

@@ -1,0 +1,146 @@
+"""Merge schema-valid documents into one `DesiredState`, checking rules local to each node.
+
+Cross-object references (group members among labelers, emails among the team, ...) are checked
+afterwards in `references.py`, on the finished state.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from scaleform.errors import Location, Problem
+from scaleform.manifest.located import LocDict, LocList, key_loc, value_loc
+from scaleform.model import (DesiredBatch, DesiredGroup, DesiredMember, DesiredProject, DesiredState,
+                             Ontology, Pipeline, normalize_choices)
+
+_ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
+
+
+def _emails(items: Any, problems: list[Problem], what: str) -> tuple[tuple[str, ...], dict[str, Location]]:
+    """Lower-cased emails of a located list; a repeat (in any case) is an error."""
+    out: list[str] = []
+    locs: dict[str, Location] = {}
+    if not isinstance(items, LocList):
+        return (), {}
+    for raw, loc in zip(items, items.item_locs):
+        email = str(raw).strip().lower()
+        if email in locs:
+            problems.append(Problem(f"{email} is listed twice in {what}", loc, locs[email]))
+            continue
+        out.append(email)
+        locs[email] = loc
+    return tuple(out), locs
+
+
+def _check_ontology(choices: Any, seen: dict[str, Location], problems: list[Problem]) -> None:
+    if not isinstance(choices, LocList):
+        return
+    for item, loc in zip(choices, choices.item_locs):
+        label = item if isinstance(item, str) else item.get("choice") if isinstance(item, dict) else None
+        if isinstance(item, LocDict) and "choice" in item:
+            loc = value_loc(item, "choice")
+        if isinstance(label, str):
+            if label in seen:
+                problems.append(Problem(f"ontology choice '{label}' appears twice; choices and subchoices "
+                                        "must be unique throughout the ontology", loc, seen[label]))
+            else:
+                seen[label] = loc
+        if isinstance(item, dict):
+            _check_ontology(item.get("subchoices"), seen, problems)
+
+
+def _project(name: str, spec: LocDict, loc: Location, problems: list[Problem]) -> DesiredProject:
+    locs = {k: spec.key_locs[k] for k in spec}
+    ontology = None
+    if isinstance(spec.get("ontology"), dict):
+        raw = spec["ontology"]
+        _check_ontology(raw.get("choices"), {}, problems)
+        ontology = Ontology(normalize_choices(raw.get("choices")), raw.get("name"))
+    pipeline = None
+    if isinstance(spec.get("pipeline"), dict):
+        p = spec["pipeline"]
+        pipeline = Pipeline(p["type"], p.get("consensus_attempts"))
+        if "consensus_attempts" in p:
+            locs["pipeline.consensus_attempts"] = p.key_locs["consensus_attempts"]
+    labelers, labeler_locs = (None, {})
+    if "labelers" in spec:
+        labelers, labeler_locs = _emails(spec["labelers"], problems, f"the labelers of project '{name}'")
+    groups = None
+    if isinstance(spec.get("groups"), dict):
+        groups = {}
+        for gname, members in spec["groups"].items():
+            emails, member_locs = _emails(members, problems, f"group '{gname}' of project '{name}'")
+            groups[gname] = DesiredGroup(gname, emails, spec["groups"].key_locs[gname], member_locs)
+    return DesiredProject(
+        name=name, type=spec["type"], studio=spec.get("studio"), rapid=spec.get("rapid"),
+        params=spec.get("params"), ontology=ontology, pipeline=pipeline, labelers=labelers,
+        groups=groups, loc=loc, locs=locs, labeler_locs=labeler_locs,
+    )
+
+
+def _batch(name: str, spec: LocDict, loc: Location) -> DesiredBatch:
+    groups = None
+    if isinstance(spec.get("groups"), list):
+        groups = tuple(g.lower() if "@" in g else g for g in spec["groups"])
+    return DesiredBatch(
+        name=name, project=spec["project"], create=bool(spec.get("create", False)),
+        calibration_batch=bool(spec.get("calibration_batch", False)),
+        self_label_batch=bool(spec.get("self_label_batch", False)),
+        finalize=bool(spec.get("finalize", False)), groups=groups, loc=loc,
+        locs={k: spec.key_locs[k] for k in spec},
+    )
+
+
+def build_desired(docs: list[LocDict], prune_override: bool | None, problems: list[Problem]) -> DesiredState:
+    team: dict[str, DesiredMember] | None = None
+    projects: dict[str, DesiredProject] = {}
+    batches: dict[str, DesiredBatch] = {}
+    priority: tuple[str, ...] | str | None = None
+    priority_loc: Location | None = None
+    prune = True
+    settings_loc: Location | None = None
+
+    for doc in docs:
+        if "settings" in doc:
+            here = key_loc(doc, "settings")
+            if settings_loc is not None:
+                problems.append(Problem("`settings` may appear in one file only", here, settings_loc))
+            else:
+                settings_loc = here
+                prune = bool(doc["settings"].get("prune", True)) if isinstance(doc["settings"], dict) else True
+        if isinstance(doc.get("team"), LocDict):
+            team = {} if team is None else team
+            for key, role in _ROLE_LISTS:
+                emails, locs = _emails(doc["team"].get(key), problems, f"team.{key}")
+                for email in emails:
+                    if email in team:
+                        other = team[email]
+                        what = (f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
+                                if other.role != role else f"{email} is declared twice in team.{key}")
+                        problems.append(Problem(what, locs[email], other.loc))
+                        continue
+                    team[email] = DesiredMember(email, role, locs[email])
+        for name, spec in (doc.get("projects") or {}).items():
+            loc = doc["projects"].key_locs[name]
+            if name in projects:
+                problems.append(Problem(f"project '{name}' is declared twice", loc, projects[name].loc))
+                continue
+            projects[name] = _project(name, spec, loc, problems)
+        for name, spec in (doc.get("batches") or {}).items():
+            loc = doc["batches"].key_locs[name]
+            if name in batches:
+                problems.append(Problem(f"batch '{name}' is declared twice", loc, batches[name].loc))
+                continue
+            batches[name] = _batch(name, spec, loc)
+        if "batch_priority" in doc:
+            here = key_loc(doc, "batch_priority")
+            if priority_loc is not None:
+                problems.append(Problem("batch_priority is declared twice", here, priority_loc))
+            else:
+                value = doc["batch_priority"]
+                priority = value if isinstance(value, str) else tuple(value)
+                priority_loc = here
+
+    if prune_override is False:
+        prune = False
+    return DesiredState(team=team, projects=projects, batches=batches, batch_priority=priority,
+                        prune=prune, batch_priority_loc=priority_loc)

@@ -1,0 +1,164 @@
+"""YAML loading that keeps each node's file:line:column (octoDNS's ContextDict idea).
+
+Mappings become `LocDict` and sequences `LocList`: plain dict/list subclasses that also remember
+where each key and value came from, so any later check can point at the exact node without
+threading locations through every call. Duplicate keys are errors (PyYAML keeps the last one
+silently); alias expansion is bounded so an alias bomb cannot exhaust memory.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from scaleform.errors import Location, Problem, ScaleformError
+
+MAX_NODES = 200_000  # values built from one file, aliases expanded: stops billion-laughs
+MAX_DEPTH = 200
+
+
+class LocDict(dict):
+    """A mapping that remembers where it, its keys and its values were written."""
+
+    loc: Location
+    key_locs: dict[Any, Location]
+    value_locs: dict[Any, Location]
+
+    def __init__(self, loc: Location):
+        super().__init__()
+        self.loc = loc
+        self.key_locs = {}
+        self.value_locs = {}
+
+    def put(self, key: Any, value: Any, key_loc: Location, value_loc: Location) -> None:
+        self[key] = value
+        self.key_locs[key] = key_loc
+        self.value_locs[key] = value_loc
+
+
+class LocList(list):
+    """A sequence that remembers where it and each item were written."""
+
+    loc: Location
+    item_locs: list[Location]
+
+    def __init__(self, loc: Location):
+        super().__init__()
+        self.loc = loc
+        self.item_locs = []
+
+    def put(self, value: Any, loc: Location) -> None:
+        self.append(value)
+        self.item_locs.append(loc)
+
+
+def key_loc(container: Any, key: Any) -> Location | None:
+    if isinstance(container, LocDict):
+        return container.key_locs.get(key, container.loc)
+    return getattr(container, "loc", None)
+
+
+def value_loc(container: Any, key: Any) -> Location | None:
+    """Where `container[key]` was written (falls back to the container itself)."""
+    if isinstance(container, LocDict):
+        return container.value_locs.get(key, container.loc)
+    if isinstance(container, LocList) and isinstance(key, int) and 0 <= key < len(container.item_locs):
+        return container.item_locs[key]
+    return getattr(container, "loc", None)
+
+
+def _mark(path: str, mark: Any) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, path: str):
+        self.path = path
+        self.count = 0
+        self.scalars = yaml.SafeLoader("")  # used only for its scalar constructors
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        loc = _mark(self.path, node.start_mark)
+        if self.count > MAX_NODES:
+            raise ScaleformError(
+                f"the document expands to more than {MAX_NODES} values (an alias bomb?); "
+                "write the values out instead of nesting aliases", loc)
+        if depth > MAX_DEPTH:
+            raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels", loc)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc, depth)
+        if isinstance(node, yaml.SequenceNode):
+            out = LocList(loc)
+            for item in node.value:
+                out.put(self.build(item, depth + 1), _mark(self.path, item.start_mark))
+            return out
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        # Timestamps and binary stay text: manifests are JSON-shaped, and the API wants strings.
+        if node.tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
+            return node.value
+        if node.tag == "tag:yaml.org,2002:float":
+            value = self.scalars.construct_object(node)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ScaleformError(f"{node.value!r} is not a finite number; quote it if it is text",
+                                     _mark(self.path, node.start_mark))
+            return value
+        return self.scalars.construct_object(node)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int) -> LocDict:
+        out = LocDict(loc)
+        merged: list[LocDict] = []
+        for key_node, value_node in node.value:
+            kloc = _mark(self.path, key_node.start_mark)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                value = self.build(value_node, depth + 1)
+                sources = value if isinstance(value, list) else [value]
+                for src in sources:
+                    if not isinstance(src, LocDict):
+                        raise ScaleformError("'<<' merges only mappings", kloc)
+                    merged.append(src)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ScaleformError("mapping keys must be plain text, not lists or mappings", kloc)
+            key = self._scalar(key_node)
+            if not isinstance(key, str):
+                key = str(key) if not isinstance(key, bool) else str(key).lower()
+            if key in out:
+                raise ScaleformError(
+                    [Problem(f"duplicate key '{key}' (YAML would silently keep only the last one); "
+                             "remove or rename one of them", kloc, out.key_locs[key])])
+            out.put(key, self.build(value_node, depth + 1), kloc, _mark(self.path, value_node.start_mark))
+        for src in merged:  # explicit keys win over merged ones, as YAML specifies
+            for key, value in src.items():
+                if key not in out:
+                    out.put(key, value, src.key_locs[key], src.value_locs[key])
+        return out
+
+
+def load_yaml(text: str, path: str) -> Any:
+    """Parse one YAML document into located values. Raises ScaleformError with a location."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _mark(path, mark) if mark else Location(path)
+        reason = exc.problem or "invalid YAML"
+        if "\t" in text and "tab" in str(exc).lower() or "found character '\\t'" in str(exc):
+            reason += " (YAML does not allow tabs for indentation; use spaces)"
+        raise ScaleformError(f"YAML syntax error: {reason}", where) from None
+    except yaml.YAMLError as exc:
+        raise ScaleformError(f"YAML error: {exc}", Location(path)) from None
+    except RecursionError:
+        raise ScaleformError("the document nests too deeply to read", Location(path)) from None
+    if node is None:
+        return None
+    try:
+        return _Builder(path).build(node)
+    except RecursionError:
+        raise ScaleformError("the document nests too deeply (recursive alias?)", Location(path)) from None

@@ -1,0 +1,189 @@
+"""The desired and live state types both sides of the diff share.
+
+Plain frozen dataclasses. Desired objects carry the `Location` of their declaration so that
+plan-time errors (a labeler who is nobody's teammate, a type change) still point at file:line:col.
+Ontologies are kept in one normal form (every choice an object with sorted keys) so comparing
+desired and live is plain equality.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from scaleform.errors import Location
+
+ROLES = ("manager", "member", "labeler")  # manageable roles; `admin` never changes
+ACTIVE_ROLES = ("admin", "manager", "member", "labeler")
+
+
+# ---- desired ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DesiredMember:
+    email: str
+    role: str
+    loc: Location | None = None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    type: str
+    consensus_attempts: int | None = None
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"pipeline": self.type}
+        if self.consensus_attempts is not None:
+            out["consensus_attempts"] = self.consensus_attempts
+        return out
+
+
+@dataclass(frozen=True)
+class Ontology:
+    choices: tuple  # normal form: tuple of choice dicts (see normalize_choices)
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class DesiredGroup:
+    name: str
+    members: tuple[str, ...]
+    loc: Location | None = None
+    member_locs: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DesiredProject:
+    name: str
+    type: str
+    studio: bool | None = None
+    rapid: bool | None = None
+    params: Mapping[str, Any] | None = None
+    ontology: Ontology | None = None
+    pipeline: Pipeline | None = None
+    labelers: tuple[str, ...] | None = None
+    groups: Mapping[str, DesiredGroup] | None = None
+    loc: Location | None = None
+    locs: Mapping[str, Location] = field(default_factory=dict)  # facet key -> location
+    labeler_locs: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DesiredBatch:
+    name: str
+    project: str
+    create: bool = False
+    calibration_batch: bool = False
+    self_label_batch: bool = False
+    finalize: bool = False
+    groups: tuple[str, ...] | None = None
+    loc: Location | None = None
+    locs: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    team: Mapping[str, DesiredMember] | None  # None: `team` not declared
+    projects: Mapping[str, DesiredProject]
+    batches: Mapping[str, DesiredBatch]
+    batch_priority: tuple[str, ...] | str | None  # patterns, "default", or not managed
+    prune: bool = True
+    batch_priority_loc: Location | None = None
+    notes: tuple[str, ...] = ()
+
+
+# ---- live ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LiveMember:
+    email: str
+    role: str  # admin | manager | member | labeler | disabled | invited
+    expiry: str | None = None
+    is_studio_labeler: bool | None = None
+
+
+@dataclass(frozen=True)
+class LiveProject:
+    name: str
+    type: str
+    studio: bool | None
+    rapid: bool | None
+    params: Mapping[str, Any] | None  # latest param_history entry, without version/created_at
+    ontology: tuple | None  # latest ontology choices, normal form
+    pipeline: Pipeline | None
+    pipeline_known: bool  # does the API report the pipeline at all?
+
+
+@dataclass(frozen=True)
+class LiveGroup:
+    name: str
+    members: frozenset[str]
+    is_singleton: bool = False
+
+
+@dataclass(frozen=True)
+class LiveStudioBatch:
+    name: str
+    project: str
+    batch_type: str
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LiveBatch:
+    name: str
+    project: str
+    status: str
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What refresh read. A field left None was not read (the manifests do not touch it)."""
+
+    team: Mapping[str, LiveMember] | None = None
+    assignments: Mapping[str, frozenset[str]] | None = None  # email -> project names
+    projects: Mapping[str, LiveProject] | None = None
+    groups: Mapping[str, Mapping[str, LiveGroup]] = field(default_factory=dict)  # project -> groups
+    studio_batches: tuple[LiveStudioBatch, ...] | None = None  # pending, in priority order
+    batches: Mapping[str, LiveBatch | None] = field(default_factory=dict)  # declared name -> batch/absent
+    batch_created: Mapping[str, str] | None = None  # name -> created_at, only for `default`
+
+    def project_labelers(self, project: str) -> frozenset[str]:
+        if self.assignments is None:
+            return frozenset()
+        return frozenset(e for e, ps in self.assignments.items() if project in ps)
+
+
+# ---- ontology normal form --------------------------------------------------------------------
+
+def normalize_choices(choices: Any) -> tuple:
+    """A bare string equals {choice: s}; keys sorted; subchoices normalized recursively."""
+    out = []
+    for c in choices or ():
+        if isinstance(c, str):
+            out.append((("choice", c),))
+            continue
+        items = []
+        for key in sorted(c):
+            value = c[key]
+            if key == "subchoices":
+                if not value:
+                    continue
+                value = normalize_choices(value)
+            items.append((key, value))
+        out.append(tuple(items))
+    return tuple(out)
+
+
+def choices_to_json(choices: tuple) -> list:
+    """Normal form back to the API's shape (bare strings where nothing else is set)."""
+    out: list = []
+    for c in choices:
+        d = dict(c)
+        if set(d) == {"choice"}:
+            out.append(d["choice"])
+            continue
+        if "subchoices" in d:
+            d["subchoices"] = choices_to_json(d["subchoices"])
+        out.append(d)
+    return out

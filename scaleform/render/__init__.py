@@ -1,0 +1,1 @@
+"""Renderers: text, JSON and Markdown views of one row model (see rows.py)."""

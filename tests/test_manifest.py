@@ -1,0 +1,229 @@
+"""Manifest loading: the malformed-input table, merging, variables and environments."""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scaleform.cli import main
+from scaleform.errors import ScaleformError
+from scaleform.manifest import load_manifests
+
+OK_TEAM = "version: 1\nteam:\n  labelers: [li@acme.ai]\n"
+
+# (id, files {name: text}, expected "file:line:col" suffix, message fragment)
+CASES = [
+    ("yaml-syntax", {"a.yaml": "version: 1\nteam: [\n"}, "a.yaml:3:1", "YAML syntax error"),
+    ("tab-indent", {"a.yaml": "version: 1\nteam:\n\tmanagers: []\n"}, "a.yaml:3:1", "tab"),
+    ("dup-top-key", {"a.yaml": "version: 1\nversion: 1\n"}, "a.yaml:2:1", "duplicate key 'version'"),
+    ("dup-project-key", {"a.yaml": "projects:\n  p:\n    type: a\n    type: b\n"}, "a.yaml:4:5", "duplicate key 'type'"),
+    ("dup-deep-key", {"a.yaml": "projects:\n  p:\n    type: a\n    params:\n      x:\n        y: 1\n        y: 2\n"},
+     "a.yaml:7:9", "duplicate key 'y'"),
+    ("dup-project-name-same-file", {"a.yaml": "projects:\n  p: {type: a}\n  p: {type: b}\n"}, "a.yaml:3:3", "duplicate key 'p'"),
+    ("unknown-top", {"a.yaml": "version: 1\nteams: {}\n"}, "a.yaml:2:1", "unknown key 'teams'"),
+    ("unknown-project-key", {"a.yaml": "projects:\n  p:\n    type: a\n    color: red\n"}, "a.yaml:4:5", "unknown key 'color'"),
+    ("unknown-batch-key", {"a.yaml": "batches:\n  b:\n    project: p\n    priority: 3\n"}, "a.yaml:4:5", "unknown key 'priority'"),
+    ("unknown-team-role", {"a.yaml": "team:\n  admins: [a@b.co]\n"}, "a.yaml:2:3", "unknown key 'admins'"),
+    ("unknown-settings", {"a.yaml": "settings:\n  purge: true\n"}, "a.yaml:2:3", "unknown key 'purge'"),
+    ("unknown-ontology-key", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices: [x]\n      labels: [y]\n"},
+     "a.yaml:6:7", "unknown key 'labels'"),
+    ("unknown-choice-key", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices:\n        - choice: x\n          colour: red\n"},
+     "a.yaml:7:11", "unknown key 'colour'"),
+    ("bad-version", {"a.yaml": "version: 2\n"}, "a.yaml:1:10", "must be one of 1"),
+    ("type-missing", {"a.yaml": "projects:\n  p:\n    studio: true\n"}, "a.yaml:3:5", "required key 'type'"),
+    ("type-wrong", {"a.yaml": "projects:\n  p:\n    type: 5\n"}, "a.yaml:3:11", "must be text"),
+    ("studio-not-bool", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: yes please\n"}, "a.yaml:4:13", "true or false"),
+    ("labelers-not-list", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers: li@acme.ai\n"}, "a.yaml:4:15", "must be a list"),
+    ("projects-list", {"a.yaml": "projects:\n  - p\n"}, "a.yaml:2:3", "must be a mapping"),
+    ("params-list", {"a.yaml": "projects:\n  p:\n    type: a\n    params: [1]\n"}, "a.yaml:4:13", "must be a mapping"),
+    ("bad-email-team", {"a.yaml": "team:\n  labelers: [not-an-email]\n"}, "a.yaml:2:14", "not a valid email"),
+    ("bad-email-labelers", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers:\n      - li@acme\n"}, "a.yaml:5:9", "not a valid email"),
+    ("bad-email-group", {"a.yaml": "projects:\n  p:\n    type: a\n    groups:\n      g: [x y@a.co]\n"}, "a.yaml:5:11", "not a valid email"),
+    ("two-roles", {"a.yaml": "team:\n  managers: [ana@acme.ai]\n  labelers: [Ana@acme.ai]\n"}, "a.yaml:3:14", "two roles"),
+    ("dup-email-same-list", {"a.yaml": "team:\n  labelers: [li@acme.ai, LI@acme.ai]\n"}, "a.yaml:2:26", "listed twice"),
+    ("project-two-files", {"a.yaml": "projects:\n  p: {type: a}\n", "b.yaml": "projects:\n  p: {type: a}\n"},
+     "b.yaml:2:3", "project 'p' is declared twice"),
+    ("batch-two-files", {"a.yaml": "batches:\n  b: {project: p}\n", "b.yaml": "batches:\n  b: {project: p}\n"},
+     "b.yaml:2:3", "batch 'b' is declared twice"),
+    ("email-two-files", {"a.yaml": OK_TEAM, "b.yaml": "team:\n  managers: [li@acme.ai]\n"}, "b.yaml:2:14", "two roles"),
+    ("settings-two-files", {"a.yaml": "settings: {prune: true}\n", "b.yaml": "settings: {prune: false}\n"},
+     "b.yaml:1:1", "one file only"),
+    ("undefined-var", {"a.yaml": "projects:\n  ${var.prefix}-x: {type: a}\n"}, "a.yaml:2:3", "undefined variable 'prefix'"),
+    ("undefined-var-value", {"a.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: '${var.nope}'}\n"},
+     "a.yaml:4:27", "undefined variable 'nope'"),
+    ("env-interp", {"a.yaml": "projects:\n  p:\n    type: '${env.HOME}'\n"}, "a.yaml:3:11", "only ${var.NAME}"),
+    ("env-required", {"a.yaml": "environments:\n  staging: {provider: scale}\nteam: {}\n"}, "a.yaml:2:3", "-e/--environment"),
+    ("group-member-not-labeler", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers: [li@acme.ai]\n    groups:\n      g: [bo@acme.ai]\n"},
+     "a.yaml:6:11", "not among the labelers"),
+    ("labeler-not-in-team", {"a.yaml": OK_TEAM + "projects:\n  p:\n    type: a\n    labelers: [li@acme.ai, bo@acme.ai]\n"},
+     "a.yaml:7:28", "not in `team`"),
+    ("pipeline-non-studio", {"a.yaml": "projects:\n  p:\n    type: a\n    pipeline: {type: standard_task}\n"},
+     "a.yaml:4:5", "needs `studio: true`"),
+    ("pipeline-studio-false", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: false\n    pipeline: {type: standard_task}\n"},
+     "a.yaml:5:5", "needs `studio: true`"),
+    ("consensus-standard", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: true\n    pipeline: {type: standard_task, consensus_attempts: 2}\n"},
+     "a.yaml:5:37", "needs `type: consensus_task`"),
+    ("pipeline-bad-type", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: true\n    pipeline: {type: fancy}\n"},
+     "a.yaml:5:22", "must be one of"),
+    ("ontology-dup-depth", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices:\n        - car\n        - choice: vehicle\n          subchoices: [bus, car]\n"},
+     "a.yaml:8:29", "'car' appears twice"),
+    ("ontology-dup-deep", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices:\n        - choice: a\n          subchoices:\n            - choice: b\n              subchoices: [a]\n"},
+     "a.yaml:9:28", "'a' appears twice"),
+    ("ontology-empty", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology: {choices: []}\n"}, "a.yaml:4:25", "must not be empty"),
+    ("priority-bad", {"a.yaml": "batch_priority: newest\n"}, "a.yaml:1:17", "batch_priority"),
+    ("batch-project-missing", {"a.yaml": "batches:\n  b: {create: true}\n"}, "a.yaml:2:6", "required key 'project'"),
+    ("batch-group-dup", {"a.yaml": "batches:\n  b: {project: p, groups: [g, g]}\n"}, "a.yaml:2:31", "'g' twice"),
+    ("top-level-list", {"a.yaml": "- version: 1\n"}, "a.yaml:1:1", "must be a mapping"),
+    ("empty-file", {"a.yaml": ""}, "a.yaml:1:1", "file is empty"),
+    ("comment-only-file", {"a.yaml": "# nothing\n"}, "a.yaml:1:1", "file is empty"),
+    ("alias-bomb", {"a.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                                "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"},
+     "a.yaml:", "alias bomb"),
+    ("nan", {"a.yaml": "projects:\n  p:\n    type: a\n    params: {x: .nan}\n"}, "a.yaml:4:17", "finite number"),
+    ("not-utf8", {"a.yaml": b"version: 1\nteam: \xff\n"}, "a.yaml", "not UTF-8"),
+]
+
+
+def write(tmp_path: Path, files: dict) -> Path:
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case_id,files,where,fragment", CASES, ids=[c[0] for c in CASES])
+def test_malformed_inputs_are_located(tmp_path, case_id, files, where, fragment):
+    d = write(tmp_path, files)
+    result = CliRunner().invoke(main, ["validate", str(d)])
+    out = result.output
+    assert result.exit_code == 1, out
+    assert "Traceback" not in out
+    assert fragment in out, out
+    assert f"{tmp_path.as_posix()}/{where}" in out, out
+
+
+def test_there_are_at_least_forty_cases():
+    assert len(CASES) >= 40
+
+
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "a.yaml"
+    p.write_text("version: 1\n")
+    p.chmod(0)
+    try:
+        if os.access(p, os.R_OK):  # root reads anything: use a directory named like a manifest
+            p.chmod(0o644)
+            p.unlink()
+            (tmp_path / "a.yaml").mkdir()
+            (tmp_path / "a.yaml" / "x.txt").write_text("")
+            target = tmp_path / "a.yaml"
+            result = CliRunner().invoke(main, ["validate", str(target)])
+            assert result.exit_code == 1 and "no *.yaml" in result.output
+            return
+        result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+        assert result.exit_code == 1
+        assert "cannot read the file" in result.output and "a.yaml" in result.output
+    finally:
+        if p.exists() and p.is_file():
+            p.chmod(0o644)
+
+
+def test_unreadable_file_reported_via_oserror(tmp_path, monkeypatch):
+    """Whatever user we run as, an OSError from reading a manifest is a located error, not a crash."""
+    (tmp_path / "a.yaml").write_text("version: 1\n")
+    real = Path.read_bytes
+
+    def deny(self):
+        if self.name == "a.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path.as_posix()}/a.yaml: cannot read the file: Permission denied" in result.output
+
+
+def test_missing_path():
+    result = CliRunner().invoke(main, ["validate", "/nonexistent/manifests"])
+    assert result.exit_code == 1
+    assert "/nonexistent/manifests" in result.output and "does not exist" in result.output
+
+
+def test_all_problems_reported_not_just_first(tmp_path):
+    write(tmp_path, {"a.yaml": "teams: {}\n", "b.yaml": "projects:\n  p: {type: 5}\n"})
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert "unknown key 'teams'" in result.output and "must be text" in result.output
+    assert "2 problems found." in result.output
+
+
+def test_github_format(tmp_path):
+    write(tmp_path, {"a.yaml": "version: 1\nteams: {}\n"})
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "github"])
+    assert result.exit_code == 1
+    assert f"::error file={tmp_path.as_posix()}/a.yaml,line=2,col=1::unknown key 'teams'" in result.output
+
+
+def test_variables_precedence(tmp_path):
+    write(tmp_path, {"m.yaml": textwrap.dedent("""\
+        environments:
+          staging: {provider: scale, vars: {prefix: stg, suffix: env}}
+        projects:
+          ${var.prefix}-a${var.suffix}:
+            type: imageannotation
+        """), "vars.yaml": "suffix: file\n"})
+    m = load_manifests(tmp_path / "m.yaml", environment="staging", var_files=[str(tmp_path / "vars.yaml")],
+                       variables={"prefix": "cli"})
+    assert list(m.desired.projects) == ["cli-afile"]
+    m = load_manifests(tmp_path / "m.yaml", environment="staging")
+    assert list(m.desired.projects) == ["stg-aenv"]
+
+
+def test_unknown_environment(tmp_path):
+    write(tmp_path, {"m.yaml": "environments:\n  staging: {provider: scale}\n"})
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(tmp_path, environment="prod")
+    assert "unknown environment 'prod'" in str(exc.value) and "staging" in str(exc.value)
+
+
+def test_literal_dollar_brace(tmp_path):
+    write(tmp_path, {"m.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: 'cost $${var.x}'}\n"})
+    assert load_manifests(tmp_path).desired.projects["p"].params["instruction"] == "cost ${var.x}"
+
+
+def test_emails_lowercased_and_merged(tmp_path):
+    write(tmp_path, {"a.yaml": "team:\n  labelers: [Li@Acme.AI]\n", "b.yaml": "team:\n  managers: [ana@acme.ai]\n"})
+    team = load_manifests(tmp_path).desired.team
+    assert team["li@acme.ai"].role == "labeler" and team["ana@acme.ai"].role == "manager"
+
+
+def test_merge_keys_supported(tmp_path):
+    write(tmp_path, {"m.yaml": "x: &base {type: imageannotation, studio: true}\n"})
+    # `x` is not a section: anchors live inside sections in practice
+    write(tmp_path, {"m.yaml": "projects:\n  a: &base {type: imageannotation, studio: true}\n  b:\n    <<: *base\n    studio: false\n"})
+    projects = load_manifests(tmp_path).desired.projects
+    assert projects["b"].type == "imageannotation" and projects["b"].studio is False
+
+
+def test_batch_project_undeclared_is_a_note(tmp_path):
+    write(tmp_path, {"m.yaml": "batches:\n  b: {project: elsewhere}\n"})
+    m = load_manifests(tmp_path)
+    assert any("elsewhere" in n for n in m.notes)
+
+
+def test_examples_validate(root):
+    for example in sorted((root / "examples").iterdir()):
+        if not any(example.rglob("*.yaml")) or example.name == "ci":
+            continue
+        args = ["validate", str(example)]
+        if (example / "environments.yaml").exists():
+            args += ["-e", "staging"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, (example, result.output)
