@@ -1,0 +1,1 @@
+"""The Scale API client: endpoints (method, path, body), typed errors, retries, pagination."""

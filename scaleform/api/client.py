@@ -1,0 +1,220 @@
+"""An asynchronous Scale API client over httpx.
+
+Basic auth (key as username, empty password), bounded concurrency, explicit timeouts, retries
+of transient failures (connect errors, timeouts, 408, 429, 5xx) for every method — PUTs too, as
+they are idempotent here — and typed errors. The key is never logged or put in a message.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from typing import Any, Callable
+
+import httpx
+
+from scaleform import __version__
+from scaleform.api import endpoints as ep
+from scaleform.api.errors import BadResponse, TransportFailure, error_for
+from scaleform.api.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+from scaleform.secrets import redact, register_secret
+
+
+class ApiClient:
+    def __init__(self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
+                 parallelism: int = 8, timeout: float = 30.0, retry: RetryPolicy | None = None,
+                 log: Callable[[str], None] | None = None, seed: int | None = None):
+        register_secret(api_key)
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, auth=httpx.BasicAuth(api_key, ""), transport=transport,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
+            headers={"Content-Type": "application/json", "User-Agent": f"scaleform/{__version__} Python/{sys.version.split()[0]}"},
+        )
+        self._slots = asyncio.Semaphore(parallelism)
+        self.retry = retry or RetryPolicy()
+        self._rng = random.Random(seed)
+        self._log = log
+        self.calls = 0  # requests actually sent, retries included
+        self._gate = 0.0  # monotonic time before which no request is sent (Retry-After)
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r})"
+
+    async def __aenter__(self) -> "ApiClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None) -> Any:
+        """Send one call, retrying transient failures; returns the parsed JSON body.
+
+        The concurrency slot is held through backoff so retries never add load beyond
+        `parallelism`, and a Retry-After pauses every request of this client (the limit is the
+        account's, not the request's)."""
+        async with self._slots:
+            return await self._send(method, path, body, params)
+
+    async def _send(self, method: str, path: str, body: Any, params: dict | None) -> Any:
+        waited = 0.0
+        attempt = 0
+        content = json.dumps(body).encode() if body else None
+        while True:
+            attempt += 1
+            gate = self._gate - time.monotonic()
+            if gate > 0:
+                await asyncio.sleep(gate)
+            started = time.monotonic()
+            try:
+                self.calls += 1
+                response = await self._http.request(method, path, content=content, params=params)
+            except httpx.TransportError as exc:
+                failure: Exception = exc
+                status = 0
+                delay = None
+            else:
+                status = response.status_code
+                self._trace(method, path, status, started)
+                if status == 200:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        raise BadResponse(method, path, 200, "the response body is not JSON") from None
+                if status not in RETRY_STATUSES:
+                    raise error_for(method, path, status, _detail(response))
+                failure = error_for(method, path, status, _detail(response))
+                delay = retry_after_seconds(response.headers.get("retry-after"))
+                if delay is not None:
+                    delay = min(delay, self.retry.cap * 3)
+                    self._gate = max(self._gate, time.monotonic() + delay)
+            if attempt >= self.retry.attempts or waited >= self.retry.budget:
+                break
+            if delay is None:
+                delay = self.retry.backoff(attempt - 1, self._rng)
+            delay = min(delay, self.retry.budget - waited)
+            self._trace(method, path, status, started, f"retrying in {delay:.2f}s")
+            await asyncio.sleep(delay)
+            waited += delay
+        if isinstance(failure, httpx.TransportError):
+            kind = type(failure).__name__
+            raise TransportFailure(method, path, 0, f"{kind} after {attempt} attempts: {redact(str(failure)) or kind}; "
+                                   f"is {self.base_url} reachable?") from None
+        raise failure
+
+    def _trace(self, method: str, path: str, status: int, started: float, extra: str = "") -> None:
+        if self._log:
+            took = time.monotonic() - started
+            self._log(redact(f"{method} {path} -> {status or 'no response'} ({took:.3f}s){' ' + extra if extra else ''}"))
+
+    async def call(self, call: ep.Call) -> Any:
+        method, path, body = call
+        return await self.request(method, path, body)
+
+    # -- typed methods (scale-api.md §5) --------------------------------------------------------
+    async def list_team(self) -> list[dict]:
+        return _expect(await self.call(ep.list_team()), list, "GET /teams")
+
+    async def invite(self, emails: list[str], role: str) -> list[dict]:
+        return _expect(await self.call(ep.invite(emails, role)), list, "POST /teams/invite")
+
+    async def set_role(self, emails: list[str], role: str) -> list[dict]:
+        return _expect(await self.call(ep.set_role(emails, role)), list, "POST /teams/set_role")
+
+    async def assignments(self) -> dict[str, list[str]]:
+        return _expect(await self.call(ep.list_assignments()), dict, "GET /studio/assignments")
+
+    async def assign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
+        return _expect(await self.call(ep.add_assignments(emails, projects)), dict, "POST /studio/assignments/add")
+
+    async def unassign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
+        return _expect(await self.call(ep.remove_assignments(emails, projects)), dict, "POST /studio/assignments/remove")
+
+    async def list_groups(self, project: str) -> list[dict]:
+        return _expect(await self.call(ep.list_groups(project)), list, f"GET groups of {project}")
+
+    async def create_group(self, project: str, name: str, emails: list[str]) -> dict:
+        return _expect(await self.call(ep.create_group(project, name, emails)), dict, "POST group")
+
+    async def update_group(self, project: str, name: str, add: list[str], remove: list[str]) -> dict:
+        return _expect(await self.call(ep.update_group(project, name, add, remove)), dict, "PUT group")
+
+    async def studio_batches(self) -> list[dict]:
+        return _expect(await self.call(ep.list_studio_batches()), list, "GET /studio/batches")
+
+    async def assign_studio_batch(self, batch: str, groups: list[str]) -> dict:
+        return _expect(await self.call(ep.assign_studio_batch(batch, groups)), dict, "PUT studio batch")
+
+    async def set_priorities(self, batches: list[str]) -> list[dict]:
+        return _expect(await self.call(ep.set_priorities(batches)), list, "POST set_priorities")
+
+    async def reset_priorities(self) -> list[dict]:
+        return _expect(await self.call(ep.reset_priorities()), list, "POST reset_priorities")
+
+    async def list_projects(self) -> list[dict]:
+        return _expect(await self.call(ep.list_projects()), list, "GET /projects")
+
+    async def get_project(self, name: str) -> dict:
+        return _expect(await self.call(ep.get_project(name)), dict, f"GET project {name}")
+
+    async def create_project(self, name: str, ptype: str, **kw: Any) -> dict:
+        return _expect(await self.call(ep.create_project(name, ptype, **kw)), dict, "POST /projects")
+
+    async def set_params(self, name: str, params: dict) -> dict:
+        return _expect(await self.call(ep.set_params(name, params)), dict, "POST setParams")
+
+    async def set_ontology(self, name: str, choices: list, label: str | None = None) -> dict:
+        return _expect(await self.call(ep.set_ontology(name, choices, label)), dict, "POST setOntology")
+
+    async def update_pipeline(self, name: str, pipeline: dict) -> dict:
+        return _expect(await self.call(ep.update_pipeline(name, pipeline)), dict, "POST updatePipelineConfig")
+
+    async def create_batch(self, project: str, name: str, **kw: Any) -> dict:
+        return _expect(await self.call(ep.create_batch(project, name, **kw)), dict, "POST /batches")
+
+    async def get_batch(self, name: str) -> dict:
+        return _expect(await self.call(ep.get_batch(name)), dict, f"GET batch {name}")
+
+    async def finalize_batch(self, name: str) -> dict:
+        return _expect(await self.call(ep.finalize_batch(name)), dict, "POST finalize")
+
+    async def batch_status(self, name: str) -> dict:
+        return _expect(await self.call(ep.batch_status(name)), dict, "GET batch status")
+
+    async def list_batches(self, page_size: int = 100, **filters: Any) -> list[dict]:
+        """All pages of GET /batches (limit/offset), following `has_more`."""
+        out: list[dict] = []
+        offset = 0
+        while True:
+            params = {k: v for k, v in filters.items() if v is not None}
+            params.update(limit=page_size, offset=offset)
+            page = _expect(await self.request("GET", "/batches", params=params), dict, "GET /batches")
+            docs = _expect(page.get("docs"), list, "GET /batches docs")
+            out.extend(docs)
+            if not page.get("has_more") or not docs:
+                return out
+            offset += int(page.get("limit") or len(docs))
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return redact(text[:300]) or response.reason_phrase
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return redact(body["error"][:500])
+    return redact(json.dumps(body)[:300])
+
+
+def _expect(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise BadResponse(*what.split(" ", 1) if " " in what else ("", what), 200,
+                          f"expected a JSON {'object' if kind is dict else 'array'}, got {type(value).__name__}")
+    return value

@@ -1,0 +1,63 @@
+"""Typed API errors (scale-api.md §2). Messages name the method, path, status and the API's own
+`error` text; they never contain the key."""
+from __future__ import annotations
+
+from scaleform.errors import ScaleformError
+
+
+class ApiError(ScaleformError):
+    status: int = 0
+
+    def __init__(self, method: str, path: str, status: int, detail: str, hint: str = ""):
+        self.method, self.path, self.status, self.detail = method, path, status, detail
+        text = f"{method} {path} failed with HTTP {status}: {detail}" if status else f"{method} {path} failed: {detail}"
+        super().__init__(text + (f". {hint}" if hint else ""))
+
+
+class InvalidRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class NotEnabled(ApiError):
+    status = 402
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class TooManyRequests(ApiError):
+    status = 429
+
+
+class ServerError(ApiError):
+    status = 500
+
+
+class TransportFailure(ApiError):
+    """No usable HTTP response: connection refused, timeout, TLS failure."""
+
+
+class BadResponse(ApiError):
+    """A 200 whose body is not what the endpoint returns (not JSON, wrong shape)."""
+
+
+BY_STATUS: dict[int, type[ApiError]] = {400: InvalidRequest, 401: Unauthorized, 402: NotEnabled,
+                                        404: NotFound, 409: Conflict, 429: TooManyRequests}
+
+
+def error_for(method: str, path: str, status: int, detail: str) -> ApiError:
+    cls = BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
+    hint = ""
+    if status == 401:
+        hint = ("The API rejected the key (it is not shown here). Check the variable that holds it "
+                "(SCALE_API_KEY, or the environment's api_key_env) and that it belongs to this API URL")
+    return cls(method, path, status, detail, hint)

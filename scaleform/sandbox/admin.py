@@ -1,0 +1,60 @@
+"""What the `scaleform sandbox` commands do, outside the CLI so tests and scripts can call it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+from scaleform.errors import ScaleformError
+from scaleform.sandbox import DEFAULT_API_KEY
+from scaleform.sandbox.faults import FaultConfig
+
+
+def sandbox_key() -> str:
+    return os.environ.get("SCALE_API_KEY") or DEFAULT_API_KEY
+
+
+def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> str:
+    from scaleform.sandbox.fixtures import init_store
+    from scaleform.sandbox.store import Store
+
+    path = Path(db)
+    if path.exists():
+        if not force:
+            raise ScaleformError(f"sandbox database '{db}' already exists; pass --force to replace it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    store = Store(db)
+    if fixture != "large":
+        sizes = {}
+    init_store(store, fixture, **{k: v for k, v in sizes.items() if v is not None})
+    counts = {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("team", "projects", "assignments", "groups", "batches")}
+    store.db.close()
+    return (f"created sandbox '{db}' from fixture '{fixture}': " + ", ".join(f"{n} {t}" for t, n in counts.items())
+            + f". API key: the value of SCALE_API_KEY, or '{DEFAULT_API_KEY}' when unset.")
+
+
+def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate: float = 0,
+             fault_mode: str = "before", rate_limit: float = 0, seed: int | None = None,
+             warn: Callable[[str], None] = print) -> None:
+    from scaleform.sandbox.server import serve
+
+    if not Path(db).exists():
+        raise ScaleformError(f"sandbox database '{db}' does not exist; create it with "
+                             f"`scaleform sandbox init --db {db}`")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warn(f"warning: binding {host}: the sandbox will accept connections from other machines")
+    serve(db, host, port, sandbox_key(), FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed))
+
+
+def accept_invites(db: str, emails: Iterable[str]) -> list[str]:
+    from scaleform.sandbox.store import Store
+
+    if not Path(db).exists():
+        raise ScaleformError(f"sandbox database '{db}' does not exist")
+    store = Store(db)
+    with store.transaction():
+        accepted = store.accept_invites(emails)
+    store.db.close()
+    return accepted

@@ -1,0 +1,112 @@
+"""Sandbox accounts: `demo` (small, realistic, differs from examples/quickstart in every kind),
+`empty` (just the admin) and `large` (generated, deterministic for a seed)."""
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+from scaleform.sandbox.store import Store, iso
+
+ADMIN = "admin@acme.ai"
+
+
+def _project(store: Store, name: str, ptype: str, *, studio: bool = True, params: dict | None = None,
+             ontology: list | None = None, pipeline: str | None = "standard_task", attempts: int | None = None) -> None:
+    store.create_project({"name": name, "type": ptype, "studio": studio, "rapid": False, "params": params,
+                          "pipeline": pipeline if studio else None,
+                          "consensus_attempts": attempts})
+    if ontology:
+        store.set_ontology(name, {"ontology": ontology, "name": "v1"})
+
+
+def demo(store: Store) -> None:
+    store.add_member(ADMIN, "admin", first="Ada", last="Admin", company="Acme")
+    store.add_member("ana@acme.ai", "member", first="Ana", last="Lima", company="Acme")
+    store.add_member("raj@acme.ai", "member", first="Raj", last="Rao", company="Acme")
+    store.add_member("li@acme.ai", "labeler", first="Li", last="Wei")
+    store.add_member("zoe@acme.ai", "labeler", first="Zoe", last="Park")
+    store.add_member("old@acme.ai", "disabled", first="Olle", last="Old")
+    store.invite({"emails": ["bo@acme.ai"], "team_role": "labeler"})
+    store.invite({"emails": ["max@acme.ai"], "team_role": "member"})
+    _project(store, "street-signs", "imageannotation", params={
+        "instruction": "Draw a box around every traffic sign.",
+        "geometries": {"box": {"objects_to_annotate": ["stop_sign", "yield_sign"], "min_height": 10, "min_width": 10}},
+    }, ontology=["stop_sign", {"choice": "yield_sign", "subchoices": ["faded"]}], pipeline="standard_task")
+    _project(store, "legacy-ocr", "transcription", params={"instruction": "Transcribe the text."})
+    store.assign({"emails": ["li@acme.ai", "zoe@acme.ai"], "projects": ["street-signs"]})
+    store.assign({"emails": ["zoe@acme.ai"], "projects": ["legacy-ocr"]})
+    store.create_group("street-signs", {"name": "night-shift", "emails": ["li@acme.ai", "zoe@acme.ai"]})
+    store.create_group("legacy-ocr", {"name": "ocr-team", "emails": ["zoe@acme.ai"]})
+    store.create_batch({"project": "legacy-ocr", "name": "legacy-ocr-batch1"})
+    store.create_batch({"project": "street-signs", "name": "street-signs-2026-10"})
+    store.finalize("street-signs-2026-10")
+    store.assign_studio_batch("street-signs-2026-10", {"groups": ["night-shift"]})
+
+
+def empty(store: Store) -> None:
+    store.add_member(ADMIN, "admin", first="Ada", last="Admin", company="Acme")
+
+
+def large(store: Store, projects: int = 200, members: int = 2000, batches: int = 300, seed: int = 0,
+          groups_per_project: int = 2, assignments_per_member: int = 3, group_size: int = 10) -> None:
+    """A generated account: bulk inserts, so 300 projects and 3,000 members take well under a second."""
+    rng = random.Random(seed)
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    db = store.db
+    store.add_member(ADMIN, "admin", first="Ada", last="Admin", company="Acme")
+    roles = ["labeler"] * 8 + ["member", "manager"]
+    people = [f"user{i:05d}@example.com" for i in range(members)]
+    db.executemany("INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
+                   [(e, rng.choice(roles), None, None, None, None, None, store.next_seq()) for e in people])
+    names = [f"proj-{i:04d}" for i in range(projects)]
+    rows = []
+    for i, name in enumerate(names):
+        created = iso(base + timedelta(minutes=i))
+        params = {"version": 0, "created_at": created, "instruction": f"Label everything in {name}.",
+                  "geometries": {"box": {"objects_to_annotate": ["car", "bus", f"thing{i % 7}"]}}}
+        ontology = [{"version": 0, "created_at": created, "name": "v1",
+                     "ontology": ["car", {"choice": "vehicle", "subchoices": ["bus", "truck"]}]}]
+        pipeline, attempts = ("consensus_task", 3) if i % 3 == 0 else ("standard_task", None)
+        rows.append((name, store.new_id(1), "imageannotation", 1, 0, pipeline, attempts, created,
+                     json.dumps([params]), json.dumps(ontology), store.next_seq()))
+    db.executemany("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    if not names:
+        return
+    per_project: dict[str, list[str]] = {n: [] for n in names}
+    assignments = []
+    for e in people:
+        for p in rng.sample(names, min(assignments_per_member, len(names))):
+            assignments.append((e, p))
+            per_project[p].append(e)
+    db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)", assignments)
+    group_rows = []
+    for p in names:
+        pool = sorted(per_project[p])
+        for g in range(groups_per_project):
+            members_ = sorted(rng.sample(pool, min(group_size, len(pool)))) if pool else []
+            group_rows.append((p, f"team-{g}", store.new_id(2), json.dumps(members_), store.next_seq()))
+    db.executemany("INSERT INTO groups VALUES (?,?,?,?,?)", group_rows)
+    batch_rows = []
+    for b in range(batches):
+        p = names[b % len(names)]
+        created = iso(base + timedelta(days=30, minutes=b))
+        status = "in_progress" if b % 2 else "staging"
+        groups = json.dumps([f"team-{b % groups_per_project}"]) if groups_per_project else "[]"
+        batch_rows.append((f"{p}-batch-{b:04d}", store.new_id(3), p, status, created, int(b % 10 == 0), 0, "",
+                           "{}", groups, rng.randint(1, 10 * batches), 100, b % 100, store.next_seq()))
+    db.executemany("INSERT INTO batches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
+
+
+def init_store(store: Store, fixture: str, **sizes: int) -> None:
+    with store.transaction():
+        if store.db.execute("SELECT COUNT(*) FROM team").fetchone()[0]:
+            raise ValueError("the sandbox database is not empty")
+        if fixture == "demo":
+            demo(store)
+        elif fixture == "empty":
+            empty(store)
+        elif fixture == "large":
+            large(store, **{k: v for k, v in sizes.items() if v is not None})
+        else:
+            raise ValueError(f"unknown fixture {fixture!r}")

@@ -1,0 +1,109 @@
+"""Which account to talk to: API URL, key and transport, resolved from options, variables and
+the chosen environment (DESIGN §2). The key comes only from the environment, never a flag."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from scaleform.errors import ScaleformError
+from scaleform.manifest.environments import Environment
+from scaleform.secrets import register_secret
+
+PROVIDERS = {"scale": "https://api.scale.com/v1", "refonte": "https://api.refonte.com/v1"}
+SANDBOX_URL = "http://sandbox.invalid/v1"
+
+
+@dataclass(frozen=True)
+class Target:
+    api_url: str  # what plans record and compare ("sandbox:PATH" for the in-process sandbox)
+    environment: str | None
+    api_key: str = field(repr=False)
+    sandbox_db: str | None = None
+    parallelism: int = 8
+    verbose: bool = False
+
+    def client(self, log: Callable[[str], None] | None = None, **kw: Any):
+        from scaleform.api.client import ApiClient
+
+        if log is None and self.verbose:
+            log = lambda line: print(f"api: {line}", file=sys.stderr)  # noqa: E731
+        if self.sandbox_db is not None:
+            import httpx
+
+            from scaleform.sandbox.app import SandboxApp
+            from scaleform.sandbox.store import Store
+
+            app = SandboxApp(open_sandbox(self.sandbox_db), api_key=self.api_key)
+            return ApiClient(SANDBOX_URL, self.api_key, transport=httpx.ASGITransport(app=app),
+                             parallelism=self.parallelism, log=log, **kw)
+        return ApiClient(self.api_url, self.api_key, parallelism=self.parallelism, log=log, **kw)
+
+
+_SANDBOXES: dict[str, Any] = {}
+
+
+def open_sandbox(db: str):
+    """The sandbox store at `db`, created with the demo fixture when missing (one per process)."""
+    from scaleform.sandbox.fixtures import init_store
+    from scaleform.sandbox.store import Store
+
+    key = str(Path(db).resolve())
+    if key not in _SANDBOXES:
+        fresh = not Path(db).exists()
+        store = Store(db)
+        if fresh:
+            init_store(store, "demo")
+        _SANDBOXES[key] = store
+    return _SANDBOXES[key]
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost",) or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, insecure_http: bool = False) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ScaleformError(f"API URL '{url}' is not an http(s) URL like https://api.scale.com/v1")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not insecure_http:
+        raise ScaleformError(f"refusing plain http:// to {parts.hostname}: the API key would cross the network "
+                             "unencrypted. Use https://, or --insecure-http if you really mean it")
+    return url.rstrip("/")
+
+
+def resolve_target(environment: Environment | None = None, environment_name: str | None = None,
+                   api_url: str | None = None, provider: str | None = None, sandbox: str | None = None,
+                   parallelism: int = 8, insecure_http: bool = False, verbose: bool = False,
+                   env: dict[str, str] | None = None) -> Target:
+    env = os.environ if env is None else env
+    name = environment.name if environment else environment_name
+    if sandbox is not None:
+        from scaleform.sandbox import DEFAULT_API_KEY
+
+        key = env.get("SCALE_API_KEY") or DEFAULT_API_KEY
+        register_secret(key)
+        return Target(f"sandbox:{sandbox}", name, key, sandbox_db=sandbox, parallelism=parallelism, verbose=verbose)
+    url = api_url or env.get("SCALE_API_URL")
+    if not url and environment is not None:
+        url = environment.api_url or (PROVIDERS[environment.provider] if environment.provider in PROVIDERS else None)
+    if not url:
+        url = PROVIDERS[provider or "scale"]
+    url = check_url(url, insecure_http)
+    key_var = environment.api_key_env if environment and environment.api_key_env else "SCALE_API_KEY"
+    key = env.get(key_var, "")
+    if not key:
+        where = f" (environment '{name}' names it in api_key_env)" if environment and environment.api_key_env else ""
+        raise ScaleformError(f"no API key: set the environment variable {key_var}{where}. Keys are never taken "
+                             "from flags or manifests. To try scaleform without an account, add --sandbox")
+    register_secret(key)
+    return Target(url, name, key, parallelism=parallelism, verbose=verbose)

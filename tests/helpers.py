@@ -1,0 +1,75 @@
+"""Shared test helpers: a real `scaleform sandbox serve` on a loopback port, and in-process clients."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+from scaleform.sandbox.app import SandboxApp
+from scaleform.sandbox.fixtures import init_store
+from scaleform.sandbox.store import Store
+
+KEY = "test_sandbox"
+
+
+def scaleform_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "scaleform", *args]
+
+
+@contextlib.contextmanager
+def served(db: str | Path, *flags: str, env: dict | None = None) -> Iterator[str]:
+    """Run `scaleform sandbox serve --port 0` and yield its base URL; stop it afterwards."""
+    proc = subprocess.Popen(scaleform_cmd("sandbox", "serve", "--db", str(db), "--port", "0", *flags),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() is not None else "")
+        # uvicorn accepts on the pre-bound socket once started; wait for the first answer.
+        for _ in range(200):
+            try:
+                httpx.get(line + "/teams", auth=(KEY, ""), timeout=1.0)
+                break
+            except httpx.TransportError:
+                import time
+
+                time.sleep(0.02)
+        con = sqlite3.connect(str(db))  # the readiness probe is not part of any test's traffic
+        con.execute("DELETE FROM requests")
+        con.commit()
+        con.close()
+        yield line
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def make_db(path: Path, fixture: str = "demo", **sizes: int) -> Path:
+    store = Store(path)
+    init_store(store, fixture, **sizes)
+    store.db.close()
+    return path
+
+
+def request_log(db: str | Path) -> list[dict]:
+    con = sqlite3.connect(str(db))
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM requests ORDER BY id")]
+    finally:
+        con.close()
+
+
+def in_process(store: Store, key: str = KEY, **kw):
+    from scaleform.api.client import ApiClient
+
+    return ApiClient("http://sandbox.invalid/v1", key, transport=httpx.ASGITransport(app=SandboxApp(store)), **kw)
