@@ -6,6 +6,7 @@ Heavy modules (httpx, starlette, deepdiff) are imported inside the commands that
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 import os
 import sys
 from typing import Any, Callable
@@ -80,12 +81,24 @@ def common_options(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(**kw: Any) -> Any:
-        ctx = Ctx(**{n: kw.pop(n, None) for n in names})
+        options = {n: kw.pop(n, None) for n in names}
+        sandbox = options.get("sandbox")
+        if sandbox is not None and not _looks_like_db(sandbox) and kw.get("path", None) == ".":
+            # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
+            kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
+        ctx = Ctx(**options)
         return guarded(ctx, fn, **kw)
 
     for option in reversed(_COMMON):
         wrapper = option(wrapper)
     return wrapper
+
+
+def _looks_like_db(value: str) -> bool:
+    p = Path(value)
+    if p.suffix in (".db", ".sqlite", ".sqlite3"):
+        return True
+    return p.is_file() and p.suffix not in (".yaml", ".yml")
 
 
 def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
@@ -208,3 +221,123 @@ def sandbox_accept(ctx: Ctx, db: str, emails: tuple[str, ...]) -> int:
     accepted = accept_invites(db, emails)
     ctx.err(f"accepted {len(accepted)} invitation(s){': ' + ', '.join(accepted) if accepted else ''}")
     return 0
+
+
+def _render(plan, fmt: str, color: bool, classification=None) -> str:
+    if fmt == "json":
+        from scaleform.render.jsonout import render_json
+
+        return render_json(plan, classification)
+    if fmt == "markdown":
+        from scaleform.render.markdown import render_markdown
+
+        return render_markdown(plan, classification)
+    from scaleform.render.text import render_text
+
+    return render_text(plan, color=color, classification=classification)
+
+
+def _progress(ctx: Ctx):
+    if ctx.quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rRefreshing live state… {done}/{total}", err=True, nl=done == total)
+
+    return show
+
+
+def _make_plan(ctx: Ctx, path: str, targets: tuple[str, ...]):
+    from scaleform.planning import make_plan
+
+    manifests = ctx.load(path)
+    target = ctx.target(manifests)
+    if targets:
+        ctx.err("Warning: targeting is in effect; the plan covers only " + ", ".join(targets))
+    return manifests, target, make_plan(manifests, target, targets, _progress(ctx))
+
+
+@main.command()
+@click.argument("path", default=".", required=False)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
+@click.option("--base-manifests", type=click.Path(exists=True), help="Mark changes introduced vs drift.")
+@common_options
+def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
+         base_manifests: str | None) -> int:
+    """Read the live account and show what apply would change."""
+    manifests, target, the_plan = _make_plan(ctx, path, targets)
+    classification = None
+    if base_manifests:
+        from scaleform.classify import classify
+
+        classification = classify(the_plan, ctx.load(base_manifests), target)
+    if out:
+        from scaleform.render.jsonout import render_json
+
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(render_json(the_plan, classification))
+    click.echo(_render(the_plan, fmt, ctx.color, classification), nl=False)
+    return 2 if detailed_exitcode and the_plan.has_changes else 0
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@common_options
+def show(ctx: Ctx, file: str, fmt: str) -> int:
+    """Show a saved plan."""
+    click.echo(_render(_read_plan(file), fmt, ctx.color), nl=False)
+    return 0
+
+
+def _read_plan(file: str):
+    import json
+
+    from scaleform.plan import Plan
+
+    try:
+        data = json.loads(Path(file).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ScaleformError(f"cannot read plan file '{file}': {exc}") from None
+    return Plan.from_json(data, f"plan file '{file}'")
+
+
+@main.command()
+@click.argument("path", default=".", required=False)
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
+@click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
+@common_options
+def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool) -> int:
+    """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
+    from scaleform.apply import apply_plan, check_safety, check_saved_plan
+    from scaleform.render.report import progress_line, render_report
+
+    if plan_file:
+        the_plan = _read_plan(plan_file)
+        target = ctx.target()
+        check_saved_plan(the_plan, target)
+    else:
+        _, target, the_plan = _make_plan(ctx, path, targets)
+    if not ctx.quiet or not (auto_approve or plan_file):
+        click.echo(_render(the_plan, "text", ctx.color), nl=False)
+    if not the_plan.operations:
+        click.echo("Nothing to apply.")
+        return 0
+    check_safety(the_plan, force)
+    if not plan_file and not auto_approve:
+        if not sys.stdin.isatty():
+            raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the plan "
+                                 "and pass --auto-approve (or apply a saved plan with --plan FILE)")
+        answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+        if answer.strip() != "yes":
+            raise ScaleformError("apply cancelled: the answer was not 'yes'")
+    report = apply_plan(the_plan, target, force=force,
+                        on_result=lambda r: None if ctx.quiet else click.echo(progress_line(r)))
+    text = render_report(report)
+    click.echo(text, nl=False, err=not report.ok)
+    return 0 if report.ok else 1

@@ -1,0 +1,197 @@
+"""Plan -> API calls. Runs the operations phase by phase (concurrently inside a phase, bounded by
+--parallelism), verifies ambiguous failures, and reports applied / failed / not attempted.
+
+Before any write: the removal threshold (DESIGN §3) and, for saved plans, the target and
+staleness checks. A non-retryable failure stops later phases; calls already in flight finish.
+Ctrl-C does the same: no new call starts, in-flight calls complete, the report is printed.
+"""
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from scaleform.api import endpoints as ep
+from scaleform.api.errors import ApiError, Conflict, NotFound
+from scaleform.errors import ScaleformError
+from scaleform.plan import Operation, Plan, moved
+from scaleform.planning import current_fingerprints
+from scaleform.target import Target
+
+THRESHOLD_SHARE = 0.25
+THRESHOLD_MIN = 10
+SAFETY_KINDS = {"labeler": "labeler assignments", "member": "group memberships"}
+
+
+@dataclass
+class OpResult:
+    operation: Operation
+    status: str  # applied | failed | not attempted
+    seconds: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class ApplyReport:
+    results: list[OpResult] = field(default_factory=list)
+    interrupted: bool = False
+
+    def by_status(self, status: str) -> list[OpResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(r.status == "applied" for r in self.results)
+
+
+def safety_problems(plan: Plan) -> list[str]:
+    out = []
+    for kind, numbers in sorted(plan.safety.items()):
+        remove, total = numbers.get("remove", 0), numbers.get("live", 0)
+        if remove >= THRESHOLD_MIN and remove > THRESHOLD_SHARE * total:
+            share = 100 * remove / total if total else 100
+            out.append(f"the plan removes {remove} of {total} live {SAFETY_KINDS.get(kind, kind)} ({share:.0f}%, more "
+                       f"than {THRESHOLD_SHARE:.0%} and at least {THRESHOLD_MIN})")
+    return out
+
+
+def check_safety(plan: Plan, force: bool) -> None:
+    problems = safety_problems(plan)
+    if problems and not force:
+        raise ScaleformError("refusing to apply: " + "; ".join(problems) + ". If this is intended, pass --force "
+                             "(or set settings.prune: false to keep what is live)")
+
+
+def check_saved_plan(plan: Plan, target: Target) -> None:
+    """A saved plan must be applied to the same account, and nothing it read may have moved."""
+    if plan.target.get("api_url") != target.api_url:
+        raise ScaleformError(f"the plan was made for {plan.target.get('api_url')}, not {target.api_url}; "
+                             "apply it against the same API URL, or make a new plan")
+    if plan.target.get("environment") != target.environment and target.environment is not None:
+        raise ScaleformError(f"the plan was made for environment '{plan.target.get('environment')}', not "
+                             f"'{target.environment}'")
+
+    async def read() -> dict[str, str]:
+        async with target.client() as client:
+            return await current_fingerprints(client, plan.scope)
+
+    changed = moved(plan, asyncio.run(read()))
+    if changed:
+        shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+        raise ScaleformError(f"plan is stale: {shown} changed since the plan was made. Run `scaleform plan` again")
+
+
+class _Executor:
+    def __init__(self, client: Any, parallelism: int, on_result: Callable[[OpResult], None] | None):
+        self.client = client
+        self.slots = asyncio.Semaphore(parallelism)
+        self.on_result = on_result
+        self.stop = asyncio.Event()
+
+    async def run_op(self, op: Operation) -> OpResult:
+        async with self.slots:
+            if self.stop.is_set():
+                return OpResult(op, "not attempted")
+            started = time.monotonic()
+            try:
+                await self.send(op)
+                result = OpResult(op, "applied", time.monotonic() - started)
+            except ScaleformError as exc:
+                result = OpResult(op, "failed", time.monotonic() - started, str(exc))
+        if self.on_result:
+            self.on_result(result)
+        return result
+
+    async def send(self, op: Operation) -> None:
+        try:
+            await self.client.request(op.method, op.path, op.body)
+        except Conflict:
+            # A 409 on a create usually means an earlier attempt succeeded and its response was lost:
+            # done when the live object matches what we asked for.
+            if not await self.verify_conflict(op):
+                raise
+
+    async def verify_conflict(self, op: Operation) -> bool:
+        body = op.body or {}
+        if op.path == "/projects":
+            live = await self.client.get_project(body["name"])
+            return live.get("type") == body["type"]
+        if op.path == "/batches":
+            live = await self.client.get_batch(body["name"])
+            return live.get("project") == body["project"]
+        if op.path == "/teams/invite":
+            team = {m.get("email", "").lower(): m for m in await self.client.list_team()}
+            missing = [e for e in body["emails"] if e not in team]
+            if missing:
+                await self.client.request(*ep.invite(missing, body["team_role"]))
+            return True
+        if op.method == "POST" and op.path.endswith("/groups"):
+            project = _inside_path_project(op.path)
+            try:
+                groups = await self.client.list_groups(project)
+            except NotFound:
+                return False
+            live = next((g for g in groups if g.get("name") == body["name"]), None)
+            if live is None:
+                return False
+            have = {w["email"].lower() for w in live.get("workers") or []}
+            want = set(body["emails"])
+            if have != want:
+                await self.client.request(*ep.update_group(project, body["name"], want - have, have - want))
+            return True
+        return False
+
+    async def run(self, plan: Plan) -> ApplyReport:
+        report = ApplyReport()
+        phases = sorted({op.phase for op in plan.operations})
+        remaining = list(plan.operations)
+        failed = False
+        for phase in phases:
+            ops = [op for op in remaining if op.phase == phase]
+            remaining = [op for op in remaining if op.phase != phase]
+            # Phase 4: a batch's finalize waits for its own create.
+            waves = [[op for op in ops if not op.path.endswith("/finalize")], [op for op in ops if op.path.endswith("/finalize")]]
+            for wave in waves:
+                if failed or self.stop.is_set():
+                    report.results += [OpResult(op, "not attempted") for op in wave]
+                    continue
+                results = await asyncio.gather(*(self.run_op(op) for op in wave))
+                report.results += results
+                failed = failed or any(r.status == "failed" for r in results)
+        report.interrupted = self.stop.is_set()
+        return report
+
+
+def _inside_path_project(path: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(path.split("/")[3])
+
+
+async def apply_async(plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None = None,
+                      stop: asyncio.Event | None = None) -> ApplyReport:
+    async with target.client() as client:
+        executor = _Executor(client, target.parallelism, on_result)
+        if stop is not None:
+            executor.stop = stop
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGINT, executor.stop.set)
+            installed = True
+        except (NotImplementedError, RuntimeError, ValueError):
+            installed = False
+        try:
+            return await executor.run(plan)
+        finally:
+            if installed:
+                loop.remove_signal_handler(signal.SIGINT)
+
+
+def apply_plan(plan: Plan, target: Target, force: bool = False,
+               on_result: Callable[[OpResult], None] | None = None) -> ApplyReport:
+    """Carry out `plan` against `target`. Refuses (ScaleformError) when the removal threshold is
+    crossed and `force` is false."""
+    check_safety(plan, force)
+    return asyncio.run(apply_async(plan, target, on_result))

@@ -1,0 +1,36 @@
+"""make_plan: manifests + target -> Plan (refresh, diff, plan). The public entry point for plans."""
+from __future__ import annotations
+
+import asyncio
+from typing import Callable, Iterable
+
+from scaleform.diff import diff
+from scaleform.manifest import Manifests
+from scaleform.plan import Plan, build_plan, filter_target, fingerprints
+from scaleform.refresh import RefreshScope, refresh, scope_for
+from scaleform.target import Target
+
+
+def target_json(target: Target) -> dict:
+    return {"api_url": target.api_url, "environment": target.environment}
+
+
+async def make_plan_async(manifests: Manifests, target: Target, targets: Iterable[str] = (),
+                          progress: Callable[[int, int], None] | None = None) -> Plan:
+    desired = manifests.desired
+    async with target.client() as client:
+        live, scope = await refresh(client, scope_for(desired), desired, progress)
+    changes = diff(desired, live)
+    plan = build_plan(desired, live, changes, scope, target_json(target), manifests.digest)
+    return filter_target(plan, targets, desired)
+
+
+def make_plan(manifests: Manifests, target: Target, targets: Iterable[str] = (),
+              progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Read the live account for `target` and plan the changes the manifests ask for."""
+    return asyncio.run(make_plan_async(manifests, target, targets, progress))
+
+
+async def current_fingerprints(client, scope: RefreshScope) -> dict[str, str]:
+    live, _ = await refresh(client, scope)
+    return fingerprints(live, scope)

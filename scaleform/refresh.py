@@ -1,0 +1,232 @@
+"""API -> live state. Reads what the manifests touch and nothing more, concurrently (DESIGN §5).
+
+`scope_for` decides what to read from the desired state; `refresh` reads it. The scope is stored
+in saved plans so `apply --plan` can re-read exactly the same objects for its staleness check.
+Any failed or malformed read aborts the refresh: a plan is never made from a partial read.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Awaitable, Callable
+
+from scaleform.api.errors import BadResponse, NotFound
+from scaleform.model import (DesiredState, LiveBatch, LiveGroup, LiveMember, LiveProject, LiveState,
+                             LiveStudioBatch, Pipeline, normalize_choices)
+
+
+@dataclass(frozen=True)
+class RefreshScope:
+    team: bool = False
+    assignments: bool = False
+    projects: bool = False
+    studio_batches: bool = False
+    batch_list: bool = False
+    group_projects: tuple[str, ...] = ()
+    batch_names: tuple[str, ...] = ()
+    # What fingerprints cover (so a saved plan can be checked without the manifests):
+    emails: tuple[str, ...] = ()
+    project_names: tuple[str, ...] = ()
+    labeler_projects: tuple[str, ...] = ()
+    studio_batch_names: tuple[str, ...] = ()
+    priority: bool = False
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RefreshScope":
+        known = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def scope_for(desired: DesiredState) -> RefreshScope:
+    emails: set[str] = set(desired.team or ())
+    for p in desired.projects.values():
+        emails.update(p.labelers or ())
+        for g in (p.groups or {}).values():
+            emails.update(g.members)
+    for b in desired.batches.values():
+        emails.update(g for g in (b.groups or ()) if "@" in g)
+    touches_assignments = any(p.labelers is not None or p.groups is not None for p in desired.projects.values())
+    project_names = set(desired.projects) | {b.project for b in desired.batches.values()}
+    return RefreshScope(
+        team=bool(emails) or desired.team is not None,
+        assignments=touches_assignments,
+        projects=bool(project_names),
+        studio_batches=bool(desired.batches) or desired.batch_priority is not None,
+        batch_list=desired.batch_priority == "default",
+        group_projects=tuple(sorted(n for n, p in desired.projects.items() if p.groups is not None)),
+        batch_names=tuple(sorted(n for n, b in desired.batches.items() if b.create or b.finalize)),
+        emails=tuple(sorted(emails)),
+        project_names=tuple(sorted(project_names)),
+        labeler_projects=tuple(sorted(n for n, p in desired.projects.items()
+                                      if p.labelers is not None or p.groups is not None)),
+        studio_batch_names=tuple(sorted(desired.batches)),
+        priority=desired.batch_priority is not None,
+    )
+
+
+# ---- parsing: API JSON -> live model (shape errors name the endpoint) ------------------------
+
+def _field(obj: Any, key: str, kind: type | tuple, where: str) -> Any:
+    if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
+        raise BadResponse("GET", where, 200, f"an entry lacks a valid '{key}' field: {str(obj)[:120]}")
+    return obj[key]
+
+
+def parse_team(data: Any) -> dict[str, LiveMember]:
+    if not isinstance(data, list):
+        raise BadResponse("GET", "/teams", 200, "expected a JSON array of teammates")
+    out = {}
+    for m in data:
+        email = _field(m, "email", str, "/teams").lower()
+        out[email] = LiveMember(email, _field(m, "role", str, "/teams"), m.get("expiry") if isinstance(m.get("expiry"), str) else None,
+                                m.get("isStudioLabeler") if isinstance(m.get("isStudioLabeler"), bool) else None)
+    return out
+
+
+def parse_assignments(data: Any) -> dict[str, frozenset[str]]:
+    if not isinstance(data, dict):
+        raise BadResponse("GET", "/studio/assignments", 200, "expected a JSON object of email -> projects")
+    out = {}
+    for email, projects in data.items():
+        if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
+            raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {email} are not a list of names")
+        out[email.lower()] = frozenset(projects)
+    return out
+
+
+def parse_project(p: Any) -> LiveProject:
+    name = _field(p, "name", str, "/projects")
+    history = _field(p, "param_history", list, "/projects")
+    params = None
+    if history:
+        last = history[-1]
+        if not isinstance(last, dict):
+            raise BadResponse("GET", "/projects", 200, f"param_history of {name} holds a non-object")
+        params = {k: v for k, v in last.items() if k not in ("version", "created_at")}
+    ontology = None
+    onto_history = p.get("ontologyHistory")
+    if isinstance(onto_history, list) and onto_history:
+        last = onto_history[-1]
+        choices = last.get("ontology", last.get("choices")) if isinstance(last, dict) else last
+        if isinstance(choices, list):
+            ontology = normalize_choices(choices)
+    pipeline_known = "pipeline" in p
+    pipeline = None
+    if pipeline_known and isinstance(p.get("pipeline"), str):
+        attempts = p.get("consensus_attempts")
+        pipeline = Pipeline(p["pipeline"], attempts if isinstance(attempts, int) else None)
+    return LiveProject(name=name, type=_field(p, "type", str, "/projects"),
+                       studio=p.get("studio") if isinstance(p.get("studio"), bool) else None,
+                       rapid=p.get("rapid") if isinstance(p.get("rapid"), bool) else None,
+                       params=params, ontology=ontology, pipeline=pipeline, pipeline_known=pipeline_known)
+
+
+def parse_groups(project: str, data: Any) -> dict[str, LiveGroup]:
+    where = f"/studio/projects/{project}/groups"
+    if not isinstance(data, list):
+        raise BadResponse("GET", where, 200, "expected a JSON array of groups")
+    out = {}
+    for g in data:
+        name = _field(g, "name", str, where)
+        workers = g.get("workers") or []
+        if not isinstance(workers, list):
+            raise BadResponse("GET", where, 200, f"group {name} has malformed workers")
+        members = frozenset(_field(w, "email", str, where).lower() for w in workers)
+        out[name] = LiveGroup(name, members, bool(g.get("isSingleton")))
+    return out
+
+
+def parse_studio_batches(data: Any) -> tuple[LiveStudioBatch, ...]:
+    if not isinstance(data, list):
+        raise BadResponse("GET", "/studio/batches", 200, "expected a JSON array of batches")
+    out = []
+    for b in data:
+        groups = _field(b, "groups", list, "/studio/batches")
+        out.append(LiveStudioBatch(_field(b, "name", str, "/studio/batches"), _field(b, "projectName", str, "/studio/batches"),
+                                   b.get("batchType") if isinstance(b.get("batchType"), str) else "Production",
+                                   tuple(g.lower() if isinstance(g, str) and "@" in g else str(g) for g in groups)))
+    return tuple(out)
+
+
+def parse_batch(b: Any) -> LiveBatch:
+    return LiveBatch(_field(b, "name", str, "/batches"), _field(b, "project", str, "/batches"),
+                     _field(b, "status", str, "/batches"), b.get("created_at") if isinstance(b.get("created_at"), str) else None)
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+
+
+async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None = None,
+                  progress: Progress | None = None) -> tuple[LiveState, RefreshScope]:
+    """Read the live state for `scope`. With `desired`, also read the groups of projects that
+    lose a labeler (they must leave those groups first); the returned scope includes them."""
+    total = [0]
+    done = [0]
+
+    async def tracked(coro: Awaitable) -> Any:
+        total[0] += 1
+        try:
+            return await coro
+        finally:
+            done[0] += 1
+            if progress:
+                progress(done[0], total[0])
+
+    async def groups_of(project: str) -> tuple[str, dict[str, LiveGroup]]:
+        try:
+            return project, parse_groups(project, await client.list_groups(project))
+        except NotFound:
+            return project, {}  # the project does not exist (yet)
+
+    async def batch(name: str) -> tuple[str, LiveBatch | None]:
+        try:
+            return name, parse_batch(await client.get_batch(name))
+        except NotFound:
+            return name, None
+
+    async def nothing() -> None:
+        return None
+
+    jobs = [
+        tracked(client.list_team()) if scope.team else nothing(),
+        tracked(client.assignments()) if scope.assignments else nothing(),
+        tracked(client.list_projects()) if scope.projects else nothing(),
+        tracked(client.studio_batches()) if scope.studio_batches else nothing(),
+        tracked(client.list_batches()) if scope.batch_list else nothing(),
+        asyncio.gather(*(tracked(groups_of(p)) for p in scope.group_projects)),
+        asyncio.gather(*(tracked(batch(b)) for b in scope.batch_names)),
+    ]
+    team, assignments, projects, studio, batch_list, groups, batches = await asyncio.gather(*jobs)
+    live = LiveState(
+        team=parse_team(team) if scope.team else None,
+        assignments=parse_assignments(assignments) if scope.assignments else None,
+        projects={p.name: p for p in map(parse_project, projects)} if scope.projects and _is_list(projects, "/projects") else None,
+        groups=dict(groups),
+        studio_batches=parse_studio_batches(studio) if scope.studio_batches else None,
+        batches=dict(batches),
+        batch_created=({_field(b, "name", str, "/batches"): str(b.get("created_at") or "") for b in batch_list}
+                       if scope.batch_list else None),
+    )
+    if desired is not None and live.assignments is not None:
+        losing = []
+        for name, project in desired.projects.items():
+            if project.labelers is None or name in live.groups:
+                continue
+            if live.project_labelers(name) - set(project.labelers):
+                losing.append(name)
+        if losing:
+            extra = await asyncio.gather(*(tracked(groups_of(p)) for p in sorted(losing)))
+            live = replace(live, groups={**live.groups, **dict(extra)})
+            scope = replace(scope, group_projects=tuple(sorted(set(scope.group_projects) | set(losing))))
+    return live, scope
+
+
+def _is_list(value: Any, where: str) -> bool:
+    if not isinstance(value, list):
+        raise BadResponse("GET", where, 200, "expected a JSON array")
+    return True

@@ -1,0 +1,73 @@
+"""Markdown for a pull-request comment: summary first, removals called out, a table per kind
+inside <details>, always under 60,000 characters."""
+from __future__ import annotations
+
+from scaleform.plan import Plan
+from scaleform.render.rows import KIND_TITLES, Row, extra_summary, header, plan_rows, summary_line
+
+LIMIT = 60_000
+
+
+def cell(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("`", "&#96;").replace("\n", "<br>"))
+
+
+def _table(rows: list[Row], with_class: bool) -> list[str]:
+    head = "| | address | change | reason |" + (" origin |" if with_class else "")
+    sep = "|---|---|---|---|" + ("---|" if with_class else "")
+    lines = [head, sep]
+    for r in rows:
+        note = r.why if r.section != "change" else r.reason
+        line = f"| {r.symbol} | {cell(r.address)} | {cell('; '.join(r.details))} | {cell(note or '')} |"
+        if with_class:
+            line += f" {cell(r.classification or '')} |"
+        lines.append(line)
+    return lines
+
+
+def render_markdown(plan: Plan, classification: dict[str, str] | None = None) -> str:
+    rows = plan_rows(plan, classification)
+    if classification:  # introduced changes first
+        rows.sort(key=lambda r: (r.classification != "introduced",))
+    with_class = bool(classification)
+    out = [f"**{cell(summary_line(plan))}**", ""]
+    out += [cell(line) for line in extra_summary(plan)]
+    out.append(f"<sub>{cell(header(plan))}</sub>")
+    out.append("")
+    removals = [r for r in rows if r.section == "change" and r.action == "delete"]
+    if removals:
+        out.append(f"> [!WARNING]\n> This plan removes {len(removals)} item(s):")
+        out += [f"> - {cell(r.address)}" for r in removals[:50]]
+        if len(removals) > 50:
+            out.append(f"> - … and {len(removals) - 50} more")
+        out.append("")
+    body: list[str] = ["<details><summary>Details</summary>", ""]
+    for section, title in (("change", "Changes"), ("deferred", "Deferred"), ("suppressed", "Suppressed removals")):
+        section_rows = [r for r in rows if r.section == section]
+        if not section_rows:
+            continue
+        body.append(f"### {title}")
+        kinds = sorted({r.kind for r in section_rows}, key=lambda k: list(KIND_TITLES).index(k))
+        for kind in kinds:
+            body.append(f"#### {KIND_TITLES[kind]}")
+            body += _table([r for r in section_rows if r.kind == kind], with_class)
+            body.append("")
+    if plan.unmanaged:
+        body.append(f"### Unmanaged ({len(plan.unmanaged)})")
+        body += [f"- {cell(u.address)}: {cell(u.reason)}" for u in plan.unmanaged]
+        body.append("")
+    if plan.warnings:
+        body.append("### Warnings")
+        body += [f"- {cell(w)}" for w in plan.warnings]
+        body.append("")
+    body.append("</details>")
+    text = "\n".join(out) + "\n"
+    closing = "\n</details>\n"
+    note = "\n\n_… truncated: the plan is too long for a comment. Run `scaleform plan --format json` for all of it._"
+    for line in body:
+        if len(text) + len(line) + 1 + len(note) + len(closing) > LIMIT:
+            text += note + closing
+            return text
+        text += line + "\n"
+    return text

@@ -1,0 +1,155 @@
+"""The one row model every renderer shares: a plan becomes header, rows and summary lines.
+
+Text, JSON and Markdown are thin views of this; the nested field diffs (params, ontology) are
+computed here once.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from scaleform.plan import Plan, kind_of
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+ROLE_RANK = {"labeler": 0, "member": 1, "manager": 2, "admin": 3}
+KIND_TITLES = {"member": "Team", "project": "Projects", "params": "Project params", "ontology": "Ontologies",
+               "pipeline": "Pipelines", "labeler": "Labeler assignments", "group": "Groups",
+               "group_member": "Group members", "batch": "Batches", "batch_status": "Batch status",
+               "batch_groups": "Batch groups", "batch_priority": "Batch priority"}
+
+
+@dataclass(frozen=True)
+class Row:
+    section: str  # change | deferred | suppressed
+    address: str
+    action: str
+    kind: str
+    reason: str
+    details: tuple[str, ...]
+    why: str | None = None
+    classification: str | None = None  # introduced | drift (with --base-manifests)
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS.get(self.action, "?")
+
+
+def fmt(value: Any, limit: int = 160) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k in sorted(value):
+            out.update(_flatten(value[k], f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix or "(value)": value}
+
+
+def field_diff(before: Any, after: Any) -> list[str]:
+    """Nested field-level diff lines: `~ a.b: old -> new`, `+ a.c: v`, `- a.d: v`."""
+    b = _flatten(before) if before not in (None, {}) else {}
+    a = _flatten(after) if after not in (None, {}) else {}
+    lines = []
+    for key in sorted(set(b) | set(a)):
+        if key not in b:
+            lines.append(f"+ {key}: {fmt(a[key])}")
+        elif key not in a:
+            lines.append(f"- {key}: {fmt(b[key])}")
+        elif a[key] != b[key]:
+            lines.append(f"~ {key}: {fmt(b[key])} -> {fmt(a[key])}")
+    return lines
+
+
+def _choices(items: Iterable[Any], parent: str = "") -> dict[str, tuple[str, dict]]:
+    out: dict[str, tuple[str, dict]] = {}
+    for c in items or ():
+        d = {"choice": c} if isinstance(c, str) else dict(c)
+        label = d["choice"]
+        attrs = {k: v for k, v in d.items() if k not in ("choice", "subchoices")}
+        out[label] = (parent, attrs)
+        out.update(_choices(d.get("subchoices") or (), label))
+    return out
+
+
+def ontology_diff(before: Any, after: Any) -> list[str]:
+    b = _choices((before or {}).get("choices") or ())
+    a = _choices((after or {}).get("choices") or ())
+    lines = []
+    for label in sorted(set(b) | set(a)):
+        under = lambda p: f" (under {p})" if p else ""  # noqa: E731
+        if label not in b:
+            lines.append(f"+ choice {label}{under(a[label][0])}{' ' + fmt(a[label][1]) if a[label][1] else ''}")
+        elif label not in a:
+            lines.append(f"- choice {label}{under(b[label][0])}")
+        elif a[label] != b[label]:
+            moved = f" moved from {b[label][0] or 'top level'} to {a[label][0] or 'top level'}" if a[label][0] != b[label][0] else ""
+            changed = f" {fmt(b[label][1])} -> {fmt(a[label][1])}" if a[label][1] != b[label][1] else ""
+            lines.append(f"~ choice {label}{moved}{changed}")
+    if after and after.get("name") and before is not None:
+        lines.append(f"  version label: {fmt(after['name'])}")
+    return lines
+
+
+def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
+    if kind == "member":
+        if action == "create":
+            return [f"role: {fmt(after['role'])} (invite)"]
+        old, new = before["role"], after["role"]
+        down = " (downgrade)" if ROLE_RANK.get(new, 0) < ROLE_RANK.get(old, 0) else ""
+        return [f"role: {fmt(old)} -> {fmt(new)}{down}"]
+    if kind == "params":
+        return field_diff(before, after)
+    if kind == "ontology":
+        return ontology_diff(before, after)
+    if kind in ("pipeline", "project", "batch"):
+        return field_diff(before, after) if action != "delete" else []
+    if kind == "group":
+        return [f"members: {fmt(after['members'])}"] if after else []
+    if kind == "batch_status":
+        return [f"status: {fmt(before or 'staging')} -> {fmt(after)}"]
+    if kind == "batch_groups":
+        return [f"groups: {fmt(before)} -> {fmt(after)}" if before is not None else f"groups: {fmt(after)}"]
+    if kind == "batch_priority":
+        if after == "default":
+            return ["reset to the default order (calibration first, then oldest)", f"current: {fmt(before, 400)}"]
+        return [f"order: {fmt(before, 400)}", f"   -> {fmt(after, 400)}"]
+    return []
+
+
+def plan_rows(plan: Plan, classification: dict[str, str] | None = None) -> list[Row]:
+    rows = []
+    for section, items in (("change", plan.changes), ("deferred", plan.deferred), ("suppressed", plan.suppressed)):
+        for c in items:
+            kind = kind_of(c.address)
+            rows.append(Row(section, c.address, c.action, kind, c.reason, tuple(details(kind, c.action, c.before, c.after)),
+                            c.why, (classification or {}).get(c.address)))
+    return rows
+
+
+def header(plan: Plan) -> str:
+    env = plan.target.get("environment")
+    return f"scaleform plan for {plan.target.get('api_url')}" + (f" (environment: {env})" if env else "")
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    if not plan.changes and not plan.deferred:
+        return "No changes. The account matches the manifests."
+    line = f"Plan: {s['add']} to add, {s['change']} to change, {s['remove']} to remove."
+    if plan.deferred:
+        whys = sorted({"invitations pending" if (c.why or "").startswith("invitation") else (c.why or "") for c in plan.deferred})
+        n = len(plan.deferred)
+        line += f" {n} change{'s' if n != 1 else ''} deferred: {'; '.join(whys)}."
+    return line
+
+
+def extra_summary(plan: Plan) -> list[str]:
+    out = []
+    if plan.suppressed:
+        n = len(plan.suppressed)
+        out.append(f"{n} removal{'s' if n != 1 else ''} suppressed (prune is off).")
+    return out

@@ -1,0 +1,63 @@
+"""Terraform-style text: `+` create, `~` update, `-` delete, a header per address."""
+from __future__ import annotations
+
+from scaleform.plan import Plan
+from scaleform.render.rows import Row, extra_summary, header, plan_rows, summary_line
+
+COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
+RESET = "\033[0m"
+MAX_LISTED = 20
+
+
+def _row(row: Row, color: bool) -> list[str]:
+    sym = row.symbol
+    head = f"  {sym} {row.address}"
+    if color:
+        head = f"  {COLORS[sym]}{sym}{RESET} {row.address}"
+    note = row.why if row.section != "change" else row.reason
+    if row.classification:
+        note = f"{row.classification}; {note}"
+    lines = [f"{head}  # {note}" if note else head]
+    lines += [f"      {d}" for d in row.details]
+    return lines
+
+
+def render_text(plan: Plan, color: bool = False, classification: dict[str, str] | None = None) -> str:
+    rows = plan_rows(plan, classification)
+    out = [header(plan), ""]
+    changes = [r for r in rows if r.section == "change"]
+    if changes:
+        out.append("scaleform will perform these changes:")
+        out.append("")
+        for r in changes:
+            out += _row(r, color)
+        out.append("")
+    deferred = [r for r in rows if r.section == "deferred"]
+    if deferred:
+        out.append("Deferred (they run on a later apply):")
+        for r in deferred:
+            out += _row(r, color)
+        out.append("")
+    suppressed = [r for r in rows if r.section == "suppressed"]
+    if suppressed:
+        out.append("Suppressed removals (prune is off; these stay live):")
+        for r in suppressed:
+            out += _row(r, color)
+        out.append("")
+    if plan.unmanaged:
+        out.append(f"Unmanaged ({len(plan.unmanaged)}; left alone):")
+        for u in plan.unmanaged[:MAX_LISTED]:
+            out.append(f"    {u.address}  # {u.reason}")
+        if len(plan.unmanaged) > MAX_LISTED:
+            out.append(f"    … and {len(plan.unmanaged) - MAX_LISTED} more (see --format json)")
+        out.append("")
+    for w in plan.warnings:
+        out.append(f"Warning: {w}")
+    if plan.warnings:
+        out.append("")
+    if plan.operations:
+        n = len(plan.operations)
+        out.append(f"{n} API call{'s' if n != 1 else ''} in {len({o.phase for o in plan.operations})} phase(s).")
+    out.append(summary_line(plan))
+    out += extra_summary(plan)
+    return "\n".join(out) + "\n"
