@@ -154,12 +154,12 @@ class _Differ:
         if lp.type != dp.type:
             self.problems.append(Problem(f"project '{dp.name}' is live as type '{lp.type}'; type is immutable and the "
                                          "API cannot delete projects. Declare the live type or use a new project name",
-                                         dp.locs.get("type")))
+                                         dp.locs.get("type=")))
         for flag in ("studio", "rapid"):
             want, have = getattr(dp, flag), getattr(lp, flag)
             if want is not None and have is not None and want != have:
                 self.problems.append(Problem(f"project '{dp.name}' is live with {flag}: {str(have).lower()}; {flag} is "
-                                             "immutable once created", dp.locs.get(flag)))
+                                             "immutable once created", dp.locs.get(f"{flag}=")))
         if dp.params is not None:
             want = plain(dp.params)
             if want != lp.params:
@@ -256,7 +256,7 @@ class _Differ:
             lp = live_projects.get(db.project)
             if dp is None and lp is None:
                 self.problems.append(Problem(f"batch '{name}' belongs to project '{db.project}', which is neither "
-                                             "declared nor live", db.locs.get("project")))
+                                             "declared nor live", db.locs.get("project=")))
                 continue
             is_studio = bool(dp.studio if dp is not None and dp.studio is not None else (lp.studio if lp else False))
             staging_at_birth = is_studio or bool(dp.rapid if dp is not None and dp.rapid is not None else (lp.rapid if lp else False))
@@ -280,7 +280,7 @@ class _Differ:
                 else:
                     if lb.project != db.project:
                         self.problems.append(Problem(f"batch '{name}' belongs to project '{lb.project}' live, not "
-                                                     f"'{db.project}'", db.locs.get("project")))
+                                                     f"'{db.project}'", db.locs.get("project=")))
                         continue
                     if db.finalize and lb.status == "staging":
                         self.add(batch_address(name, ".status"), "update", "staging", "in_progress", "finalize: true",

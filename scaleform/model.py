@@ -63,7 +63,7 @@ class DesiredProject:
     labelers: tuple[str, ...] | None = None
     groups: Mapping[str, DesiredGroup] | None = None
     loc: Location | None = None
-    locs: Mapping[str, Location] = field(default_factory=dict)  # facet key -> location
+    locs: Mapping[str, Location] = field(default_factory=dict)  # key -> its location; "key=" -> its value's
     labeler_locs: Mapping[str, Location] = field(default_factory=dict)
 
 

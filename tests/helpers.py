@@ -73,3 +73,39 @@ def in_process(store: Store, key: str = KEY, **kw):
     from scaleform.api.client import ApiClient
 
     return ApiClient("http://sandbox.invalid/v1", key, transport=httpx.ASGITransport(app=SandboxApp(store)), **kw)
+
+
+def cli(*args: str, env: dict | None = None, input: str | None = None):
+    """Run the scaleform CLI in-process; returns the click Result (exit_code, stdout, stderr, output)."""
+    from click.testing import CliRunner
+
+    from scaleform.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def write_manifest(path: Path, text: str) -> Path:
+    import textwrap
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def plan_json(db: Path, manifests: Path, *extra: str) -> dict:
+    import json
+
+    result = cli("plan", str(manifests), "--sandbox", str(db), "--format", "json", *extra)
+    assert result.exit_code in (0, 2), result.output
+    return json.loads(result.stdout)
+
+
+def writes(db: Path) -> list[dict]:
+    return [r for r in request_log(db) if r["method"] != "GET"]
+
+
+def clear_log(db: Path) -> None:
+    con = sqlite3.connect(str(db))
+    con.execute("DELETE FROM requests")
+    con.commit()
+    con.close()

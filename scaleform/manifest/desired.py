@@ -50,6 +50,7 @@ def _check_ontology(choices: Any, seen: dict[str, Location], problems: list[Prob
 
 def _project(name: str, spec: LocDict, loc: Location, problems: list[Problem]) -> DesiredProject:
     locs = {k: spec.key_locs[k] for k in spec}
+    locs.update({f"{k}=": spec.value_locs[k] for k in ("type", "studio", "rapid") if k in spec})  # value nodes
     ontology = None
     if isinstance(spec.get("ontology"), dict):
         raw = spec["ontology"]
@@ -86,7 +87,7 @@ def _batch(name: str, spec: LocDict, loc: Location) -> DesiredBatch:
         calibration_batch=bool(spec.get("calibration_batch", False)),
         self_label_batch=bool(spec.get("self_label_batch", False)),
         finalize=bool(spec.get("finalize", False)), groups=groups, loc=loc,
-        locs={k: spec.key_locs[k] for k in spec},
+        locs={**{k: spec.key_locs[k] for k in spec}, **{f"{k}=": spec.value_locs[k] for k in spec}},
     )
 
 
