@@ -341,3 +341,23 @@ def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, target
     text = render_report(report)
     click.echo(text, nl=False, err=not report.ok)
     return 0 if report.ok else 1
+
+
+@main.command()
+@click.option("--out", "out_dir", default="manifests", show_default=True, type=click.Path(file_okay=False),
+              help="Directory to write the manifests into.")
+@click.option("--project", "projects", multiple=True, metavar="NAME", help="Export only these projects (repeatable).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--prefix-to-var", "prefix", metavar="VALUE",
+              help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).")
+@common_options
+def export(ctx: Ctx, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None) -> int:
+    """Write the live account as manifests (team, projects, batches)."""
+    from scaleform.export import export_account
+
+    target = ctx.target()
+    result = export_account(target, out_dir, projects, force=force, prefix=prefix)
+    for note in result.notes:
+        ctx.err(f"note: {note}")
+    ctx.err(f"wrote {len(result.files)} file(s) to {out_dir} from {target.api_url}")
+    return 0

@@ -1,0 +1,170 @@
+"""Live account -> manifests (DESIGN §4 "Export").
+
+Writes `team.yaml`, `projects/<name>.yaml` and `batches.yaml`. What the format cannot express
+(pending or expired invitations, disabled members, the admin's assignments) goes in comments and
+is returned as notes. Export followed by plan shows `No changes.`.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import quote
+
+import yaml
+
+from scaleform.errors import ScaleformError
+from scaleform.refresh import parse_assignments, parse_groups, parse_studio_batches, parse_team
+from scaleform.target import Target
+
+ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
+
+
+@dataclass
+class Export:
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> text
+    notes: list[str] = field(default_factory=list)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> Any:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _dump(data: dict) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+
+
+def file_name(name: str) -> str:
+    """A safe file name for a project: percent-encoding for anything unusual (reversible)."""
+    return quote(name, safe="-_.@+=,") + ".yaml"
+
+
+def _schema_line(out_dir: Path, relative: str) -> str:
+    schema = Path(str(resources.files("scaleform").joinpath("schemas", "manifest.schema.json")))
+    here = (out_dir / relative).parent.resolve()
+    return f"# yaml-language-server: $schema={os.path.relpath(schema, here)}\n"
+
+
+async def _read(client: Any, projects: Iterable[str]) -> dict:
+    team, assignments, all_projects, studio = await asyncio.gather(
+        client.list_team(), client.assignments(), client.list_projects(), client.studio_batches())
+    wanted = set(projects)
+    chosen = [p for p in all_projects if isinstance(p, dict) and (not wanted or p.get("name") in wanted)]
+    missing = wanted - {p.get("name") for p in chosen}
+    if missing:
+        raise ScaleformError(f"no such project(s) to export: {', '.join(sorted(missing))}")
+    groups = await asyncio.gather(*(client.list_groups(p["name"]) for p in chosen))
+    return {"team": team, "assignments": assignments, "projects": chosen, "studio": studio,
+            "groups": {p["name"]: g for p, g in zip(chosen, groups)}}
+
+
+def _templated(name: str, prefix: str | None) -> str:
+    if prefix and name.startswith(prefix):
+        return "${var.prefix}" + name[len(prefix):]
+    return name.replace("${", "$${")  # a literal `${` in a live name must survive interpolation
+
+
+def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
+    """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
+    out = Export()
+    t = lambda name: _templated(name, prefix)  # noqa: E731
+    team = parse_team(raw["team"])
+    assignments = parse_assignments(raw["assignments"])
+    admin = next((e for e, m in team.items() if m.role == "admin"), None)
+
+    lines = {key: sorted(e for e, m in team.items() if m.role == role) for key, role in ROLE_LISTS}
+    comments = []
+    for email, m in sorted(team.items()):
+        if m.role == "invited":
+            comments.append(f"#   {email}: invitation pending (expires {m.expiry}; "
+                            f"{'as a labeler' if m.is_studio_labeler else 'role not reported'})")
+        elif m.role == "disabled":
+            comments.append(f"#   {email}: disabled (add them under a role to re-enable)")
+    if comments:
+        out.notes.append(f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only")
+    text = _schema_line(out_dir, "team.yaml") + "version: 1\n"
+    if admin:
+        text += f"# The account admin ({admin}) is not listed: the admin's role is never managed.\n"
+    if comments:
+        text += "# Not expressible as roles (left alone by scaleform):\n" + "\n".join(comments) + "\n"
+    text += _dump({"team": {k: v for k, v in lines.items()}})
+    out.files["team.yaml"] = text
+
+    exported = set()
+    for p in sorted(raw["projects"], key=lambda p: p["name"]):
+        name = p["name"]
+        exported.add(name)
+        spec: dict[str, Any] = {"type": p["type"]}
+        for flag in ("studio", "rapid"):
+            if isinstance(p.get(flag), bool):
+                spec[flag] = p[flag]
+        history = p.get("param_history") or []
+        if history:
+            spec["params"] = {k: v for k, v in history[-1].items() if k not in ("version", "created_at")}
+        onto = p.get("ontologyHistory") or []
+        if onto and isinstance(onto[-1], dict) and onto[-1].get("ontology"):
+            spec["ontology"] = {**({"name": onto[-1]["name"]} if onto[-1].get("name") else {}),
+                                "choices": onto[-1]["ontology"]}
+        if p.get("studio") and isinstance(p.get("pipeline"), str):
+            spec["pipeline"] = {"type": p["pipeline"]}
+            if isinstance(p.get("consensus_attempts"), int) and p["pipeline"] == "consensus_task":
+                spec["pipeline"]["consensus_attempts"] = p["consensus_attempts"]
+        labelers = sorted(e for e, ps in assignments.items() if name in ps)
+        groups = parse_groups(name, raw["groups"].get(name, []))
+        header = _schema_line(out_dir, f"projects/{file_name(name)}") + "version: 1\n"
+        if admin and admin in labelers:
+            header += (f"# {admin} (the admin) is assigned here; the admin cannot be declared in team, so labelers and "
+                       "the groups holding the admin are not managed for this project.\n")
+            out.notes.append(f"project '{name}': the admin is assigned, so its labelers are not exported")
+        else:
+            spec["labelers"] = labelers
+        shown = {g: sorted(v.members) for g, v in sorted(groups.items())
+                 if not v.is_singleton and not (admin and admin in v.members)}
+        if groups:
+            spec["groups"] = shown
+        out.files[f"projects/{file_name(name)}"] = header + _dump({"projects": {t(name): spec}})
+
+    studio = parse_studio_batches(raw["studio"])
+    batches = {t(b.name): {"project": t(b.project), "groups": list(b.groups)} for b in studio if b.project in exported}
+    body: dict[str, Any] = {}
+    if batches:
+        body["batches"] = batches
+    if studio:
+        body["batch_priority"] = [t(b.name) for b in studio]
+    text = (_schema_line(out_dir, "batches.yaml") + "version: 1\n"
+            "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
+            "# create/finalize flags are not exported.\n")
+    out.files["batches.yaml"] = text + (_dump(body) if body else "")
+    return out
+
+
+def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] = (), force: bool = False,
+                   prefix: str | None = None) -> Export:
+    """Read the account and write manifests under `out_dir`. Never overwrites without `force`."""
+    out_dir = Path(out_dir)
+
+    async def read() -> dict:
+        async with target.client() as client:
+            return await _read(client, projects)
+
+    result = build_export(asyncio.run(read()), out_dir, prefix)
+    existing = sorted(rel for rel in result.files if (out_dir / rel).exists())
+    if existing and not force:
+        shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
+        raise ScaleformError(f"export would overwrite {shown} in {out_dir}; pass --force to replace them")
+    for rel, text in sorted(result.files.items()):
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return result
