@@ -1,0 +1,24 @@
+"""`plan --base-manifests`: mark each change `introduced` (by this change set) or `drift` (the
+account already differed from the base branch's manifests in the same way)."""
+from __future__ import annotations
+
+import json
+
+from scaleform.manifest import Manifests
+from scaleform.plan import Plan
+from scaleform.planning import make_plan
+from scaleform.target import Target
+
+
+def _key(change) -> tuple:
+    return (change.address, change.action, json.dumps(change.after, sort_keys=True))
+
+
+def classify_against(plan: Plan, base: Plan) -> dict[str, str]:
+    known = {_key(c) for c in (*base.changes, *base.deferred, *base.suppressed)}
+    return {c.address: ("drift" if _key(c) in known else "introduced")
+            for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
+
+
+def classify(plan: Plan, base_manifests: Manifests, target: Target) -> dict[str, str]:
+    return classify_against(plan, make_plan(base_manifests, target))

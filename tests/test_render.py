@@ -1,0 +1,60 @@
+"""Renderers: the shared row model, text conventions, Markdown limits and escaping."""
+from __future__ import annotations
+
+from scaleform.changes import Change
+from scaleform.plan import Operation, Plan
+from scaleform.refresh import RefreshScope
+from scaleform.render.markdown import LIMIT, cell, render_markdown
+from scaleform.render.rows import field_diff, ontology_diff, plan_rows, summary_line
+from scaleform.render.text import render_text
+
+
+def make_plan(changes=(), deferred=(), suppressed=()) -> Plan:
+    return Plan({"api_url": "https://api.scale.com/v1", "environment": "prod"}, "sha256:" + "0" * 64,
+                tuple(changes), tuple(deferred), tuple(suppressed), (), (), (), {}, RefreshScope())
+
+
+def labeler(i: int, action: str = "create") -> Change:
+    return Change(f"project[p].labeler[user{i:05d}@example.com]", action, None, {"email": f"user{i}"}, "declared", "labeler", 5)
+
+
+def test_large_markdown_is_truncated_with_a_note():
+    plan = make_plan([labeler(i) for i in range(3000)] + [labeler(i, "delete") for i in range(3000, 3500)])
+    md = render_markdown(plan)
+    assert len(md) < LIMIT
+    assert md.startswith("**Plan: 3000 to add, 0 to change, 500 to remove.**")
+    assert "truncated" in md and md.rstrip().endswith("</details>")
+    assert "This plan removes 500 item(s)" in md
+
+
+def test_markdown_cells_escape():
+    assert cell("a|b<c>`d`") == "a\\|b&lt;c&gt;&#96;d&#96;"
+    plan = make_plan([Change("project[x|<y>`z`].params", "update", {"a": 1}, {"a": "<b>|`"}, "r", "params", 3)])
+    md = render_markdown(plan)
+    table = [line for line in md.splitlines() if line.startswith("| ~ |")][0]
+    assert "x\\|&lt;y&gt;&#96;z&#96;" in table and "<b>" not in table
+
+
+def test_text_summary_and_symbols():
+    plan = make_plan([Change("team.member[a@b.co]", "update", {"role": "manager"}, {"role": "labeler"}, "role differs", "member", 1),
+                      labeler(1), labeler(2, "delete")],
+                     deferred=[Change("project[p].labeler[c@d.co]", "create", None, {}, "x", "labeler", 5, why="invitation pending")])
+    text = render_text(plan)
+    assert text.splitlines()[0] == "scaleform plan for https://api.scale.com/v1 (environment: prod)"
+    assert "  ~ team.member[a@b.co]" in text and '(downgrade)' in text
+    assert "  - project[p].labeler[user00002@example.com]" in text
+    assert text.rstrip().endswith("Plan: 1 to add, 1 to change, 1 to remove. 1 change deferred: invitations pending.")
+    assert summary_line(make_plan()) == "No changes. The account matches the manifests."
+
+
+def test_rows_are_shared_by_all_views():
+    plan = make_plan([labeler(1)], deferred=[labeler(2)], suppressed=[labeler(3, "delete")])
+    assert [r.section for r in plan_rows(plan)] == ["change", "deferred", "suppressed"]
+
+
+def test_field_and_ontology_diffs():
+    assert field_diff({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3, "d": 4}}) == ["~ a.c: 2 -> 3", "+ a.d: 4"]
+    lines = ontology_diff({"choices": ["x", {"choice": "y", "subchoices": ["z"]}]},
+                          {"choices": [{"choice": "x", "description": "d"}, "y", "z"], "name": "v2"})
+    assert '~ choice x {} -> {"description": "d"}' in lines
+    assert "~ choice z moved from y to top level" in lines
