@@ -26,10 +26,15 @@ class Target:
     sandbox_db: str | None = None
     parallelism: int = 8
     verbose: bool = False
+    # An httpx transport to use instead of the network (tests, embedding); never serialized.
+    transport: Any = field(default=None, repr=False, compare=False)
+    retry: Any = field(default=None, repr=False, compare=False)  # a RetryPolicy, else the default
 
     def client(self, log: Callable[[str], None] | None = None, **kw: Any):
         from scaleform.api.client import ApiClient
 
+        if self.retry is not None:
+            kw.setdefault("retry", self.retry)
         if log is None and self.verbose:
             log = lambda line: print(f"api: {line}", file=sys.stderr)  # noqa: E731
         if self.sandbox_db is not None:
@@ -41,7 +46,8 @@ class Target:
             app = SandboxApp(open_sandbox(self.sandbox_db), api_key=self.api_key)
             return ApiClient(SANDBOX_URL, self.api_key, transport=httpx.ASGITransport(app=app),
                              parallelism=self.parallelism, log=log, **kw)
-        return ApiClient(self.api_url, self.api_key, parallelism=self.parallelism, log=log, **kw)
+        return ApiClient(self.api_url, self.api_key, transport=self.transport, parallelism=self.parallelism,
+                         log=log, **kw)
 
 
 _SANDBOXES: dict[str, Any] = {}

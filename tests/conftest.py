@@ -18,6 +18,6 @@ def _clean_env(monkeypatch):
     yield
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

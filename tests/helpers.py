@@ -109,3 +109,13 @@ def clear_log(db: Path) -> None:
     con.execute("DELETE FROM requests")
     con.commit()
     con.close()
+
+
+def asgi_target(store: Store, faults=None, parallelism: int = 8):
+    """A Target that talks to an in-process sandbox app (optionally with custom faults)."""
+    from scaleform.api.retry import RetryPolicy
+    from scaleform.target import Target
+
+    app = SandboxApp(store, faults=faults)
+    return Target("http://sandbox.invalid/v1", None, KEY, parallelism=parallelism,
+                  transport=httpx.ASGITransport(app=app), retry=RetryPolicy(attempts=6, base=0.01, cap=0.05))

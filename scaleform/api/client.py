@@ -94,6 +94,8 @@ class ApiClient:
                 if delay is not None:
                     delay = min(delay, self.retry.cap * 3)
                     self._gate = max(self._gate, time.monotonic() + delay)
+                    if status == 429:
+                        attempt -= 1  # the server said when to come back; the time budget bounds this
             if attempt >= self.retry.attempts or waited >= self.retry.budget:
                 break
             if delay is None:

@@ -11,7 +11,7 @@ RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 6  # total tries, the first included
+    attempts: int = 8  # total tries, the first included (429s with Retry-After do not count)
     base: float = 0.5  # seconds; try n waits U(0, min(cap, base * 2**n))
     cap: float = 20.0
     budget: float = 120.0  # total seconds spent waiting, per request

@@ -90,11 +90,11 @@ class SandboxApp:
     """ASGI callable. One SQLite transaction per request; latency is awaited outside it so
     concurrent requests overlap as they would against the real service."""
 
-    def __init__(self, store: Store, api_key: str = DEFAULT_API_KEY, faults: FaultConfig | None = None,
+    def __init__(self, store: Store, api_key: str = DEFAULT_API_KEY, faults: FaultConfig | Faults | None = None,
                  log_requests: bool = True):
         self.store = store
         self.api_key = api_key
-        self.faults = Faults(faults or FaultConfig())
+        self.faults = faults if isinstance(faults, Faults) else Faults(faults or FaultConfig())
         self.log_requests = log_requests
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
@@ -139,10 +139,13 @@ class SandboxApp:
             return _error(429, "Too many requests hit the API too quickly", {"Retry-After": str(retry_after)})
         if self.faults.config.latency_ms:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
-        fail = self.faults.should_fail()
+        raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        forced = self.faults.intercept(request.method, raw)
+        if forced is not None:
+            return _error(*forced)
+        fail = self.faults.should_fail(request.method, raw)
         if fail and (self.faults.config.fault_mode == "before" or request.method not in WRITES):
             return _error(503, "Server timeout from request queueing (injected fault)")
-        raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         segments = [unquote(s) for s in raw.split("/") if s]
         if segments[:1] == ["v1"]:
             segments = segments[1:]

@@ -36,5 +36,10 @@ class Faults:
             return None
         return max(1, math.ceil((1 - self.tokens) / rate))
 
-    def should_fail(self) -> bool:
+    def should_fail(self, method: str, path: str) -> bool:
+        """Whether this request fails with a 503 (before or after acting, per fault_mode)."""
         return self.config.fault_rate > 0 and self.rng.random() < self.config.fault_rate
+
+    def intercept(self, method: str, path: str) -> tuple[int, str] | None:
+        """A response to send instead of handling the request (none by default)."""
+        return None
