@@ -10,7 +10,12 @@ class ApiError(ScaleformError):
 
     def __init__(self, method: str, path: str, status: int, detail: str, hint: str = ""):
         self.method, self.path, self.status, self.detail = method, path, status, detail
-        text = f"{method} {path} failed with HTTP {status}: {detail}" if status else f"{method} {path} failed: {detail}"
+        if status == 200:
+            text = f"{method} {path} returned a malformed response: {detail}"
+        elif status:
+            text = f"{method} {path} failed with HTTP {status}: {detail}"
+        else:
+            text = f"{method} {path} failed: {detail}"
         super().__init__(text + (f". {hint}" if hint else ""))
 
 

@@ -1,0 +1,144 @@
+"""Hostile manifests (hypothesis): random YAML and mutated examples. The only outcomes allowed
+are a valid load or a ScaleformError whose problems are located; never another exception.
+
+The default run covers more than 2,000 examples; `pytest -m soak` runs ten times as many.
+"""
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scaleform.errors import ScaleformError
+from scaleform.manifest import load_manifests
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "examples" / "quickstart").glob("*.yaml"))]
+DIR = Path(tempfile.mkdtemp(prefix="hostile-"))
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
+                    st.text(max_size=30), st.sampled_from(["${var.x}", "${env.HOME}", "$${", "a@b.co", "*", "<<"]))
+trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=5),
+                                                      st.dictionaries(st.text(max_size=12), inner, max_size=5)),
+                     max_leaves=40)
+
+
+def check(text: str) -> None:
+    path = DIR / "m.yaml"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass") if isinstance(text, str) else path.write_bytes(text)
+    started = time.monotonic()
+    try:
+        load_manifests(path)
+    except ScaleformError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.location is not None and problem.location.file == path.as_posix(), problem
+            assert problem.message
+    assert time.monotonic() - started < 5
+
+
+def mutate(doc, rng: random.Random, depth: int = 0):
+    """Delete, duplicate or retype a node somewhere in the tree."""
+    if isinstance(doc, dict) and doc:
+        key = rng.choice(list(doc))
+        action = rng.randrange(5)
+        out = dict(doc)
+        if action == 0:
+            del out[key]
+        elif action == 1:
+            out[key] = rng.choice([None, 7, "x", [1], {"k": "v"}, True, "é" * 3, "x" * 100_000])
+        elif action == 2:
+            out[key + "_extra"] = out[key]
+        else:
+            out[key] = mutate(out[key], rng, depth + 1)
+        return out
+    if isinstance(doc, list) and doc:
+        out = list(doc)
+        i = rng.randrange(len(out))
+        action = rng.randrange(4)
+        if action == 0:
+            del out[i]
+        elif action == 1:
+            out.append(out[i])  # duplicate entry
+        elif action == 2:
+            out[i] = rng.choice([None, 3, {"choice": None}, ["nested"], "ü@ñ.io"])
+        else:
+            out[i] = mutate(out[i], rng, depth + 1)
+        return out
+    return rng.choice([doc, None, 0, "", "bad email", {"a": doc}, [doc]])
+
+
+def text_mutations(text: str, rng: random.Random) -> str:
+    lines = text.splitlines()
+    if not lines:
+        return text
+    i = rng.randrange(len(lines))
+    action = rng.randrange(6)
+    if action == 0:
+        lines.insert(i, lines[i])  # duplicate a line: duplicate keys
+    elif action == 1:
+        lines[i] = "\t" + lines[i]
+    elif action == 2:
+        lines = lines[:i]  # truncated file
+    elif action == 3:
+        lines[i] = lines[i] + " &a"
+        lines.append("extra: *a")
+    elif action == 4:
+        lines[i] = lines[i].replace(":", "", 1)
+    else:
+        lines.insert(i, "  " * rng.randrange(1, 40) + "- [" * rng.randrange(1, 60))
+    return "\n".join(lines) + "\n"
+
+
+def _budget(n: int):
+    return settings(max_examples=n, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+@_budget(700)
+@given(st.text(max_size=300))
+def test_random_text(text):
+    check(text)
+
+
+@_budget(700)
+@given(trees)
+def test_random_yaml_trees(tree):
+    check(yaml.safe_dump(tree, allow_unicode=True))
+
+
+@_budget(700)
+@given(st.integers(0, 2**32 - 1), st.integers(0, len(EXAMPLES) - 1), st.booleans())
+def test_mutated_examples(seed, which, textual):
+    rng = random.Random(seed)
+    doc = EXAMPLES[which]
+    for _ in range(rng.randrange(1, 4)):
+        doc = mutate(doc, rng)
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    if textual:
+        text = text_mutations(text, rng)
+    check(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
+                                              for p, c in zip("abcdefgh", "bcdefghi")) + "projects: *i\n",
+    "projects: &p\n  x: *p\n",
+    "team: " + "[" * 5000 + "]" * 5000 + "\n",
+    "projects:\n  p:\n    type: a\n    params: {x: '" + "y" * 2_000_000 + "'}\n",
+    "version: 1\n" + "# comment\n" * 10000,
+])
+def test_pathological_inputs(text):
+    check(text)
+
+
+@pytest.mark.soak
+@_budget(20000)
+@given(st.integers(0, 2**32 - 1), st.integers(0, len(EXAMPLES) - 1), st.booleans())
+def test_mutated_examples_soak(seed, which, textual):
+    test_mutated_examples.hypothesis.inner_test(seed, which, textual)
