@@ -254,7 +254,11 @@ def _make_plan(ctx: Ctx, path: str, targets: tuple[str, ...]):
     target = ctx.target(manifests)
     if targets:
         ctx.err("Warning: targeting is in effect; the plan covers only " + ", ".join(targets))
-    return manifests, target, make_plan(manifests, target, targets, _progress(ctx))
+    timings: dict[str, float] = {}
+    the_plan = make_plan(manifests, target, targets, _progress(ctx), timings)
+    if ctx.verbose:
+        click.echo("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
+    return manifests, target, the_plan
 
 
 @main.command()

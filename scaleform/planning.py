@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Callable, Iterable
 
 from scaleform.diff import diff
@@ -16,19 +17,27 @@ def target_json(target: Target) -> dict:
 
 
 async def make_plan_async(manifests: Manifests, target: Target, targets: Iterable[str] = (),
-                          progress: Callable[[int, int], None] | None = None) -> Plan:
+                          progress: Callable[[int, int], None] | None = None,
+                          timings: dict[str, float] | None = None) -> Plan:
+    """`timings`, when given, receives wall seconds of the refresh and CPU seconds of diff and plan."""
     desired = manifests.desired
+    started = time.monotonic()
     async with target.client() as client:
         live, scope = await refresh(client, scope_for(desired), desired, progress)
+    cpu = time.process_time()
     changes = diff(desired, live)
-    plan = build_plan(desired, live, changes, scope, target_json(target), manifests.digest)
-    return filter_target(plan, targets, desired)
+    cpu_diff = time.process_time()
+    plan = filter_target(build_plan(desired, live, changes, scope, target_json(target), manifests.digest), targets, desired)
+    if timings is not None:
+        timings.update(refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu,
+                       plan_cpu=time.process_time() - cpu_diff)
+    return plan
 
 
 def make_plan(manifests: Manifests, target: Target, targets: Iterable[str] = (),
-              progress: Callable[[int, int], None] | None = None) -> Plan:
+              progress: Callable[[int, int], None] | None = None, timings: dict[str, float] | None = None) -> Plan:
     """Read the live account for `target` and plan the changes the manifests ask for."""
-    return asyncio.run(make_plan_async(manifests, target, targets, progress))
+    return asyncio.run(make_plan_async(manifests, target, targets, progress, timings))
 
 
 async def current_fingerprints(client, scope: RefreshScope) -> dict[str, str]:

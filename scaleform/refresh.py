@@ -192,13 +192,16 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
     async def nothing() -> None:
         return None
 
+    # Stage 1: everything whose need is known from the manifests alone. With `desired`, groups wait
+    # for stage 2 (only projects that exist live have groups); a saved plan's scope is final.
+    first_groups = () if desired is not None else scope.group_projects
     jobs = [
         tracked(client.list_team()) if scope.team else nothing(),
         tracked(client.assignments()) if scope.assignments else nothing(),
         tracked(client.list_projects()) if scope.projects else nothing(),
         tracked(client.studio_batches()) if scope.studio_batches else nothing(),
         tracked(client.list_batches()) if scope.batch_list else nothing(),
-        asyncio.gather(*(tracked(groups_of(p)) for p in scope.group_projects)),
+        asyncio.gather(*(tracked(groups_of(p)) for p in first_groups)),
         asyncio.gather(*(tracked(batch(b)) for b in scope.batch_names)),
     ]
     team, assignments, projects, studio, batch_list, groups, batches = await asyncio.gather(*jobs)
@@ -212,18 +215,19 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
         batch_created=({_field(b, "name", str, "/batches"): str(b.get("created_at") or "") for b in batch_list}
                        if scope.batch_list else None),
     )
-    if desired is not None and live.assignments is not None:
-        losing = []
+    if desired is None:
+        return live, scope
+    # Stage 2: groups of declared projects that exist live, and of projects that lose a labeler
+    # (they must leave that project's groups first).
+    existing = set(live.projects or ()) if live.projects is not None else set(scope.group_projects)
+    wanted = {p for p in scope.group_projects if p in existing}
+    if live.assignments is not None:
         for name, project in desired.projects.items():
-            if project.labelers is None or name in live.groups:
-                continue
-            if live.project_labelers(name) - set(project.labelers):
-                losing.append(name)
-        if losing:
-            extra = await asyncio.gather(*(tracked(groups_of(p)) for p in sorted(losing)))
-            live = replace(live, groups={**live.groups, **dict(extra)})
-            scope = replace(scope, group_projects=tuple(sorted(set(scope.group_projects) | set(losing))))
-    return live, scope
+            if project.labelers is not None and name in existing and live.project_labelers(name) - set(project.labelers):
+                wanted.add(name)
+    read = await asyncio.gather(*(tracked(groups_of(p)) for p in sorted(wanted)))
+    live = replace(live, groups=dict(read))
+    return live, replace(scope, group_projects=tuple(sorted(wanted)))
 
 
 def _is_list(value: Any, where: str) -> bool:
