@@ -8,6 +8,7 @@ desired and live is plain equality.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from scaleform.errors import Location
@@ -148,10 +149,16 @@ class LiveState:
     batches: Mapping[str, LiveBatch | None] = field(default_factory=dict)  # declared name -> batch/absent
     batch_created: Mapping[str, str] | None = None  # name -> created_at, only for `default`
 
+    @cached_property
+    def _labelers_by_project(self) -> dict[str, frozenset[str]]:
+        index: dict[str, set[str]] = {}
+        for email, projects in (self.assignments or {}).items():
+            for p in projects:
+                index.setdefault(p, set()).add(email)
+        return {p: frozenset(emails) for p, emails in index.items()}
+
     def project_labelers(self, project: str) -> frozenset[str]:
-        if self.assignments is None:
-            return frozenset()
-        return frozenset(e for e, ps in self.assignments.items() if project in ps)
+        return self._labelers_by_project.get(project, frozenset())
 
 
 # ---- ontology normal form --------------------------------------------------------------------

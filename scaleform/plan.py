@@ -106,15 +106,19 @@ def kind_of(address: str) -> str:
         return "member"
     if address == "studio.batch_priority":
         return "batch_priority"
+    if not address.endswith("]"):  # a facet: the suffix after the last bracket decides
+        facet = address[address.rindex("]") + 2:]
+        if address.startswith("batch["):
+            return {"status": "batch_status", "groups": "batch_groups"}.get(facet, "batch")
+        return facet if facet in ("params", "ontology", "pipeline") else "project"
     if address.startswith("batch["):
-        return {".status": "batch_status", ".groups": "batch_groups"}.get(address[address.rindex("]") + 1:], "batch")
+        return "batch"
+    if ".member[" in address:
+        return "group_member"
     if ".group[" in address:
-        return "group_member" if ".member[" in address else "group"
+        return "group"
     if ".labeler[" in address:
         return "labeler"
-    for facet in ("params", "ontology", "pipeline"):
-        if address.endswith("." + facet):
-            return facet
     return "project"
 
 

@@ -13,6 +13,9 @@ import yaml
 
 from scaleform.errors import Location, Problem, ScaleformError
 
+# libyaml's parser (when PyYAML was built with it) is ~10x faster and keeps the same marks.
+_Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_NODES = 200_000  # values built from one file, aliases expanded: stops billion-laughs
 MAX_DEPTH = 200
 
@@ -137,10 +140,16 @@ class _Builder:
         return out
 
 
+def _tab_near(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    return any("\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+               for i in (line - 1, line) if 0 <= i < len(lines))
+
+
 def load_yaml(text: str, path: str) -> Any:
     """Parse one YAML document into located values. Raises ScaleformError with a location."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Composer(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -149,7 +158,7 @@ def load_yaml(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(path, mark) if mark else Location(path)
         reason = exc.problem or "invalid YAML"
-        if "\t" in text and "tab" in str(exc).lower() or "found character '\\t'" in str(exc):
+        if mark is not None and _tab_near(text, mark.line):
             reason += " (YAML does not allow tabs for indentation; use spaces)"
         raise ScaleformError(f"YAML syntax error: {reason}", where) from None
     except yaml.YAMLError as exc:

@@ -75,7 +75,10 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL") if self.path != ":memory:" else None
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # No fsync per commit: the event loop must not stall on the disk (WAL stays consistent).
+            self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
