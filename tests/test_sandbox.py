@@ -1,0 +1,95 @@
+"""The sandbox store and app: §7 behaviours not already exercised through the client."""
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import httpx
+import pytest
+
+from helpers import cli, make_db
+from scaleform.sandbox.app import SandboxApp
+from scaleform.sandbox.fixtures import init_store
+from scaleform.sandbox.store import ApiError, Store
+
+
+@pytest.fixture
+def store():
+    s = Store(":memory:")
+    init_store(s, "demo")
+    return s
+
+
+def call(store, method, path, body=None, key="test_sandbox", headers=None):
+    async def go():
+        transport = httpx.ASGITransport(app=SandboxApp(store))
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:
+            auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+            return await c.request(method, path, json=body, headers={**auth, **(headers or {})})
+    return asyncio.run(go())
+
+
+def test_errors_are_json_objects_and_only_200_is_success(store):
+    r = call(store, "GET", "/v1/projects/nope")
+    assert r.status_code == 404 and r.json() == {"status_code": 404, "error": "Project with name 'nope' not found."}
+    assert call(store, "GET", "/v1/teams", key="bad").status_code == 401
+    assert call(store, "DELETE", "/v1/teams").status_code == 405
+    assert call(store, "GET", "/v1/nothing/here").status_code == 404
+    r = call(store, "POST", "/v1/projects", None, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400  # no body: name and type missing
+    ok = call(store, "POST", "/v1/batches/street-signs-2026-10/finalize")  # empty-body POST
+    assert ok.status_code == 200 and ok.json()["status"] == "in_progress"
+
+
+def test_unencoded_names_and_python_booleans(store):
+    assert call(store, "GET", "/v1/projects/street-signs").status_code == 200
+    r = call(store, "GET", "/v1/batches?exclude_archived=False&offset=0&limit=1")
+    assert r.status_code == 200 and r.json()["limit"] == 1 and r.json()["has_more"] is True
+
+
+def test_one_admin_and_invites(store):
+    with pytest.raises(ApiError) as e:
+        store.add_member("second@x.io", "admin")
+    assert e.value.status == 400
+    with pytest.raises(ApiError) as e:
+        store.invite({"emails": ["li@acme.ai"], "team_role": "labeler"})
+    assert e.value.status == 409
+    with pytest.raises(ApiError):
+        store.invite({"emails": ["n@x.io"], "team_role": "admin"})
+    team = store.invite({"emails": ["bo@acme.ai"], "team_role": "member"})
+    assert next(m for m in team if m["email"] == "bo@acme.ai")["isStudioLabeler"] is False
+
+
+def test_assignments_exclude_invited_and_disabled(store):
+    amap = store.assignments()
+    assert "bo@acme.ai" not in amap and "old@acme.ai" not in amap and amap["ana@acme.ai"] == []
+    assert store.accept_invites(["bo@acme.ai"]) == ["bo@acme.ai"]
+    assert store.assignments()["bo@acme.ai"] == []
+
+
+def test_studio_batch_groups_must_exist_in_the_project(store):
+    with pytest.raises(ApiError) as e:
+        store.assign_studio_batch("street-signs-2026-10", {"groups": ["ocr-team"]})
+    assert e.value.status == 400
+    with pytest.raises(ApiError):
+        store.assign_studio_batch("street-signs-2026-10", {"groups": ["raj@acme.ai"]})  # not assigned
+    assert store.assign_studio_batch("street-signs-2026-10", {"groups": ["LI@acme.ai"]})["groups"] == ["li@acme.ai"]
+
+
+def test_init_and_accept_invites_commands(tmp_path):
+    db = tmp_path / "x.db"
+    r = cli("sandbox", "init", "--db", str(db), "--fixture", "large", "--projects", "3", "--members", "10",
+            "--batches", "4")
+    assert r.exit_code == 0 and "3 projects" in r.stderr and "4 batches" in r.stderr
+    again = cli("sandbox", "init", "--db", str(db))
+    assert again.exit_code == 1 and "--force" in again.stderr
+    make_db(tmp_path / "d.db", "demo")
+    r = cli("sandbox", "accept-invites", "--db", str(tmp_path / "d.db"), "max@acme.ai")
+    assert r.exit_code == 0 and "accepted 1 invitation(s): max@acme.ai" in r.stderr
+
+
+def test_large_fixture_is_deterministic(tmp_path):
+    a, b = Store(":memory:"), Store(":memory:")
+    init_store(a, "large", projects=5, members=40, batches=6, seed=3)
+    init_store(b, "large", projects=5, members=40, batches=6, seed=3)
+    assert a.assignments() == b.assignments() and a.studio_batches() == b.studio_batches()
