@@ -106,7 +106,7 @@ class _Executor:
 
     async def send(self, op: Operation) -> None:
         try:
-            await self.client.request(op.method, op.path, op.body)
+            await self.client.request(op.method, op.path, op.body, parse=False)
         except Conflict:
             # A 409 on a create usually means an earlier attempt succeeded and its response was lost:
             # done when the live object matches what we asked for.

@@ -192,16 +192,27 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
     async def nothing() -> None:
         return None
 
-    # Stage 1: everything whose need is known from the manifests alone. With `desired`, groups wait
-    # for stage 2 (only projects that exist live have groups); a saved plan's scope is final.
+    # Stage 1: everything whose need is known from the manifests alone. With `desired`, groups are
+    # read only for projects that exist live, so they start as soon as the project list arrives;
+    # a saved plan's scope is already final.
     first_groups = () if desired is not None else scope.group_projects
+    projects_task = asyncio.ensure_future(tracked(client.list_projects()) if scope.projects else nothing())
+
+    async def groups_after_projects() -> list:
+        if desired is None:
+            return list(await asyncio.gather(*(tracked(groups_of(p)) for p in first_groups)))
+        projects = await asyncio.shield(projects_task)
+        existing = {p.get("name") for p in projects if isinstance(p, dict)} if isinstance(projects, list) else set()
+        names = [p for p in scope.group_projects if p in existing or projects is None]
+        return list(await asyncio.gather(*(tracked(groups_of(p)) for p in names)))
+
     jobs = [
         tracked(client.list_team()) if scope.team else nothing(),
         tracked(client.assignments()) if scope.assignments else nothing(),
-        tracked(client.list_projects()) if scope.projects else nothing(),
+        projects_task,
         tracked(client.studio_batches()) if scope.studio_batches else nothing(),
         tracked(client.list_batches()) if scope.batch_list else nothing(),
-        asyncio.gather(*(tracked(groups_of(p)) for p in first_groups)),
+        groups_after_projects(),
         asyncio.gather(*(tracked(batch(b)) for b in scope.batch_names)),
     ]
     team, assignments, projects, studio, batch_list, groups, batches = await asyncio.gather(*jobs)
@@ -217,17 +228,17 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
     )
     if desired is None:
         return live, scope
-    # Stage 2: groups of declared projects that exist live, and of projects that lose a labeler
-    # (they must leave that project's groups first).
-    existing = set(live.projects or ()) if live.projects is not None else set(scope.group_projects)
+    # Stage 2: groups of projects that lose a labeler (they must leave that project's groups first).
+    existing = set(live.projects) if live.projects is not None else set(scope.group_projects)
     wanted = {p for p in scope.group_projects if p in existing}
+    losing = set()
     if live.assignments is not None:
         for name, project in desired.projects.items():
             if project.labelers is not None and name in existing and live.project_labelers(name) - set(project.labelers):
-                wanted.add(name)
-    read = await asyncio.gather(*(tracked(groups_of(p)) for p in sorted(wanted)))
-    live = replace(live, groups=dict(read))
-    return live, replace(scope, group_projects=tuple(sorted(wanted)))
+                losing.add(name)
+    extra = await asyncio.gather(*(tracked(groups_of(p)) for p in sorted(losing - set(live.groups))))
+    live = replace(live, groups={**live.groups, **dict(extra)})
+    return live, replace(scope, group_projects=tuple(sorted(wanted | losing)))
 
 
 def _is_list(value: Any, where: str) -> bool:

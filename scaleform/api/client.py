@@ -53,16 +53,17 @@ class ApiClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None) -> Any:
+    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
+                      parse: bool = True) -> Any:
         """Send one call, retrying transient failures; returns the parsed JSON body.
 
         The concurrency slot is held through backoff so retries never add load beyond
         `parallelism`, and a Retry-After pauses every request of this client (the limit is the
         account's, not the request's)."""
         async with self._slots:
-            return await self._send(method, path, body, params)
+            return await self._send(method, path, body, params, parse)
 
-    async def _send(self, method: str, path: str, body: Any, params: dict | None) -> Any:
+    async def _send(self, method: str, path: str, body: Any, params: dict | None, parse: bool = True) -> Any:
         waited = 0.0
         attempt = 0
         content = json.dumps(body).encode() if body else None
@@ -83,6 +84,8 @@ class ApiClient:
                 status = response.status_code
                 self._trace(method, path, status, started)
                 if status == 200:
+                    if not parse:  # the caller only needs to know it succeeded
+                        return None
                     try:
                         return response.json()
                     except ValueError:

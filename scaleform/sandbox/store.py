@@ -6,6 +6,8 @@ answer is chosen and listed in the README's "Sandbox fidelity" section.
 """
 from __future__ import annotations
 
+import bisect
+import hashlib
 import json
 import sqlite3
 import threading
@@ -32,6 +34,7 @@ CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, id TEXT NOT NULL, ty
   studio INTEGER NOT NULL, rapid INTEGER NOT NULL, pipeline TEXT, consensus_attempts INTEGER,
   created_at TEXT NOT NULL, param_history TEXT NOT NULL, ontology_history TEXT NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS assignments (email TEXT NOT NULL, project TEXT NOT NULL, PRIMARY KEY (email, project));
+CREATE INDEX IF NOT EXISTS assignments_by_project ON assignments (project);
 CREATE TABLE IF NOT EXISTS groups (project TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
   members TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (project, name));
 CREATE TABLE IF NOT EXISTS batches (name TEXT PRIMARY KEY, id TEXT NOT NULL, project TEXT NOT NULL,
@@ -58,6 +61,11 @@ def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
+def worker_id(email: str) -> str:
+    """A stable 24-hex id for a teammate (the API's ids are opaque; only stability matters)."""
+    return hashlib.sha1(email.encode()).hexdigest()[:24]
+
+
 def _strings(value: Any, field: str, required: bool = True) -> list[str]:
     if value is None and not required:
         return []
@@ -82,6 +90,8 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
+        self._amap: dict[str, list[str]] | None = None
+        self._amap_version = -1
 
     # -- transactions and clock ---------------------------------------------------------------
     def transaction(self) -> "_Tx":
@@ -142,6 +152,7 @@ class Store:
             raise ApiError(400, "A team can only have one admin")
         self.db.execute("INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
                         (email.lower(), role, invited_role, expiry, first, last, company, self.next_seq()))
+        self._team_changed()
 
     def invite(self, body: dict) -> list[dict]:
         emails = [e.lower() for e in _strings(body.get("emails"), "emails")]
@@ -177,6 +188,7 @@ class Store:
                 raise ApiError(400, f"{email} has not accepted the invitation yet")
         for email in emails:
             self.db.execute("UPDATE team SET role=? WHERE email=?", (role, email))
+        self._team_changed()
         return self.list_team()
 
     def accept_invites(self, emails: Iterable[str] = ()) -> list[str]:
@@ -187,17 +199,26 @@ class Store:
                 continue
             self.db.execute("UPDATE team SET role=?, expiry=NULL WHERE email=?", (row["invited_role"], row["email"]))
             accepted.append(row["email"])
+        self._team_changed()
         return accepted
 
     # -- assignments ----------------------------------------------------------------------------
     def assignments(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {r["email"]: [] for r in self.db.execute(
-            f"SELECT email FROM team WHERE role IN {ACTIVE} ORDER BY seq")}
-        for r in self.db.execute("SELECT a.email, a.project FROM assignments a JOIN projects p ON p.name=a.project "
-                                 "ORDER BY p.seq"):
-            if r["email"] in out:
-                out[r["email"]].append(r["project"])
-        return out
+        """email -> project names (sorted), for every active member.
+
+        add/remove return this whole map, so it is kept in memory and updated by this store's own
+        writes; it is rebuilt only when another connection changed the database (data_version)."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._amap is None or version != self._amap_version:
+            got = dict(self.db.execute("SELECT email, json_group_array(project) FROM "
+                                       "(SELECT email, project FROM assignments ORDER BY email, project) GROUP BY email"))
+            self._amap = {e: json.loads(got.get(e, "[]")) for (e,) in self.db.execute(
+                f"SELECT email FROM team WHERE role IN {ACTIVE} ORDER BY seq")}
+            self._amap_version = version
+        return self._amap
+
+    def _team_changed(self) -> None:
+        self._amap = None
 
     def _assignment_args(self, body: dict) -> tuple[list[str], list[str]]:
         emails = [e.lower() for e in _strings(body.get("emails"), "emails")]
@@ -213,9 +234,15 @@ class Store:
             if row is None or row["role"] not in ACTIVE:
                 state = "not a member of this team" if row is None else f"not an active member (role {row['role']})"
                 raise ApiError(400, f"{email} is {state}; only active members can be assigned")
+        amap = self.assignments()
         self.db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)",
                             [(e, p) for e in emails for p in projects])
-        return self.assignments()
+        for e in emails:
+            current = amap.setdefault(e, [])
+            for p in projects:
+                if p not in current:
+                    bisect.insort(current, p)
+        return amap
 
     def unassign(self, body: dict) -> dict[str, list[str]]:
         emails = [e.lower() for e in _strings(body.get("emails"), "emails")]
@@ -226,9 +253,12 @@ class Store:
         projects = _strings(projects, "projects")
         for p in projects:
             self._project(p)
+        amap = self.assignments()
         for email in emails:
             for p in projects:
                 self.db.execute("DELETE FROM assignments WHERE email=? AND project=?", (email, p))
+                if p in amap.get(email, ()):
+                    amap[email].remove(p)
                 # Nobody can be in a group of a project they are not assigned to.
                 for g in self.db.execute("SELECT * FROM groups WHERE project=?", (p,)).fetchall():
                     members = json.loads(g["members"])
@@ -342,10 +372,8 @@ class Store:
     # -- groups ---------------------------------------------------------------------------------
     def _group_json(self, row: sqlite3.Row) -> dict:
         members = json.loads(row["members"])
-        ids = {r["email"]: r["seq"] for r in self.db.execute(
-            f"SELECT email, seq FROM team WHERE email IN ({','.join('?' * len(members))})", members)}
         return {"id": row["id"], "name": row["name"], "numWorkers": len(members), "isSingleton": False,
-                "workers": [{"id": f"{0xa:04x}{ids.get(e, 0):020x}", "email": e} for e in members]}
+                "workers": [{"id": worker_id(e), "email": e} for e in members]}
 
     def list_groups(self, project: str) -> list[dict]:
         self._project(project)
@@ -561,6 +589,8 @@ class _Tx:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
+            if exc_type:
+                self.store._amap = None  # the cached map may hold this transaction's changes
             self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self.store.lock.release()
