@@ -1,0 +1,51 @@
+"""The CLI: a thin face. Start-up imports only what a command uses; options parse as documented."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from helpers import cli
+
+HEAVY = ("starlette", "uvicorn", "deepdiff", "httpx")
+
+
+def imported_by(*args: str) -> set[str]:
+    code = ("import sys, runpy; sys.argv = ['scaleform', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('scaleform', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    return {line.split(".")[0] for line in result.stderr.splitlines()}
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("validate", "--help")])
+def test_light_commands_do_not_import_heavy_modules(args):
+    assert not (imported_by(*args) & set(HEAVY))
+
+
+def test_validate_does_not_import_the_server_or_client(root):
+    modules = imported_by("validate", str(root / "examples" / "quickstart"))
+    assert "scaleform" in modules and not (modules & set(HEAVY))
+
+
+def test_version_everywhere():
+    from scaleform import __version__
+    assert cli("--version").stdout.strip() == f"scaleform, version {__version__}"
+    assert cli("plan", "--version").stdout.strip() == f"scaleform, version {__version__}"
+
+
+def test_bad_flag_is_a_usage_error_without_traceback():
+    result = cli("plan", "--parallelism", "0")
+    assert result.exit_code == 2 and "Traceback" not in result.output and "--parallelism" in result.output
+
+
+def test_sandbox_flag_takes_only_a_database(tmp_path, root, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default sandbox DB is created under the working directory
+    db = tmp_path / "x.db"
+    result = cli("plan", "--sandbox", str(root / "examples" / "quickstart"), "--format", "json")
+    # the directory was taken as PATH and the default sandbox as the account
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / ".scaleform" / "sandbox.db").exists()
+    result = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--format", "json")
+    assert result.exit_code == 0 and db.exists()
