@@ -7,6 +7,9 @@ from scaleform.render.rows import Row, extra_summary, header, plan_rows, summary
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
 RESET = "\033[0m"
 MAX_LISTED = 20
+SECTIONS = (("change", "scaleform will perform these changes:"),
+            ("deferred", "Deferred (they run on a later apply):"),
+            ("suppressed", "Suppressed removals (prune is off; these stay live):"))
 
 
 def _row(row: Row, color: bool) -> list[str]:
@@ -25,25 +28,14 @@ def _row(row: Row, color: bool) -> list[str]:
 def render_text(plan: Plan, color: bool = False, classification: dict[str, str] | None = None) -> str:
     rows = plan_rows(plan, classification)
     out = [header(plan), ""]
-    changes = [r for r in rows if r.section == "change"]
-    if changes:
-        out.append("scaleform will perform these changes:")
-        out.append("")
-        for r in changes:
-            out += _row(r, color)
-        out.append("")
-    deferred = [r for r in rows if r.section == "deferred"]
-    if deferred:
-        out.append("Deferred (they run on a later apply):")
-        for r in deferred:
-            out += _row(r, color)
-        out.append("")
-    suppressed = [r for r in rows if r.section == "suppressed"]
-    if suppressed:
-        out.append("Suppressed removals (prune is off; these stay live):")
-        for r in suppressed:
-            out += _row(r, color)
-        out.append("")
+    for section, title in SECTIONS:
+        section_rows = [r for r in rows if r.section == section]
+        if section_rows:
+            out.append(title)
+            out += [""] if section == "change" else []
+            for r in section_rows:
+                out += _row(r, color)
+            out.append("")
     if plan.unmanaged:
         out.append(f"Unmanaged ({len(plan.unmanaged)}; left alone):")
         for u in plan.unmanaged[:MAX_LISTED]:

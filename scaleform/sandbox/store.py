@@ -273,11 +273,15 @@ class Store:
                                (email, project)).fetchone() is not None
 
     # -- projects -------------------------------------------------------------------------------
-    def _project(self, name: str) -> sqlite3.Row:
-        row = self.db.execute("SELECT * FROM projects WHERE name=?", (name,)).fetchone()
+    def _one(self, table: str, what: str, name: str) -> sqlite3.Row:
+        """The row named `name`, or the API's 404."""
+        row = self.db.execute(f"SELECT * FROM {table} WHERE name=?", (name,)).fetchone()
         if row is None:
-            raise ApiError(404, f"Project with name {name!r} not found.")
+            raise ApiError(404, f"{what} with name {name!r} not found.")
         return row
+
+    def _project(self, name: str) -> sqlite3.Row:
+        return self._one("projects", "Project", name)
 
     def _project_json(self, row: sqlite3.Row) -> dict:
         out: dict[str, Any] = {
@@ -417,10 +421,7 @@ class Store:
 
     # -- batches --------------------------------------------------------------------------------
     def _batch(self, name: str) -> sqlite3.Row:
-        row = self.db.execute("SELECT * FROM batches WHERE name=?", (name,)).fetchone()
-        if row is None:
-            raise ApiError(404, f"Batch with name {name!r} not found.")
-        return row
+        return self._one("batches", "Batch", name)
 
     def _batch_json(self, row: sqlite3.Row) -> dict:
         return {"project": row["project"], "name": row["name"], "status": row["status"],
