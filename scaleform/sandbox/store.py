@@ -452,18 +452,11 @@ class Store:
 
     def list_batches(self, query: dict[str, str]) -> dict:
         sql, args = "SELECT * FROM batches WHERE 1=1", []
-        if query.get("project"):
-            sql += " AND project=?"
-            args.append(query["project"])
-        if query.get("status"):
-            sql += " AND status=?"
-            args.append(query["status"])
-        if query.get("start_time"):
-            sql += " AND created_at>=?"
-            args.append(query["start_time"])
-        if query.get("end_time"):
-            sql += " AND created_at<=?"
-            args.append(query["end_time"])
+        for param, clause in (("project", "project=?"), ("status", "status=?"), ("start_time", "created_at>=?"),
+                              ("end_time", "created_at<=?")):
+            if query.get(param):
+                sql += f" AND {clause}"
+                args.append(query[param])
         try:
             limit = int(query.get("limit") or 100)
             offset = int(query.get("offset") or 0)
