@@ -199,14 +199,17 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
               help="after: perform the write, then fail the response.")
 @click.option("--rate-limit", type=click.FloatRange(0), default=0.0, help="Requests per second before 429.")
 @click.option("--seed", type=int, default=None, help="Seed for injected faults.")
+@click.option("--api-key", "api_key", default=None, metavar="KEY",
+              help="The key the sandbox accepts (default: $SCALE_API_KEY, else test_sandbox). A fake key for "
+                   "a local server, never a real one.")
 @common_options
 def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
-                  fault_mode: str, rate_limit: float, seed: int | None) -> int:
+                  fault_mode: str, rate_limit: float, seed: int | None, api_key: str | None) -> int:
     """Serve the sandbox over HTTP (Basic auth with the sandbox key)."""
     from scaleform.sandbox.admin import serve_db
 
     serve_db(db, host, port, latency_ms=latency_ms, fault_rate=fault_rate, fault_mode=fault_mode,
-             rate_limit=rate_limit, seed=seed, warn=ctx.err)
+             rate_limit=rate_limit, seed=seed, warn=ctx.err, api_key=api_key)
     return 0
 
 

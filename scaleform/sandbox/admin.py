@@ -45,7 +45,7 @@ def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate
                              f"`scaleform sandbox init --db {db}`")
     if host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"warning: binding {host}: the sandbox will accept connections from other machines")
-    serve(db, host, port, sandbox_key(), FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed))
+    serve(db, host, port, api_key or sandbox_key(), FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed))
 
 
 def accept_invites(db: str, emails: Iterable[str]) -> list[str]:

@@ -39,3 +39,12 @@ def test_burst_of_200_through_rate_limit_and_faults(tmp_path):
     assert sum(1 for r in log if r["status"] == 200) == 200
     assert any(r["status"] == 503 for r in log) and any(r["status"] == 429 for r in log)
     assert calls == len(log)
+
+
+def test_serve_accepts_only_its_api_key(tmp_path):
+    import httpx
+
+    db = make_db(tmp_path / "k.db", "demo")
+    with served(db, "--api-key", "test_custom_key") as url:
+        assert httpx.get(url + "/teams", auth=("test_custom_key", "")).status_code == 200
+        assert httpx.get(url + "/teams", auth=(KEY, "")).status_code == 401
