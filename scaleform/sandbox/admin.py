@@ -37,7 +37,7 @@ def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> 
 
 def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate: float = 0,
              fault_mode: str = "before", rate_limit: float = 0, seed: int | None = None,
-             warn: Callable[[str], None] = print) -> None:
+             warn: Callable[[str], None] = print, api_key: str | None = None) -> None:
     from scaleform.sandbox.server import serve
 
     if not Path(db).exists():
