@@ -122,75 +122,79 @@ class ApiClient:
         method, path, body = call
         return await self.request(method, path, body)
 
+    async def _typed(self, call: ep.Call, kind: type) -> Any:
+        """Send `call` and check the body is the JSON object/array the endpoint returns."""
+        return _expect(await self.call(call), kind, call[0], call[1])
+
     # -- typed methods (scale-api.md §5) --------------------------------------------------------
     async def list_team(self) -> list[dict]:
-        return _expect(await self.call(ep.list_team()), list, "GET /teams")
+        return await self._typed(ep.list_team(), list)
 
     async def invite(self, emails: list[str], role: str) -> list[dict]:
-        return _expect(await self.call(ep.invite(emails, role)), list, "POST /teams/invite")
+        return await self._typed(ep.invite(emails, role), list)
 
     async def set_role(self, emails: list[str], role: str) -> list[dict]:
-        return _expect(await self.call(ep.set_role(emails, role)), list, "POST /teams/set_role")
+        return await self._typed(ep.set_role(emails, role), list)
 
     async def assignments(self) -> dict[str, list[str]]:
-        return _expect(await self.call(ep.list_assignments()), dict, "GET /studio/assignments")
+        return await self._typed(ep.list_assignments(), dict)
 
     async def assign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
-        return _expect(await self.call(ep.add_assignments(emails, projects)), dict, "POST /studio/assignments/add")
+        return await self._typed(ep.add_assignments(emails, projects), dict)
 
     async def unassign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
-        return _expect(await self.call(ep.remove_assignments(emails, projects)), dict, "POST /studio/assignments/remove")
+        return await self._typed(ep.remove_assignments(emails, projects), dict)
 
     async def list_groups(self, project: str) -> list[dict]:
-        return _expect(await self.call(ep.list_groups(project)), list, f"GET groups of {project}")
+        return await self._typed(ep.list_groups(project), list)
 
     async def create_group(self, project: str, name: str, emails: list[str]) -> dict:
-        return _expect(await self.call(ep.create_group(project, name, emails)), dict, "POST group")
+        return await self._typed(ep.create_group(project, name, emails), dict)
 
     async def update_group(self, project: str, name: str, add: list[str], remove: list[str]) -> dict:
-        return _expect(await self.call(ep.update_group(project, name, add, remove)), dict, "PUT group")
+        return await self._typed(ep.update_group(project, name, add, remove), dict)
 
     async def studio_batches(self) -> list[dict]:
-        return _expect(await self.call(ep.list_studio_batches()), list, "GET /studio/batches")
+        return await self._typed(ep.list_studio_batches(), list)
 
     async def assign_studio_batch(self, batch: str, groups: list[str]) -> dict:
-        return _expect(await self.call(ep.assign_studio_batch(batch, groups)), dict, "PUT studio batch")
+        return await self._typed(ep.assign_studio_batch(batch, groups), dict)
 
     async def set_priorities(self, batches: list[str]) -> list[dict]:
-        return _expect(await self.call(ep.set_priorities(batches)), list, "POST set_priorities")
+        return await self._typed(ep.set_priorities(batches), list)
 
     async def reset_priorities(self) -> list[dict]:
-        return _expect(await self.call(ep.reset_priorities()), list, "POST reset_priorities")
+        return await self._typed(ep.reset_priorities(), list)
 
     async def list_projects(self) -> list[dict]:
-        return _expect(await self.call(ep.list_projects()), list, "GET /projects")
+        return await self._typed(ep.list_projects(), list)
 
     async def get_project(self, name: str) -> dict:
-        return _expect(await self.call(ep.get_project(name)), dict, f"GET project {name}")
+        return await self._typed(ep.get_project(name), dict)
 
     async def create_project(self, name: str, ptype: str, **kw: Any) -> dict:
-        return _expect(await self.call(ep.create_project(name, ptype, **kw)), dict, "POST /projects")
+        return await self._typed(ep.create_project(name, ptype, **kw), dict)
 
     async def set_params(self, name: str, params: dict) -> dict:
-        return _expect(await self.call(ep.set_params(name, params)), dict, "POST setParams")
+        return await self._typed(ep.set_params(name, params), dict)
 
     async def set_ontology(self, name: str, choices: list, label: str | None = None) -> dict:
-        return _expect(await self.call(ep.set_ontology(name, choices, label)), dict, "POST setOntology")
+        return await self._typed(ep.set_ontology(name, choices, label), dict)
 
     async def update_pipeline(self, name: str, pipeline: dict) -> dict:
-        return _expect(await self.call(ep.update_pipeline(name, pipeline)), dict, "POST updatePipelineConfig")
+        return await self._typed(ep.update_pipeline(name, pipeline), dict)
 
     async def create_batch(self, project: str, name: str, **kw: Any) -> dict:
-        return _expect(await self.call(ep.create_batch(project, name, **kw)), dict, "POST /batches")
+        return await self._typed(ep.create_batch(project, name, **kw), dict)
 
     async def get_batch(self, name: str) -> dict:
-        return _expect(await self.call(ep.get_batch(name)), dict, f"GET batch {name}")
+        return await self._typed(ep.get_batch(name), dict)
 
     async def finalize_batch(self, name: str) -> dict:
-        return _expect(await self.call(ep.finalize_batch(name)), dict, "POST finalize")
+        return await self._typed(ep.finalize_batch(name), dict)
 
     async def batch_status(self, name: str) -> dict:
-        return _expect(await self.call(ep.batch_status(name)), dict, "GET batch status")
+        return await self._typed(ep.batch_status(name), dict)
 
     async def list_batches(self, page_size: int = 100, **filters: Any) -> list[dict]:
         """All pages of GET /batches (limit/offset), following `has_more`."""
@@ -199,8 +203,8 @@ class ApiClient:
         while True:
             params = {k: v for k, v in filters.items() if v is not None}
             params.update(limit=page_size, offset=offset)
-            page = _expect(await self.request("GET", "/batches", params=params), dict, "GET /batches")
-            docs = _expect(page.get("docs"), list, "GET /batches docs")
+            page = _expect(await self.request("GET", "/batches", params=params), dict, "GET", "/batches")
+            docs = _expect(page.get("docs"), list, "GET", "/batches")
             out.extend(docs)
             if not page.get("has_more") or not docs:
                 return out
@@ -218,8 +222,8 @@ def _detail(response: httpx.Response) -> str:
     return redact(json.dumps(body)[:300])
 
 
-def _expect(value: Any, kind: type, what: str) -> Any:
+def _expect(value: Any, kind: type, method: str, path: str) -> Any:
     if not isinstance(value, kind):
-        raise BadResponse(*what.split(" ", 1) if " " in what else ("", what), 200,
+        raise BadResponse(method, path, 200,
                           f"expected a JSON {'object' if kind is dict else 'array'}, got {type(value).__name__}")
     return value
