@@ -44,3 +44,48 @@ def test_schema_comment_points_at_the_schema(root):
         assert first.startswith("# yaml-language-server: $schema="), f
         target = (f.parent / first.split("$schema=")[1]).resolve()
         assert target == (root / "schemas" / "manifest.schema.json").resolve()
+
+
+# ---- the fast validator and jsonschema agree ---------------------------------------------------------
+
+import random  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_hostile_manifests import EXAMPLES, mutate, trees  # noqa: E402
+
+from scaleform.errors import ScaleformError  # noqa: E402
+from scaleform.manifest.located import load_yaml  # noqa: E402
+from scaleform.manifest.schema import _validator, is_valid  # noqa: E402
+
+
+def same_verdict(doc) -> bool | None:
+    try:
+        located = load_yaml(yaml.safe_dump(doc, allow_unicode=True), "m.yaml")  # the types the loader makes
+    except ScaleformError:
+        return None  # the loader refuses it (a non-finite number): no schema verdict to compare
+    fast = is_valid(located)
+    assert fast == _validator().is_valid(located), (fast, doc)
+    return fast
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.integers(0, 2**32 - 1), st.integers(0, len(EXAMPLES) - 1))
+def test_fast_validator_agrees_with_jsonschema_on_mutated_examples(seed, which):
+    rng = random.Random(seed)
+    doc = EXAMPLES[which]
+    for _ in range(rng.randrange(0, 3)):
+        doc = mutate(doc, rng)
+    same_verdict(doc)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.sampled_from(["team", "projects", "batches", "labeler_groups", "environments", "version"]), trees)
+def test_fast_validator_agrees_with_jsonschema_on_random_sections(section, tree):
+    same_verdict({"version": 1, section: tree})
+
+
+def test_both_verdicts_occur_in_the_differential_corpus():
+    # Guards the two tests above against a corpus of only-valid or only-invalid documents.
+    verdicts = {same_verdict(mutate(EXAMPLES[i % len(EXAMPLES)], random.Random(i))) for i in range(60)}
+    assert verdicts == {True, False}

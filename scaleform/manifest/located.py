@@ -74,31 +74,39 @@ def _mark(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 class _Builder:
     def __init__(self, path: str):
         self.path = path
         self.count = 0
         self.scalars = yaml.SafeLoader("")  # used only for its scalar constructors
 
-    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0, loc: Location | None = None) -> Any:
+        """`loc` is where `node` starts, when the caller already made it (each node's mark is
+        turned into a Location once: a 300-file load makes about 70,000 of them)."""
         self.count += 1
-        loc = _mark(self.path, node.start_mark)
         if self.count > MAX_NODES:
             raise ScaleformError(
                 f"the document expands to more than {MAX_NODES} values (an alias bomb?); "
-                "write the values out instead of nesting aliases", loc)
+                "write the values out instead of nesting aliases", loc or _mark(self.path, node.start_mark))
         if depth > MAX_DEPTH:
-            raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels", loc)
+            raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels", loc or _mark(self.path, node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        loc = loc or _mark(self.path, node.start_mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc, depth)
-        if isinstance(node, yaml.SequenceNode):
-            out = LocList(loc)
-            for item in node.value:
-                out.put(self.build(item, depth + 1), _mark(self.path, item.start_mark))
-            return out
-        return self._scalar(node)
+        out = LocList(loc)
+        for item in node.value:
+            iloc = _mark(self.path, item.start_mark)
+            out.put(self.build(item, depth + 1, iloc), iloc)
+        return out
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:  # most values; the constructor would return node.value too
+            return node.value
         # Timestamps and binary stay text: manifests are JSON-shaped, and the API wants strings.
         if node.tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
             return node.value
@@ -115,8 +123,9 @@ class _Builder:
         merged: list[LocDict] = []
         for key_node, value_node in node.value:
             kloc = _mark(self.path, key_node.start_mark)
+            vloc = _mark(self.path, value_node.start_mark)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                value = self.build(value_node, depth + 1)
+                value = self.build(value_node, depth + 1, vloc)
                 sources = value if isinstance(value, list) else [value]
                 for src in sources:
                     if not isinstance(src, LocDict):
@@ -132,7 +141,7 @@ class _Builder:
                 raise ScaleformError(
                     [Problem(f"duplicate key '{key}' (YAML would silently keep only the last one); "
                              "remove or rename one of them", kloc, out.key_locs[key])])
-            out.put(key, self.build(value_node, depth + 1), kloc, _mark(self.path, value_node.start_mark))
+            out.put(key, self.build(value_node, depth + 1, vloc), kloc, vloc)
         for src in merged:  # explicit keys win over merged ones, as YAML specifies
             for key, value in src.items():
                 if key not in out:

