@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -61,6 +62,7 @@ def parse_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=65536)
 def worker_id(email: str) -> str:
     """A stable 24-hex id for a teammate (the API's ids are opaque; only stability matters)."""
     return hashlib.sha1(email.encode()).hexdigest()[:24]

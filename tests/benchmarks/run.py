@@ -32,9 +32,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scaleform.sandbox.app import ROUTES  # noqa: E402
-from scaleform.sandbox.store import Store  # noqa: E402
-
 KEY = "test_sandbox"
 LATENCY_MS = 20
 PARALLELISM = 8
@@ -78,6 +75,8 @@ def clear_log(db: Path) -> None:
 
 
 def endpoint(method: str, path: str) -> str:
+    from scaleform.sandbox.app import ROUTES  # not at the top: the SDK child must not pay for it
+
     segments = [unquote(s) for s in path.split("/") if s][1:]
     for m, pattern, _ in ROUTES:
         if m == method and len(pattern) == len(segments) and all(p == "*" or p == s for p, s in zip(pattern, segments)):
@@ -291,6 +290,15 @@ def sdk_reconcile(url: str, desired: dict) -> int:
 
 # ---- running -----------------------------------------------------------------------------------------
 
+def run_sdk_script(url: str, manifests: Path) -> dict:
+    """The SDK reconcile as a user runs it: its own process, timed from spawn to exit like scaleform
+    (interpreter start, imports, YAML load, calls)."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, __file__, "--sdk-child", url, str(manifests)], capture_output=True,
+                         text=True, env=ENV, check=True)
+    return {"wall": time.perf_counter() - started, "calls": int(out.stdout.split()[-1])}
+
+
 def fresh_server(base_db: Path, db: Path, mutate=None) -> Server:
     """A served copy of `base_db` (drifted by `mutate` first, when given)."""
     shutil.copy(base_db, db)
@@ -316,7 +324,10 @@ def run_scenario(name: str, base_db: Path, manifests: Path, work: Path, runs: in
         url = ["--api-url", server.url]
         try:
             if name.startswith("drift"):
-                samples.append(sample(run_child(["plan", str(manifests), *url, "-v"]), run_child([*apply_args, *url])))
+                # Plan, then apply that plan: the reviewed-plan flow (Terraform's plan -out / apply FILE).
+                saved = work / f"{name}-{i}.plan.json"
+                samples.append(sample(run_child(["plan", str(manifests), *url, "-v", "--out", str(saved)]),
+                                      run_child(["apply", "--plan", str(saved), *url, "-q"])))
             elif name.startswith("bootstrap"):
                 samples.append(sample(run_child([*apply_args, *url])))
             else:
@@ -329,9 +340,7 @@ def run_scenario(name: str, base_db: Path, manifests: Path, work: Path, runs: in
         if not skip_sdk:
             server = fresh_server(base_db, work / f"{name}-{i}-sdk.db", mutate)
             try:
-                started = time.perf_counter()
-                sdk_calls = sdk_reconcile(server.url, load_manifests_plain(manifests))
-                sdk_samples.append({"wall": time.perf_counter() - started, "calls": sdk_calls})
+                sdk_samples.append(run_sdk_script(server.url, manifests))
             finally:
                 server.stop()
         print(f"  {name} run {i + 1}/{runs}: scaleform {samples[-1]['wall']:.2f}s"
@@ -344,12 +353,18 @@ def run_scenario(name: str, base_db: Path, manifests: Path, work: Path, runs: in
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--sdk-child"]:  # run_sdk_script's child: the whole script a user would write
+        print(sdk_reconcile(sys.argv[2], load_manifests_plain(Path(sys.argv[3]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="account size factor (1.0: 300 projects)")
     parser.add_argument("--skip-sdk", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "tests" / "benchmarks" / "results.json"))
+    parser.add_argument("--only", default="steady,bootstrap,drift,scaling",
+                        help="comma-separated scenarios to run (for quick iterations; results.json wants all)")
     args = parser.parse_args()
+    only = set(args.only.split(","))
 
     work = Path(tempfile.mkdtemp(prefix="scaleform-bench-"))
     n_projects, n_members, n_batches = int(300 * args.scale), int(3000 * args.scale), int(500 * args.scale)
@@ -372,32 +387,35 @@ def main() -> None:
                                                     "pending_batches": n_batches}, "scenarios": {}}
     latency = LATENCY_MS / 1000
 
-    print(f"steady-state plan ({n_projects} projects)", flush=True)
-    steady = run_scenario("steady", full, manifests, work, args.runs, skip_sdk=args.skip_sdk)
-    steady["min_requests"] = reads
-    steady["bound_wall"] = rounds(reads) * latency
-    results["scenarios"]["steady-state plan"] = steady
+    if "steady" in only:
+        print(f"steady-state plan ({n_projects} projects)", flush=True)
+        steady = run_scenario("steady", full, manifests, work, args.runs, skip_sdk=args.skip_sdk)
+        steady["min_requests"] = reads
+        steady["bound_wall"] = rounds(reads) * latency
+        results["scenarios"]["steady-state plan"] = steady
 
-    print("bootstrap apply", flush=True)
-    bootstrap = run_scenario("bootstrap", boot, boot_manifests, work, args.runs, skip_sdk=args.skip_sdk)
-    phase_calls = [3, n_projects, n_projects, grouped_calls(pairs), n_groups]
-    bootstrap["min_requests"] = sum(phase_calls)
-    bootstrap["bound_wall"] = sum(rounds(n) for n in phase_calls) * latency
-    results["scenarios"]["bootstrap apply"] = bootstrap
+    if "bootstrap" in only:
+        print("bootstrap apply", flush=True)
+        bootstrap = run_scenario("bootstrap", boot, boot_manifests, work, args.runs, skip_sdk=args.skip_sdk)
+        phase_calls = [3, n_projects, n_projects, grouped_calls(pairs), n_groups]
+        bootstrap["min_requests"] = sum(phase_calls)
+        bootstrap["bound_wall"] = sum(rounds(n) for n in phase_calls) * latency
+        results["scenarios"]["bootstrap apply"] = bootstrap
 
-    print("drift plan + apply", flush=True)
-    record: dict = {}
-    drift_result = run_scenario("drift", full, manifests, work, args.runs, mutate=lambda db: record.update(drift(db)),
-                                skip_sdk=args.skip_sdk)
-    writes = [record["role_targets"], record["params"], grouped_calls(record["readd"]), record["groups"], 1,
-              grouped_calls(record["remove"])]
-    drift_result["min_requests"] = 2 * reads + sum(writes)
-    drift_result["bound_wall"] = (2 * rounds(reads) + sum(rounds(n) for n in writes)) * latency
-    results["scenarios"]["drift plan + apply"] = drift_result
+    if "drift" in only:
+        print("drift plan + apply", flush=True)
+        record: dict = {}
+        drift_result = run_scenario("drift", full, manifests, work, args.runs,
+                                    mutate=lambda db: record.update(drift(db)), skip_sdk=args.skip_sdk)
+        writes = [record["role_targets"], record["params"], grouped_calls(record["readd"]), record["groups"], 1,
+                  grouped_calls(record["remove"])]
+        drift_result["min_requests"] = 2 * reads + sum(writes)
+        drift_result["bound_wall"] = (2 * rounds(reads) + sum(rounds(n) for n in writes)) * latency
+        results["scenarios"]["drift plan + apply"] = drift_result
 
     print("scaling (steady-state plan)", flush=True)
     scaling = []
-    for factor in (0.25, 0.5, 1.0):
+    for factor in ((0.25, 0.5, 1.0) if "scaling" in only else ()):
         db = work / f"scale-{factor}.db"
         init(db, int(n_projects * factor), int(n_members * factor), int(n_batches * factor))
         m = work / f"scale-{factor}"
