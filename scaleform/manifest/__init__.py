@@ -114,12 +114,15 @@ def load_manifests(path: str | Path = ".", environment: str | None = None,
     problems: list[Problem] = []
     files = discover(path)
     docs: list[LocDict] = []
+    plain: set[int] = set()  # ids of documents with no `$` at all: interpolation cannot change them
     digest = hashlib.sha256()
     for f in files:
         name, doc, data = _read(f, problems)
         digest.update(name.encode() + b"\0" + data + b"\0")
         if doc is not None:
             docs.append(doc)
+            if b"$" not in data:
+                plain.add(id(doc))
 
     envs = collect_environments(docs, problems)
     env = choose_environment(envs, environment, problems) if (envs or environment) else None
@@ -131,6 +134,9 @@ def load_manifests(path: str | Path = ".", environment: str | None = None,
 
     resolved: list[LocDict] = []
     for doc in docs:
+        if id(doc) in plain:
+            resolved.append(doc)
+            continue
         out = LocDict(doc.loc)
         for key, value in doc.items():
             # Environments hold the variables; they are not themselves interpolated.
