@@ -16,6 +16,7 @@ from typing import Any, Callable
 from scaleform.api import endpoints as ep
 from scaleform.api.errors import ApiError, Conflict, NotFound
 from scaleform.errors import ScaleformError
+from scaleform.event_loop import run_coroutine
 from scaleform.plan import Operation, Plan, moved
 from scaleform.planning import current_fingerprints
 from scaleform.target import Target
@@ -77,7 +78,7 @@ def check_saved_plan(plan: Plan, target: Target) -> None:
         async with target.client() as client:
             return await current_fingerprints(client, plan.scope)
 
-    changed = moved(plan, asyncio.run(read()))
+    changed = moved(plan, run_coroutine(read()))
     if changed:
         shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
         raise ScaleformError(f"plan is stale: {shown} changed since the plan was made. Run `scaleform plan` again")
@@ -194,4 +195,4 @@ def apply_plan(plan: Plan, target: Target, force: bool = False,
     """Carry out `plan` against `target`. Refuses (ScaleformError) when the removal threshold is
     crossed and `force` is false."""
     check_safety(plan, force)
-    return asyncio.run(apply_async(plan, target, on_result))
+    return run_coroutine(apply_async(plan, target, on_result))

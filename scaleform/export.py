@@ -17,6 +17,7 @@ from urllib.parse import quote
 import yaml
 
 from scaleform.errors import ScaleformError
+from scaleform.event_loop import run_coroutine
 from scaleform.refresh import parse_assignments, parse_groups, parse_studio_batches, parse_team
 from scaleform.target import Target
 
@@ -158,7 +159,7 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
         async with target.client() as client:
             return await _read(client, projects)
 
-    result = build_export(asyncio.run(read()), out_dir, prefix)
+    result = build_export(run_coroutine(read()), out_dir, prefix)
     existing = sorted(rel for rel in result.files if (out_dir / rel).exists())
     if existing and not force:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")

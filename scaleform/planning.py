@@ -1,11 +1,11 @@
 """make_plan: manifests + target -> Plan (refresh, diff, plan). The public entry point for plans."""
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Callable, Iterable
 
 from scaleform.diff import diff
+from scaleform.event_loop import run_coroutine
 from scaleform.manifest import Manifests
 from scaleform.plan import Plan, build_plan, filter_target, fingerprints
 from scaleform.refresh import RefreshScope, refresh, scope_for
@@ -37,7 +37,7 @@ async def make_plan_async(manifests: Manifests, target: Target, targets: Iterabl
 def make_plan(manifests: Manifests, target: Target, targets: Iterable[str] = (),
               progress: Callable[[int, int], None] | None = None, timings: dict[str, float] | None = None) -> Plan:
     """Read the live account for `target` and plan the changes the manifests ask for."""
-    return asyncio.run(make_plan_async(manifests, target, targets, progress, timings))
+    return run_coroutine(make_plan_async(manifests, target, targets, progress, timings))
 
 
 async def current_fingerprints(client, scope: RefreshScope) -> dict[str, str]:

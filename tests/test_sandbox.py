@@ -67,6 +67,33 @@ def test_assignments_exclude_invited_and_disabled(store):
     assert store.assignments()["bo@acme.ai"] == []
 
 
+def test_encoded_assignment_map_matches_a_fresh_encoding_after_every_change(store):
+    from starlette.responses import JSONResponse
+
+    def fresh() -> bytes:
+        return JSONResponse(store.assignments()).body
+
+    assert store.assignments_json() == fresh()
+    steps = [("add", ["ana@acme.ai"], ["street-signs"]), ("add", ["ana@acme.ai", "li@acme.ai"], ["legacy-ocr"]),
+             ("remove", ["ana@acme.ai"], ["street-signs"]), ("remove", ["li@acme.ai"], None)]
+    seen = {store.assignments_json()}
+    for action, emails, projects in steps:
+        with store.transaction():
+            body = {"emails": emails, **({"projects": projects} if projects is not None else {})}
+            (store.assign if action == "add" else store.unassign)(body)
+        assert store.assignments_json() == fresh(), (action, emails, projects)
+        seen.add(store.assignments_json())
+    assert len(seen) >= 4  # the steps really changed the map
+    with pytest.raises(ApiError):  # a failed write rolls back: the cached entries must not keep it
+        with store.transaction():
+            store.assign({"emails": ["ana@acme.ai"], "projects": ["street-signs"]})
+            raise ApiError(400, "boom")
+    assert store.assignments_json() == fresh()
+    served = call(store, "POST", "/v1/studio/assignments/add", {"emails": ["ana@acme.ai"], "projects": ["street-signs"]})
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    assert served.json() == store.assignments() and "street-signs" in served.json()["ana@acme.ai"]
+
+
 def test_studio_batch_groups_must_exist_in_the_project(store):
     with pytest.raises(ApiError) as e:
         store.assign_studio_batch("street-signs-2026-10", {"groups": ["ocr-team"]})

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from scaleform.sandbox import DEFAULT_API_KEY
 from scaleform.sandbox.faults import FaultConfig, Faults
-from scaleform.sandbox.store import ApiError, Store
+from scaleform.sandbox.store import ApiError, EncodedJSON, Store
 
 Handler = Callable[[Store, list[str], dict, dict], Any]
 WRITES = ("POST", "PUT", "DELETE")
@@ -29,9 +29,9 @@ def _routes() -> list[tuple[str, tuple[str, ...], Handler]]:
         ("GET", ("teams",), lambda s, n, b, q: s.list_team()),
         ("POST", ("teams", "invite"), lambda s, n, b, q: s.invite(b)),
         ("POST", ("teams", "set_role"), lambda s, n, b, q: s.set_role(b)),
-        ("GET", ("studio", "assignments"), lambda s, n, b, q: s.assignments()),
-        ("POST", ("studio", "assignments", "add"), lambda s, n, b, q: s.assign(b)),
-        ("POST", ("studio", "assignments", "remove"), lambda s, n, b, q: s.unassign(b)),
+        ("GET", ("studio", "assignments"), lambda s, n, b, q: s.assignments_json()),
+        ("POST", ("studio", "assignments", "add"), lambda s, n, b, q: (s.assign(b), s.assignments_json())[1]),
+        ("POST", ("studio", "assignments", "remove"), lambda s, n, b, q: (s.unassign(b), s.assignments_json())[1]),
         ("GET", ("studio", "projects", "*", "groups"), lambda s, n, b, q: s.list_groups(n[0])),
         ("POST", ("studio", "projects", "*", "groups"), lambda s, n, b, q: s.create_group(n[0], b)),
         ("PUT", ("studio", "projects", "*", "groups", "*"), lambda s, n, b, q: s.update_group(n[0], n[1], b)),
@@ -172,6 +172,8 @@ class SandboxApp:
             return _error(exc.status, exc.message)
         if fail:  # fault_mode "after": the write happened; the response is lost
             return _error(503, "Server timeout from request queueing (injected fault after the write)")
+        if isinstance(result, EncodedJSON):
+            return Response(bytes(result), media_type="application/json")
         return JSONResponse(result)
 
 
