@@ -120,3 +120,21 @@ def test_large_fixture_is_deterministic(tmp_path):
     init_store(a, "large", projects=5, members=40, batches=6, seed=3)
     init_store(b, "large", projects=5, members=40, batches=6, seed=3)
     assert a.assignments() == b.assignments() and a.studio_batches() == b.studio_batches()
+
+
+def test_latency_is_added_to_every_request_and_concurrent_requests_overlap(store):
+    from scaleform.sandbox.faults import FaultConfig
+
+    app = SandboxApp(store, faults=FaultConfig(latency_ms=200))
+
+    async def go():
+        transport = httpx.ASGITransport(app=app)
+        auth = {"Authorization": "Basic " + base64.b64encode(b"test_sandbox:").decode()}
+        async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=auth) as c:
+            return await asyncio.gather(*(c.get("/v1/projects/street-signs") for _ in range(8)))
+
+    assert all(r.status_code == 200 for r in asyncio.run(go()))
+    log = store.requests()[-8:]
+    assert all(r["ended"] - r["started"] >= 0.2 for r in log)
+    # Judged from the server's own log, not a stopwatch: every request started before any ended.
+    assert max(r["started"] for r in log) < min(r["ended"] for r in log)

@@ -137,8 +137,15 @@ class SandboxApp:
         retry_after = self.faults.throttle()
         if retry_after is not None:
             return _error(429, "Too many requests hit the API too quickly", {"Retry-After": str(retry_after)})
+        response = await self.respond(request, scope)
+        # The latency is added once the answer is ready, as if on its way back. Requests arrive
+        # spread out, so their work is done as they arrive; had the work waited for the latency,
+        # concurrent requests would wake together and queue on this one thread.
         if self.faults.config.latency_ms:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
+        return response
+
+    async def respond(self, request: Request, scope: dict) -> Response:
         raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         forced = self.faults.intercept(request.method, raw)
         if forced is not None:
