@@ -36,6 +36,7 @@ KEY = "test_sandbox"
 LATENCY_MS = 20
 PARALLELISM = 8
 ENV = {**os.environ, "SCALE_API_KEY": KEY}
+SCENARIOS = ("steady", "bootstrap", "drift", "scaling")
 
 
 # ---- plumbing ------------------------------------------------------------------------------------
@@ -360,11 +361,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="account size factor (1.0: 300 projects)")
     parser.add_argument("--skip-sdk", action="store_true")
-    parser.add_argument("--out", default=str(ROOT / "tests" / "benchmarks" / "results.json"))
-    parser.add_argument("--only", default="steady,bootstrap,drift,scaling",
+    parser.add_argument("--out", help="where to write results (default: results.json for a full run, "
+                                          "results.partial.json for --only)")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
                         help="comma-separated scenarios to run (for quick iterations; results.json wants all)")
     args = parser.parse_args()
     only = set(args.only.split(","))
+    if only - set(SCENARIOS):
+        parser.error(f"--only takes {', '.join(SCENARIOS)}")
+    args.out = args.out or str(ROOT / "tests" / "benchmarks" / ("results.json" if only == set(SCENARIOS)
+                                                                  else "results.partial.json"))
 
     # Measure scaleform, not the bytecode compiler: compile its modules once, as a regular install
     # does (pip compiles site-packages; an editable install under PYTHONDONTWRITEBYTECODE would
