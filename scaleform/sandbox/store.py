@@ -258,7 +258,8 @@ class Store:
             self._project(p)
         return emails, projects
 
-    def assign(self, body: dict) -> dict[str, list[str]]:
+    def assign(self, body: dict) -> "EncodedJSON":
+        """Add assignments; answers with the whole map, as the API does."""
         emails, projects = self._assignment_args(body)
         for email in emails:
             row = self._member(email)
@@ -274,9 +275,10 @@ class Store:
             for p in projects:
                 if p not in current:
                     bisect.insort(current, p)
-        return amap
+        return self.assignments_json()
 
-    def unassign(self, body: dict) -> dict[str, list[str]]:
+    def unassign(self, body: dict) -> "EncodedJSON":
+        """Remove assignments; answers with the whole map, as the API does."""
         emails = [e.lower() for e in _strings(body.get("emails"), "emails")]
         projects = body.get("projects")
         if projects is None:  # seed 000 marks projects optional: unassign everything
@@ -299,7 +301,7 @@ class Store:
                         members.remove(email)
                         self.db.execute("UPDATE groups SET members=? WHERE project=? AND name=?",
                                         (json.dumps(members), p, g["name"]))
-        return self.assignments()
+        return self.assignments_json()
 
     def _assigned(self, email: str, project: str) -> bool:
         return self.db.execute("SELECT 1 FROM assignments WHERE email=? AND project=?",
