@@ -37,15 +37,17 @@ class Ctx:
         self.quiet: bool = bool(kw.get("quiet"))
         self.insecure_http: bool = bool(kw.get("insecure_http"))
 
-    def load(self, path: str):
-        from scaleform.manifest import load_manifests, parse_var_flags
+    def manifest_load(self, path: str):
+        from scaleform.manifest import ManifestLoad, parse_var_flags
 
-        manifests = load_manifests(path, environment=self.environment, variables=parse_var_flags(self.vars),
-                                   var_files=self.var_files, prune=False if self.no_prune else None)
-        # The command owns the process and the manifests live until it exits: keep them out of
-        # later full collections (about 50 ms over a 300-project apply).
-        gc.freeze()
-        return manifests
+        return ManifestLoad(path, environment=self.environment, variables=parse_var_flags(self.vars),
+                            var_files=self.var_files, prune=False if self.no_prune else None)
+
+    def load(self, path: str):
+        load = self.manifest_load(path)
+        for _ in load.read():
+            pass
+        return _loaded(load.finish())
 
     def target(self, manifests=None):
         from scaleform.target import resolve_target
@@ -56,9 +58,28 @@ class Ctx:
             parallelism=self.parallelism, insecure_http=self.insecure_http, verbose=self.verbose,
         )
 
+    def early_target(self):
+        """The target as known before the manifests load, for reads that overlap the load. None
+        when the manifests can change it (-e picks an environment that may set the URL or key),
+        when it cannot be resolved (the error then comes after the manifests' own), and for the
+        in-process sandbox (no latency to hide; reading early would create its database)."""
+        if self.environment or self.sandbox is not None:
+            return None
+        try:
+            return self.target()
+        except ScaleformError:
+            return None
+
     def err(self, text: str) -> None:
         if not self.quiet:
             click.echo(text, err=True)
+
+
+def _loaded(manifests):
+    # The command owns the process and the manifests live until it exits: keep them out of
+    # later full collections (about 50 ms over a 300-project apply).
+    gc.freeze()
+    return manifests
 
 
 _COMMON = [
@@ -256,14 +277,13 @@ def _progress(ctx: Ctx):
 
 
 def _make_plan(ctx: Ctx, path: str, targets: tuple[str, ...]):
-    from scaleform.planning import make_plan
+    from scaleform.planning import plan_while_loading
 
-    manifests = ctx.load(path)
-    target = ctx.target(manifests)
+    timings: dict[str, float] = {}
+    manifests, target, the_plan = plan_while_loading(ctx.manifest_load(path), ctx.target, ctx.early_target(), targets,
+                                                     _progress(ctx), timings, _loaded)
     if targets:
         ctx.err("Warning: targeting is in effect; the plan covers only " + ", ".join(targets))
-    timings: dict[str, float] = {}
-    the_plan = make_plan(manifests, target, targets, _progress(ctx), timings)
     if ctx.verbose:
         click.echo("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
     return manifests, target, the_plan

@@ -1,13 +1,18 @@
-"""make_plan: manifests + target -> Plan (refresh, diff, plan). The public entry point for plans."""
+"""make_plan: manifests + target -> Plan (refresh, diff, plan). The public entry point for plans.
+
+`plan_while_loading` does the same from manifests still on disk, starting reads as files parse.
+"""
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from scaleform.diff import diff
 from scaleform.event_loop import run_coroutine
-from scaleform.manifest import Manifests
+from scaleform.manifest import ManifestLoad, Manifests
 from scaleform.plan import Plan, build_plan, filter_target, fingerprints
+from scaleform.prefetch import Prefetch
 from scaleform.refresh import RefreshScope, refresh, scope_for
 from scaleform.target import Target
 
@@ -20,10 +25,16 @@ async def make_plan_async(manifests: Manifests, target: Target, targets: Iterabl
                           progress: Callable[[int, int], None] | None = None,
                           timings: dict[str, float] | None = None) -> Plan:
     """`timings`, when given, receives wall seconds of the refresh and CPU seconds of diff and plan."""
+    async with target.client() as client:
+        return await _plan_with(client, manifests, target, targets, progress, timings)
+
+
+async def _plan_with(client: Any, manifests: Manifests, target: Target, targets: Iterable[str],
+                     progress: Callable[[int, int], None] | None, timings: dict[str, float] | None,
+                     prefetch: Prefetch | None = None) -> Plan:
     desired = manifests.desired
     started = time.monotonic()
-    async with target.client() as client:
-        live, scope = await refresh(client, scope_for(desired), desired, progress)
+    live, scope = await refresh(client, scope_for(desired), desired, progress, prefetch)
     cpu = time.process_time()
     changes = diff(desired, live)
     cpu_diff = time.process_time()
@@ -43,3 +54,47 @@ def make_plan(manifests: Manifests, target: Target, targets: Iterable[str] = (),
 async def current_fingerprints(client, scope: RefreshScope) -> dict[str, str]:
     live, _ = await refresh(client, scope)
     return fingerprints(live, scope)
+
+
+def plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests], Target], early: Target | None,
+                       targets: Iterable[str] = (), progress: Callable[[int, int], None] | None = None,
+                       timings: dict[str, float] | None = None,
+                       loaded: Callable[[Manifests], None] | None = None) -> tuple[Manifests, Target, Plan]:
+    """Load the manifests and plan them, reading from `early` while files still parse.
+
+    `early` is the target as known before the manifests (None: do not read early); `resolve` gives
+    the final one. When they differ, the early reads are dropped and the plan reads afresh, so an
+    early read can never reach into a plan made for another account. A load error is raised as
+    it would be without the early reads (which are cancelled)."""
+    return run_coroutine(_plan_while_loading(load, resolve, early, targets, progress, timings, loaded))
+
+
+async def _plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests], Target], early: Target | None,
+                              targets: Iterable[str], progress: Callable[[int, int], None] | None,
+                              timings: dict[str, float] | None,
+                              loaded: Callable[[Manifests], None] | None) -> tuple[Manifests, Target, Plan]:
+    def finish() -> tuple[Manifests, Target]:
+        manifests = load.finish()
+        if loaded:
+            loaded(manifests)
+        return manifests, resolve(manifests)
+
+    if early is None:
+        for _ in load.read():
+            pass
+        manifests, target = finish()
+        return manifests, target, await make_plan_async(manifests, target, targets, progress, timings)
+    async with early.client() as client:
+        prefetch = Prefetch(client)
+        try:
+            for doc, plain in load.read():
+                if plain:
+                    prefetch.see(doc)
+                await asyncio.sleep(0)  # one file parsed: let responses in and the next requests out
+            manifests, target = finish()
+            if target != early:
+                prefetch.discard()
+                return manifests, target, await make_plan_async(manifests, target, targets, progress, timings)
+            return manifests, target, await _plan_with(client, manifests, target, targets, progress, timings, prefetch)
+        finally:
+            prefetch.discard()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from scaleform.api.errors import BadResponse, NotFound
 from scaleform.model import (DesiredState, LiveBatch, LiveGroup, LiveMember, LiveProject, LiveState,
                              LiveStudioBatch, Pipeline, normalize_choices)
+
+if TYPE_CHECKING:
+    from scaleform.prefetch import Prefetch
 
 
 @dataclass(frozen=True)
@@ -162,9 +165,10 @@ Progress = Callable[[int, int], None]
 
 
 async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None = None,
-                  progress: Progress | None = None) -> tuple[LiveState, RefreshScope]:
+                  progress: Progress | None = None, prefetch: Prefetch | None = None) -> tuple[LiveState, RefreshScope]:
     """Read the live state for `scope`. With `desired`, also read the groups of projects that
-    lose a labeler (they must leave those groups first); the returned scope includes them."""
+    lose a labeler (they must leave those groups first); the returned scope includes them.
+    With `prefetch`, a read it already started is awaited instead of being sent again."""
     total = [0]
     done = [0]
 
@@ -178,8 +182,9 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
                 progress(done[0], total[0])
 
     async def groups_of(project: str) -> tuple[str, dict[str, LiveGroup]]:
+        started = prefetch.take_groups(project) if prefetch else None
         try:
-            return project, parse_groups(project, await client.list_groups(project))
+            return project, parse_groups(project, await (started or client.list_groups(project)))
         except NotFound:
             return project, {}  # the project does not exist (yet)
 
@@ -196,7 +201,8 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
     # read only for projects that exist live, so they start as soon as the project list arrives;
     # a saved plan's scope is already final.
     first_groups = () if desired is not None else scope.group_projects
-    projects_task = asyncio.ensure_future(tracked(client.list_projects()) if scope.projects else nothing())
+    early = prefetch.take_projects() if prefetch and scope.projects else None
+    projects_task = asyncio.ensure_future(tracked(early or client.list_projects()) if scope.projects else nothing())
 
     async def groups_after_projects() -> list:
         if desired is None:

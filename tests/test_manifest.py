@@ -193,6 +193,20 @@ def test_unknown_environment(tmp_path):
     assert "unknown environment 'prod'" in str(exc.value) and "staging" in str(exc.value)
 
 
+def test_plain_files_are_those_interpolation_cannot_change(tmp_path):
+    from scaleform.manifest import ManifestLoad
+
+    write(tmp_path, {"a.yaml": "# yaml-language-server: $schema=../schemas/manifest.schema.json\nprojects:\n  p: {type: a}\n",
+                     "b.yaml": "projects:\n  ${var.n}: {type: a}\n",
+                     # a double-quoted escape spells `${` without those bytes in the file
+                     "c.yaml": 'projects:\n  q:\n    type: a\n    params: {instruction: "\\x24{var.n}"}\n'})
+    load = ManifestLoad(tmp_path, variables={"n": "r"})
+    assert [plain for _, plain in load.read()] == [True, False, False]
+    desired = load.finish().desired
+    assert set(desired.projects) == {"p", "r", "q"}
+    assert desired.projects["q"].params["instruction"] == "r"
+
+
 def test_literal_dollar_brace(tmp_path):
     write(tmp_path, {"m.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: 'cost $${var.x}'}\n"})
     assert load_manifests(tmp_path).desired.projects["p"].params["instruction"] == "cost ${var.x}"

@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from scaleform.errors import Location, Problem, ScaleformError
 from scaleform.manifest.desired import build_desired
@@ -107,53 +107,85 @@ def parse_var_flags(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _is_plain(data: bytes) -> bool:
+    """True when interpolation cannot change the document: no `${` in its text, and no backslash
+    (a double-quoted escape such as "\\x24{var.a}" spells `${` without the bytes). A `$schema`
+    comment, as export writes, leaves a file plain."""
+    return b"${" not in data and b"\\" not in data
+
+
+class ManifestLoad:
+    """One load in two steps, so a caller can act on each file as it is parsed (the planner starts
+    reads while the rest still loads): `read()` parses the files one by one and yields each
+    document with whether it is plain (no `$`, so interpolation cannot change it); `finish()`
+    chooses the environment, interpolates, validates and merges."""
+
+    def __init__(self, path: str | Path = ".", environment: str | None = None,
+                 variables: Mapping[str, str] | None = None, var_files: Sequence[str] = (),
+                 prune: bool | None = None):
+        self.files = discover(path)
+        self.environment = environment
+        self.variables = variables
+        self.var_files = var_files
+        self.prune = prune
+        self.problems: list[Problem] = []
+        self.docs: list[LocDict] = []
+        self.plain: set[int] = set()  # ids of documents interpolation cannot change
+        self.digest = hashlib.sha256()
+
+    def read(self) -> Iterator[tuple[LocDict, bool]]:
+        for f in self.files:
+            name, doc, data = _read(f, self.problems)
+            self.digest.update(name.encode() + b"\0" + data + b"\0")
+            if doc is not None:
+                self.docs.append(doc)
+                if _is_plain(data):
+                    self.plain.add(id(doc))
+                yield doc, id(doc) in self.plain
+
+    def finish(self) -> Manifests:
+        """The merged manifests; raises ScaleformError listing every problem. Call after read()."""
+        problems, docs, digest = self.problems, self.docs, self.digest
+        envs = collect_environments(docs, problems)
+        env = choose_environment(envs, self.environment, problems) if (envs or self.environment) else None
+        merged_vars: dict[str, str] = dict(env.vars) if env else {}
+        for vf in self.var_files:
+            merged_vars.update(read_var_file(vf))
+        merged_vars.update(self.variables or {})
+        digest.update(json.dumps(merged_vars, sort_keys=True).encode())
+
+        resolved: list[LocDict] = []
+        for doc in docs:
+            if id(doc) in self.plain:
+                resolved.append(doc)
+                continue
+            out = LocDict(doc.loc)
+            for key, value in doc.items():
+                # Environments hold the variables; they are not themselves interpolated.
+                new = value if key == "environments" else interpolate(value, merged_vars, problems, doc.value_locs[key])
+                out.put(key, new, doc.key_locs[key], doc.value_locs[key])
+            resolved.append(out)
+
+        schema_problems: list[Problem] = []
+        for doc in resolved:
+            schema_problems.extend(validate_document(doc))
+        problems.extend(schema_problems)
+        if schema_problems:
+            raise ScaleformError(problems)
+
+        desired = build_desired(resolved, self.prune, problems)
+        notes = check_references(desired, problems)
+        if problems:
+            raise ScaleformError(problems)
+        return Manifests(desired=desired, environment=env, digest="sha256:" + digest.hexdigest(),
+                         files=tuple(f.as_posix() for f in self.files), notes=tuple(notes), variables=merged_vars)
+
+
 def load_manifests(path: str | Path = ".", environment: str | None = None,
                    variables: Mapping[str, str] | None = None, var_files: Sequence[str] = (),
                    prune: bool | None = None) -> Manifests:
     """Load, validate and merge a manifest set. Raises ScaleformError listing every problem."""
-    problems: list[Problem] = []
-    files = discover(path)
-    docs: list[LocDict] = []
-    plain: set[int] = set()  # ids of documents with no `$` at all: interpolation cannot change them
-    digest = hashlib.sha256()
-    for f in files:
-        name, doc, data = _read(f, problems)
-        digest.update(name.encode() + b"\0" + data + b"\0")
-        if doc is not None:
-            docs.append(doc)
-            if b"$" not in data:
-                plain.add(id(doc))
-
-    envs = collect_environments(docs, problems)
-    env = choose_environment(envs, environment, problems) if (envs or environment) else None
-    merged_vars: dict[str, str] = dict(env.vars) if env else {}
-    for vf in var_files:
-        merged_vars.update(read_var_file(vf))
-    merged_vars.update(variables or {})
-    digest.update(json.dumps(merged_vars, sort_keys=True).encode())
-
-    resolved: list[LocDict] = []
-    for doc in docs:
-        if id(doc) in plain:
-            resolved.append(doc)
-            continue
-        out = LocDict(doc.loc)
-        for key, value in doc.items():
-            # Environments hold the variables; they are not themselves interpolated.
-            new = value if key == "environments" else interpolate(value, merged_vars, problems, doc.value_locs[key])
-            out.put(key, new, doc.key_locs[key], doc.value_locs[key])
-        resolved.append(out)
-
-    schema_problems: list[Problem] = []
-    for doc in resolved:
-        schema_problems.extend(validate_document(doc))
-    problems.extend(schema_problems)
-    if schema_problems:
-        raise ScaleformError(problems)
-
-    desired = build_desired(resolved, prune, problems)
-    notes = check_references(desired, problems)
-    if problems:
-        raise ScaleformError(problems)
-    return Manifests(desired=desired, environment=env, digest="sha256:" + digest.hexdigest(),
-                     files=tuple(f.as_posix() for f in files), notes=tuple(notes), variables=merged_vars)
+    load = ManifestLoad(path, environment, variables, var_files, prune)
+    for _ in load.read():
+        pass
+    return load.finish()
