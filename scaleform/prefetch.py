@@ -1,14 +1,16 @@
 """Reads started while the manifests still load, so the slowest part of a plan (the per-project
 reads) overlaps the parsing instead of waiting for all of it.
 
-Only plain documents (no `$`) are used: interpolation cannot change them, so the projects they
-declare, and whether those declare `groups`, are final once the file is parsed. Such a document
-starts the project list; each of its projects with `groups` then has its groups requested as
-soon as the list shows the project exists. These are exactly the reads `refresh` would make for
-them (refresh.py, stage 1). `refresh` takes a prefetched read only when its final scope asks for
-that very read, so a prefetch can save time but never change a plan. Reads go through the same
-client, hence the same parallelism limit. Guesses go unused only when the load fails; they are
-cancelled then.
+Only plain documents (interpolation cannot change them) are used, and only for reads that
+`scope_for` is bound to ask for once such a document is part of the manifests:
+- a `team` section: the team list;
+- any project: the project list; one with `labelers` or `groups`: the assignment map;
+- `batches` or `batch_priority`: the Studio batch list;
+- a project with `groups`: its groups, as soon as the project list shows it exists (refresh's
+  stage 1 rule).
+`refresh` takes a prefetched read only when its final scope asks for that very read, so a
+prefetch can save time but never change a plan. Reads go through the same client, hence the same
+parallelism limit. Reads go unused only when the load fails; they are cancelled then.
 """
 from __future__ import annotations
 
@@ -21,25 +23,38 @@ from scaleform.manifest.located import LocDict
 class Prefetch:
     def __init__(self, client: Any):
         self._client = client
-        self.projects: asyncio.Task | None = None
+        self._account: dict[str, asyncio.Task] = {}  # "team", "assignments", "projects", "studio_batches"
         self._groups: dict[str, asyncio.Task] = {}
         self._waiting: list[str] = []  # projects with groups seen before the project list arrived
         self._existing: set[str] | None = None
 
     def see(self, doc: LocDict) -> None:
         """Start the reads a plain document is known to need."""
+        if isinstance(doc.get("team"), dict):
+            self._start("team", self._client.list_team)
+        if (isinstance(doc.get("batches"), dict) and doc["batches"]) or doc.get("batch_priority") is not None:
+            self._start("studio_batches", self._client.studio_batches)
         projects = doc.get("projects")
         if not isinstance(projects, dict) or not projects:
             return
-        if self.projects is None:
-            self.projects = asyncio.ensure_future(self._client.list_projects())
-            self.projects.add_done_callback(self._projects_arrived)
+        if "projects" not in self._account:
+            self._start("projects", self._client.list_projects).add_done_callback(self._projects_arrived)
         for name, spec in projects.items():
-            if isinstance(name, str) and isinstance(spec, dict) and isinstance(spec.get("groups"), dict):
+            if not isinstance(spec, dict):
+                continue
+            has_groups = isinstance(spec.get("groups"), dict)
+            if has_groups or "labelers" in spec:
+                self._start("assignments", self._client.assignments)
+            if has_groups and isinstance(name, str):
                 if self._existing is None:
                     self._waiting.append(name)
                 else:
                     self._start_groups(name)
+
+    def _start(self, read: str, call: Any) -> asyncio.Task:
+        if read not in self._account:
+            self._account[read] = asyncio.ensure_future(call())
+        return self._account[read]
 
     def _projects_arrived(self, task: asyncio.Task) -> None:
         if task.cancelled() or task.exception() is not None or not isinstance(task.result(), list):
@@ -53,22 +68,17 @@ class Prefetch:
         if name in self._existing and name not in self._groups:  # type: ignore[operator]
             self._groups[name] = asyncio.ensure_future(self._client.list_groups(name))
 
-    def take_projects(self) -> asyncio.Task | None:
-        task, self.projects = self.projects, None
-        return task
+    def take(self, read: str) -> asyncio.Task | None:
+        """The started account-wide read (team, assignments, projects, studio_batches), if any."""
+        return self._account.pop(read, None)
 
     def take_groups(self, project: str) -> asyncio.Task | None:
         return self._groups.pop(project, None)
 
-    @property
-    def started(self) -> int:
-        """Reads started and not yet taken."""
-        return len(self._groups) + (self.projects is not None)
-
     def discard(self) -> None:
         """Cancel what was not taken (and consume the failures of what already ended)."""
-        leftovers = [t for t in [self.projects, *self._groups.values()] if t is not None]
-        self.projects, self._groups, self._waiting = None, {}, []
+        leftovers = [*self._account.values(), *self._groups.values()]
+        self._account, self._groups, self._waiting = {}, {}, []
         for task in leftovers:
             if task.done():
                 if not task.cancelled():

@@ -201,8 +201,13 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
     # read only for projects that exist live, so they start as soon as the project list arrives;
     # a saved plan's scope is already final.
     first_groups = () if desired is not None else scope.group_projects
-    early = prefetch.take_projects() if prefetch and scope.projects else None
-    projects_task = asyncio.ensure_future(tracked(early or client.list_projects()) if scope.projects else nothing())
+
+    def read(wanted: bool, name: str, call: Callable[[], Awaitable]) -> Awaitable:
+        if not wanted:
+            return nothing()
+        return tracked((prefetch.take(name) if prefetch else None) or call())
+
+    projects_task = asyncio.ensure_future(read(scope.projects, "projects", client.list_projects))
 
     async def groups_after_projects() -> list:
         if desired is None:
@@ -213,10 +218,10 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
         return list(await asyncio.gather(*(tracked(groups_of(p)) for p in names)))
 
     jobs = [
-        tracked(client.list_team()) if scope.team else nothing(),
-        tracked(client.assignments()) if scope.assignments else nothing(),
+        read(scope.team, "team", client.list_team),
+        read(scope.assignments, "assignments", client.assignments),
         projects_task,
-        tracked(client.studio_batches()) if scope.studio_batches else nothing(),
+        read(scope.studio_batches, "studio_batches", client.studio_batches),
         tracked(client.list_batches()) if scope.batch_list else nothing(),
         groups_after_projects(),
         asyncio.gather(*(tracked(batch(b)) for b in scope.batch_names)),

@@ -25,6 +25,7 @@ FILES = {
     "b-vars.yaml": "projects:\n  ${var.p}:\n    type: transcription\n    labelers: [zoe@acme.ai, li@acme.ai]\n"
                    "    groups: {ocr-team: [zoe@acme.ai, li@acme.ai]}\n",
     "c-team.yaml": "team:\n  labelers: [li@acme.ai, zoe@acme.ai]\n",
+    "d-batches.yaml": "batch_priority: default\n",
 }
 
 
@@ -66,6 +67,7 @@ def test_same_plan_and_same_reads_as_loading_first(tmp_path):
     # The plain file's reads went out before the load finished; the interpolated one's did not.
     early = seen_at_load[0]
     assert early["GET /v1/projects"] == 1 and early["GET /v1/studio/projects/street-signs/groups"] == 1
+    assert early["GET /v1/teams"] == early["GET /v1/studio/assignments"] == early["GET /v1/studio/batches"] == 1
     assert early["GET /v1/studio/projects/legacy-ocr/groups"] == 0
 
 
