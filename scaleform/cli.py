@@ -40,6 +40,10 @@ class Ctx:
     def manifest_load(self, path: str):
         from scaleform.manifest import ManifestLoad, parse_var_flags
 
+        # Loading allocates a few hundred thousand objects and frees almost none, so the cyclic
+        # collector only rescans them: off until _loaded (about 0.08 s of a 300-project plan).
+        # `guarded` turns it back on whatever happens.
+        gc.disable()
         return ManifestLoad(path, environment=self.environment, variables=parse_var_flags(self.vars),
                             var_files=self.var_files, prune=False if self.no_prune else None)
 
@@ -79,6 +83,7 @@ def _loaded(manifests):
     # The command owns the process and the manifests live until it exits: keep them out of
     # later full collections (about 50 ms over a 300-project apply).
     gc.freeze()
+    gc.enable()
     return manifests
 
 
@@ -151,6 +156,8 @@ def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
         click.echo(f"Error: unexpected {type(exc).__name__}: {_redacted(str(exc))}. This is a bug in "
                    "scaleform; rerun with -v for details and report it.", err=True)
         sys.exit(1)
+    finally:
+        gc.enable()  # Ctx.manifest_load turns it off for the load, which may have failed
     sys.exit(code or 0)
 
 

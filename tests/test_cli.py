@@ -49,3 +49,24 @@ def test_sandbox_flag_takes_only_a_database(tmp_path, root, monkeypatch):
     assert (tmp_path / ".scaleform" / "sandbox.db").exists()
     result = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--format", "json")
     assert result.exit_code == 0 and db.exists()
+
+
+@pytest.mark.parametrize("manifest", ["projects:\n  p: {type: imageannotation}\n", "projects:\n  p: {type: 3}\n"])
+def test_the_cyclic_collector_is_back_on_after_a_command(tmp_path, manifest, monkeypatch):
+    import gc
+
+    from scaleform.cli import Ctx
+
+    (tmp_path / "m.yaml").write_text(manifest)
+    seen: list[bool] = []
+    real = Ctx.manifest_load
+
+    def spy(self, path):
+        load = real(self, path)
+        seen.append(gc.isenabled())
+        return load
+
+    monkeypatch.setattr(Ctx, "manifest_load", spy)
+    result = cli("plan", str(tmp_path), "--sandbox", str(tmp_path / "s.db"))
+    assert result.exit_code in (0, 1, 2) and seen == [False]  # off while loading (valid or not)
+    assert gc.isenabled()
