@@ -17,8 +17,8 @@ from scaleform.api import endpoints as ep
 from scaleform.api.errors import ApiError, Conflict, NotFound
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
-from scaleform.plan import Operation, Plan, moved
-from scaleform.planning import current_fingerprints
+from scaleform.plan import Operation, Plan, fingerprints, moved
+from scaleform.refresh import refresh
 from scaleform.target import Target
 
 THRESHOLD_SHARE = 0.25
@@ -75,8 +75,10 @@ def check_saved_plan(plan: Plan, target: Target) -> None:
                              f"'{target.environment}'")
 
     async def read() -> dict[str, str]:
+        # The saved scope, not the manifests: apply --plan never needs (or loads) them.
         async with target.client() as client:
-            return await current_fingerprints(client, plan.scope)
+            live, _ = await refresh(client, plan.scope)
+        return fingerprints(live, plan.scope)
 
     changed = moved(plan, run_coroutine(read()))
     if changed:

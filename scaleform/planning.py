@@ -11,9 +11,9 @@ from typing import Any, Callable, Iterable
 from scaleform.diff import diff
 from scaleform.event_loop import run_coroutine
 from scaleform.manifest import ManifestLoad, Manifests
-from scaleform.plan import Plan, build_plan, filter_target, fingerprints
+from scaleform.plan import Plan, build_plan, filter_target
 from scaleform.prefetch import Prefetch
-from scaleform.refresh import RefreshScope, refresh, scope_for
+from scaleform.refresh import refresh, scope_for
 from scaleform.target import Target
 
 
@@ -49,11 +49,6 @@ def make_plan(manifests: Manifests, target: Target, targets: Iterable[str] = (),
               progress: Callable[[int, int], None] | None = None, timings: dict[str, float] | None = None) -> Plan:
     """Read the live account for `target` and plan the changes the manifests ask for."""
     return run_coroutine(make_plan_async(manifests, target, targets, progress, timings))
-
-
-async def current_fingerprints(client, scope: RefreshScope) -> dict[str, str]:
-    live, _ = await refresh(client, scope)
-    return fingerprints(live, scope)
 
 
 def plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests], Target], early: Target | None,

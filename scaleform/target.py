@@ -7,12 +7,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from scaleform.errors import ScaleformError
-from scaleform.manifest.environments import Environment
 from scaleform.secrets import register_secret
+
+if TYPE_CHECKING:  # importing the manifest package loads YAML and the schema; apply --plan needs neither
+    from scaleform.manifest.environments import Environment
 
 PROVIDERS = {"scale": "https://api.scale.com/v1", "refonte": "https://api.refonte.com/v1"}
 SANDBOX_URL = "http://sandbox.invalid/v1"

@@ -1,6 +1,7 @@
 """The CLI: a thin face. Start-up imports only what a command uses; options parse as documented."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -11,12 +12,13 @@ from helpers import cli
 HEAVY = ("starlette", "uvicorn", "deepdiff", "httpx")
 
 
-def imported_by(*args: str) -> set[str]:
+def imported_by(*args: str, env: dict | None = None) -> set[str]:
     code = ("import sys, runpy; sys.argv = ['scaleform', *sys.argv[1:]]\n"
             "try:\n    runpy.run_module('scaleform', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
-    return {line.split(".")[0] for line in result.stderr.splitlines()}
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, **(env or {})})
+    return {line.split(".")[0] for line in result.stderr.splitlines()} | set(result.stderr.splitlines())
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("validate", "--help")])
@@ -27,6 +29,16 @@ def test_light_commands_do_not_import_heavy_modules(args):
 def test_validate_does_not_import_the_server_or_client(root):
     modules = imported_by("validate", str(root / "examples" / "quickstart"))
     assert "scaleform" in modules and not (modules & set(HEAVY))
+
+
+def test_applying_a_saved_plan_does_not_import_the_manifest_stack(tmp_path, root):
+    saved = tmp_path / "p.json"
+    made = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(tmp_path / "s.db"), "--out", str(saved))
+    assert made.exit_code == 0 and saved.exists()
+    modules = imported_by("apply", "--plan", str(saved), "--api-url", "http://127.0.0.1:9/v1",
+                          env={"SCALE_API_KEY": "k"})
+    assert any(line.startswith("Error: the plan was made for sandbox:") for line in modules)  # it reached the check
+    assert "scaleform.apply" in modules and "yaml" not in modules and "scaleform.manifest" not in modules
 
 
 def test_version_everywhere():
