@@ -65,8 +65,7 @@ def check_safety(plan: Plan, force: bool) -> None:
                              "(or set settings.prune: false to keep what is live)")
 
 
-def check_saved_plan(plan: Plan, target: Target) -> None:
-    """A saved plan must be applied to the same account, and nothing it read may have moved."""
+def _check_target(plan: Plan, target: Target) -> None:
     if plan.target.get("api_url") != target.api_url:
         raise ScaleformError(f"the plan was made for {plan.target.get('api_url')}, not {target.api_url}; "
                              "apply it against the same API URL, or make a new plan")
@@ -74,13 +73,11 @@ def check_saved_plan(plan: Plan, target: Target) -> None:
         raise ScaleformError(f"the plan was made for environment '{plan.target.get('environment')}', not "
                              f"'{target.environment}'")
 
-    async def read() -> dict[str, str]:
-        # The saved scope, not the manifests: apply --plan never needs (or loads) them.
-        async with target.client() as client:
-            live, _ = await refresh(client, plan.scope)
-        return fingerprints(live, plan.scope)
 
-    changed = moved(plan, run_coroutine(read()))
+async def _check_fresh(client: Any, plan: Plan) -> None:
+    # The saved scope, not the manifests: apply --plan never needs (or loads) them.
+    live, _ = await refresh(client, plan.scope)
+    changed = moved(plan, fingerprints(live, plan.scope))
     if changed:
         shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
         raise ScaleformError(f"plan is stale: {shown} changed since the plan was made. Run `scaleform plan` again")
@@ -176,20 +173,25 @@ def _inside_path_project(path: str) -> str:
 async def apply_async(plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None = None,
                       stop: asyncio.Event | None = None) -> ApplyReport:
     async with target.client() as client:
-        executor = _Executor(client, target.parallelism, on_result)
-        if stop is not None:
-            executor.stop = stop
-        loop = asyncio.get_running_loop()
-        try:
-            loop.add_signal_handler(signal.SIGINT, executor.stop.set)
-            installed = True
-        except (NotImplementedError, RuntimeError, ValueError):
-            installed = False
-        try:
-            return await executor.run(plan)
-        finally:
-            if installed:
-                loop.remove_signal_handler(signal.SIGINT)
+        return await _execute(client, plan, target, on_result, stop)
+
+
+async def _execute(client: Any, plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None,
+                   stop: asyncio.Event | None = None) -> ApplyReport:
+    executor = _Executor(client, target.parallelism, on_result)
+    if stop is not None:
+        executor.stop = stop
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, executor.stop.set)
+        installed = True
+    except (NotImplementedError, RuntimeError, ValueError):
+        installed = False
+    try:
+        return await executor.run(plan)
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)
 
 
 def apply_plan(plan: Plan, target: Target, force: bool = False,
@@ -198,3 +200,25 @@ def apply_plan(plan: Plan, target: Target, force: bool = False,
     crossed and `force` is false."""
     check_safety(plan, force)
     return run_coroutine(apply_async(plan, target, on_result))
+
+
+def apply_saved_plan(plan: Plan, target: Target, force: bool = False,
+                     on_result: Callable[[OpResult], None] | None = None,
+                     checked: Callable[[], None] | None = None) -> ApplyReport:
+    """Apply a saved plan: refuse another account, re-read what the plan read and refuse when
+    anything moved (ScaleformError naming it), then run `checked` (the CLI shows the plan there;
+    it may raise) and carry the plan out. The re-read and the writes share one client, so the
+    connections (and TLS sessions) opened for the check carry the writes."""
+    _check_target(plan, target)
+
+    async def run() -> ApplyReport:
+        async with target.client() as client:
+            await _check_fresh(client, plan)
+            if checked:
+                checked()
+            if not plan.operations:
+                return ApplyReport()
+            check_safety(plan, force)
+            return await _execute(client, plan, target, on_result)
+
+    return run_coroutine(run())

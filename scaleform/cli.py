@@ -353,30 +353,35 @@ def _read_plan(file: str):
 @common_options
 def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
-    from scaleform.apply import apply_plan, check_safety, check_saved_plan
+    from scaleform.apply import apply_plan, apply_saved_plan, check_safety
     from scaleform.render.report import progress_line, render_report
 
+    def show(the_plan, asking: bool) -> None:
+        if not ctx.quiet or asking:
+            click.echo(_render(the_plan, "text", ctx.color), nl=False)
+        if not the_plan.operations:
+            click.echo("Nothing to apply.")
+
+    progress = lambda r: None if ctx.quiet else click.echo(progress_line(r))  # noqa: E731
     if plan_file:
         the_plan = _read_plan(plan_file)
-        target = ctx.target()
-        check_saved_plan(the_plan, target)
+        report = apply_saved_plan(the_plan, ctx.target(), force, progress, checked=lambda: show(the_plan, False))
+        if not the_plan.operations:
+            return 0
     else:
         _, target, the_plan = _make_plan(ctx, path, targets)
-    if not ctx.quiet or not (auto_approve or plan_file):
-        click.echo(_render(the_plan, "text", ctx.color), nl=False)
-    if not the_plan.operations:
-        click.echo("Nothing to apply.")
-        return 0
-    check_safety(the_plan, force)
-    if not plan_file and not auto_approve:
-        if not sys.stdin.isatty():
-            raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the plan "
-                                 "and pass --auto-approve (or apply a saved plan with --plan FILE)")
-        answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
-        if answer.strip() != "yes":
-            raise ScaleformError("apply cancelled: the answer was not 'yes'")
-    report = apply_plan(the_plan, target, force=force,
-                        on_result=lambda r: None if ctx.quiet else click.echo(progress_line(r)))
+        show(the_plan, not auto_approve)
+        if not the_plan.operations:
+            return 0
+        check_safety(the_plan, force)
+        if not auto_approve:
+            if not sys.stdin.isatty():
+                raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the "
+                                     "plan and pass --auto-approve (or apply a saved plan with --plan FILE)")
+            answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+            if answer.strip() != "yes":
+                raise ScaleformError("apply cancelled: the answer was not 'yes'")
+        report = apply_plan(the_plan, target, force=force, on_result=progress)
     text = render_report(report)
     click.echo(text, nl=False, err=not report.ok)
     return 0 if report.ok else 1
