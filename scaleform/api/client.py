@@ -19,7 +19,6 @@ from scaleform import __version__
 from scaleform.api import endpoints as ep
 from scaleform.api.errors import BadResponse, TransportFailure, error_for
 from scaleform.api.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
-from scaleform.api.transport import lean_transport
 from scaleform.secrets import redact, register_secret
 
 try:
@@ -38,8 +37,6 @@ class ApiClient:
                  log: Callable[[str], None] | None = None, seed: int | None = None):
         register_secret(api_key)
         self.base_url = base_url.rstrip("/")
-        if transport is None:
-            transport = lean_transport(self.base_url)  # None with a proxy: httpx's own transport
         self._http = httpx.AsyncClient(
             base_url=self.base_url, auth=httpx.BasicAuth(api_key, ""), transport=transport,
             # Plain http (the local sandbox; target.py refuses it elsewhere) never uses TLS: skip
