@@ -117,7 +117,7 @@ def _is_plain(data: bytes) -> bool:
 class ManifestLoad:
     """One load in two steps, so a caller can act on each file as it is parsed (the planner starts
     reads while the rest still loads): `read()` parses the files one by one and yields each
-    document with whether it is plain (no `$`, so interpolation cannot change it); `finish()`
+    document with whether it is plain (see _is_plain: interpolation cannot change it); `finish()`
     chooses the environment, interpolates, validates and merges."""
 
     def __init__(self, path: str | Path = ".", environment: str | None = None,
