@@ -48,10 +48,7 @@ class Ctx:
                             var_files=self.var_files, prune=False if self.no_prune else None)
 
     def load(self, path: str):
-        load = self.manifest_load(path)
-        for _ in load.read():
-            pass
-        return _loaded(load.finish())
+        return _loaded(self.manifest_load(path).complete())
 
     def target(self, manifests=None):
         from scaleform.target import resolve_target

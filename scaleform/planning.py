@@ -68,16 +68,13 @@ async def _plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests],
                               targets: Iterable[str], progress: Callable[[int, int], None] | None,
                               timings: dict[str, float] | None,
                               loaded: Callable[[Manifests], None] | None) -> tuple[Manifests, Target, Plan]:
-    def finish() -> tuple[Manifests, Target]:
-        manifests = load.finish()
+    def finished(manifests: Manifests) -> tuple[Manifests, Target]:
         if loaded:
             loaded(manifests)
         return manifests, resolve(manifests)
 
     if early is None:
-        for _ in load.read():
-            pass
-        manifests, target = finish()
+        manifests, target = finished(load.complete())
         return manifests, target, await make_plan_async(manifests, target, targets, progress, timings)
     async with early.client() as client:
         prefetch = Prefetch(client)
@@ -86,7 +83,7 @@ async def _plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests],
                 if plain:
                     prefetch.see(doc)
                 await asyncio.sleep(0)  # one file parsed: let responses in and the next requests out
-            manifests, target = finish()
+            manifests, target = finished(load.finish())
             if target != early:
                 prefetch.discard()
                 return manifests, target, await make_plan_async(manifests, target, targets, progress, timings)

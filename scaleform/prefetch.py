@@ -10,7 +10,8 @@ Only plain documents (interpolation cannot change them) are used, and only for r
   stage 1 rule).
 `refresh` takes a prefetched read only when its final scope asks for that very read, so a
 prefetch can save time but never change a plan. Reads go through the same client, hence the same
-parallelism limit. Reads go unused only when the load fails; they are cancelled then.
+parallelism limit. Reads go unused only when the load fails or the manifests name another
+target; they are cancelled then.
 """
 from __future__ import annotations
 

@@ -143,6 +143,12 @@ class ManifestLoad:
                     self.plain.add(id(doc))
                 yield doc, id(doc) in self.plain
 
+    def complete(self) -> Manifests:
+        """read() to the end, then finish()."""
+        for _ in self.read():
+            pass
+        return self.finish()
+
     def finish(self) -> Manifests:
         """The merged manifests; raises ScaleformError listing every problem. Call after read()."""
         problems, docs, digest = self.problems, self.docs, self.digest
@@ -185,7 +191,4 @@ def load_manifests(path: str | Path = ".", environment: str | None = None,
                    variables: Mapping[str, str] | None = None, var_files: Sequence[str] = (),
                    prune: bool | None = None) -> Manifests:
     """Load, validate and merge a manifest set. Raises ScaleformError listing every problem."""
-    load = ManifestLoad(path, environment, variables, var_files, prune)
-    for _ in load.read():
-        pass
-    return load.finish()
+    return ManifestLoad(path, environment, variables, var_files, prune).complete()
