@@ -11,8 +11,10 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from functools import cached_property
+from typing import Any, Iterable, Iterator
 
 from scaleform import __version__
 from scaleform.api import endpoints as ep
@@ -53,7 +55,7 @@ class Plan:
     unmanaged: tuple[Unmanaged, ...]
     warnings: tuple[str, ...]
     operations: tuple[Operation, ...]
-    fingerprints: dict
+    fingerprints: Mapping[str, str]
     scope: RefreshScope
     safety: dict = field(default_factory=dict)
 
@@ -74,7 +76,7 @@ class Plan:
             "changes": [c.to_json() for c in self.changes], "deferred": [c.to_json() for c in self.deferred],
             "suppressed": [c.to_json() for c in self.suppressed], "unmanaged": [u.to_json() for u in self.unmanaged],
             "warnings": list(self.warnings), "operations": [o.to_json() for o in self.operations],
-            "fingerprints": self.fingerprints, "refresh_scope": self.scope.to_json(), "safety": self.safety,
+            "fingerprints": dict(self.fingerprints), "refresh_scope": self.scope.to_json(), "safety": self.safety,
         }
 
     @classmethod
@@ -237,16 +239,22 @@ def build_operations(changes: Iterable[Change], desired: DesiredState) -> list[O
 
 # ---- fingerprints -----------------------------------------------------------------------------
 
-def _digest(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True, default=_default).encode()).hexdigest()
-
-
 def _default(value: Any) -> Any:
+    fields = getattr(value, "__dataclass_fields__", None)
+    if fields is not None:
+        return {k: getattr(value, k) for k in fields}
     if isinstance(value, (set, frozenset)):
         return sorted(value)
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: getattr(value, k) for k in value.__dataclass_fields__}
     raise TypeError(type(value).__name__)
+
+
+# One encoder for every digest: json.dumps with options builds a new one per call (a third of the
+# time for 4,000 objects).
+_encode = json.JSONEncoder(sort_keys=True, default=_default).encode
+
+
+def _digest(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(_encode(value).encode()).hexdigest()
 
 
 def live_objects(live: LiveState, scope: RefreshScope) -> dict[str, Any]:
@@ -280,6 +288,30 @@ def fingerprints(live: LiveState, scope: RefreshScope) -> dict[str, str]:
     return {address: _digest(value) for address, value in sorted(live_objects(live, scope).items())}
 
 
+class Fingerprints(Mapping[str, str]):
+    """`fingerprints(live, scope)`, computed on first use. Only a saved or JSON plan shows them,
+    and for a 3,000-member account they take 20-30 ms that a text plan would spend for nothing."""
+
+    def __init__(self, live: LiveState, scope: RefreshScope):
+        self._live, self._scope = live, scope
+
+    @cached_property
+    def _digests(self) -> dict[str, str]:
+        return fingerprints(self._live, self._scope)
+
+    def __getitem__(self, address: str) -> str:
+        return self._digests[address]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._digests)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def __repr__(self) -> str:
+        return f"Fingerprints({len(self)} objects)"
+
+
 def moved(plan: Plan, current: dict[str, str]) -> list[str]:
     return sorted(a for a in set(plan.fingerprints) | set(current) if plan.fingerprints.get(a) != current.get(a))
 
@@ -293,7 +325,7 @@ def build_plan(desired: DesiredState, live: LiveState, changes: Diff, scope: Ref
         target=target, manifest_digest=manifest_digest, changes=tuple(changes.changes),
         deferred=tuple(changes.deferred), suppressed=tuple(changes.suppressed), unmanaged=tuple(changes.unmanaged),
         warnings=tuple(sorted(set(changes.warnings))), operations=tuple(build_operations(changes.changes, desired)),
-        fingerprints=fingerprints(live, scope), scope=scope, safety=safety,
+        fingerprints=Fingerprints(live, scope), scope=scope, safety=safety,
     )
 
 

@@ -202,41 +202,43 @@ async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None
     # a saved plan's scope is already final.
     first_groups = () if desired is not None else scope.group_projects
 
-    def read(wanted: bool, name: str, call: Callable[[], Awaitable]) -> Awaitable:
+    def read(wanted: bool, name: str, call: Callable[[], Awaitable], parse: Callable[[Any], Any]) -> Awaitable:
+        """The read, parsed as soon as it arrives: the parsing overlaps the reads still out."""
         if not wanted:
             return nothing()
-        return tracked((prefetch.take(name) if prefetch else None) or call())
 
-    projects_task = asyncio.ensure_future(read(scope.projects, "projects", client.list_projects))
+        async def parsed() -> Any:
+            return parse(await ((prefetch.take(name) if prefetch else None) or call()))
+        return tracked(parsed())
+
+    def parse_projects(data: Any) -> dict[str, LiveProject]:
+        _is_list(data, "/projects")
+        return {p.name: p for p in map(parse_project, data)}
+
+    def parse_batch_list(data: Any) -> dict[str, str]:
+        return {_field(b, "name", str, "/batches"): str(b.get("created_at") or "") for b in data}
+
+    projects_task = asyncio.ensure_future(read(scope.projects, "projects", client.list_projects, parse_projects))
 
     async def groups_after_projects() -> list:
         if desired is None:
             return list(await asyncio.gather(*(tracked(groups_of(p)) for p in first_groups)))
         projects = await asyncio.shield(projects_task)
-        existing = {p.get("name") for p in projects if isinstance(p, dict)} if isinstance(projects, list) else set()
-        names = [p for p in scope.group_projects if p in existing or projects is None]
+        names = [p for p in scope.group_projects if projects is None or p in projects]
         return list(await asyncio.gather(*(tracked(groups_of(p)) for p in names)))
 
     jobs = [
-        read(scope.team, "team", client.list_team),
-        read(scope.assignments, "assignments", client.assignments),
+        read(scope.team, "team", client.list_team, parse_team),
+        read(scope.assignments, "assignments", client.assignments, parse_assignments),
         projects_task,
-        read(scope.studio_batches, "studio_batches", client.studio_batches),
-        tracked(client.list_batches()) if scope.batch_list else nothing(),
+        read(scope.studio_batches, "studio_batches", client.studio_batches, parse_studio_batches),
+        read(scope.batch_list, "batch_list", client.list_batches, parse_batch_list),
         groups_after_projects(),
         asyncio.gather(*(tracked(batch(b)) for b in scope.batch_names)),
     ]
-    team, assignments, projects, studio, batch_list, groups, batches = await asyncio.gather(*jobs)
-    live = LiveState(
-        team=parse_team(team) if scope.team else None,
-        assignments=parse_assignments(assignments) if scope.assignments else None,
-        projects={p.name: p for p in map(parse_project, projects)} if scope.projects and _is_list(projects, "/projects") else None,
-        groups=dict(groups),
-        studio_batches=parse_studio_batches(studio) if scope.studio_batches else None,
-        batches=dict(batches),
-        batch_created=({_field(b, "name", str, "/batches"): str(b.get("created_at") or "") for b in batch_list}
-                       if scope.batch_list else None),
-    )
+    team, assignments, projects, studio, batch_created, groups, batches = await asyncio.gather(*jobs)
+    live = LiveState(team=team, assignments=assignments, projects=projects, groups=dict(groups),
+                     studio_batches=studio, batches=dict(batches), batch_created=batch_created)
     if desired is None:
         return live, scope
     # Stage 2: groups of projects that lose a labeler (they must leave that project's groups first).

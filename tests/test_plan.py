@@ -8,7 +8,9 @@ import jsonschema
 from scaleform.changes import Change
 from scaleform.manifest.schema import load_schema
 from scaleform.model import DesiredProject, DesiredState, LiveMember, LiveState
-from scaleform.plan import Plan, _grouped_pairs, build_operations, fingerprints, kind_of, moved
+from scaleform import plan as plan_module
+from scaleform.diff import diff
+from scaleform.plan import Plan, _grouped_pairs, build_operations, build_plan, fingerprints, kind_of, moved
 from scaleform.refresh import RefreshScope
 
 EMPTY = DesiredState(team=None, projects={}, batches={}, batch_priority=None)
@@ -79,6 +81,33 @@ def test_fingerprints_name_what_moved():
     plan = Plan({}, "", (), (), (), (), (), (), before, scope)
     assert moved(plan, after) == ["team.member[a@x.io]"]
     assert before["team.member[b@x.io]"] == after["team.member[b@x.io]"]  # absent, both times
+
+
+def test_fingerprints_keep_their_encoding():
+    # Saved plans made by earlier versions must not all look stale: a digest is sha256 of the
+    # object's JSON with sorted keys, sets as sorted lists, dataclasses as their fields.
+    import hashlib
+    member = LiveMember("a@x.io", "member", None, True)
+    text = json.dumps({"email": "a@x.io", "expiry": None, "is_studio_labeler": True, "role": "member"}, sort_keys=True)
+    scope = RefreshScope(team=True, emails=("a@x.io",), assignments=True, labeler_projects=("p",))
+    got = fingerprints(LiveState(team={"a@x.io": member}, assignments={"b@x.io": frozenset({"p"}),
+                                                                       "a@x.io": frozenset({"p"})}), scope)
+    assert got["team.member[a@x.io]"] == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    assert got["project[p].labelers"] == "sha256:" + hashlib.sha256(b'["a@x.io", "b@x.io"]').hexdigest()
+
+
+def test_plan_fingerprints_are_computed_when_first_read(monkeypatch):
+    calls = []
+    real = plan_module.fingerprints
+    monkeypatch.setattr(plan_module, "fingerprints", lambda live, scope: calls.append(1) or real(live, scope))
+    scope = RefreshScope(team=True, emails=("a@x.io", "b@x.io"))
+    live = LiveState(team={"a@x.io": LiveMember("a@x.io", "member")})
+    plan = build_plan(EMPTY, live, diff(EMPTY, live), scope, {}, "")
+    assert calls == []  # a text plan never pays for them
+    assert dict(plan.fingerprints) == real(live, scope) and len(plan.fingerprints) == 2
+    assert plan.to_json()["fingerprints"] == real(live, scope)
+    assert calls == [1]  # computed once, then kept
+    assert moved(plan, real(live, scope)) == []
 
 
 def test_plan_json_round_trip_and_schema():

@@ -8,6 +8,7 @@ import pytest
 from helpers import in_process, make_db
 from scaleform.api.errors import BadResponse
 from scaleform.manifest import load_manifests
+from scaleform import refresh as refresh_module
 from scaleform.refresh import parse_project, parse_team, refresh, scope_for
 from scaleform.sandbox.store import Store
 
@@ -45,6 +46,43 @@ def test_refresh_counts_and_second_stage(tmp_path):
     assert scope.group_projects == ("street-signs",)
     assert live.project_labelers("street-signs") == {"li@acme.ai", "zoe@acme.ai"}
     assert set(live.groups["street-signs"]) == {"night-shift"}
+
+
+def test_each_read_is_parsed_as_it_arrives(tmp_path, monkeypatch):
+    # The team list (3,000 members in the benchmark) is parsed while other reads are still out,
+    # not after the last one: here the group read cannot finish until the team has been parsed.
+    d = load(tmp_path, "team:\n  labelers: [a@x.io]\nprojects:\n  p: {type: t, groups: {g: [a@x.io]}}\n")
+    gate = asyncio.Event()
+
+    class GroupsWaitForTheTeam:
+        async def list_team(self):
+            return [{"email": "a@x.io", "role": "labeler"}]
+
+        async def assignments(self):
+            return {"a@x.io": ["p"]}
+
+        async def list_projects(self):
+            return [{"name": "p", "type": "t", "param_history": []}]
+
+        async def studio_batches(self):
+            return []
+
+        async def list_batches(self):
+            return []
+
+        async def list_groups(self, project):
+            await gate.wait()
+            return [{"name": "g", "workers": [{"email": "a@x.io"}]}]
+
+    real = refresh_module.parse_team
+
+    def parse_team_then_open(data):
+        gate.set()
+        return real(data)
+
+    monkeypatch.setattr(refresh_module, "parse_team", parse_team_then_open)
+    live, scope = asyncio.run(asyncio.wait_for(refresh(GroupsWaitForTheTeam(), scope_for(d), d), 10))
+    assert live.team["a@x.io"].role == "labeler" and live.groups["p"]["g"].members == {"a@x.io"}
 
 
 def test_parse_project_takes_latest_params_and_ontology():
