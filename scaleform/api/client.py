@@ -19,6 +19,7 @@ from scaleform import __version__
 from scaleform.api import endpoints as ep
 from scaleform.api.errors import BadResponse, TransportFailure, error_for
 from scaleform.api.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+from scaleform.api.slots import Slots
 from scaleform.secrets import redact, register_secret
 
 try:
@@ -46,7 +47,7 @@ class ApiClient:
             limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
             headers={"Content-Type": "application/json", "User-Agent": f"scaleform/{__version__} Python/{sys.version.split()[0]}"},
         )
-        self._slots = asyncio.Semaphore(parallelism)
+        self._slots = Slots(parallelism)
         self.retry = retry or RetryPolicy()
         self._rng = random.Random(seed)
         self._log = log
@@ -66,14 +67,18 @@ class ApiClient:
         await self._http.aclose()
 
     async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
-                      parse: bool = True) -> Any:
+                      parse: bool = True, urgent: bool = False) -> Any:
         """Send one call, retrying transient failures; returns the parsed JSON body.
 
         The concurrency slot is held through backoff so retries never add load beyond
         `parallelism`, and a Retry-After pauses every request of this client (the limit is the
-        account's, not the request's)."""
-        async with self._slots:
+        account's, not the request's). An `urgent` call takes the next free slot before calls
+        already waiting (see slots.py)."""
+        await self._slots.acquire(urgent)
+        try:
             return await self._send(method, path, body, params, parse)
+        finally:
+            self._slots.release()
 
     async def _send(self, method: str, path: str, body: Any, params: dict | None, parse: bool = True) -> Any:
         waited = 0.0
@@ -130,17 +135,17 @@ class ApiClient:
             took = time.monotonic() - started
             self._log(redact(f"{method} {path} -> {status or 'no response'} ({took:.3f}s){' ' + extra if extra else ''}"))
 
-    async def call(self, call: ep.Call) -> Any:
+    async def call(self, call: ep.Call, urgent: bool = False) -> Any:
         method, path, body = call
-        return await self.request(method, path, body)
+        return await self.request(method, path, body, urgent=urgent)
 
-    async def _typed(self, call: ep.Call, kind: type) -> Any:
+    async def _typed(self, call: ep.Call, kind: type, urgent: bool = False) -> Any:
         """Send `call` and check the body is the JSON object/array the endpoint returns."""
-        return _expect(await self.call(call), kind, call[0], call[1])
+        return _expect(await self.call(call, urgent), kind, call[0], call[1])
 
     # -- typed methods (scale-api.md §5) --------------------------------------------------------
     async def list_team(self) -> list[dict]:
-        return await self._typed(ep.list_team(), list)
+        return await self._typed(ep.list_team(), list, urgent=True)
 
     async def invite(self, emails: list[str], role: str) -> list[dict]:
         return await self._typed(ep.invite(emails, role), list)
@@ -149,7 +154,7 @@ class ApiClient:
         return await self._typed(ep.set_role(emails, role), list)
 
     async def assignments(self) -> dict[str, list[str]]:
-        return await self._typed(ep.list_assignments(), dict)
+        return await self._typed(ep.list_assignments(), dict, urgent=True)
 
     async def assign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
         return await self._typed(ep.add_assignments(emails, projects), dict)
@@ -167,7 +172,7 @@ class ApiClient:
         return await self._typed(ep.update_group(project, name, add, remove), dict)
 
     async def studio_batches(self) -> list[dict]:
-        return await self._typed(ep.list_studio_batches(), list)
+        return await self._typed(ep.list_studio_batches(), list, urgent=True)
 
     async def assign_studio_batch(self, batch: str, groups: list[str]) -> dict:
         return await self._typed(ep.assign_studio_batch(batch, groups), dict)
@@ -179,7 +184,7 @@ class ApiClient:
         return await self._typed(ep.reset_priorities(), list)
 
     async def list_projects(self) -> list[dict]:
-        return await self._typed(ep.list_projects(), list)
+        return await self._typed(ep.list_projects(), list, urgent=True)
 
     async def get_project(self, name: str) -> dict:
         return await self._typed(ep.get_project(name), dict)
