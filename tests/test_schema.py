@@ -89,3 +89,27 @@ def test_both_verdicts_occur_in_the_differential_corpus():
     # Guards the two tests above against a corpus of only-valid or only-invalid documents.
     verdicts = {same_verdict(mutate(EXAMPLES[i % len(EXAMPLES)], random.Random(i))) for i in range(60)}
     assert verdicts == {True, False}
+
+
+def test_the_shipped_fast_validator_is_current_and_used():
+    from scaleform.manifest import _fast_validator, schema
+
+    assert _fast_validator.SCHEMA_SHA256 == schema._schema_sha256(), (
+        "schemas/manifest.schema.json changed: run python -c 'from scaleform.manifest.schema import "
+        "write_fast_validator; write_fast_validator()'")
+    schema._fast_check.cache_clear()
+    assert schema._fast_check() is _fast_validator.validate
+
+
+def test_a_stale_shipped_validator_is_compiled_afresh(monkeypatch):
+    from scaleform.manifest import _fast_validator, schema
+
+    monkeypatch.setattr(_fast_validator, "SCHEMA_SHA256", "0" * 64)
+    schema._fast_check.cache_clear()
+    try:
+        check = schema._fast_check()
+        assert check is not _fast_validator.validate
+        assert is_valid(load_yaml("version: 1\nprojects:\n  p: {type: t}\n", "m.yaml"))
+        assert not is_valid(load_yaml("version: 1\nprojects:\n  p: {typo: t}\n", "m.yaml"))
+    finally:
+        schema._fast_check.cache_clear()
