@@ -207,6 +207,32 @@ def test_plain_files_are_those_interpolation_cannot_change(tmp_path):
     assert desired.projects["q"].params["instruction"] == "r"
 
 
+def test_schema_problems_keep_file_order_when_plain_files_are_checked_as_they_are_read(tmp_path):
+    from scaleform.manifest import ManifestLoad
+
+    write(tmp_path, {"a.yaml": "projects:\n  p: {typo: 1, type: a}\n",
+                     "b.yaml": "projects:\n  ${var.n}: {type: a, typo2: 1}\n",  # checked in finish()
+                     "c.yaml": "projects:\n  q: {type: a, typo3: 1}\n"})
+
+    def unknown_keys(load):
+        with pytest.raises(ScaleformError) as exc:
+            load.finish()
+        return [p.message.split("'")[1] for p in exc.value.problems]
+
+    load = ManifestLoad(tmp_path, variables={"n": "r"})
+    list(load.read())
+    assert set(load.checked) == {id(load.docs[0]), id(load.docs[2])}  # the plain ones, as they were read
+    assert unknown_keys(load) == ["typo", "typo2", "typo3"]
+
+    # A reader that stops right after a file was handed out: finish() checks it itself.
+    load = ManifestLoad(tmp_path, variables={"n": "r"})
+    reader = load.read()
+    next(reader)
+    reader.close()
+    assert load.checked == {}
+    assert unknown_keys(load) == ["typo"]
+
+
 def test_literal_dollar_brace(tmp_path):
     write(tmp_path, {"m.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: 'cost $${var.x}'}\n"})
     assert load_manifests(tmp_path).desired.projects["p"].params["instruction"] == "cost ${var.x}"

@@ -131,6 +131,7 @@ class ManifestLoad:
         self.problems: list[Problem] = []
         self.docs: list[LocDict] = []
         self.plain: set[int] = set()  # ids of documents interpolation cannot change
+        self.checked: dict[int, list[Problem]] = {}  # schema problems of plain documents, by id
         self.digest = hashlib.sha256()
 
     def read(self) -> Iterator[tuple[LocDict, bool]]:
@@ -139,9 +140,15 @@ class ManifestLoad:
             self.digest.update(name.encode() + b"\0" + data + b"\0")
             if doc is not None:
                 self.docs.append(doc)
-                if _is_plain(data):
+                plain = _is_plain(data)
+                if plain:
                     self.plain.add(id(doc))
-                yield doc, id(doc) in self.plain
+                yield doc, plain
+                if plain:
+                    # Interpolation cannot change it, so its verdict is final: check it now, after
+                    # the caller has acted on it, rather than in finish(), where the planner's reads
+                    # would wait for all of it.
+                    self.checked[id(doc)] = validate_document(doc)
 
     def complete(self) -> Manifests:
         """read() to the end, then finish()."""
@@ -174,7 +181,8 @@ class ManifestLoad:
 
         schema_problems: list[Problem] = []
         for doc in resolved:
-            schema_problems.extend(validate_document(doc))
+            known = self.checked.get(id(doc))  # a plain document resolves to itself
+            schema_problems.extend(known if known is not None else validate_document(doc))
         problems.extend(schema_problems)
         if schema_problems:
             raise ScaleformError(problems)
