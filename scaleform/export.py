@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import quote
@@ -18,6 +17,7 @@ import yaml
 
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
+from scaleform.manifest.schema import schema_path
 from scaleform.refresh import parse_assignments, parse_groups, parse_studio_batches, parse_team
 from scaleform.target import Target
 
@@ -52,7 +52,7 @@ def file_name(name: str) -> str:
 
 
 def _schema_line(out_dir: Path, relative: str) -> str:
-    schema = Path(str(resources.files("scaleform").joinpath("schemas", "manifest.schema.json")))
+    schema = schema_path()
     here = (out_dir / relative).parent.resolve()
     return f"# yaml-language-server: $schema={os.path.relpath(schema, here)}\n"
 

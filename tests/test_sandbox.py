@@ -94,6 +94,22 @@ def test_encoded_assignment_map_matches_a_fresh_encoding_after_every_change(stor
     assert served.json() == store.assignments() and "street-signs" in served.json()["ana@acme.ai"]
 
 
+def test_warm_fills_the_assignment_cache_and_changes_nothing(tmp_path):
+    from starlette.responses import JSONResponse
+
+    store = Store(make_db(tmp_path / "s.db", "demo"))  # as `sandbox serve` opens it: nothing cached
+
+    def dump():
+        return list(store.db.iterdump())
+
+    before = dump()
+    assert store._frags_of is None  # cold: the first answer would build and encode the map
+    store.warm()
+    assert store._frags_of is store.assignments() and store._frags  # the next answer is from the cache
+    assert dump() == before  # reads only
+    assert store.assignments_json() == JSONResponse(store.assignments()).body
+
+
 def test_studio_batch_groups_must_exist_in_the_project(store):
     with pytest.raises(ApiError) as e:
         store.assign_studio_batch("street-signs-2026-10", {"groups": ["ocr-team"]})

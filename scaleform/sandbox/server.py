@@ -27,9 +27,10 @@ def serve(db: str, host: str, port: int, api_key: str, faults: FaultConfig, anno
 
     sock = bind(host, port)
     bound = sock.getsockname()[1]
+    app = SandboxApp(Store(db), api_key=api_key, faults=faults)
+    app.store.warm()
     shown = f"[{host}]" if ":" in host else host
     announce(f"http://{shown}:{bound}/v1")
     sys.stdout.flush()
-    app = SandboxApp(Store(db), api_key=api_key, faults=faults)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", backlog=512)
     uvicorn.Server(config).run(sockets=[sock])

@@ -253,6 +253,17 @@ class Store:
     def _team_changed(self) -> None:
         self._amap = None
 
+    def warm(self) -> None:
+        """Answer each account-wide read once, before serving. The first assignment map is built
+        and encoded from 9,000 rows (40 ms against 2 ms once cached, in the large fixture), and
+        this one thread would make every request that arrives meanwhile wait; a real service
+        does not answer its first caller from a cold start."""
+        with self.transaction():
+            self.list_team()
+            self.list_projects()
+            self.assignments_json()
+            self.studio_batches()
+
     def _assignment_args(self, body: dict) -> tuple[list[str], list[str]]:
         emails = [e.lower() for e in _strings(body.get("emails"), "emails")]
         projects = _strings(body.get("projects"), "projects")
