@@ -17,6 +17,14 @@ from scaleform.refresh import refresh, scope_for
 from scaleform.target import Target
 
 
+# Turns of the event loop given to the reads after each parsed file. A response needs about three
+# to be read and the next request sent (the data arrives, the waiting task resumes, the slot it
+# frees wakes the next task). With one turn, reads ran at two thirds of their pace during the load:
+# 49 of 304 reads were done when a 300-file load ended, against 74 with three (28 ms less wall;
+# five turns did no better).
+_TURNS_PER_FILE = 3
+
+
 def target_json(target: Target) -> dict:
     return {"api_url": target.api_url, "environment": target.environment}
 
@@ -82,7 +90,8 @@ async def _plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests],
             for doc, plain in load.read():
                 if plain:
                     prefetch.see(doc)
-                await asyncio.sleep(0)  # one file parsed: let responses in and the next requests out
+                for _ in range(_TURNS_PER_FILE):  # one file parsed: let responses in and the next requests out
+                    await asyncio.sleep(0)
             manifests, target = finished(load.finish())
             if target != early:
                 prefetch.discard()
