@@ -308,8 +308,8 @@ class Fingerprints(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._digests)
 
-    def __repr__(self) -> str:
-        return f"Fingerprints({len(self)} objects)"
+    def __repr__(self) -> str:  # without computing them
+        return f"Fingerprints({self._digests!r})" if "_digests" in self.__dict__ else "Fingerprints(not yet computed)"
 
 
 def moved(plan: Plan, current: dict[str, str]) -> list[str]:

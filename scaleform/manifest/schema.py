@@ -49,14 +49,22 @@ def _schema_sha256(name: str = "manifest.schema.json") -> str:
 def _verdict_schema() -> dict:
     """The schema without annotations (description, title, $schema): the same verdicts, and
     a third less generated code."""
-    def strip(node: Any) -> Any:  # a schema: drop its annotations
+    def strip(node: Any) -> Any:  # a schema, or a list of schemas
         if isinstance(node, list):
             return [strip(v) for v in node]
         if not isinstance(node, dict):
             return node
-        return {k: (v if k in ("const", "enum") else  # values, not schemas
-                    {name: strip(sub) for name, sub in v.items()} if k in ("properties", "$defs") else strip(v))
-                for k, v in node.items() if k not in ("description", "title", "$schema")}
+        out = {}
+        for key, value in node.items():
+            if key in ("description", "title", "$schema"):
+                continue
+            if key in ("properties", "$defs"):  # names -> schemas: a property may be called "description"
+                out[key] = {name: strip(sub) for name, sub in value.items()}
+            elif key in ("const", "enum"):  # values, not schemas
+                out[key] = value
+            else:
+                out[key] = strip(value)
+        return out
     return strip(load_schema())
 
 
