@@ -1,7 +1,7 @@
 """Plan -> API calls. Runs the operations phase by phase (concurrently inside a phase, bounded by
 --parallelism), verifies ambiguous failures, and reports applied / failed / not attempted.
 
-Before any write: the removal threshold (DESIGN §3) and, for saved plans, the target and
+Before any write: the removal threshold and, for saved plans, the target and
 staleness checks. A non-retryable failure stops later phases; calls already in flight finish.
 Ctrl-C does the same: no new call starts, in-flight calls complete, the report is printed.
 """
@@ -17,7 +17,9 @@ from scaleform.api import endpoints as ep
 from scaleform.api.errors import ApiError, Conflict, NotFound
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
-from scaleform.plan import Operation, Plan, fingerprints, moved
+from scaleform.fingerprints import fingerprints, moved
+from scaleform.operations import Call, Operation
+from scaleform.plan import Plan
 from scaleform.refresh import refresh
 from scaleform.target import Target
 
@@ -77,7 +79,7 @@ def _check_target(plan: Plan, target: Target) -> None:
 async def _check_fresh(client: Any, plan: Plan) -> None:
     # The saved scope, not the manifests: apply --plan never needs (or loads) them.
     live, _ = await refresh(client, plan.scope)
-    changed = moved(plan, fingerprints(live, plan.scope))
+    changed = moved(plan.fingerprints, fingerprints(live, plan.scope))
     if changed:
         shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
         raise ScaleformError(f"plan is stale: {shown} changed since the plan was made. Run `scaleform plan` again")
@@ -114,34 +116,35 @@ class _Executor:
                 raise
 
     async def verify_conflict(self, op: Operation) -> bool:
+        """After a 409 on a create: True when the live object is what the create asked for
+        (completing an invitation or a group's members when part of them is missing)."""
         body = op.body or {}
-        if op.path == "/projects":
-            live = await self.client.get_project(body["name"])
-            return live.get("type") == body["type"]
-        if op.path == "/batches":
-            live = await self.client.get_batch(body["name"])
-            return live.get("project") == body["project"]
-        if op.path == "/teams/invite":
-            team = {m.get("email", "").lower(): m for m in await self.client.list_team()}
+        if op.call is Call.CREATE_PROJECT:
+            return (await self.client.get_project(body["name"])).get("type") == body["type"]
+        if op.call is Call.CREATE_BATCH:
+            return (await self.client.get_batch(body["name"])).get("project") == body["project"]
+        if op.call is Call.INVITE:
+            team = {m.get("email", "").lower() for m in await self.client.list_team()}
             missing = [e for e in body["emails"] if e not in team]
             if missing:
                 await self.client.request(*ep.invite(missing, body["team_role"]))
             return True
-        if op.method == "POST" and op.path.endswith("/groups"):
-            project = _inside_path_project(op.path)
-            try:
-                groups = await self.client.list_groups(project)
-            except NotFound:
-                return False
-            live = next((g for g in groups if g.get("name") == body["name"]), None)
-            if live is None:
-                return False
-            have = {w["email"].lower() for w in live.get("workers") or []}
-            want = set(body["emails"])
-            if have != want:
-                await self.client.request(*ep.update_group(project, body["name"], want - have, have - want))
-            return True
+        if op.call is Call.CREATE_GROUP:
+            return await self.verify_group(op.realizes[0].project, body["name"], set(body["emails"]))
         return False
+
+    async def verify_group(self, project: str, name: str, want: set[str]) -> bool:
+        try:
+            groups = await self.client.list_groups(project)
+        except NotFound:
+            return False
+        live = next((g for g in groups if g.get("name") == name), None)
+        if live is None:
+            return False
+        have = {w["email"].lower() for w in live.get("workers") or []}
+        if have != want:
+            await self.client.request(*ep.update_group(project, name, want - have, have - want))
+        return True
 
     async def run(self, plan: Plan) -> ApplyReport:
         report = ApplyReport()
@@ -152,7 +155,8 @@ class _Executor:
             ops = [op for op in remaining if op.phase == phase]
             remaining = [op for op in remaining if op.phase != phase]
             # Phase 4: a batch's finalize waits for its own create.
-            waves = [[op for op in ops if not op.path.endswith("/finalize")], [op for op in ops if op.path.endswith("/finalize")]]
+            waves = [[op for op in ops if op.call is not Call.FINALIZE_BATCH],
+                     [op for op in ops if op.call is Call.FINALIZE_BATCH]]
             for wave in waves:
                 if failed or self.stop.is_set():
                     report.results += [OpResult(op, "not attempted") for op in wave]
@@ -162,12 +166,6 @@ class _Executor:
                 failed = failed or any(r.status == "failed" for r in results)
         report.interrupted = self.stop.is_set()
         return report
-
-
-def _inside_path_project(path: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(path.split("/")[3])
 
 
 async def apply_async(plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None = None,

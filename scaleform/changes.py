@@ -4,65 +4,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# The phase in which a change of each kind runs (DESIGN §5). A project's params and pipeline
-# ride in the create call (phase 2) when the project is new.
+from scaleform.address import Address, Kind
+
+# The phase in which each step runs: 1 invites and roles, 2 project creation, 3 settings, 4 batch
+# creation and finalize, 5 assignment adds, 6 groups, 7 batch groups, 8 priority, 9 assignment
+# removals. A new project's params and pipeline ride in its create call, so they run in phase 2.
 PHASES = {"member": 1, "project": 2, "settings": 3, "batch": 4, "batch_status": 4, "labeler_add": 5,
           "group": 6, "group_member": 6, "batch_groups": 7, "batch_priority": 8, "labeler_remove": 9}
 
 
 @dataclass(frozen=True)
 class Change:
-    address: str
+    address: Address
     action: str  # create | update | delete
     before: Any
     after: Any
     reason: str
-    kind: str  # member, project, params, ontology, pipeline, labeler, group, group_member, batch, ...
     phase: int
     why: str | None = None  # for deferred/suppressed entries: why it does not run now
 
+    @property
+    def kind(self) -> Kind:
+        return self.address.kind
+
     def sort_key(self) -> tuple:
-        return (self.phase, self.address, self.action)
+        return (self.phase, self.address.text, self.action)
 
     def to_json(self) -> dict:
-        out = {"address": self.address, "action": self.action, "before": self.before, "after": self.after,
+        out = {"address": self.address.text, "action": self.action, "before": self.before, "after": self.after,
                "reason": self.reason}
         if self.why is not None:
             out["why"] = self.why
         return out
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Change":
+        """A change read back from a saved plan (its phase is not saved: 0)."""
+        return cls(Address.parse(data["address"]), data["action"], data.get("before"), data.get("after"),
+                   data.get("reason", ""), 0, data.get("why"))
+
 
 @dataclass(frozen=True)
 class Unmanaged:
-    address: str
+    address: Address
     reason: str
 
     def to_json(self) -> dict:
-        return {"address": self.address, "reason": self.reason}
-
-
-def member_address(email: str) -> str:
-    return f"team.member[{email}]"
-
-
-def project_address(project: str, facet: str = "") -> str:
-    return f"project[{project}]{facet}"
-
-
-def labeler_address(project: str, email: str) -> str:
-    return f"project[{project}].labeler[{email}]"
-
-
-def group_address(project: str, group: str) -> str:
-    return f"project[{project}].group[{group}]"
-
-
-def group_member_address(project: str, group: str, email: str) -> str:
-    return f"project[{project}].group[{group}].member[{email}]"
-
-
-def batch_address(batch: str, facet: str = "") -> str:
-    return f"batch[{batch}]{facet}"
-
-
-PRIORITY_ADDRESS = "studio.batch_priority"
+        return {"address": self.address.text, "reason": self.reason}

@@ -11,12 +11,12 @@ from scaleform.target import Target
 
 
 def _key(change) -> tuple:
-    return (change.address, change.action, json.dumps(change.after, sort_keys=True))
+    return (change.address.text, change.action, json.dumps(change.after, sort_keys=True))
 
 
 def classify_against(plan: Plan, base: Plan) -> dict[str, str]:
     known = {_key(c) for c in (*base.changes, *base.deferred, *base.suppressed)}
-    return {c.address: ("drift" if _key(c) in known else "introduced")
+    return {c.address.text: ("drift" if _key(c) in known else "introduced")
             for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
 
 

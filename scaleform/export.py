@@ -18,7 +18,8 @@ import yaml
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.manifest.schema import schema_path
-from scaleform.refresh import parse_assignments, parse_groups, parse_studio_batches, parse_team
+from scaleform.api.parse import (latest_ontology, parse_assignments, parse_groups, parse_project,
+                                 parse_studio_batches, parse_team)
 from scaleform.target import Target
 
 ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
@@ -76,6 +77,25 @@ def _templated(name: str, prefix: str | None) -> str:
     return name.replace("${", "$${")  # a literal `${` in a live name must survive interpolation
 
 
+def _project_spec(raw_project: dict) -> dict[str, Any]:
+    """What the manifest format expresses of one live project."""
+    project = parse_project(raw_project)
+    spec: dict[str, Any] = {"type": project.type}
+    for flag in ("studio", "rapid"):
+        if getattr(project, flag) is not None:
+            spec[flag] = getattr(project, flag)
+    if project.params is not None:
+        spec["params"] = project.params
+    choices, label = latest_ontology(raw_project)
+    if choices:
+        spec["ontology"] = {**({"name": label} if label else {}), "choices": choices}
+    if project.studio and project.pipeline is not None:
+        spec["pipeline"] = {"type": project.pipeline.type}
+        if project.pipeline.type == "consensus_task" and project.pipeline.consensus_attempts is not None:
+            spec["pipeline"]["consensus_attempts"] = project.pipeline.consensus_attempts
+    return spec
+
+
 def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
     """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
     out = Export()
@@ -106,21 +126,7 @@ def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
     for p in sorted(raw["projects"], key=lambda p: p["name"]):
         name = p["name"]
         exported.add(name)
-        spec: dict[str, Any] = {"type": p["type"]}
-        for flag in ("studio", "rapid"):
-            if isinstance(p.get(flag), bool):
-                spec[flag] = p[flag]
-        history = p.get("param_history") or []
-        if history:
-            spec["params"] = {k: v for k, v in history[-1].items() if k not in ("version", "created_at")}
-        onto = p.get("ontologyHistory") or []
-        if onto and isinstance(onto[-1], dict) and onto[-1].get("ontology"):
-            spec["ontology"] = {**({"name": onto[-1]["name"]} if onto[-1].get("name") else {}),
-                                "choices": onto[-1]["ontology"]}
-        if p.get("studio") and isinstance(p.get("pipeline"), str):
-            spec["pipeline"] = {"type": p["pipeline"]}
-            if isinstance(p.get("consensus_attempts"), int) and p["pipeline"] == "consensus_task":
-                spec["pipeline"]["consensus_attempts"] = p["consensus_attempts"]
+        spec = _project_spec(p)
         labelers = sorted(e for e, ps in assignments.items() if name in ps)
         groups = parse_groups(name, raw["groups"].get(name, []))
         header = _schema_line(out_dir, f"projects/{file_name(name)}") + "version: 1\n"

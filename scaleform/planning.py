@@ -1,6 +1,7 @@
-"""make_plan: manifests + target -> Plan (refresh, diff, plan). The public entry point for plans.
+"""Manifests + target -> Plan (refresh, diff, plan). The public entry points for plans:
 
-`plan_while_loading` does the same from manifests still on disk, starting reads as files parse.
+- `make_plan`: from manifests already loaded;
+- `load_and_plan`: from manifests still on disk, starting reads while the files parse.
 """
 from __future__ import annotations
 
@@ -11,17 +12,13 @@ from typing import Any, Callable, Iterable
 from scaleform.diff import diff
 from scaleform.event_loop import run_coroutine
 from scaleform.manifest import ManifestLoad, Manifests
-from scaleform.plan import Plan, build_plan, filter_target
+from scaleform.plan import Plan, build_plan, keep_addresses
 from scaleform.prefetch import Prefetch
-from scaleform.refresh import refresh, scope_for
+from scaleform.refresh import Progress, refresh, scope_for
 from scaleform.target import Target
 
-
-# Turns of the event loop given to the reads after each parsed file. A response needs about three
-# to be read and the next request sent (the data arrives, the waiting task resumes, the slot it
-# frees wakes the next task). With one turn, reads ran at two thirds of their pace during the load:
-# 49 of 304 reads were done when a 300-file load ended, against 74 with three (28 ms less wall;
-# five turns did no better).
+# Loop turns given to the reads after each parsed file: a response needs about three (it arrives,
+# its task resumes, the freed slot wakes the next request). docs/performance.md has the numbers.
 _TURNS_PER_FILE = 3
 
 
@@ -29,73 +26,70 @@ def target_json(target: Target) -> dict:
     return {"api_url": target.api_url, "environment": target.environment}
 
 
-async def make_plan_async(manifests: Manifests, target: Target, targets: Iterable[str] = (),
-                          progress: Callable[[int, int], None] | None = None,
-                          timings: dict[str, float] | None = None) -> Plan:
+async def make_plan_async(manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
+                          progress: Progress | None = None, timings: dict[str, float] | None = None) -> Plan:
     """`timings`, when given, receives wall seconds of the refresh and CPU seconds of diff and plan."""
     async with target.client() as client:
-        return await _plan_with(client, manifests, target, targets, progress, timings)
+        return await _plan_on_client(client, manifests, target, address_prefixes, progress, timings)
 
 
-async def _plan_with(client: Any, manifests: Manifests, target: Target, targets: Iterable[str],
-                     progress: Callable[[int, int], None] | None, timings: dict[str, float] | None,
-                     prefetch: Prefetch | None = None) -> Plan:
+async def _plan_on_client(client: Any, manifests: Manifests, target: Target, address_prefixes: Iterable[str],
+                          progress: Progress | None, timings: dict[str, float] | None,
+                          prefetch: Prefetch | None = None) -> Plan:
     desired = manifests.desired
     started = time.monotonic()
     live, scope = await refresh(client, scope_for(desired), desired, progress, prefetch)
     cpu = time.process_time()
     changes = diff(desired, live)
     cpu_diff = time.process_time()
-    plan = filter_target(build_plan(desired, live, changes, scope, target_json(target), manifests.digest), targets, desired)
+    plan = build_plan(desired, live, changes, scope, target_json(target), manifests.digest)
+    plan = keep_addresses(plan, address_prefixes, desired)
     if timings is not None:
         timings.update(refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu,
                        plan_cpu=time.process_time() - cpu_diff)
     return plan
 
 
-def make_plan(manifests: Manifests, target: Target, targets: Iterable[str] = (),
-              progress: Callable[[int, int], None] | None = None, timings: dict[str, float] | None = None) -> Plan:
-    """Read the live account for `target` and plan the changes the manifests ask for."""
-    return run_coroutine(make_plan_async(manifests, target, targets, progress, timings))
+def make_plan(manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
+              progress: Progress | None = None, timings: dict[str, float] | None = None) -> Plan:
+    """Read the live account for `target` and plan the changes the manifests ask for;
+    `address_prefixes` keeps only the changes under those addresses (--target)."""
+    return run_coroutine(make_plan_async(manifests, target, address_prefixes, progress, timings))
 
 
-def plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests], Target], early: Target | None,
-                       targets: Iterable[str] = (), progress: Callable[[int, int], None] | None = None,
-                       timings: dict[str, float] | None = None,
-                       loaded: Callable[[Manifests], None] | None = None) -> tuple[Manifests, Target, Plan]:
-    """Load the manifests and plan them, reading from `early` while files still parse.
+def load_and_plan(load: ManifestLoad, resolve_target: Callable[[Manifests], Target], early_target: Target | None,
+                  address_prefixes: Iterable[str] = (), progress: Progress | None = None,
+                  timings: dict[str, float] | None = None) -> tuple[Manifests, Target, Plan]:
+    """Load the manifests and plan them, reading from `early_target` while files still parse.
 
-    `early` is the target as known before the manifests (None: do not read early); `resolve` gives
-    the final one. When they differ, the early reads are dropped and the plan reads afresh, so an
-    early read can never reach into a plan made for another account. A load error is raised as
-    it would be without the early reads (which are cancelled)."""
-    return run_coroutine(_plan_while_loading(load, resolve, early, targets, progress, timings, loaded))
+    `early_target` is the target as known before the manifests (None: do not read early);
+    `resolve_target` gives the final one. When they differ, the early reads are dropped and the
+    plan reads afresh, so an early read can never reach into a plan made for another account. A
+    load error is raised as it would be without the early reads (which are cancelled)."""
+    return run_coroutine(_load_and_plan(load, resolve_target, early_target, tuple(address_prefixes), progress, timings))
 
 
-async def _plan_while_loading(load: ManifestLoad, resolve: Callable[[Manifests], Target], early: Target | None,
-                              targets: Iterable[str], progress: Callable[[int, int], None] | None,
-                              timings: dict[str, float] | None,
-                              loaded: Callable[[Manifests], None] | None) -> tuple[Manifests, Target, Plan]:
-    def finished(manifests: Manifests) -> tuple[Manifests, Target]:
-        if loaded:
-            loaded(manifests)
-        return manifests, resolve(manifests)
-
-    if early is None:
-        manifests, target = finished(load.complete())
-        return manifests, target, await make_plan_async(manifests, target, targets, progress, timings)
-    async with early.client() as client:
+async def _load_and_plan(load: ManifestLoad, resolve_target: Callable[[Manifests], Target],
+                         early_target: Target | None, address_prefixes: tuple[str, ...],
+                         progress: Progress | None, timings: dict[str, float] | None) -> tuple[Manifests, Target, Plan]:
+    if early_target is None:
+        manifests = load.complete()
+        target = resolve_target(manifests)
+        return manifests, target, await make_plan_async(manifests, target, address_prefixes, progress, timings)
+    async with early_target.client() as client:
         prefetch = Prefetch(client)
         try:
-            for doc, plain in load.read():
+            for document, plain in load.read():
                 if plain:
-                    prefetch.see(doc)
+                    prefetch.see(document)
                 for _ in range(_TURNS_PER_FILE):  # one file parsed: let responses in and the next requests out
                     await asyncio.sleep(0)
-            manifests, target = finished(load.finish())
-            if target != early:
+            manifests = load.finish()
+            target = resolve_target(manifests)
+            if target != early_target:
                 prefetch.discard()
-                return manifests, target, await make_plan_async(manifests, target, targets, progress, timings)
-            return manifests, target, await _plan_with(client, manifests, target, targets, progress, timings, prefetch)
+                return manifests, target, await make_plan_async(manifests, target, address_prefixes, progress, timings)
+            plan = await _plan_on_client(client, manifests, target, address_prefixes, progress, timings, prefetch)
+            return manifests, target, plan
         finally:
             prefetch.discard()

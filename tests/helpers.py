@@ -119,3 +119,20 @@ def asgi_target(store: Store, faults=None, parallelism: int = 8):
     app = SandboxApp(store, faults=faults)
     return Target("http://sandbox.invalid/v1", None, KEY, parallelism=parallelism,
                   transport=httpx.ASGITransport(app=app), retry=RetryPolicy(attempts=6, base=0.01, cap=0.05))
+
+
+def change(address: str, action: str = "create", before=None, after=None, phase: int = 5, reason: str = "r",
+           why: str | None = None):
+    """A Change on the address that renders as `address`."""
+    from scaleform.address import Address
+    from scaleform.changes import Change
+
+    return Change(Address.parse(address), action, before, after, reason, phase, why)
+
+
+def empty_plan(changes=(), deferred=(), suppressed=(), operations=(), safety=None, target=None):
+    from scaleform.plan import Plan
+    from scaleform.refresh import RefreshScope
+
+    return Plan(target or {}, "", tuple(changes), tuple(deferred), tuple(suppressed), (), (), tuple(operations), {},
+                RefreshScope(), safety or {})

@@ -34,7 +34,7 @@ def project(name="p", **kw) -> LiveProject:
 
 
 def addresses(d) -> list[tuple[str, str]]:
-    return [(c.action, c.address) for c in d.changes]
+    return [(c.action, c.address.text) for c in d.changes]
 
 
 def test_team_invite_update_reinvite_and_unmanaged():
@@ -45,7 +45,7 @@ def test_team_invite_update_reinvite_and_unmanaged():
     out = diff(d, l, NOW)
     assert addresses(out) == [("update", "team.member[a@x.io]"), ("create", "team.member[inv@x.io]"),
                               ("create", "team.member[new@x.io]"), ("create", "team.member[old@x.io]")]
-    assert [u.address for u in out.unmanaged] == ["team.member[other@x.io]"]
+    assert [u.address.text for u in out.unmanaged] == ["team.member[other@x.io]"]
 
 
 def test_admin_cannot_be_declared_under_a_role():
@@ -82,7 +82,7 @@ def test_removed_labeler_leaves_undeclared_groups_first():
     out = diff(d, l, NOW)
     assert addresses(out) == [("delete", "project[p].group[g].member[b@x.io]"), ("delete", "project[p].labeler[b@x.io]")]
     assert [c.phase for c in out.changes] == [6, 9]
-    assert out.removals["labeler"] == [1, 2]
+    assert (out.removals["labeler"].removed, out.removals["labeler"].live) == (1, 2)
 
 
 def test_prune_off_suppresses_every_removal():
@@ -90,7 +90,7 @@ def test_prune_off_suppresses_every_removal():
     l = live(team=[LiveMember("a@x.io", "labeler"), LiveMember("b@x.io", "labeler")],
              assignments={"a@x.io": frozenset({"p"}), "b@x.io": frozenset({"p"})}, projects=[project()])
     out = diff(d, l, NOW)
-    assert out.changes == [] and [c.address for c in out.suppressed] == ["project[p].labeler[b@x.io]"]
+    assert out.changes == [] and [c.address.text for c in out.suppressed] == ["project[p].labeler[b@x.io]"]
 
 
 def test_new_group_of_pending_people_is_deferred_whole():
@@ -101,7 +101,7 @@ def test_new_group_of_pending_people_is_deferred_whole():
              projects=[project()])
     out = diff(d, l, NOW)
     assert out.changes == []
-    assert sorted(c.address for c in out.deferred) == ["project[p].group[g]", "project[p].group[g].member[inv@x.io]",
+    assert sorted(c.address.text for c in out.deferred) == ["project[p].group[g]", "project[p].group[g].member[inv@x.io]",
                                                       "project[p].labeler[inv@x.io]"]
 
 
@@ -111,7 +111,7 @@ def test_priority_patterns_keep_relative_order_and_new_batches_count():
                 batches=[DesiredBatch("a-0", "p", create=True)], priority=("a-*", "b-*"))
     l = live(projects=[project()], studio=studio, batches={"a-0": None})
     out = diff(d, l, NOW)
-    prio = [c for c in out.changes if c.address == "studio.batch_priority"][0]
+    prio = [c for c in out.changes if c.address.text == "studio.batch_priority"][0]
     assert prio.after == ["a-2", "a-1", "a-0", "b-1", "c-1"]
 
 
@@ -121,7 +121,7 @@ def test_priority_default_uses_calibration_then_created_at():
     l = LiveState(team={}, projects={"p": project()}, studio_batches=tuple(studio),
                   batch_created={"new": "2026-02-01", "old": "2026-01-01", "cal": "2026-03-01"})
     out = diff(desired(priority="default"), l, NOW)
-    assert [(c.address, c.after) for c in out.changes] == [("studio.batch_priority", "default")]
+    assert [(c.address.text, c.after) for c in out.changes] == [("studio.batch_priority", "default")]
     l2 = LiveState(team={}, projects={"p": project()}, studio_batches=(studio[2], studio[1], studio[0]),
                    batch_created={"new": "2026-02-01", "old": "2026-01-01", "cal": "2026-03-01"})
     assert diff(desired(priority="default"), l2, NOW).changes == []

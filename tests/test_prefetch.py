@@ -1,4 +1,4 @@
-"""prefetch + planning.plan_while_loading: reads start while files parse, and never change a plan."""
+"""prefetch + planning.load_and_plan: reads start while files parse, and never change a plan."""
 from __future__ import annotations
 
 import warnings
@@ -11,7 +11,7 @@ import pytest
 from helpers import KEY, make_db
 from scaleform.errors import ScaleformError
 from scaleform.manifest import ManifestLoad, load_manifests
-from scaleform.planning import make_plan, plan_while_loading
+from scaleform.planning import make_plan, load_and_plan
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.store import Store
 from scaleform.target import Target
@@ -54,9 +54,8 @@ def test_same_plan_and_same_reads_as_loading_first(tmp_path):
     store.clear_requests()
 
     seen_at_load: list[Counter] = []
-    manifests, got_target, plan = plan_while_loading(
-        ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: target, target,
-        loaded=lambda m: seen_at_load.append(calls(store)))
+    manifests, got_target, plan = load_and_plan(
+        ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: seen_at_load.append(calls(store)) or target, target)
 
     assert got_target == target and manifests.desired.projects.keys() == {"street-signs", "brand-new", "legacy-ocr"}
     assert plan.to_json() == expected.to_json()
@@ -78,7 +77,7 @@ def test_load_errors_win_and_early_reads_are_cancelled(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an unretrieved task exception would warn
         with pytest.raises(ScaleformError) as exc:
-            plan_while_loading(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: target, target)
+            load_and_plan(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: target, target)
     assert "z-bad.yaml:2" in str(exc.value)
     assert calls(store)["GET /v1/projects"] <= 1  # it may have gone out; the error is still the load's
 
@@ -88,7 +87,7 @@ def test_a_different_final_target_discards_early_reads(tmp_path):
     early_store = Store(make_db(tmp_path / "early.db"))
     final_store = Store(make_db(tmp_path / "final.db"))
     early, final = sandbox_target(early_store), sandbox_target(final_store, "http://other.test/v1")
-    _, got, plan = plan_while_loading(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: final, early)
+    _, got, plan = load_and_plan(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: final, early)
     assert got is final and plan.target["api_url"] == "http://other.test/v1"
     # The plan's every read came from the final account.
     final_reads = calls(final_store)
@@ -100,6 +99,6 @@ def test_without_an_early_target_nothing_is_read_before_the_load(tmp_path):
     store = Store(make_db(tmp_path / "s.db"))
     target = sandbox_target(store)
     seen: list[int] = []
-    plan_while_loading(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: target, None,
-                       loaded=lambda m: seen.append(len(store.requests())))
+    load_and_plan(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: seen.append(len(store.requests())) or target,
+                  None)
     assert seen == [0] and len(store.requests()) > 0

@@ -9,7 +9,8 @@ from helpers import in_process, make_db
 from scaleform.api.errors import BadResponse
 from scaleform.manifest import load_manifests
 from scaleform import refresh as refresh_module
-from scaleform.refresh import parse_project, parse_team, refresh, scope_for
+from scaleform.api.parse import parse_project, parse_team
+from scaleform.refresh import refresh, scope_for
 from scaleform.sandbox.store import Store
 
 

@@ -1,11 +1,13 @@
 """Renderers: the shared row model, text conventions, Markdown limits and escaping."""
 from __future__ import annotations
 
+from helpers import change
 from scaleform.changes import Change
-from scaleform.plan import Operation, Plan
+from scaleform.plan import Plan
 from scaleform.refresh import RefreshScope
 from scaleform.render.markdown import LIMIT, cell, render_markdown
-from scaleform.render.rows import field_diff, ontology_diff, plan_rows, summary_line
+from scaleform.render.field_diff import field_diff
+from scaleform.render.rows import details, ontology_diff, plan_rows, summary_line
 from scaleform.render.text import render_text
 
 
@@ -15,7 +17,7 @@ def make_plan(changes=(), deferred=(), suppressed=()) -> Plan:
 
 
 def labeler(i: int, action: str = "create") -> Change:
-    return Change(f"project[p].labeler[user{i:05d}@example.com]", action, None, {"email": f"user{i}"}, "declared", "labeler", 5)
+    return change(f"project[p].labeler[user{i:05d}@example.com]", action, None, {"email": f"user{i}"}, 5, "declared")
 
 
 def test_large_markdown_is_truncated_with_a_note():
@@ -29,16 +31,16 @@ def test_large_markdown_is_truncated_with_a_note():
 
 def test_markdown_cells_escape():
     assert cell("a|b<c>`d`") == "a\\|b&lt;c&gt;&#96;d&#96;"
-    plan = make_plan([Change("project[x|<y>`z`].params", "update", {"a": 1}, {"a": "<b>|`"}, "r", "params", 3)])
+    plan = make_plan([change("project[x|<y>`z`].params", "update", {"a": 1}, {"a": "<b>|`"}, 3)])
     md = render_markdown(plan)
     table = [line for line in md.splitlines() if line.startswith("| ~ |")][0]
     assert "x\\|&lt;y&gt;&#96;z&#96;" in table and "<b>" not in table
 
 
 def test_text_summary_and_symbols():
-    plan = make_plan([Change("team.member[a@b.co]", "update", {"role": "manager"}, {"role": "labeler"}, "role differs", "member", 1),
+    plan = make_plan([change("team.member[a@b.co]", "update", {"role": "manager"}, {"role": "labeler"}, 1, "role differs"),
                       labeler(1), labeler(2, "delete")],
-                     deferred=[Change("project[p].labeler[c@d.co]", "create", None, {}, "x", "labeler", 5, why="invitation pending")])
+                     deferred=[change("project[p].labeler[c@d.co]", "create", None, {}, 5, "x", why="invitation pending")])
     text = render_text(plan)
     assert text.splitlines()[0] == "scaleform plan for https://api.scale.com/v1 (environment: prod)"
     assert "  ~ team.member[a@b.co]" in text and '(downgrade)' in text
@@ -54,7 +56,25 @@ def test_rows_are_shared_by_all_views():
 
 def test_field_and_ontology_diffs():
     assert field_diff({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3, "d": 4}}) == ["~ a.c: 2 -> 3", "+ a.d: 4"]
-    lines = ontology_diff({"choices": ["x", {"choice": "y", "subchoices": ["z"]}]},
-                          {"choices": [{"choice": "x", "description": "d"}, "y", "z"], "name": "v2"})
-    assert '~ choice x {} -> {"description": "d"}' in lines
+    lines = ontology_diff({"choices": ["x", {"choice": "y", "subchoices": ["z"]}, {"choice": "w", "description": "a"}]},
+                          {"choices": [{"choice": "x", "description": "d"}, "y", "z",
+                                       {"choice": "w", "description": "b"}], "name": "v2"})
+    assert '+ choice x.description: "d"' in lines
+    assert '~ choice w.description: "a" -> "b"' in lines
     assert "~ choice z moved from y to top level" in lines
+
+
+def test_a_list_entry_inside_params_shows_as_that_entry():
+    before = {"geometries": {"box": {"objects_to_annotate": ["car", "bus"], "min_height": 10}}, "instruction": "x"}
+    after = {"geometries": {"box": {"objects_to_annotate": ["car", "bus", "truck"], "min_height": 10}},
+             "instruction": "x"}
+    assert details("params", "update", before, after) == ['+ params.geometries.box.objects_to_annotate[2]: "truck"']
+    removed = {"geometries": {"box": {"objects_to_annotate": ["bus"], "min_height": 12}}, "instruction": "x"}
+    assert details("params", "update", before, removed) == [
+        "~ params.geometries.box.min_height: 10 -> 12",
+        '- params.geometries.box.objects_to_annotate[0]: "car"']
+
+
+def test_a_new_value_lists_its_leaves():
+    assert field_diff(None, {"b": {"c": 1}, "a": [1, 2]}, "params") == ["+ params.a: [1, 2]", "+ params.b.c: 1"]
+    assert field_diff({"a": 1}, None) == ["- a: 1"]

@@ -180,3 +180,7 @@ def load_yaml(text: str, path: str) -> Any:
         return _Builder(path).build(node)
     except RecursionError:
         raise ScaleformError("the document nests too deeply (recursive alias?)", Location(path)) from None
+    except yaml.MarkedYAMLError as exc:  # a scalar YAML cannot construct, such as a bare `=`
+        mark = exc.problem_mark or exc.context_mark
+        raise ScaleformError(f"YAML error: {exc.problem or 'cannot read this value'}",
+                             _mark(path, mark) if mark else Location(path)) from None

@@ -55,7 +55,7 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
             body.append("")
     if plan.unmanaged:
         body.append(f"### Unmanaged ({len(plan.unmanaged)})")
-        body += [f"- {cell(u.address)}: {cell(u.reason)}" for u in plan.unmanaged]
+        body += [f"- {cell(u.address.text)}: {cell(u.reason)}" for u in plan.unmanaged]
         body.append("")
     if plan.warnings:
         body.append("### Warnings")

@@ -2,29 +2,22 @@
 from __future__ import annotations
 
 from scaleform.apply import ApplyReport, OpResult
+from scaleform.operations import Call
 
-VERBS = {"POST": "done", "PUT": "updated"}
+VERBS = {Call.INVITE: "invited", Call.SET_ROLE: "role set", Call.CREATE_PROJECT: "created",
+         Call.CREATE_BATCH: "created", Call.CREATE_GROUP: "created", Call.ADD_ASSIGNMENTS: "created",
+         Call.REMOVE_ASSIGNMENTS: "removed", Call.FINALIZE_BATCH: "finalized"}
 
 
 def _verb(result: OpResult) -> str:
-    path = result.operation.path
-    if path.endswith("/invite"):
-        return "invited"
-    if path.endswith("/set_role"):
-        return "role set"
-    if path.endswith("/assignments/add") or path == "/projects" or path == "/batches" or (
-            result.operation.method == "POST" and path.endswith("/groups")):
-        return "created"
-    if path.endswith("/assignments/remove"):
-        return "removed"
-    if path.endswith("/finalize"):
-        return "finalized"
-    return "updated"
+    return VERBS.get(result.operation.call, "updated")
 
 
 def _addresses(result: OpResult) -> str:
     realized = result.operation.realizes
-    return realized[0] + (f" (+{len(realized) - 1} more)" if len(realized) > 1 else "") if realized else result.operation.path
+    if not realized:
+        return result.operation.path
+    return realized[0].text + (f" (+{len(realized) - 1} more)" if len(realized) > 1 else "")
 
 
 def progress_line(result: OpResult) -> str:
@@ -41,7 +34,8 @@ def render_report(report: ApplyReport) -> str:
     lines = ["Apply interrupted." if report.interrupted else "Apply failed."]
     lines.append(f"Applied: {len(applied)} call(s), {changes} change(s).")
     for r in failed:
-        lines.append(f"Failed: {r.operation.method} {r.operation.path} ({', '.join(r.operation.realizes)}): {r.message}")
+        realized = ", ".join(a.text for a in r.operation.realizes)
+        lines.append(f"Failed: {r.operation.method} {r.operation.path} ({realized}): {r.message}")
     if skipped:
         lines.append(f"Not attempted ({len(skipped)} call(s)):")
         lines += [f"  {r.operation.method} {r.operation.path} ({_addresses(r)})" for r in skipped]

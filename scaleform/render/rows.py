@@ -5,11 +5,11 @@ computed here once.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from scaleform.plan import Plan, kind_of
+from scaleform.plan import Plan
+from scaleform.render.field_diff import field_diff, fmt
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 ROLE_RANK = {"labeler": 0, "member": 1, "manager": 2, "admin": 3}
@@ -35,35 +35,6 @@ class Row:
         return SYMBOLS.get(self.action, "?")
 
 
-def fmt(value: Any, limit: int = 160) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
-        for k in sorted(value):
-            out.update(_flatten(value[k], f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix or "(value)": value}
-
-
-def field_diff(before: Any, after: Any) -> list[str]:
-    """Nested field-level diff lines: `~ a.b: old -> new`, `+ a.c: v`, `- a.d: v`."""
-    b = _flatten(before) if before not in (None, {}) else {}
-    a = _flatten(after) if after not in (None, {}) else {}
-    lines = []
-    for key in sorted(set(b) | set(a)):
-        if key not in b:
-            lines.append(f"+ {key}: {fmt(a[key])}")
-        elif key not in a:
-            lines.append(f"- {key}: {fmt(b[key])}")
-        elif a[key] != b[key]:
-            lines.append(f"~ {key}: {fmt(b[key])} -> {fmt(a[key])}")
-    return lines
-
-
 def _choices(items: Iterable[Any], parent: str = "") -> dict[str, tuple[str, dict]]:
     out: dict[str, tuple[str, dict]] = {}
     for c in items or ():
@@ -86,9 +57,10 @@ def ontology_diff(before: Any, after: Any) -> list[str]:
         elif label not in a:
             lines.append(f"- choice {label}{under(b[label][0])}")
         elif a[label] != b[label]:
-            moved = f" moved from {b[label][0] or 'top level'} to {a[label][0] or 'top level'}" if a[label][0] != b[label][0] else ""
-            changed = f" {fmt(b[label][1])} -> {fmt(a[label][1])}" if a[label][1] != b[label][1] else ""
-            lines.append(f"~ choice {label}{moved}{changed}")
+            if a[label][0] != b[label][0]:
+                lines.append(f"~ choice {label} moved from {b[label][0] or 'top level'} to {a[label][0] or 'top level'}")
+            if a[label][1] != b[label][1]:
+                lines += field_diff(b[label][1], a[label][1], f"choice {label}")
     if after and after.get("name") and before is not None:
         lines.append(f"  version label: {fmt(after['name'])}")
     return lines
@@ -102,7 +74,7 @@ def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
         down = " (downgrade)" if ROLE_RANK.get(new, 0) < ROLE_RANK.get(old, 0) else ""
         return [f"role: {fmt(old)} -> {fmt(new)}{down}"]
     if kind == "params":
-        return field_diff(before, after)
+        return field_diff(before, after, "params")
     if kind == "ontology":
         return ontology_diff(before, after)
     if kind in ("pipeline", "project", "batch"):
@@ -124,9 +96,10 @@ def plan_rows(plan: Plan, classification: dict[str, str] | None = None) -> list[
     rows = []
     for section, items in (("change", plan.changes), ("deferred", plan.deferred), ("suppressed", plan.suppressed)):
         for c in items:
-            kind = kind_of(c.address)
-            rows.append(Row(section, c.address, c.action, kind, c.reason, tuple(details(kind, c.action, c.before, c.after)),
-                            c.why, (classification or {}).get(c.address)))
+            kind = c.kind.value
+            rows.append(Row(section, c.address.text, c.action, kind, c.reason,
+                            tuple(details(kind, c.action, c.before, c.after)), c.why,
+                            (classification or {}).get(c.address.text)))
     return rows
 
 

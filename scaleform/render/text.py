@@ -39,7 +39,7 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
     if plan.unmanaged:
         out.append(f"Unmanaged ({len(plan.unmanaged)}; left alone):")
         for u in plan.unmanaged[:MAX_LISTED]:
-            out.append(f"    {u.address}  # {u.reason}")
+            out.append(f"    {u.address.text}  # {u.reason}")
         if len(plan.unmanaged) > MAX_LISTED:
             out.append(f"    … and {len(plan.unmanaged) - MAX_LISTED} more (see --format json)")
         out.append("")

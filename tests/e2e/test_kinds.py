@@ -142,7 +142,7 @@ def test_params_diff_is_field_level(db, tmp_path):
       geometries: {box: {objects_to_annotate: [stop_sign, yield_sign], min_height: 12, min_width: 10}}
 """)
     text = cli("plan", str(m), "--sandbox", str(db)).stdout
-    assert "~ geometries.box.min_height: 10 -> 12" in text
+    assert "~ params.geometries.box.min_height: 10 -> 12" in text
     assert "instruction" not in text.split("project[street-signs].params")[1].split("\n\n")[0]
 
 

@@ -48,10 +48,10 @@ def test_thirty_membership_changes_in_one_group_is_one_put(tmp_path):
 
 
 def test_assignment_grouping_never_exceeds_the_smaller_side(tmp_path):
-    from scaleform.plan import _grouped_pairs
+    from scaleform.operations import grouped_pairs
 
     pairs = {(f"u{i}@x.io", f"p{j}"): f"a{i}{j}" for i in range(7) for j in range(3) if (i + j) % 2 == 0}
-    calls = _grouped_pairs(pairs)
+    calls = grouped_pairs(pairs)
     emails = {e for e, _ in pairs}
     projects = {p for _, p in pairs}
     assert len(calls) <= min(len(emails), len(projects))

@@ -1,0 +1,131 @@
+"""API JSON -> live state types. Shape errors name the endpoint that answered.
+
+Refresh parses what it reads with these, and export parses the same answers the same way.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from scaleform.api.errors import BadResponse
+from scaleform.model import (LiveBatch, LiveGroup, LiveMember, LiveProject, LiveStudioBatch, Pipeline,
+                             normalize_choices)
+
+_HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds to the params
+
+
+def _field(obj: Any, key: str, kind: type | tuple, where: str) -> Any:
+    if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
+        raise BadResponse("GET", where, 200, f"an entry lacks a valid '{key}' field: {str(obj)[:120]}")
+    return obj[key]
+
+
+def _optional(obj: dict, key: str, kind: type) -> Any:
+    value = obj.get(key)
+    return value if isinstance(value, kind) else None
+
+
+def expect_list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise BadResponse("GET", where, 200, "expected a JSON array")
+    return value
+
+
+def parse_team(data: Any) -> dict[str, LiveMember]:
+    if not isinstance(data, list):
+        raise BadResponse("GET", "/teams", 200, "expected a JSON array of teammates")
+    out = {}
+    for m in data:
+        email = _field(m, "email", str, "/teams").lower()
+        out[email] = LiveMember(email, _field(m, "role", str, "/teams"), _optional(m, "expiry", str),
+                                _optional(m, "isStudioLabeler", bool))
+    return out
+
+
+def parse_assignments(data: Any) -> dict[str, frozenset[str]]:
+    if not isinstance(data, dict):
+        raise BadResponse("GET", "/studio/assignments", 200, "expected a JSON object of email -> projects")
+    out = {}
+    for email, projects in data.items():
+        if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
+            raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {email} are not a list of names")
+        out[email.lower()] = frozenset(projects)
+    return out
+
+
+def latest_params(project: dict, name: str) -> dict | None:
+    """The latest `param_history` entry without what the history adds (None: no params yet)."""
+    history = _field(project, "param_history", list, "/projects")
+    if not history:
+        return None
+    last = history[-1]
+    if not isinstance(last, dict):
+        raise BadResponse("GET", "/projects", 200, f"param_history of {name} holds a non-object")
+    return {k: v for k, v in last.items() if k not in _HISTORY_ONLY}
+
+
+def latest_ontology(project: dict) -> tuple[list | None, str | None]:
+    """The latest ontology's choices as the API wrote them, and its version label."""
+    history = project.get("ontologyHistory")
+    if not isinstance(history, list) or not history:
+        return None, None
+    last = history[-1]
+    if not isinstance(last, dict):
+        return (last if isinstance(last, list) else None), None
+    choices = last.get("ontology", last.get("choices"))
+    return (choices if isinstance(choices, list) else None), _optional(last, "name", str)
+
+
+def parse_project(p: Any) -> LiveProject:
+    name = _field(p, "name", str, "/projects")
+    params = latest_params(p, name)
+    choices, _ = latest_ontology(p)
+    pipeline_known = "pipeline" in p
+    pipeline = None
+    if pipeline_known and isinstance(p.get("pipeline"), str):
+        pipeline = Pipeline(p["pipeline"], _optional(p, "consensus_attempts", int))
+    return LiveProject(name=name, type=_field(p, "type", str, "/projects"), studio=_optional(p, "studio", bool),
+                       rapid=_optional(p, "rapid", bool), params=params,
+                       ontology=normalize_choices(choices) if choices is not None else None,
+                       pipeline=pipeline, pipeline_known=pipeline_known)
+
+
+def parse_projects(data: Any) -> dict[str, LiveProject]:
+    return {p.name: p for p in map(parse_project, expect_list(data, "/projects"))}
+
+
+def parse_groups(project: str, data: Any) -> dict[str, LiveGroup]:
+    where = f"/studio/projects/{project}/groups"
+    if not isinstance(data, list):
+        raise BadResponse("GET", where, 200, "expected a JSON array of groups")
+    out = {}
+    for g in data:
+        name = _field(g, "name", str, where)
+        workers = g.get("workers") or []
+        if not isinstance(workers, list):
+            raise BadResponse("GET", where, 200, f"group {name} has malformed workers")
+        members = frozenset(_field(w, "email", str, where).lower() for w in workers)
+        out[name] = LiveGroup(name, members, bool(g.get("isSingleton")))
+    return out
+
+
+def parse_studio_batches(data: Any) -> tuple[LiveStudioBatch, ...]:
+    if not isinstance(data, list):
+        raise BadResponse("GET", "/studio/batches", 200, "expected a JSON array of batches")
+    where = "/studio/batches"
+    out = []
+    for b in data:
+        groups = _field(b, "groups", list, where)
+        batch_type = b["batchType"] if isinstance(b.get("batchType"), str) else "Production"
+        out.append(LiveStudioBatch(_field(b, "name", str, where), _field(b, "projectName", str, where), batch_type,
+                                   tuple(g.lower() if isinstance(g, str) and "@" in g else str(g) for g in groups)))
+    return tuple(out)
+
+
+def parse_batch(b: Any) -> LiveBatch:
+    return LiveBatch(_field(b, "name", str, "/batches"), _field(b, "project", str, "/batches"),
+                     _field(b, "status", str, "/batches"), _optional(b, "created_at", str))
+
+
+def parse_batch_created(data: Any) -> dict[str, str]:
+    """The `GET /batches` pages -> batch name -> created_at (for the default priority order)."""
+    return {_field(b, "name", str, "/batches"): str(b.get("created_at") or "") for b in data}

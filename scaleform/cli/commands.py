@@ -1,0 +1,192 @@
+"""The commands: parse options, call one function, render. No logic lives here.
+
+Heavy modules (httpx, starlette, deepdiff) are imported inside the commands that need them so
+`scaleform --help` and `validate` start fast.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from scaleform import __version__
+from scaleform.cli.loading import early_target, manifest_load, target_for
+from scaleform.cli.options import Ctx, common_options, manifests_kept, say
+from scaleform.errors import ScaleformError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="scaleform")
+def main() -> None:
+    """Keep a Scale AI account's configuration in git: validate, plan, apply."""
+
+
+@main.command()
+@click.argument("path", default=".", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@common_options
+def validate(ctx: Ctx, path: str, fmt: str) -> int:
+    """Check manifests offline: schema, references, variables."""
+    from scaleform.render.problems import render_problems
+
+    try:
+        with manifests_kept():
+            manifests = manifest_load(ctx, path).complete()
+    except ScaleformError as exc:
+        click.echo(render_problems(exc.problems, fmt), err=fmt == "text", nl=False)
+        return 1
+    if not ctx.quiet:
+        for note in manifests.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"{len(manifests.files)} file(s) valid.")
+    return 0
+
+
+def _render(plan, fmt: str, color: bool, classification=None) -> str:
+    if fmt == "json":
+        from scaleform.render.jsonout import render_json
+
+        return render_json(plan, classification)
+    if fmt == "markdown":
+        from scaleform.render.markdown import render_markdown
+
+        return render_markdown(plan, classification)
+    from scaleform.render.text import render_text
+
+    return render_text(plan, color=color, classification=classification)
+
+
+def _progress(ctx: Ctx):
+    if ctx.quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        click.echo(f"\rRefreshing live state… {done}/{total}", err=True, nl=done == total)
+
+    return show
+
+
+def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
+    from scaleform.planning import load_and_plan
+
+    timings: dict[str, float] = {}
+    with manifests_kept():
+        manifests, target, the_plan = load_and_plan(manifest_load(ctx, path), lambda m: target_for(ctx, m),
+                                                    early_target(ctx), address_prefixes, _progress(ctx), timings)
+    if address_prefixes:
+        say(ctx, "Warning: targeting is in effect; the plan covers only " + ", ".join(address_prefixes))
+    if ctx.verbose:
+        click.echo("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
+    return manifests, target, the_plan
+
+
+@main.command()
+@click.argument("path", default=".", required=False)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
+@click.option("--base-manifests", type=click.Path(exists=True), help="Mark changes introduced vs drift.")
+@common_options
+def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
+         base_manifests: str | None) -> int:
+    """Read the live account and show what apply would change."""
+    manifests, target, the_plan = _make_plan(ctx, path, targets)
+    classification = None
+    if base_manifests:
+        from scaleform.classify import classify
+
+        classification = classify(the_plan, manifest_load(ctx, base_manifests).complete(), target)
+    if out:
+        from scaleform.render.jsonout import render_json
+
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(render_json(the_plan, classification))
+    click.echo(_render(the_plan, fmt, ctx.color, classification), nl=False)
+    return 2 if detailed_exitcode and the_plan.has_changes else 0
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@common_options
+def show(ctx: Ctx, file: str, fmt: str) -> int:
+    """Show a saved plan."""
+    click.echo(_render(_read_plan(file), fmt, ctx.color), nl=False)
+    return 0
+
+
+def _read_plan(file: str):
+    import json
+
+    from scaleform.plan import Plan
+
+    try:
+        data = json.loads(Path(file).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ScaleformError(f"cannot read plan file '{file}': {exc}") from None
+    return Plan.from_json(data, f"plan file '{file}'")
+
+
+@main.command()
+@click.argument("path", default=".", required=False)
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
+@click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
+@common_options
+def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool) -> int:
+    """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
+    from scaleform.apply import apply_plan, apply_saved_plan, check_safety
+    from scaleform.render.report import progress_line, render_report
+
+    def show(the_plan, asking: bool) -> None:
+        if not ctx.quiet or asking:
+            click.echo(_render(the_plan, "text", ctx.color), nl=False)
+        if not the_plan.operations:
+            click.echo("Nothing to apply.")
+
+    progress = lambda r: None if ctx.quiet else click.echo(progress_line(r))  # noqa: E731
+    if plan_file:
+        the_plan = _read_plan(plan_file)
+        report = apply_saved_plan(the_plan, target_for(ctx), force, progress, checked=lambda: show(the_plan, False))
+        if not the_plan.operations:
+            return 0
+    else:
+        _, target, the_plan = _make_plan(ctx, path, targets)
+        show(the_plan, not auto_approve)
+        if not the_plan.operations:
+            return 0
+        check_safety(the_plan, force)
+        if not auto_approve:
+            if not sys.stdin.isatty():
+                raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the "
+                                     "plan and pass --auto-approve (or apply a saved plan with --plan FILE)")
+            answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+            if answer.strip() != "yes":
+                raise ScaleformError("apply cancelled: the answer was not 'yes'")
+        report = apply_plan(the_plan, target, force=force, on_result=progress)
+    text = render_report(report)
+    click.echo(text, nl=False, err=not report.ok)
+    return 0 if report.ok else 1
+
+
+@main.command()
+@click.option("--out", "out_dir", default="manifests", show_default=True, type=click.Path(file_okay=False),
+              help="Directory to write the manifests into.")
+@click.option("--project", "projects", multiple=True, metavar="NAME", help="Export only these projects (repeatable).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--prefix-to-var", "prefix", metavar="VALUE",
+              help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).")
+@common_options
+def export(ctx: Ctx, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None) -> int:
+    """Write the live account as manifests (team, projects, batches)."""
+    from scaleform.export import export_account
+
+    target = target_for(ctx)
+    result = export_account(target, out_dir, projects, force=force, prefix=prefix)
+    for note in result.notes:
+        say(ctx, f"note: {note}")
+    say(ctx, f"wrote {len(result.files)} file(s) to {out_dir} from {target.api_url}")
+    return 0

@@ -1,0 +1,41 @@
+"""From the common options to what a command works on: the manifest load and the target."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scaleform.cli.options import Ctx
+from scaleform.errors import ScaleformError
+
+if TYPE_CHECKING:
+    from scaleform.manifest import ManifestLoad, Manifests
+    from scaleform.target import Target
+
+
+def manifest_load(ctx: Ctx, path: str) -> "ManifestLoad":
+    from scaleform.manifest import ManifestLoad, parse_var_flags
+
+    return ManifestLoad(path, environment=ctx.environment, variables=parse_var_flags(ctx.vars),
+                        var_files=ctx.var_files, prune=False if ctx.no_prune else None)
+
+
+def target_for(ctx: Ctx, manifests: "Manifests | None" = None) -> "Target":
+    from scaleform.target import resolve_target
+
+    return resolve_target(
+        environment=manifests.environment if manifests else None, environment_name=ctx.environment,
+        api_url=ctx.api_url, provider=ctx.provider, sandbox=ctx.sandbox,
+        parallelism=ctx.parallelism, insecure_http=ctx.insecure_http, verbose=ctx.verbose,
+    )
+
+
+def early_target(ctx: Ctx) -> "Target | None":
+    """The target as known before the manifests load, for reads that overlap the load. None
+    when the manifests can change it (-e picks an environment that may set the URL or key),
+    when it cannot be resolved (the error then comes after the manifests' own), and for the
+    in-process sandbox (no latency to hide; reading early would create its database)."""
+    if ctx.environment or ctx.sandbox is not None:
+        return None
+    try:
+        return target_for(ctx)
+    except ScaleformError:
+        return None

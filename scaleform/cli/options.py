@@ -1,0 +1,138 @@
+"""The options every command shares, and the guard that turns every failure into a message."""
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+
+from scaleform import __version__
+from scaleform.errors import ScaleformError
+
+DEFAULT_SANDBOX_DB = ".scaleform/sandbox.db"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """The common options of one command."""
+
+    environment: str | None = None
+    vars: tuple[str, ...] = ()
+    var_files: tuple[str, ...] = ()
+    api_url: str | None = None
+    provider: str | None = None
+    sandbox: str | None = None
+    parallelism: int = 8
+    no_prune: bool = False
+    color: bool = False
+    verbose: bool = False
+    quiet: bool = False
+    insecure_http: bool = False
+
+    @classmethod
+    def from_options(cls, **kw: Any) -> "Ctx":
+        return cls(environment=kw.get("environment"), vars=kw.get("var") or (), var_files=kw.get("var_file") or (),
+                   api_url=kw.get("api_url"), provider=kw.get("provider"), sandbox=kw.get("sandbox"),
+                   parallelism=kw.get("parallelism") or 8, no_prune=bool(kw.get("no_prune")),
+                   color=not kw.get("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+                   verbose=bool(kw.get("verbose")), quiet=bool(kw.get("quiet")),
+                   insecure_http=bool(kw.get("insecure_http")))
+
+
+def say(ctx: Ctx, text: str) -> None:
+    """A line for the person at the terminal (stderr), unless --quiet."""
+    if not ctx.quiet:
+        click.echo(text, err=True)
+
+
+@contextmanager
+def manifests_kept() -> Iterator[None]:
+    """The command owns the process and the manifests it loads live until it exits: no cyclic
+    collection while they are built (it would only rescan them), then keep them out of later full
+    collections. The collector is back on whatever happens."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+_COMMON = [
+    click.option("-e", "--environment", help="Environment declared in the manifests."),
+    click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a ${var.NAME} (repeatable)."),
+    click.option("--var-file", multiple=True, type=click.Path(), help="YAML file of variables."),
+    click.option("--api-url", help="API base URL (default: $SCALE_API_URL, the environment, or Scale)."),
+    click.option("--provider", type=click.Choice(["scale", "refonte"]), help="Which service to talk to."),
+    click.option("--sandbox", is_flag=False, flag_value=DEFAULT_SANDBOX_DB, default=None, metavar="[DB]",
+                 help=f"Use the local sandbox API (default DB {DEFAULT_SANDBOX_DB}, created with demo data)."),
+    click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+                 help="Concurrent API calls."),
+    click.option("--no-prune", is_flag=True, help="Never remove; list suppressed removals instead."),
+    click.option("--insecure-http", is_flag=True, help="Allow plain http:// to a non-loopback host."),
+    click.option("--no-color", is_flag=True, help="Plain output."),
+    click.option("-v", "--verbose", is_flag=True, help="Log API calls; show tracebacks on errors."),
+    click.option("-q", "--quiet", is_flag=True, help="Only errors and requested output."),
+    click.version_option(__version__, "--version", prog_name="scaleform"),
+]
+_NAMES = ("environment", "var", "var_file", "api_url", "provider", "sandbox", "parallelism", "no_prune",
+          "insecure_http", "no_color", "verbose", "quiet")
+
+
+def common_options(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(**kw: Any) -> Any:
+        options = {n: kw.pop(n, None) for n in _NAMES}
+        sandbox = options.get("sandbox")
+        if sandbox is not None and not _looks_like_db(sandbox) and kw.get("path", None) == ".":
+            # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
+            kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
+        ctx = Ctx.from_options(**options)
+        return guarded(ctx, fn, **kw)
+
+    for option in reversed(_COMMON):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _looks_like_db(value: str) -> bool:
+    p = Path(value)
+    if p.suffix in (".db", ".sqlite", ".sqlite3"):
+        return True
+    return p.is_file() and p.suffix not in (".yaml", ".yml")
+
+
+def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
+    """Run a command; every failure becomes a message and exit 1, never a traceback."""
+    try:
+        code = fn(ctx, **kw)
+    except ScaleformError as exc:
+        _traceback_if(ctx)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit:
+        raise
+    except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
+        from scaleform.secrets import redact
+
+        _traceback_if(ctx)
+        click.echo(f"Error: unexpected {type(exc).__name__}: {redact(str(exc))}. This is a bug in "
+                   "scaleform; rerun with -v for details and report it.", err=True)
+        sys.exit(1)
+    sys.exit(code or 0)
+
+
+def _traceback_if(ctx: Ctx) -> None:
+    if ctx.verbose:
+        import traceback
+
+        traceback.print_exc()

@@ -1,0 +1,75 @@
+"""`scaleform sandbox ...`: the local Scale-compatible API."""
+from __future__ import annotations
+
+from typing import Callable
+
+import click
+
+from scaleform.cli.commands import main
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, say
+
+
+@main.group()
+def sandbox() -> None:
+    """The local Scale-compatible API: init, serve, accept-invites."""
+
+
+def _sandbox_db_option(fn: Callable) -> Callable:
+    return click.option("--db", default=DEFAULT_SANDBOX_DB, show_default=True, help="SQLite database file.")(fn)
+
+
+@sandbox.command("init")
+@_sandbox_db_option
+@click.option("--fixture", type=click.Choice(["demo", "empty", "large"]), default="demo", show_default=True)
+@click.option("--projects", type=click.IntRange(0), help="large: number of Studio projects (default 200).")
+@click.option("--members", type=click.IntRange(0), help="large: number of active members (default 2000).")
+@click.option("--batches", type=click.IntRange(0), help="large: number of pending batches (default 300).")
+@click.option("--seed", type=int, default=0, show_default=True, help="large: random seed.")
+@click.option("--force", is_flag=True, help="Replace an existing database.")
+@common_options
+def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
+                 batches: int | None, seed: int, force: bool) -> int:
+    """Create a sandbox account from a fixture."""
+    from scaleform.sandbox.admin import init_db
+
+    summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed)
+    say(ctx, summary)
+    return 0
+
+
+@sandbox.command("serve")
+@_sandbox_db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="0 picks a free port; the bound URL is printed on one line.")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency per request.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail with 503.")
+@click.option("--fault-mode", type=click.Choice(["before", "after"]), default="before", show_default=True,
+              help="after: perform the write, then fail the response.")
+@click.option("--rate-limit", type=click.FloatRange(0), default=0.0, help="Requests per second before 429.")
+@click.option("--seed", type=int, default=None, help="Seed for injected faults.")
+@click.option("--api-key", "api_key", default=None, metavar="KEY",
+              help="The key the sandbox accepts (default: $SCALE_API_KEY, else test_sandbox). A fake key for "
+                   "a local server, never a real one.")
+@common_options
+def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
+                  fault_mode: str, rate_limit: float, seed: int | None, api_key: str | None) -> int:
+    """Serve the sandbox over HTTP (Basic auth with the sandbox key)."""
+    from scaleform.sandbox.admin import serve_db
+
+    serve_db(db, host, port, latency_ms=latency_ms, fault_rate=fault_rate, fault_mode=fault_mode,
+             rate_limit=rate_limit, seed=seed, warn=lambda text: say(ctx, text), api_key=api_key)
+    return 0
+
+
+@sandbox.command("accept-invites")
+@_sandbox_db_option
+@click.argument("emails", nargs=-1)
+@common_options
+def sandbox_accept(ctx: Ctx, db: str, emails: tuple[str, ...]) -> int:
+    """Accept pending invitations (all, or the EMAILS given), as the invitees would."""
+    from scaleform.sandbox.admin import accept_invites
+
+    accepted = accept_invites(db, emails)
+    say(ctx, f"accepted {len(accepted)} invitation(s){': ' + ', '.join(accepted) if accepted else ''}")
+    return 0

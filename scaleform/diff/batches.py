@@ -1,0 +1,157 @@
+"""Batches (creation, finalize, Studio groups) and the pending-batch priority order."""
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any, Callable
+
+from scaleform.address import Address, Kind
+from scaleform.diff.context import DiffContext
+from scaleform.errors import Problem
+from scaleform.model import DesiredBatch, LiveStudioBatch
+
+
+def diff_batches(context: DiffContext) -> list[str]:
+    """Plan batch changes; returns the names of Studio batches this plan creates."""
+    created: list[str] = []
+    studio = {b.name: b for b in context.live.studio_batches or ()}
+    for name, declared in sorted(context.desired.batches.items()):
+        flags = _project_flags(context, declared)
+        if flags is None:
+            continue
+        is_studio, staging_at_birth = flags
+        creating = False
+        if name in context.live.batches:
+            live_batch = context.live.batches[name]
+            if live_batch is None and declared.create:
+                creating = True
+                _create(context, declared, finalize=declared.finalize and staging_at_birth)
+                if is_studio:
+                    created.append(name)
+            elif live_batch is None:
+                context.out.warnings.append(f"batch '{name}' does not exist and `create` is not set; nothing is "
+                                            "planned for it")
+                continue
+            elif live_batch.project != declared.project:
+                context.problems.append(Problem(f"batch '{name}' belongs to project '{live_batch.project}' live, not "
+                                                f"'{declared.project}'", declared.locs.get("project=")))
+                continue
+            elif declared.finalize and live_batch.status == "staging":
+                context.add(Address.of_batch(name, Kind.BATCH_STATUS), "update", "staging", "in_progress",
+                            "finalize: true")
+        if declared.groups is not None:
+            _batch_groups(context, declared, studio.get(name), creating, is_studio)
+    return created
+
+
+def _project_flags(context: DiffContext, declared: DesiredBatch) -> tuple[bool, bool] | None:
+    """(is the batch's project a Studio project, is a new batch born in staging); None when the
+    project is neither declared nor live (a problem is recorded)."""
+    declared_project = context.desired.projects.get(declared.project)
+    live_project = (context.live.projects or {}).get(declared.project)
+    if declared_project is None and live_project is None:
+        context.problems.append(Problem(f"batch '{declared.name}' belongs to project '{declared.project}', which is "
+                                        "neither declared nor live", declared.locs.get("project=")))
+        return None
+
+    def flag(name: str) -> bool:
+        value = getattr(declared_project, name) if declared_project is not None else None
+        if value is None and live_project is not None:
+            value = getattr(live_project, name)
+        return bool(value)
+
+    return flag("studio"), flag("studio") or flag("rapid")
+
+
+def _create(context: DiffContext, declared: DesiredBatch, finalize: bool) -> None:
+    name = declared.name
+    context.add(Address.of_batch(name), "create", None,
+                {"project": declared.project, "calibration_batch": declared.calibration_batch,
+                 "self_label_batch": declared.self_label_batch}, "declared with create: true")
+    if finalize:
+        context.add(Address.of_batch(name, Kind.BATCH_STATUS), "create", None, "in_progress", "finalize: true")
+
+
+def _batch_groups(context: DiffContext, declared: DesiredBatch, studio_batch: LiveStudioBatch | None,
+                  creating: bool, is_studio: bool) -> None:
+    name = declared.name
+    if studio_batch is None and not creating:
+        context.out.warnings.append(f"batch '{name}' is not pending in Studio; its groups are not managed now")
+        return
+    if creating and not is_studio:
+        context.out.warnings.append(f"batch '{name}' is not in a Studio project; `groups` does not apply")
+        return
+    address = Address.of_batch(name, Kind.BATCH_GROUPS)
+    want = list(declared.groups or ())
+    have = list(studio_batch.groups) if studio_batch is not None else []
+    why = _groups_blocked(context, declared.project, want, declared.locs.get("groups"))
+    removed = [g for g in have if g not in want]
+    if removed and not context.desired.prune:
+        context.add(address, "delete", have, [g for g in have if g not in removed], "assigned live; not declared",
+                    why="prune is off", suppressed=True)
+        want = want + [g for g in removed if g not in want]
+    if set(want) != set(have) or creating:
+        context.add(address, "create" if creating else "update", None if creating else have, want,
+                    "declared groups" if creating else "batch groups differ", why=why)
+
+
+def _groups_blocked(context: DiffContext, project: str, groups: list[str], loc: Any) -> str | None:
+    """Why a batch's groups cannot be assigned yet (None: they can). Records a problem for a
+    group that is neither declared nor live."""
+    declared_project = context.desired.projects.get(project)
+    declared_groups = (declared_project.groups or {}) if declared_project is not None else {}
+    for group in groups:
+        if "@" in group:
+            why = context.person_status(group, loc)
+            if why is not None:
+                return why
+        elif (project, group) in context.deferred_groups:
+            return f"invitation pending (group {group} is deferred)"
+        elif group not in declared_groups and group not in context.live.groups.get(project, {group: None}):
+            context.problems.append(Problem(f"group '{group}' is neither declared nor live in project '{project}'",
+                                            loc))
+    return None
+
+
+def diff_priority(context: DiffContext, created: list[str]) -> None:
+    spec = context.desired.batch_priority
+    live_batches = context.live.studio_batches
+    if spec is None or live_batches is None:
+        return
+    live_order = [b.name for b in live_batches]
+    if spec == "default":
+        created_at = context.live.batch_created or {}
+        types = {b.name: b.batch_type for b in live_batches}
+        default = sorted(live_order, key=lambda n: (types[n] != "Calibration", created_at.get(n, ""), n))
+        calibrating = [n for n in created if context.desired.batches[n].calibration_batch]
+        if default != live_order or calibrating:
+            context.add(Address.priority(), "update", live_order, "default",
+                        "pending batches are not in the default order")
+        return
+    pending = live_order + sorted(created)
+    order = sorted(pending, key=_ranker(spec))  # stable: ties keep their current relative order
+    # Concurrently created batches land in an order the API decides: set it explicitly.
+    if order != pending or len(created) > 1:
+        context.add(Address.priority(), "update", live_order, order, "pending batches are not in the declared order")
+
+
+def _ranker(patterns: tuple[str, ...]) -> Callable[[str], int]:
+    """name -> index of the first pattern it matches (len(patterns) when none): exact names by
+    lookup, globs by one compiled regex each, so many names against many patterns stays cheap."""
+    exact: dict[str, int] = {}
+    globs: list[tuple[int, Any]] = []
+    for i, pattern in enumerate(patterns):
+        if any(ch in pattern for ch in "*?["):
+            globs.append((i, re.compile(fnmatch.translate(pattern))))
+        exact.setdefault(pattern, i)
+
+    def rank(name: str) -> int:
+        best = exact.get(name, len(patterns))
+        for i, regex in globs:
+            if i >= best:
+                break
+            if regex.match(name):
+                return i
+        return best
+
+    return rank

@@ -1,0 +1,235 @@
+"""Changes -> the fewest API calls that realize them, each in its phase.
+
+Batching rules: invites and role changes one call per role; assignment adds/removes grouped so
+emails sharing a project set share a call (or projects sharing an email set, whichever needs
+fewer calls); one create or PUT per group; one PUT per batch; one priority call.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterable
+
+from scaleform.address import Address, Kind
+from scaleform.api import endpoints as ep
+from scaleform.changes import PHASES, Change
+from scaleform.model import DesiredState
+
+
+class Call(str, Enum):
+    """Which endpoint an operation calls: what apply and the report branch on."""
+
+    INVITE = "invite"
+    SET_ROLE = "set_role"
+    CREATE_PROJECT = "create_project"
+    SET_PARAMS = "set_params"
+    SET_ONTOLOGY = "set_ontology"
+    UPDATE_PIPELINE = "update_pipeline"
+    CREATE_BATCH = "create_batch"
+    FINALIZE_BATCH = "finalize_batch"
+    ADD_ASSIGNMENTS = "add_assignments"
+    REMOVE_ASSIGNMENTS = "remove_assignments"
+    CREATE_GROUP = "create_group"
+    UPDATE_GROUP = "update_group"
+    ASSIGN_BATCH_GROUPS = "assign_batch_groups"
+    SET_PRIORITIES = "set_priorities"
+    RESET_PRIORITIES = "reset_priorities"
+
+
+@dataclass(frozen=True)
+class Operation:
+    call: Call
+    phase: int
+    method: str
+    path: str
+    body: Any
+    realizes: tuple[Address, ...]
+
+    def to_json(self) -> dict:
+        return {"phase": self.phase, "method": self.method, "path": self.path, "body": self.body,
+                "realizes": [a.text for a in self.realizes]}
+
+    def sort_key(self) -> tuple:
+        return (self.phase, self.path, json.dumps(self.body, sort_keys=True), tuple(a.text for a in self.realizes))
+
+    @classmethod
+    def from_json(cls, data: dict, changes: dict[str, Change]) -> "Operation":
+        """An operation of a saved plan; its call follows from the changes it realizes (KeyError
+        when it names a change the plan does not hold)."""
+        realized = [changes[text] for text in data["realizes"]]
+        return cls(call_for(realized), data["phase"], data["method"], data["path"], data.get("body"),
+                   tuple(c.address for c in realized))
+
+
+def call_for(realized: list[Change]) -> Call:
+    """The call that realizes these changes (as build_operations groups them)."""
+    kinds = {c.kind for c in realized}
+    if Kind.PROJECT in kinds:
+        return Call.CREATE_PROJECT
+    if Kind.GROUP in kinds:
+        return Call.CREATE_GROUP
+    first = realized[0]
+    return _CALLS[first.kind](first)
+
+
+_CALLS = {
+    Kind.MEMBER: lambda c: Call.INVITE if c.action == "create" else Call.SET_ROLE,
+    Kind.PARAMS: lambda c: Call.SET_PARAMS,
+    Kind.ONTOLOGY: lambda c: Call.SET_ONTOLOGY,
+    Kind.PIPELINE: lambda c: Call.UPDATE_PIPELINE,
+    Kind.LABELER: lambda c: Call.ADD_ASSIGNMENTS if c.action == "create" else Call.REMOVE_ASSIGNMENTS,
+    Kind.GROUP_MEMBER: lambda c: Call.UPDATE_GROUP,
+    Kind.BATCH: lambda c: Call.CREATE_BATCH,
+    Kind.BATCH_STATUS: lambda c: Call.FINALIZE_BATCH,
+    Kind.BATCH_GROUPS: lambda c: Call.ASSIGN_BATCH_GROUPS,
+    Kind.BATCH_PRIORITY: lambda c: Call.RESET_PRIORITIES if c.after == "default" else Call.SET_PRIORITIES,
+}
+
+
+def _operation(call: Call, phase: str, request: ep.Call, realizes: Iterable[Address]) -> Operation:
+    method, path, body = request
+    return Operation(call, PHASES[phase], method, path, body, tuple(sorted(realizes, key=lambda a: a.text)))
+
+
+def grouped_pairs(pairs: dict[tuple[str, str], Address]) -> list[tuple[list[str], list[str], list[Address]]]:
+    """(email, project) -> address, grouped into the fewest calls: (emails, projects, addresses)."""
+    by_email: dict[str, set[str]] = defaultdict(set)
+    by_project: dict[str, set[str]] = defaultdict(set)
+    for email, project in pairs:
+        by_email[email].add(project)
+        by_project[project].add(email)
+    emails_by_projects: dict[frozenset, list[str]] = defaultdict(list)
+    for email, projects in by_email.items():
+        emails_by_projects[frozenset(projects)].append(email)
+    projects_by_emails: dict[frozenset, list[str]] = defaultdict(list)
+    for project, emails in by_project.items():
+        projects_by_emails[frozenset(emails)].append(project)
+    if len(emails_by_projects) <= len(projects_by_emails):
+        calls = [(sorted(emails), sorted(projects)) for projects, emails in emails_by_projects.items()]
+    else:
+        calls = [(sorted(emails), sorted(projects)) for emails, projects in projects_by_emails.items()]
+    return [(emails, projects, [pairs[(e, p)] for e in emails for p in projects])
+            for emails, projects in sorted(calls, key=lambda c: (c[1], c[0]))]
+
+
+@dataclass
+class _Sorted:
+    """The changes of a plan, sorted by the call family that realizes them."""
+
+    invites: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
+    roles: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
+    projects: dict[str, dict[Kind, Change]] = field(default_factory=lambda: defaultdict(dict))
+    adds: dict[tuple[str, str], Address] = field(default_factory=dict)
+    removes: dict[tuple[str, str], Address] = field(default_factory=dict)
+    group_creates: dict[tuple[str, str], Change] = field(default_factory=dict)
+    group_members: dict[tuple[str, str], list[Change]] = field(default_factory=lambda: defaultdict(list))
+    batches: dict[str, dict[Kind, Change]] = field(default_factory=lambda: defaultdict(dict))
+    priority: Change | None = None
+
+    def add(self, c: Change) -> None:
+        a = c.address
+        if c.kind is Kind.MEMBER:
+            (self.invites if c.action == "create" else self.roles)[c.after["role"]].append(c)
+        elif c.kind in (Kind.PROJECT, Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE):
+            self.projects[a.project][c.kind] = c
+        elif c.kind is Kind.LABELER:
+            (self.adds if c.action == "create" else self.removes)[(a.email, a.project)] = a
+        elif c.kind is Kind.GROUP:
+            self.group_creates[(a.project, a.group)] = c
+        elif c.kind is Kind.GROUP_MEMBER:
+            self.group_members[(a.project, a.group)].append(c)
+        elif c.kind in (Kind.BATCH, Kind.BATCH_STATUS, Kind.BATCH_GROUPS):
+            self.batches[a.batch][c.kind] = c
+        elif c.kind is Kind.BATCH_PRIORITY:
+            self.priority = c
+
+
+def build_operations(changes: Iterable[Change], desired: DesiredState) -> list[Operation]:
+    found = _Sorted()
+    for c in changes:
+        found.add(c)
+    ops = [*_team_ops(found), *_project_ops(found, desired), *_batch_ops(found, desired), *_assignment_ops(found),
+           *_group_ops(found)]
+    if found.priority is not None:
+        p = found.priority
+        request = ep.reset_priorities() if p.after == "default" else ep.set_priorities(p.after)
+        ops.append(_operation(call_for([p]), "batch_priority", request, [p.address]))
+    return sorted(ops, key=Operation.sort_key)
+
+
+def _team_ops(found: _Sorted) -> list[Operation]:
+    ops = []
+    for call, requests, items_by_role in ((Call.INVITE, ep.invite, found.invites),
+                                          (Call.SET_ROLE, ep.set_role, found.roles)):
+        for role, items in sorted(items_by_role.items()):
+            ops.append(_operation(call, "member", requests([c.address.email for c in items], role),
+                                  [c.address for c in items]))
+    return ops
+
+
+def _project_ops(found: _Sorted, desired: DesiredState) -> list[Operation]:
+    ops = []
+    for name, facets in sorted(found.projects.items()):
+        params, pipeline, ontology = (facets.get(k) for k in (Kind.PARAMS, Kind.PIPELINE, Kind.ONTOLOGY))
+        if Kind.PROJECT in facets:
+            declared = desired.projects[name]
+            request = ep.create_project(name, declared.type, studio=bool(declared.studio), rapid=bool(declared.rapid),
+                                        params=params.after if params else None,
+                                        pipeline=pipeline.after if pipeline else None)
+            realized = [c.address for c in (facets[Kind.PROJECT], params, pipeline) if c is not None]
+            ops.append(_operation(Call.CREATE_PROJECT, "project", request, realized))
+        else:
+            if params is not None:
+                ops.append(_operation(Call.SET_PARAMS, "settings", ep.set_params(name, params.after), [params.address]))
+            if pipeline is not None:
+                ops.append(_operation(Call.UPDATE_PIPELINE, "settings", ep.update_pipeline(name, pipeline.after),
+                                      [pipeline.address]))
+        if ontology is not None:
+            request = ep.set_ontology(name, ontology.after["choices"], ontology.after.get("name"))
+            ops.append(_operation(Call.SET_ONTOLOGY, "settings", request, [ontology.address]))
+    return ops
+
+
+def _batch_ops(found: _Sorted, desired: DesiredState) -> list[Operation]:
+    ops = []
+    for name, facets in sorted(found.batches.items()):
+        if Kind.BATCH in facets:
+            spec = desired.batches[name]
+            request = ep.create_batch(spec.project, name, calibration=spec.calibration_batch,
+                                      self_label=spec.self_label_batch)
+            ops.append(_operation(Call.CREATE_BATCH, "batch", request, [facets[Kind.BATCH].address]))
+        if Kind.BATCH_STATUS in facets:
+            ops.append(_operation(Call.FINALIZE_BATCH, "batch_status", ep.finalize_batch(name),
+                                  [facets[Kind.BATCH_STATUS].address]))
+        if Kind.BATCH_GROUPS in facets:
+            change = facets[Kind.BATCH_GROUPS]
+            ops.append(_operation(Call.ASSIGN_BATCH_GROUPS, "batch_groups", ep.assign_studio_batch(name, change.after),
+                                  [change.address]))
+    return ops
+
+
+def _assignment_ops(found: _Sorted) -> list[Operation]:
+    ops = []
+    for call, phase, requests, pairs in ((Call.ADD_ASSIGNMENTS, "labeler_add", ep.add_assignments, found.adds),
+                                         (Call.REMOVE_ASSIGNMENTS, "labeler_remove", ep.remove_assignments,
+                                          found.removes)):
+        for emails, projects, addresses in grouped_pairs(pairs):
+            ops.append(_operation(call, phase, requests(emails, projects), addresses))
+    return ops
+
+
+def _group_ops(found: _Sorted) -> list[Operation]:
+    ops = []
+    members = dict(found.group_members)
+    for (project, group), created in sorted(found.group_creates.items()):
+        joining = members.pop((project, group), [])
+        request = ep.create_group(project, group, [c.address.email for c in joining if c.action == "create"])
+        ops.append(_operation(Call.CREATE_GROUP, "group", request, [created.address, *(c.address for c in joining)]))
+    for (project, group), changes in sorted(members.items()):
+        add = [c.address.email for c in changes if c.action == "create"]
+        remove = [c.address.email for c in changes if c.action != "create"]
+        ops.append(_operation(Call.UPDATE_GROUP, "group_member", ep.update_group(project, group, add, remove),
+                              [c.address for c in changes]))
+    return ops
