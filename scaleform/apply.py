@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from scaleform.api import endpoints as ep
-from scaleform.api.errors import ApiError, Conflict, NotFound
+from scaleform.api.errors import Conflict, NotFound
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved

@@ -96,14 +96,8 @@ def _project_spec(raw_project: dict) -> dict[str, Any]:
     return spec
 
 
-def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
-    """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
-    out = Export()
-    t = lambda name: _templated(name, prefix)  # noqa: E731
-    team = parse_team(raw["team"])
-    assignments = parse_assignments(raw["assignments"])
-    admin = next((e for e, m in team.items() if m.role == "admin"), None)
-
+def _team_file(team: dict, admin: str | None, out_dir: Path, notes: list[str]) -> str:
+    """team.yaml: active members by role; what roles cannot express goes in comments."""
     lines = {key: sorted(e for e, m in team.items() if m.role == role) for key, role in ROLE_LISTS}
     comments = []
     for email, m in sorted(team.items()):
@@ -113,14 +107,24 @@ def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
         elif m.role == "disabled":
             comments.append(f"#   {email}: disabled (add them under a role to re-enable)")
     if comments:
-        out.notes.append(f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only")
+        notes.append(f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only")
     text = _schema_line(out_dir, "team.yaml") + "version: 1\n"
     if admin:
         text += f"# The account admin ({admin}) is not listed: the admin's role is never managed.\n"
     if comments:
         text += "# Not expressible as roles (left alone by scaleform):\n" + "\n".join(comments) + "\n"
     text += _dump({"team": {k: v for k, v in lines.items()}})
-    out.files["team.yaml"] = text
+    return text
+
+
+def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
+    """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
+    out = Export()
+    t = lambda name: _templated(name, prefix)  # noqa: E731
+    team = parse_team(raw["team"])
+    assignments = parse_assignments(raw["assignments"])
+    admin = next((e for e, m in team.items() if m.role == "admin"), None)
+    out.files["team.yaml"] = _team_file(team, admin, out_dir, out.notes)
 
     exported = set()
     for p in sorted(raw["projects"], key=lambda p: p["name"]):

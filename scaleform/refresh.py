@@ -7,7 +7,7 @@ Any failed or malformed read aborts the refresh: a plan is never made from a par
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from scaleform.api.errors import NotFound

@@ -43,7 +43,6 @@ class Target:
             import httpx
 
             from scaleform.sandbox.app import SandboxApp
-            from scaleform.sandbox.store import Store
 
             app = SandboxApp(open_sandbox(self.sandbox_db), api_key=self.api_key)
             return ApiClient(SANDBOX_URL, self.api_key, transport=httpx.ASGITransport(app=app),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import yaml
+from hypothesis import strategies as st
 
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.fixtures import init_store
@@ -136,3 +139,55 @@ def empty_plan(changes=(), deferred=(), suppressed=(), operations=(), safety=Non
 
     return Plan(target or {}, "", tuple(changes), tuple(deferred), tuple(suppressed), (), (), tuple(operations), {},
                 RefreshScope(), safety or {})
+
+
+# ---- shared hypothesis strategies and manifest fixtures -----------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def example_manifest_files(root: Path = ROOT) -> list[Path]:
+    """The manifest files under examples/ (examples/ci holds workflow files, not manifests; judged
+    inside examples/ so that a clone sitting in a folder named "ci" still finds them)."""
+    examples = root / "examples"
+    return [p for p in sorted(examples.rglob("*.yaml")) if "ci" not in p.relative_to(examples).parts[:1]]
+
+
+EXAMPLES = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "examples" / "quickstart").glob("*.yaml"))]
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
+                    st.text(max_size=30), st.sampled_from(["${var.x}", "${env.HOME}", "$${", "a@b.co", "*", "<<"]))
+trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=5),
+                                                      st.dictionaries(st.text(max_size=12), inner, max_size=5)),
+                     max_leaves=40)
+
+
+def mutate(doc, rng: random.Random, depth: int = 0):
+    """Delete, duplicate or retype a node somewhere in the tree."""
+    if isinstance(doc, dict) and doc:
+        key = rng.choice(list(doc))
+        action = rng.randrange(5)
+        out = dict(doc)
+        if action == 0:
+            del out[key]
+        elif action == 1:
+            out[key] = rng.choice([None, 7, "x", [1], {"k": "v"}, True, "é" * 3, "x" * 100_000])
+        elif action == 2:
+            out[key + "_extra"] = out[key]
+        else:
+            out[key] = mutate(out[key], rng, depth + 1)
+        return out
+    if isinstance(doc, list) and doc:
+        out = list(doc)
+        i = rng.randrange(len(out))
+        action = rng.randrange(4)
+        if action == 0:
+            del out[i]
+        elif action == 1:
+            out.append(out[i])  # duplicate entry
+        elif action == 2:
+            out[i] = rng.choice([None, 3, {"choice": None}, ["nested"], "ü@ñ.io"])
+        else:
+            out[i] = mutate(out[i], rng, depth + 1)
+        return out
+    return rng.choice([doc, None, 0, "", "bad email", {"a": doc}, [doc]])

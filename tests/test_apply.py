@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from scaleform.apply import ApplyReport, OpResult, check_safety, safety_problems
+from scaleform.apply import check_safety, safety_problems
 from scaleform.errors import ScaleformError
-from helpers import change
-from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
 from scaleform.refresh import RefreshScope
-from scaleform.render.report import render_report
 
 
 def plan_with(safety: dict) -> Plan:
@@ -25,22 +22,6 @@ def test_threshold_needs_ten_and_a_quarter(remove, live, refused):
         with pytest.raises(ScaleformError, match="--force"):
             check_safety(plan, force=False)
     check_safety(plan, force=True)
-
-
-def test_report_lists_applied_failed_and_not_attempted():
-    def op(call: Call, phase: int, path: str, address: str) -> Operation:
-        return Operation(call, phase, "POST", path, {}, (change(address).address,))
-
-    report = ApplyReport([OpResult(op(Call.INVITE, 1, "/teams/invite", "team.member[a@x.io]"), "applied", 0.1),
-                          OpResult(op(Call.ADD_ASSIGNMENTS, 5, "/studio/assignments/add", "project[p].labeler[a@x.io]"),
-                                   "failed", 0.2, "HTTP 400: nope"),
-                          OpResult(op(Call.REMOVE_ASSIGNMENTS, 9, "/studio/assignments/remove",
-                                      "project[p].labeler[b@x.io]"), "not attempted")])
-    text = render_report(report)
-    assert "Apply failed." in text and "Applied: 1 call(s), 1 change(s)." in text
-    assert "Failed: POST /studio/assignments/add (project[p].labeler[a@x.io]): HTTP 400: nope" in text
-    assert "Not attempted (1 call(s)):" in text and "scaleform plan" in text
-    assert render_report(ApplyReport([OpResult(op(Call.SET_PARAMS, 3, "/x", "project[p].params"), "applied")])).startswith("Apply complete: 1 API call(s)")
 
 
 def test_a_saved_plan_is_checked_and_applied_over_one_client(tmp_path, root, monkeypatch):

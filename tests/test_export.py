@@ -1,7 +1,6 @@
 """export: the pure builder from API responses to manifest files."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import yaml
 

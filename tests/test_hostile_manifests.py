@@ -13,18 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import EXAMPLES, mutate, trees
 from scaleform.errors import ScaleformError
 from scaleform.manifest import load_manifests
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "examples" / "quickstart").glob("*.yaml"))]
-
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-                    st.text(max_size=30), st.sampled_from(["${var.x}", "${env.HOME}", "$${", "a@b.co", "*", "<<"]))
-trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=5),
-                                                      st.dictionaries(st.text(max_size=12), inner, max_size=5)),
-                     max_leaves=40)
-
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
@@ -41,37 +32,6 @@ def check(directory: Path, text: str) -> None:
         for problem in exc.problems:
             assert problem.location is not None and problem.location.file == path.as_posix(), problem
             assert problem.message
-
-
-def mutate(doc, rng: random.Random, depth: int = 0):
-    """Delete, duplicate or retype a node somewhere in the tree."""
-    if isinstance(doc, dict) and doc:
-        key = rng.choice(list(doc))
-        action = rng.randrange(5)
-        out = dict(doc)
-        if action == 0:
-            del out[key]
-        elif action == 1:
-            out[key] = rng.choice([None, 7, "x", [1], {"k": "v"}, True, "é" * 3, "x" * 100_000])
-        elif action == 2:
-            out[key + "_extra"] = out[key]
-        else:
-            out[key] = mutate(out[key], rng, depth + 1)
-        return out
-    if isinstance(doc, list) and doc:
-        out = list(doc)
-        i = rng.randrange(len(out))
-        action = rng.randrange(4)
-        if action == 0:
-            del out[i]
-        elif action == 1:
-            out.append(out[i])  # duplicate entry
-        elif action == 2:
-            out[i] = rng.choice([None, 3, {"choice": None}, ["nested"], "ü@ñ.io"])
-        else:
-            out[i] = mutate(out[i], rng, depth + 1)
-        return out
-    return rng.choice([doc, None, 0, "", "bad email", {"a": doc}, [doc]])
 
 
 def text_mutations(text: str, rng: random.Random) -> str:

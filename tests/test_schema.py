@@ -5,6 +5,7 @@ import jsonschema
 import pytest
 import yaml
 
+from helpers import example_manifest_files
 from scaleform.manifest.schema import load_schema
 
 
@@ -30,18 +31,16 @@ def test_every_property_has_a_description(name):
 
 def test_examples_validate_against_the_schema(root):
     schema = load_schema("manifest.schema.json")
-    examples = root / "examples"
-    # examples/ci holds workflow files, not manifests (judged inside examples/: a clone may sit in a "ci" folder)
-    files = [p for p in sorted(examples.rglob("*.yaml")) if "ci" not in p.relative_to(examples).parts]
+    files = example_manifest_files(root)
     assert len(files) >= 6
     for f in files:
         jsonschema.validate(yaml.safe_load(f.read_text()), schema)
 
 
 def test_schema_comment_points_at_the_schema(root):
-    for f in sorted((root / "examples").rglob("*.yaml")):
-        if "ci" in f.parts:
-            continue
+    files = example_manifest_files(root)
+    assert len(files) >= 6
+    for f in files:
         first = f.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), f
         target = (f.parent / first.split("$schema=")[1]).resolve()
@@ -54,7 +53,7 @@ import random  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from test_hostile_manifests import EXAMPLES, mutate, trees  # noqa: E402
+from helpers import EXAMPLES, mutate, trees  # noqa: E402
 
 from scaleform.errors import ScaleformError  # noqa: E402
 from scaleform.manifest.located import load_yaml  # noqa: E402

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import KEY, cli, make_db, request_log, served, write_manifest
+from helpers import KEY, make_db, request_log, served, write_manifest
 from scaleform.sandbox.store import Store
 
 ENV = {"SCALE_API_KEY": KEY}

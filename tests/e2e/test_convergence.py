@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from helpers import cli, make_db, plan_json, request_log, writes
+from helpers import cli, make_db, plan_json, request_log
 from scaleform.manifest.schema import load_schema
 
 

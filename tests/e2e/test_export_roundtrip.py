@@ -1,13 +1,12 @@
 """Export then plan shows `No changes.`; cloning one account into another with a new prefix."""
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 
 import pytest
 
-from helpers import cli, make_db, plan_json, write_manifest
+from helpers import cli, make_db
 from scaleform.sandbox.store import Store
 
 

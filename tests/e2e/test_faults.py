@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from pathlib import Path
 
-import pytest
 
 from helpers import asgi_target, make_db, write_manifest
 from scaleform.apply import apply_async, apply_plan

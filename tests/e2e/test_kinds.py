@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from helpers import cli, clear_log, make_db, plan_json, request_log, write_manifest, writes
+from helpers import cli, make_db, plan_json, write_manifest
 
 STREET = """
   street-signs:

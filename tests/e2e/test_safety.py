@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from helpers import cli, make_db, plan_json, request_log, write_manifest, writes
+from helpers import cli, make_db, plan_json, write_manifest, writes
 
 
 @pytest.fixture

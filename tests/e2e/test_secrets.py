@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from helpers import make_db, scaleform_cmd, served, write_manifest
+from helpers import make_db, scaleform_cmd, served
 
 KEY = "live_S3cr3tDistinctiveKey_7f3a9c"
 

@@ -1,0 +1,41 @@
+"""render.report: progress lines and the apply report name what each call did."""
+from __future__ import annotations
+
+from helpers import change
+from scaleform.apply import ApplyReport, OpResult
+from scaleform.operations import Call, Operation
+from scaleform.render.report import progress_line, render_report
+
+
+def op(call: Call, *addresses: str) -> Operation:
+    return Operation(call, 1, "POST", "/x", {}, tuple(change(a).address for a in addresses))
+
+
+def test_progress_lines_name_the_first_address_and_the_verb():
+    line = progress_line(OpResult(op(Call.INVITE, "team.member[a@x.io]", "team.member[b@x.io]"), "applied", 0.25))
+    assert line == "team.member[a@x.io] (+1 more): invited (0.2s)"
+    assert progress_line(OpResult(op(Call.FINALIZE_BATCH, "batch[b].status"), "applied")).endswith("finalized (0.0s)")
+    failed = progress_line(OpResult(op(Call.SET_PARAMS, "project[p].params"), "failed", 1.0, "HTTP 400: bad"))
+    assert failed == "project[p].params: FAILED (1.0s): HTTP 400: bad"
+
+
+def test_a_clean_apply_counts_calls_and_changes():
+    report = ApplyReport([OpResult(op(Call.ADD_ASSIGNMENTS, "project[p].labeler[a@x.io]", "project[q].labeler[a@x.io]"),
+                                   "applied")])
+    assert render_report(report) == "Apply complete: 1 API call(s), 2 change(s) applied.\n"
+
+
+def test_report_lists_applied_failed_and_not_attempted():
+    def op(call: Call, phase: int, path: str, address: str) -> Operation:
+        return Operation(call, phase, "POST", path, {}, (change(address).address,))
+
+    report = ApplyReport([OpResult(op(Call.INVITE, 1, "/teams/invite", "team.member[a@x.io]"), "applied", 0.1),
+                          OpResult(op(Call.ADD_ASSIGNMENTS, 5, "/studio/assignments/add", "project[p].labeler[a@x.io]"),
+                                   "failed", 0.2, "HTTP 400: nope"),
+                          OpResult(op(Call.REMOVE_ASSIGNMENTS, 9, "/studio/assignments/remove",
+                                      "project[p].labeler[b@x.io]"), "not attempted")])
+    text = render_report(report)
+    assert "Apply failed." in text and "Applied: 1 call(s), 1 change(s)." in text
+    assert "Failed: POST /studio/assignments/add (project[p].labeler[a@x.io]): HTTP 400: nope" in text
+    assert "Not attempted (1 call(s)):" in text and "scaleform plan" in text
+    assert render_report(ApplyReport([OpResult(op(Call.SET_PARAMS, 3, "/x", "project[p].params"), "applied")])).startswith("Apply complete: 1 API call(s)")
