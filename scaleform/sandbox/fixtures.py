@@ -6,7 +6,8 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 
-from scaleform.sandbox.store import Store, iso
+from scaleform.sandbox.base import iso
+from scaleform.sandbox.store import Store
 
 ADMIN = "admin@acme.ai"
 
@@ -50,7 +51,7 @@ def empty(store: Store) -> None:
 
 def large(store: Store, projects: int = 200, members: int = 2000, batches: int = 300, seed: int = 0,
           groups_per_project: int = 2, assignments_per_member: int = 3, group_size: int = 10) -> None:
-    """A generated account: bulk inserts, so 300 projects and 3,000 members take well under a second."""
+    """A generated account, written with bulk inserts so large sizes stay quick to create."""
     rng = random.Random(seed)
     base = datetime(2026, 1, 1, tzinfo=timezone.utc)
     db = store.db
