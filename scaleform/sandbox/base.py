@@ -16,6 +16,9 @@ from typing import Any
 from scaleform.sandbox.assignment_cache import AssignmentCache
 
 ACTIVE = ("admin", "manager", "member", "labeler")
+# The columns a new batch row fills (completed_at and audited_at are set later, if ever).
+BATCH_COLUMNS = ("name, id, project, status, created_at, calibration, self_label, callback, metadata, groups, "
+                 "priority, total, completed, seq")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -31,7 +34,7 @@ CREATE TABLE IF NOT EXISTS groups (project TEXT NOT NULL, name TEXT NOT NULL, id
 CREATE TABLE IF NOT EXISTS batches (name TEXT PRIMARY KEY, id TEXT NOT NULL, project TEXT NOT NULL,
   status TEXT NOT NULL, created_at TEXT NOT NULL, calibration INTEGER NOT NULL, self_label INTEGER NOT NULL,
   callback TEXT, metadata TEXT NOT NULL, groups TEXT NOT NULL, priority INTEGER NOT NULL,
-  total INTEGER NOT NULL, completed INTEGER NOT NULL, seq INTEGER NOT NULL);
+  total INTEGER NOT NULL, completed INTEGER NOT NULL, seq INTEGER NOT NULL, completed_at TEXT, audited_at TEXT);
 CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL, ended REAL,
   method TEXT, path TEXT, status INTEGER);
 """
@@ -84,8 +87,16 @@ class StoreBase:
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
+        self._add_missing_columns()
         self.lock = threading.RLock()
         self.assignment_cache = AssignmentCache()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a database made by an earlier version up to this schema (its rows keep NULLs)."""
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(batches)")}
+        for column in ("completed_at", "audited_at"):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE batches ADD COLUMN {column} TEXT")
 
     # -- transactions, clock and ids ----------------------------------------------------------
     def transaction(self) -> "_Tx":

@@ -4,14 +4,19 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from scaleform.sandbox.base import SandboxError, StoreBase, iso, strings
+from scaleform.sandbox.base import BATCH_COLUMNS, SandboxError, StoreBase, iso, strings
+from scaleform.sandbox.batch_query import STATUSES, parse_batch_query
 
 
 def batch_json(row: sqlite3.Row) -> dict:
-    return {"project": row["project"], "name": row["name"], "status": row["status"],
-            "callback": row["callback"] or "", "created_at": row["created_at"],
-            "metadata": json.loads(row["metadata"]), "calibration_batch": bool(row["calibration"]),
-            "self_label_batch": bool(row["self_label"])}
+    out = {"project": row["project"], "name": row["name"], "status": row["status"],
+           "callback": row["callback"] or "", "created_at": row["created_at"],
+           "metadata": json.loads(row["metadata"]), "calibration_batch": bool(row["calibration"]),
+           "self_label_batch": bool(row["self_label"])}
+    for field in ("completed_at", "audited_at"):  # shown once the batch has one
+        if row[field]:
+            out[field] = row[field]
+    return out
 
 
 def studio_json(row: sqlite3.Row, position: int) -> dict:
@@ -19,16 +24,6 @@ def studio_json(row: sqlite3.Row, position: int) -> dict:
             "batchType": "Calibration" if row["calibration"] else "Production", "studioPriority": position,
             "total": row["total"], "completed": row["completed"], "groups": json.loads(row["groups"])}
 
-
-def _page_args(query: dict[str, str]) -> tuple[int, int]:
-    try:
-        limit = int(query.get("limit") or 100)
-        offset = int(query.get("offset") or 0)
-    except ValueError:
-        raise SandboxError(400, 'Parameter is invalid, reason: "limit" and "offset" must be integers') from None
-    if not 1 <= limit <= 100 or offset < 0:
-        raise SandboxError(400, 'Parameter is invalid, reason: "limit" must be 1-100 and "offset" >= 0')
-    return limit, offset
 
 
 class BatchOps(StoreBase):
@@ -45,7 +40,7 @@ class BatchOps(StoreBase):
             raise SandboxError(400, 'Parameter is invalid, reason: "metadata" must be an object')
         status = "staging" if (prow["studio"] or prow["rapid"]) else "in_progress"
         top = self.db.execute("SELECT COALESCE(MAX(priority), 0) FROM batches").fetchone()[0]
-        self.db.execute("INSERT INTO batches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        self.db.execute(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (name, self.new_id(3), project, status, iso(self.now()), int(bool(body.get("calibration_batch"))),
                          int(bool(body.get("self_label_batch"))), body.get("callback") or "", json.dumps(metadata),
                          "[]", top + 1, 0, 0, self.next_seq()))
@@ -55,14 +50,14 @@ class BatchOps(StoreBase):
         return batch_json(self._batch(name))
 
     def list_batches(self, query: dict[str, str]) -> dict:
+        q = parse_batch_query(query)
         sql, args = "SELECT * FROM batches WHERE 1=1", []
-        for param, clause in (("project", "project=?"), ("status", "status=?"), ("start_time", "created_at>=?"),
-                              ("end_time", "created_at<=?")):
-            if query.get(param):
+        for clause, value in (("project=?", q.project), ("status=?", q.status)):
+            if value is not None:
                 sql += f" AND {clause}"
-                args.append(query[param])
-        limit, offset = _page_args(query)
-        rows = self.db.execute(sql + " ORDER BY created_at DESC, seq DESC", args).fetchall()
+                args.append(value)
+        rows = [r for r in self.db.execute(sql + " ORDER BY created_at DESC, seq DESC", args) if q.matches(r)]
+        limit, offset = q.limit, q.offset
         page = rows[offset:offset + limit]
         return {"docs": [batch_json(r) for r in page], "totalDocs": len(rows), "total": len(rows),
                 "limit": limit, "offset": offset, "has_more": offset + len(page) < len(rows)}
@@ -72,6 +67,20 @@ class BatchOps(StoreBase):
         prow = self._project(row["project"])
         if row["status"] == "staging" and (prow["studio"] or prow["rapid"]):
             self.db.execute("UPDATE batches SET status='in_progress' WHERE name=?", (name,))
+        return self.get_batch(name)
+
+    def set_batch_progress(self, name: str, status: str | None = None, completed_at: str | None = None,
+                           audited_at: str | None = None) -> dict:
+        """Move a batch on as its tasks would (no API call does): a `completed` status without a
+        time is completed now. For fixtures, tests and the account twin."""
+        row = self._batch(name)
+        if status is not None and status not in STATUSES:
+            raise SandboxError(400, f"unknown batch status {status!r}")
+        status = status or row["status"]
+        if status == "completed" and completed_at is None and not row["completed_at"]:
+            completed_at = iso(self.now())
+        self.db.execute("UPDATE batches SET status=?, completed_at=COALESCE(?, completed_at), "
+                        "audited_at=COALESCE(?, audited_at) WHERE name=?", (status, completed_at, audited_at, name))
         return self.get_batch(name)
 
     def batch_status(self, name: str) -> dict:

@@ -6,7 +6,7 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 
-from scaleform.sandbox.base import iso
+from scaleform.sandbox.base import BATCH_COLUMNS, iso
 from scaleform.sandbox.store import Store
 
 ADMIN = "admin@acme.ai"
@@ -96,7 +96,7 @@ def large(store: Store, projects: int = 200, members: int = 2000, batches: int =
         groups = json.dumps([f"team-{b % groups_per_project}"]) if groups_per_project else "[]"
         batch_rows.append((f"{p}-batch-{b:04d}", store.new_id(3), p, status, created, int(b % 10 == 0), 0, "",
                            "{}", groups, rng.randint(1, 10 * batches), 100, b % 100, store.next_seq()))
-    db.executemany("INSERT INTO batches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
+    db.executemany(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
 
 
 def init_store(store: Store, fixture: str, **sizes: int) -> None:
