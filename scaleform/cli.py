@@ -207,12 +207,16 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--batches", type=click.IntRange(0), help="large: number of pending batches (default 300).")
 @click.option("--seed", type=int, default=0, show_default=True, help="large: random seed.")
 @click.option("--force", is_flag=True, help="Replace an existing database.")
+@click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
 @common_options
 def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
-                 batches: int | None, seed: int, force: bool) -> int:
-    """Create a sandbox account from a fixture."""
-    from scaleform.sandbox.admin import init_db
+                 batches: int | None, seed: int, force: bool, from_account: bool) -> int:
+    """Create a sandbox account from a fixture, or as a twin of a live account."""
+    from scaleform.sandbox.admin import init_db, init_twin
 
+    if from_account:
+        ctx.err(init_twin(db, ctx.target(), force=force))
+        return 0
     summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed)
     ctx.err(summary)
     return 0
