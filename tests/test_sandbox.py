@@ -10,7 +10,8 @@ import pytest
 from helpers import cli, make_db
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.fixtures import init_store
-from scaleform.sandbox.store import ApiError, Store
+from scaleform.sandbox.base import SandboxError
+from scaleform.sandbox.store import Store
 
 
 @pytest.fixture
@@ -48,13 +49,13 @@ def test_unencoded_names_and_python_booleans(store):
 
 
 def test_one_admin_and_invites(store):
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(SandboxError) as e:
         store.add_member("second@x.io", "admin")
     assert e.value.status == 400
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(SandboxError) as e:
         store.invite({"emails": ["li@acme.ai"], "team_role": "labeler"})
     assert e.value.status == 409
-    with pytest.raises(ApiError):
+    with pytest.raises(SandboxError):
         store.invite({"emails": ["n@x.io"], "team_role": "admin"})
     team = store.invite({"emails": ["bo@acme.ai"], "team_role": "member"})
     assert next(m for m in team if m["email"] == "bo@acme.ai")["isStudioLabeler"] is False
@@ -84,10 +85,10 @@ def test_encoded_assignment_map_matches_a_fresh_encoding_after_every_change(stor
         assert store.assignments_json() == fresh(), (action, emails, projects)
         seen.add(store.assignments_json())
     assert len(seen) >= 4  # the steps really changed the map
-    with pytest.raises(ApiError):  # a failed write rolls back: the cached entries must not keep it
+    with pytest.raises(SandboxError):  # a failed write rolls back: the cached entries must not keep it
         with store.transaction():
             store.assign({"emails": ["ana@acme.ai"], "projects": ["street-signs"]})
-            raise ApiError(400, "boom")
+            raise SandboxError(400, "boom")
     assert store.assignments_json() == fresh()
     served = call(store, "POST", "/v1/studio/assignments/add", {"emails": ["ana@acme.ai"], "projects": ["street-signs"]})
     assert served.status_code == 200 and served.headers["content-type"] == "application/json"
@@ -103,18 +104,18 @@ def test_warm_fills_the_assignment_cache_and_changes_nothing(tmp_path):
         return list(store.db.iterdump())
 
     before = dump()
-    assert store._frags_of is None  # cold: the first answer would build and encode the map
+    assert not store.assignment_cache.encoded_ready  # cold: the first answer would build and encode the map
     store.warm()
-    assert store._frags_of is store.assignments() and store._frags  # the next answer is from the cache
+    assert store.assignment_cache.encoded_ready  # the next answer is from the cache
     assert dump() == before  # reads only
     assert store.assignments_json() == JSONResponse(store.assignments()).body
 
 
 def test_studio_batch_groups_must_exist_in_the_project(store):
-    with pytest.raises(ApiError) as e:
+    with pytest.raises(SandboxError) as e:
         store.assign_studio_batch("street-signs-2026-10", {"groups": ["ocr-team"]})
     assert e.value.status == 400
-    with pytest.raises(ApiError):
+    with pytest.raises(SandboxError):
         store.assign_studio_batch("street-signs-2026-10", {"groups": ["raj@acme.ai"]})  # not assigned
     assert store.assign_studio_batch("street-signs-2026-10", {"groups": ["LI@acme.ai"]})["groups"] == ["li@acme.ai"]
 

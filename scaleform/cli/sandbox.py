@@ -6,6 +6,7 @@ from typing import Callable
 import click
 
 from scaleform.cli.commands import main
+from scaleform.cli.loading import target_for
 from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, say
 
 
@@ -26,12 +27,16 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--batches", type=click.IntRange(0), help="large: number of pending batches (default 300).")
 @click.option("--seed", type=int, default=0, show_default=True, help="large: random seed.")
 @click.option("--force", is_flag=True, help="Replace an existing database.")
+@click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
 @common_options
 def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
-                 batches: int | None, seed: int, force: bool) -> int:
-    """Create a sandbox account from a fixture."""
-    from scaleform.sandbox.admin import init_db
+                 batches: int | None, seed: int, force: bool, from_account: bool) -> int:
+    """Create a sandbox account from a fixture, or as a twin of a live account."""
+    from scaleform.sandbox.admin import init_db, init_twin
 
+    if from_account:
+        say(ctx, init_twin(db, target_for(ctx), force=force))
+        return 0
     summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed)
     say(ctx, summary)
     return 0

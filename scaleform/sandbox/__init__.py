@@ -1,2 +1,2 @@
-"""A local, persistent, Scale-compatible API (DESIGN §6): store, app, fixtures, faults."""
+"""A local, persistent, Scale-compatible API: store, app, fixtures, faults, and the account twin."""
 DEFAULT_API_KEY = "test_sandbox"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from scaleform.errors import ScaleformError
 from scaleform.sandbox import DEFAULT_API_KEY
@@ -14,16 +14,20 @@ def sandbox_key() -> str:
     return os.environ.get("SCALE_API_KEY") or DEFAULT_API_KEY
 
 
-def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> str:
-    from scaleform.sandbox.fixtures import init_store
-    from scaleform.sandbox.store import Store
-
+def _fresh(db: str, force: bool) -> None:
     path = Path(db)
     if path.exists():
         if not force:
             raise ScaleformError(f"sandbox database '{db}' already exists; pass --force to replace it")
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> str:
+    from scaleform.sandbox.fixtures import init_store
+    from scaleform.sandbox.store import Store
+
+    _fresh(db, force)
     store = Store(db)
     if fixture != "large":
         sizes = {}
@@ -58,3 +62,25 @@ def accept_invites(db: str, emails: Iterable[str]) -> list[str]:
         accepted = store.accept_invites(emails)
     store.db.close()
     return accepted
+
+
+def init_twin(db: str, target: Any, force: bool = False) -> str:
+    """`sandbox init --from-account`: a twin of the account `target` names, in a new `db`."""
+    from scaleform.event_loop import run_coroutine
+    from scaleform.sandbox.store import Store
+    from scaleform.sandbox.twin import copy_account
+
+    async def copy() -> Any:
+        async with target.client() as client:
+            return await copy_account(client, store, target.api_url)
+
+    _fresh(db, force)
+    store = Store(db)
+    try:
+        report = run_coroutine(copy())
+    except BaseException:
+        store.db.close()
+        _fresh(db, True)  # no half-made twin is left behind to be served as if complete
+        raise
+    store.db.close()
+    return report.text() + f"\nsandbox '{db}' is the twin; it accepts the sandbox key, never the account's."

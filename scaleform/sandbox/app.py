@@ -17,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 
 from scaleform.sandbox import DEFAULT_API_KEY
 from scaleform.sandbox.faults import FaultConfig, Faults
-from scaleform.sandbox.store import ApiError, EncodedJSON, Store
+from scaleform.sandbox.assignment_cache import EncodedJSON
+from scaleform.sandbox.base import SandboxError
+from scaleform.sandbox.store import Store
 
 Handler = Callable[[Store, list[str], dict, dict], Any]
 WRITES = ("POST", "PUT", "DELETE")
@@ -175,7 +177,7 @@ class SandboxApp:
         try:
             with self.store.transaction() as store:
                 result = handler(store, names, body, query)
-        except ApiError as exc:
+        except SandboxError as exc:
             return _error(exc.status, exc.message)
         if fail:  # fault_mode "after": the write happened; the response is lost
             return _error(503, "Server timeout from request queueing (injected fault after the write)")
@@ -183,6 +185,3 @@ class SandboxApp:
             return Response(bytes(result), media_type="application/json")
         return JSONResponse(result)
 
-
-def create_app(db: str, api_key: str = DEFAULT_API_KEY, faults: FaultConfig | None = None) -> SandboxApp:
-    return SandboxApp(Store(db), api_key=api_key, faults=faults)

@@ -6,7 +6,8 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 
-from scaleform.sandbox.store import Store, iso
+from scaleform.sandbox.base import BATCH_COLUMNS, iso
+from scaleform.sandbox.store import Store
 
 ADMIN = "admin@acme.ai"
 
@@ -50,7 +51,7 @@ def empty(store: Store) -> None:
 
 def large(store: Store, projects: int = 200, members: int = 2000, batches: int = 300, seed: int = 0,
           groups_per_project: int = 2, assignments_per_member: int = 3, group_size: int = 10) -> None:
-    """A generated account: bulk inserts, so 300 projects and 3,000 members take well under a second."""
+    """A generated account, written with bulk inserts so large sizes stay quick to create."""
     rng = random.Random(seed)
     base = datetime(2026, 1, 1, tzinfo=timezone.utc)
     db = store.db
@@ -95,7 +96,7 @@ def large(store: Store, projects: int = 200, members: int = 2000, batches: int =
         groups = json.dumps([f"team-{b % groups_per_project}"]) if groups_per_project else "[]"
         batch_rows.append((f"{p}-batch-{b:04d}", store.new_id(3), p, status, created, int(b % 10 == 0), 0, "",
                            "{}", groups, rng.randint(1, 10 * batches), 100, b % 100, store.next_seq()))
-    db.executemany("INSERT INTO batches VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
+    db.executemany(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
 
 
 def init_store(store: Store, fixture: str, **sizes: int) -> None:

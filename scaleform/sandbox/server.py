@@ -13,8 +13,8 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it, a response written as headers + body waits
-    # ~40 ms for the client's delayed ACK (Nagle), which serializes keep-alive clients.
+    # Accepted connections inherit this: with Nagle on, a body sent after its headers waits for
+    # the client's delayed ACK, which serializes keep-alive clients.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(512)
