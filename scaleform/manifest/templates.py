@@ -17,6 +17,9 @@ from typing import Any, Iterable
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, LocList, plain, via
 
+MAX_DEPTH = 64  # templates extending templates: deeper is a mistake (and would exhaust the stack)
+MAX_INHERITED = 2_000_000  # values copied into projects in all: a few templates cannot blow up memory
+
 
 def merge(base: LocDict, over: LocDict) -> LocDict:
     """`over` applied onto `base` (neither is changed); the locations come with the values."""
@@ -47,6 +50,14 @@ def mark(value: Any, note: str) -> Any:
             out_list.put(mark(item, note), via(loc, note))
         return out_list
     return value
+
+
+def size(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(size(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(size(v) for v in value)
+    return 1
 
 
 def extends_entries(spec: LocDict) -> list[tuple[str, Location]]:
@@ -97,6 +108,9 @@ class Templates:
                     self.specs[name], self.locs[name] = spec, loc
         self.done: dict[str, LocDict] = {}
         self.broken: set[str] = set()  # templates whose own `extends` failed: their users are skipped
+        self.sizes: dict[str, int] = {}
+        self.depth: dict[str, int] = {}  # levels of `extends` under a resolved template, itself included
+        self.inherited = 0  # values copied into projects so far (see MAX_INHERITED)
         for name in self.specs:  # declaration order, so a cycle is reported at the same entry every run
             self._resolve(name, [])
 
@@ -112,7 +126,9 @@ class Templates:
                 self.broken.add(name)
                 continue
             result = merge(result, base)
+            self.depth[name] = max(self.depth.get(name, 1), self.depth[entry] + 1)
         stack.pop()
+        self.depth.setdefault(name, 1)
         self.done[name] = result = merge(result, own_keys(spec))
         return result
 
@@ -126,6 +142,10 @@ class Templates:
             chain = " -> ".join([*stack[stack.index(entry):], entry])
             self.problems.append(Problem(f"template cycle: {chain}; a template cannot extend itself, directly "
                                          "or through other templates", loc))
+            return None
+        if stack and (len(stack) >= MAX_DEPTH or self.depth.get(entry, 1) >= MAX_DEPTH):
+            self.problems.append(Problem(f"templates extend each other more than {MAX_DEPTH} levels deep "
+                                         f"(in {who})", loc))
             return None
         return self._resolve(entry, stack)
 
@@ -142,6 +162,12 @@ class Templates:
             if base is None or entry in self.broken:
                 usable = False
                 continue
+            before, self.inherited = self.inherited, self.inherited + self.sizes.setdefault(entry, size(base))
+            if self.inherited > MAX_INHERITED:
+                if before <= MAX_INHERITED:  # said once, at the entry that crossed the limit
+                    self.problems.append(Problem(f"projects inherit more than {MAX_INHERITED} values from templates "
+                                                 "in all; make the templates smaller", loc))
+                return None
             result = merge(result, mark(base, f"inherited by project '{name}' at {loc}"))
             given_by.update((key, (entry, loc)) for key in base)
         own = own_keys(spec)
