@@ -33,8 +33,9 @@ def reference_effective(spec: dict, templates: dict) -> dict:
 
 keys = st.sampled_from(["a", "b", "c"])
 leaves = st.one_of(st.integers(-3, 3), st.sampled_from(["x", "y"]), st.none(), st.lists(st.integers(0, 3), max_size=2))
-params = st.recursive(leaves, lambda inner: st.dictionaries(keys, inner, max_size=3), max_leaves=8).filter(
-    lambda v: isinstance(v, dict))
+params = st.dictionaries(keys, leaves, max_size=3)
+for _ in range(2):  # mappings nested three deep
+    params = st.dictionaries(keys, st.one_of(leaves, params), max_size=3)
 emails = st.lists(st.sampled_from(["li@acme.ai", "bo@acme.ai", "kim@acme.ai"]), unique=True, max_size=3)
 
 
