@@ -43,6 +43,18 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     return 0
 
 
+@main.command()
+@click.argument("path", default=".", required=False)
+@click.option("--project", "projects", multiple=True, metavar="NAME", help="Only these projects (repeatable).")
+@common_options
+def render(ctx: Ctx, path: str, projects: tuple[str, ...]) -> int:
+    """Print the effective manifests: templates merged, people sets expanded, variables interpolated."""
+    from scaleform.manifest.effective import render_effective
+
+    click.echo(render_effective(manifest_load(ctx, path), projects), nl=False)
+    return 0
+
+
 def _render(plan, fmt: str, color: bool, classification=None) -> str:
     if fmt == "json":
         from scaleform.render.jsonout import render_json

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from scaleform.errors import Location, Problem, ScaleformError
+from scaleform.manifest.compose import compose, explained
 from scaleform.manifest.desired import build_desired
 from scaleform.manifest.environments import Environment, choose_environment, collect_environments
 from scaleform.manifest.located import LocDict, load_yaml
@@ -133,6 +134,7 @@ class ManifestLoad:
         self.plain: set[int] = set()  # ids of documents interpolation cannot change
         self.checked: dict[int, list[Problem]] = {}  # schema problems of plain documents, by id
         self.digest = hashlib.sha256()
+        self.effective: list[LocDict] = []  # the documents as they take effect (set by finish())
 
     def read(self) -> Iterator[tuple[LocDict, bool]]:
         for f in self.files:
@@ -187,10 +189,11 @@ class ManifestLoad:
         if schema_problems:
             raise ScaleformError(problems)
 
-        desired = build_desired(resolved, self.prune, problems)
+        self.effective = effective = compose(resolved, problems)
+        desired = build_desired(effective, self.prune, problems)
         notes = check_references(desired, problems)
         if problems:
-            raise ScaleformError(problems)
+            raise ScaleformError([explained(p) for p in problems])
         return Manifests(desired=desired, environment=env, digest="sha256:" + digest.hexdigest(),
                          files=tuple(f.as_posix() for f in self.files), notes=tuple(notes), variables=merged_vars)
 

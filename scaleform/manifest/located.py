@@ -55,6 +55,24 @@ class LocList(list):
         self.item_locs.append(loc)
 
 
+class Via(Location):
+    """Where a value was written, reached through composition (a template, a people set). It
+    equals the plain location; `note` says how the value got where it is used ("inherited by
+    project 'p' at f.yaml:3:5"), and the loader appends it to any problem located here."""
+
+    note: str  # set by via(); a tuple subclass without __slots__ may carry attributes
+
+
+def via(loc: Location, note: str) -> Via:
+    out = tuple.__new__(Via, (loc.file, loc.line, loc.column))
+    out.note = f"{note}, {loc.note}" if isinstance(loc, Via) else note
+    return out
+
+
+def plain(loc: Location | None) -> Location | None:
+    return Location(*loc) if isinstance(loc, Via) else loc
+
+
 def key_loc(container: Any, key: Any) -> Location | None:
     if isinstance(container, LocDict):
         return container.key_locs.get(key, container.loc)

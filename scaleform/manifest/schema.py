@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     import jsonschema
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
-               "boolean": "true or false", "number": "a number"}
+               "boolean": "true or false", "number": "a number",
+               "null": "null"}
 
 
 def schema_path(name: str = "manifest.schema.json") -> Path:
@@ -167,6 +168,9 @@ def _message(err: jsonschema.ValidationError, doc: Any) -> tuple[str, Location |
         expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         names = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
         return f"{where} must be {names}, not {_describe(err.instance)}", loc
+    if "propertyNames" in err.schema_path:  # a key of `node` is badly named: point at that key
+        return f"{_describe(err.instance)} in {where} is not a valid name ({err.schema.get('description', '')})", \
+            key_loc(node, err.instance)
     if v == "pattern" and "email" in str(err.schema.get("description", "")).lower():
         return f"{_describe(err.instance)} in {where} is not a valid email address", loc
     if v == "pattern":

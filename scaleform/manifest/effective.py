@@ -1,0 +1,120 @@
+"""`scaleform render`: the effective manifests as one YAML document.
+
+Templates merged, people sets expanded, variables interpolated, keys in a fixed order (sections,
+project keys and ontology keys in the order the reference documents them; names and params keys
+sorted), so the output depends on what the manifests mean, not on how they are split or spelled.
+The output validates, and plans, the same as its input: text that reads as `${` after
+interpolation is written `$${` so that a second load leaves it alone.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import yaml
+
+from scaleform.errors import ScaleformError
+from scaleform.manifest import ManifestLoad, Manifests
+from scaleform.manifest.located import LocDict
+from scaleform.manifest.templates import known_names
+
+_PROJECT_KEYS = ("type", "studio", "rapid", "params", "ontology", "pipeline", "labelers", "groups")
+_CHOICE_KEYS = ("choice", "display", "description", "subchoices")
+_BATCH_KEYS = ("project", "create", "calibration_batch", "self_label_batch", "finalize", "groups")
+_ENV_KEYS = ("provider", "api_url", "api_key_env")
+_HEADER = ("# Effective manifests (scaleform render): templates merged, people sets expanded,\n"
+           "# variables interpolated. This document validates and plans the same as its source.\n")
+
+
+def _text(value: str) -> str:
+    return value.replace("${", "$${")
+
+
+def _data(value: Any, sort: bool = True) -> Any:
+    """Plain YAML-ready data; mapping keys sorted (params, and anything without a fixed order)."""
+    if isinstance(value, Mapping):
+        keys = sorted(value) if sort else list(value)
+        return {_text(k): _data(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [_data(v) for v in value]
+    return _text(value) if isinstance(value, str) else value
+
+
+def _ordered(spec: Mapping, keys: Sequence[str]) -> dict:
+    return {k: spec[k] for k in keys if spec.get(k) is not None}
+
+
+def _choice(item: Any) -> Any:
+    if not isinstance(item, Mapping):
+        return _data(item)
+    out = {k: _data(v) for k, v in _ordered(item, _CHOICE_KEYS).items()}
+    if "subchoices" in out:
+        out["subchoices"] = [_choice(c) for c in item["subchoices"]]
+    return out
+
+
+def _emails(items: Any) -> list[str]:
+    return [_text(str(e).strip().lower()) for e in items]
+
+
+def _project(spec: Mapping) -> dict:
+    out = _ordered(spec, _PROJECT_KEYS)
+    for key in ("type", "studio", "rapid", "params"):
+        if key in out:
+            out[key] = _data(out[key])
+    if "ontology" in out:
+        onto = out["ontology"]
+        out["ontology"] = {**({"name": _text(onto["name"])} if onto.get("name") is not None else {}),
+                           "choices": [_choice(c) for c in onto["choices"]]}
+    if "pipeline" in out:
+        out["pipeline"] = _data(_ordered(out["pipeline"], ("type", "consensus_attempts")), sort=False)
+    if "labelers" in out:
+        out["labelers"] = _emails(out["labelers"])
+    if "groups" in out:
+        out["groups"] = {_text(g): _emails(m) for g, m in sorted(out["groups"].items()) if m is not None}
+    return out
+
+
+def _named(docs: list[LocDict], section: str) -> dict[str, Mapping]:
+    found: dict[str, Mapping] = {}
+    for doc in docs:
+        if isinstance(doc.get(section), Mapping):
+            found.update(doc[section])
+    return {name: found[name] for name in sorted(found)}
+
+
+def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequence[str] = ()) -> dict:
+    """The one document `render` prints. With `projects`, only those projects (and `version`)."""
+    declared = _named(docs, "projects")
+    unknown = [p for p in projects if p not in declared]
+    if unknown:
+        raise ScaleformError(f"--project {unknown[0]}: no such project is declared; "
+                             + known_names(declared, unknown[0], "projects"))
+    if projects:
+        return {"version": 1, "projects": {_text(n): _project(declared[n]) for n in sorted(set(projects))}}
+    out: dict[str, Any] = {"version": 1}
+    for doc in docs:
+        if isinstance(doc.get("settings"), Mapping):
+            out["settings"] = _data(doc["settings"])
+    env = manifests.environment
+    if env is not None:  # the target comes from it; its vars have done their work
+        out["environments"] = {_text(env.name): {k: _text(getattr(env, k)) for k in _ENV_KEYS if getattr(env, k)}}
+    team = manifests.desired.team
+    if team is not None:
+        lists = {f"{role}s": [_text(m.email) for m in team.values() if m.role == role]
+                 for role in ("manager", "member", "labeler")}
+        out["team"] = {key: emails for key, emails in lists.items() if emails}
+    if declared:
+        out["projects"] = {_text(n): _project(spec) for n, spec in declared.items()}
+    batches = _named(docs, "batches")
+    if batches:
+        out["batches"] = {_text(n): _data(_ordered(spec, _BATCH_KEYS), sort=False) for n, spec in batches.items()}
+    for doc in docs:
+        if "batch_priority" in doc:
+            out["batch_priority"] = _data(doc["batch_priority"])
+    return out
+
+
+def render_effective(load: ManifestLoad, projects: Sequence[str] = ()) -> str:
+    manifests = load.complete()
+    doc = effective_document(load.effective, manifests, projects)
+    return _HEADER + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)

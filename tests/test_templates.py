@@ -1,0 +1,123 @@
+"""Templates: for random hierarchies, the effective projects equal a straightforward reference merge."""
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scaleform.manifest import load_manifests
+from scaleform.manifest.located import load_yaml
+from scaleform.manifest.templates import merge
+
+
+def reference_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = reference_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def reference_effective(spec: dict, templates: dict) -> dict:
+    extends = spec.get("extends", [])
+    out: dict = {}
+    for name in [extends] if isinstance(extends, str) else extends:
+        out = reference_merge(out, reference_effective(templates[name], templates))
+    return reference_merge(out, {k: v for k, v in spec.items() if k != "extends"})
+
+
+keys = st.sampled_from(["a", "b", "c"])
+leaves = st.one_of(st.integers(-3, 3), st.sampled_from(["x", "y"]), st.none(), st.lists(st.integers(0, 3), max_size=2))
+params = st.dictionaries(keys, leaves, max_size=3)
+for _ in range(2):  # mappings nested three deep
+    params = st.dictionaries(keys, st.one_of(leaves, params), max_size=3)
+emails = st.lists(st.sampled_from(["li@acme.ai", "bo@acme.ai", "kim@acme.ai"]), unique=True, max_size=3)
+
+
+@st.composite
+def hierarchies(draw):
+    """Templates t0..tn (ti extends only earlier ones: no cycles) and projects extending them."""
+    templates: dict[str, dict] = {}
+    for i in range(draw(st.integers(1, 5))):
+        spec = draw(st.fixed_dictionaries({}, optional={
+            "type": st.sampled_from(["imageannotation", "textcollection", None]),
+            "studio": st.one_of(st.booleans(), st.none()), "params": params, "labelers": emails}))
+        bases = draw(st.lists(st.sampled_from(sorted(templates)), unique=True, max_size=3)) if templates else []
+        if bases:
+            spec["extends"] = bases[0] if len(bases) == 1 and draw(st.booleans()) else bases
+        templates[f"t{i}"] = spec
+    projects = {}
+    for i in range(draw(st.integers(1, 4))):
+        spec = draw(st.fixed_dictionaries({}, optional={"studio": st.one_of(st.booleans(), st.none()),
+                                                        "params": st.one_of(params, st.none()),
+                                                        "labelers": st.one_of(emails, st.none())}))
+        spec["extends"] = draw(st.lists(st.sampled_from(sorted(templates)), unique=True, min_size=1, max_size=3))
+        if reference_effective(spec, templates).get("type") is None:
+            spec["type"] = "imageannotation"
+        projects[f"p{i}"] = spec
+    return templates, projects
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(hierarchies())
+def test_effective_projects_equal_the_reference_merge(tmp_path_factory, drawn):
+    templates, projects = drawn
+    path = tmp_path_factory.mktemp("m") / "m.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "templates": templates, "projects": projects}))
+    desired = load_manifests(path).desired
+    for name, spec in projects.items():
+        want = reference_effective(spec, templates)
+        got = desired.projects[name]
+        assert got.type == want["type"]
+        assert got.studio == want.get("studio")
+        assert got.params == want.get("params")
+        assert got.labelers == (tuple(want["labelers"]) if "labelers" in want else None)
+
+
+def test_merge_keeps_the_location_of_each_value_and_changes_neither_side():
+    base = load_yaml("a: {x: 1, y: [1]}\nb: 2\n", "base.yaml")
+    over = load_yaml("a: {y: [2], z: null}\nb: null\nc: 3\n", "over.yaml")
+    out = merge(base, over)
+    assert out == {"a": {"x": 1, "y": [2]}, "c": 3}
+    assert str(out["a"].value_locs["x"]) == "base.yaml:1:8" and str(out["a"].value_locs["y"]) == "over.yaml:1:8"
+    assert base == {"a": {"x": 1, "y": [1]}, "b": 2} and over["b"] is None
+
+
+def _problems(tmp_path, doc: dict) -> list[str]:
+    from scaleform.errors import ScaleformError
+
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(path)
+    return [str(p) for p in exc.value.problems]
+
+
+@pytest.mark.parametrize("order", [1, -1])  # resolved without recursion (bases first), or with it
+def test_a_chain_deeper_than_the_limit_is_an_error_not_a_crash(tmp_path, order):
+    from scaleform.manifest.templates import MAX_DEPTH
+
+    names = list(range(MAX_DEPTH + 5))[::order]
+    chain = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "x"}) for i in names}
+    problems = _problems(tmp_path, {"templates": chain, "projects": {"p": {"extends": f"t{MAX_DEPTH + 4}"}}})
+    assert len(problems) == 1 and f"more than {MAX_DEPTH} levels deep" in problems[0]
+    shallow = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "x"}) for i in names[::order][:MAX_DEPTH][::order]}
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump({"templates": shallow, "projects": {"p": {"extends": f"t{MAX_DEPTH - 1}"}}},
+                                   sort_keys=False))
+    assert load_manifests(path).desired.projects["p"].type == "x"  # exactly the limit is fine
+
+
+def test_inheritance_that_would_copy_too_much_is_refused_once(tmp_path, monkeypatch):
+    from scaleform.manifest import templates
+
+    monkeypatch.setattr(templates, "MAX_INHERITED", 100)
+    doc = {"templates": {"big": {"type": "x", "params": {f"k{i}": i for i in range(40)}}},
+           "projects": {f"p{i}": {"extends": "big"} for i in range(5)}}
+    problems = _problems(tmp_path, doc)
+    assert len(problems) == 1 and "inherit more than 100 values" in problems[0]
