@@ -168,7 +168,7 @@ def test_github_format(tmp_path):
     write(tmp_path, {"a.yaml": "version: 1\nteams: {}\n"})
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "github"])
     assert result.exit_code == 1
-    assert f"::error file={tmp_path.as_posix()}/a.yaml,line=2,col=1::unknown key 'teams'" in result.output
+    assert f"::error file={tmp_path.as_posix()}/a.yaml,line=2,col=1,title=scaleform::unknown key 'teams'" in result.output
 
 
 def test_variables_precedence(tmp_path):

@@ -28,7 +28,7 @@ def main() -> None:
 @common_options
 def validate(ctx: Ctx, path: str, fmt: str) -> int:
     """Check manifests offline: schema, references, variables."""
-    from scaleform.render.problems import render_problems
+    from scaleform.render.problems import render_problems, render_remarks
 
     try:
         with manifests_kept():
@@ -36,9 +36,11 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     except ScaleformError as exc:
         click.echo(render_problems(exc.problems, fmt), err=fmt == "text", nl=False)
         return 1
+    if fmt == "github":  # annotations go to stdout, where the runner reads workflow commands
+        click.echo(render_remarks("note", manifests.notes, fmt), nl=False)
     if not ctx.quiet:
-        for note in manifests.notes:
-            click.echo(f"note: {note}", err=True)
+        if fmt == "text":
+            click.echo(render_remarks("note", manifests.notes, fmt), err=True, nl=False)
         click.echo(f"{len(manifests.files)} file(s) valid.")
     return 0
 
