@@ -6,9 +6,7 @@ import asyncio
 import pytest
 
 from helpers import in_process
-from scaleform.api import endpoints as ep
 from scaleform.api.errors import Conflict, InvalidRequest, NotFound, Unauthorized
-from scaleform.api.retry import RetryPolicy, retry_after_seconds
 from scaleform.sandbox.fixtures import init_store
 from scaleform.sandbox.store import Store
 
@@ -124,27 +122,3 @@ def test_wrong_key_is_401_without_the_key(store):
             assert "SUPERSECRET" not in str(e.value) and "rejected the key" in str(e.value)
             assert "SUPERSECRET" not in repr(c)
     run(go())
-
-
-def test_paths_are_encoded_like_the_sdk():
-    assert ep.get_project("Street signs/EU")[1] == "/projects/Street%20signs%2FEU"
-    assert ep.update_group("a+b", "x:y", [], [])[1] == "/studio/projects/a%2Bb/groups/x%3Ay"
-    assert ep.set_params("p", {"instruction": "i"})[2] == {"patch": False, "instruction": "i"}
-
-
-def test_retry_after_parsing():
-    assert retry_after_seconds("3") == 3.0
-    assert retry_after_seconds(None) is None
-    assert retry_after_seconds("garbage") is None
-    from datetime import datetime, timezone
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert retry_after_seconds("Thu, 01 Jan 2026 00:00:05 GMT", now) == 5.0
-
-
-def test_backoff_is_jittered_and_capped():
-    import random
-    policy = RetryPolicy(base=1.0, cap=4.0)
-    rng = random.Random(1)
-    waits = [policy.backoff(n, rng) for n in range(10)]
-    assert all(0 <= w <= 4.0 for w in waits)
-    assert len(set(waits)) == 10  # full jitter, not a fixed schedule
