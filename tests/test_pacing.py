@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from scaleform.api.pacing import DECREASE, QUIET, Pacer
+from scaleform.api.pacing import DECREASE, GROWTH, INCREASE, QUIET, Pacer
 
 
 class Clock:
@@ -78,3 +78,24 @@ def test_a_pause_holds_everyone_without_pacing():
     pacer.pause(2.0)
     assert pacer.reserve() == 2.0 and pacer.reserve() == 2.0 and pacer.rate is None
     assert pacer.eta() == 2.0
+
+
+def test_below_the_ceiling_the_rate_grows_fast_and_above_it_slowly():
+    clock = Clock()
+    pacer = Pacer(clock=clock)
+    pacer.throttle(0.2, sent=clock.now)  # refused before anything was accepted: no ceiling
+    assert pacer.rate == pacer.min_rate and pacer.ceiling == 0
+    for _ in range(40):
+        pacer.served()
+    assert pacer.rate == pytest.approx(pacer.min_rate + 40 * GROWTH)  # exponential in time
+    clock.now += 10
+    for _ in range(8):
+        pacer.served()
+    pacer.throttle(0.2, sent=clock.now)  # refused at 8 accepted/s
+    assert pacer.ceiling == 8 and pacer.rate == 8 * DECREASE
+    while pacer.rate < pacer.ceiling:
+        pacer.served()
+    above = pacer.rate
+    for _ in range(10):
+        pacer.served()
+    assert pacer.rate - above < 10 * INCREASE / above + 1e-9  # about INCREASE per second

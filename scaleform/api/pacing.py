@@ -1,9 +1,10 @@
 """Client-wide pacing: when the API throttles, the whole client slows down, not one request.
 
 A 429 closes a gate for everyone until its wait is over, and sets a request rate: the rate the
-API was seen to accept over the last second, scaled down (multiplicative decrease). Each
-success then raises the rate a little (additive increase), so the client settles just under the
-API's limit and spends its time on requests that are served rather than on 429s.
+API was seen to accept over the last second, scaled down (multiplicative decrease). Successes
+raise the rate again: quickly (by half every second) while it is below the rate at which the API
+last refused, slowly (by two requests/s every second) above it. The client so settles just under
+the API's limit and spends its time on requests that are served rather than on 429s.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from collections import deque
 from typing import Callable
 
 DECREASE = 0.75  # share of the accepted rate kept after a 429
-INCREASE = 2.0  # requests/s gained per second of successes
+GROWTH = 0.5  # below the ceiling: the rate grows by this share of itself per second of successes
+INCREASE = 2.0  # above it: requests/s gained per second of successes
 WINDOW = 1.0  # seconds over which the accepted rate is measured
 QUIET = 5.0  # seconds without a 429 before the client stops reporting itself throttled
 UNPACED = 1000.0  # requests/s above which pacing is dropped
@@ -24,6 +26,7 @@ class Pacer:
         self.min_rate = min_rate
         self.clock = clock
         self.rate: float | None = None  # requests/s; None while the API has not throttled
+        self.ceiling = 0.0  # the rate the API accepted when it last refused
         self.gate = 0.0  # no request starts before this instant
         self._next = 0.0  # the next free start slot while paced
         self._served: deque[float] = deque()  # when recent successes arrived
@@ -63,7 +66,9 @@ class Pacer:
         while self._served and self._served[0] < now - WINDOW:
             self._served.popleft()
         if self.rate is not None:
-            self.rate += INCREASE / self.rate
+            # About `rate` successes arrive per second: GROWTH each is exponential growth,
+            # INCREASE / rate each is linear.
+            self.rate += GROWTH if self.rate < self.ceiling or not self.ceiling else INCREASE / self.rate
             if self.rate > UNPACED:
                 self.rate = None
 
@@ -80,6 +85,7 @@ class Pacer:
         if sent < self._decreased:
             return
         accepted = sum(1 for t in self._served if t >= now - WINDOW) / WINDOW
+        self.ceiling = accepted
         rate = accepted * DECREASE if self.rate is None else min(self.rate, accepted) * DECREASE
         self.rate = max(self.min_rate, rate)
         self._decreased = now
