@@ -224,7 +224,7 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="0 picks a free port; the bound URL is printed on one line.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency per request.")
-@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail with 503.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail (with --fault-status).")
 @click.option("--fault-mode", type=click.Choice(["before", "after"]), default="before", show_default=True,
               help="after: perform the write, then fail the response.")
 @click.option("--fault-on", multiple=True, metavar="[METHOD] PATH",

@@ -56,3 +56,15 @@ def test_a_group_that_exists_with_other_members_is_completed_by_a_put():
     other = {"name": "g", "workers": [{"id": "1", "email": "a@x.io"}, {"id": "3", "email": "c@x.io"}]}
     assert tuple(call.check.settle([other])) == tuple(ep.update_group("p", "g", ["b@x.io"], ["c@x.io"]))
     assert call.check.settle([{"name": "h", "workers": []}]) is None
+
+
+def test_a_call_rebuilt_from_its_parts_takes_the_same_check():
+    made = ep.create_group("p", "g", ["b@x.io", "a@x.io"])
+    rebuilt = ep.Call(*made, ep.group_check("p", "g", made.body["emails"]))
+    live = [{"name": "g", "workers": [{"email": "a@x.io"}]}]
+    assert rebuilt == made and rebuilt.check.read == made.check.read
+    assert tuple(rebuilt.check.settle(live)) == tuple(made.check.settle(live))
+    for built, check in ((ep.invite(["a@x.io"], "member"), ep.invite_check(["a@x.io"], "member")),
+                         (ep.create_project("p", "imageannotation"), ep.project_check("p", "imageannotation")),
+                         (ep.create_batch("p", "b"), ep.batch_check("p", "b"))):
+        assert built.check.read == check.read

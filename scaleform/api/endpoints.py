@@ -5,7 +5,9 @@ operations are exactly what apply sends. Names go into paths percent-encoded wit
 as the official SDK does (`/` -> %2F, space -> %20, @ -> %40).
 
 A create (invite, project, group, batch) also carries a `Check`: how to read the object back
-when the create's outcome is unknown, so that it is never sent twice. Every other write
+when the create's outcome is unknown, so that it is never sent twice. The `*_check` builders
+make one from the object's identity, for a call rebuilt from a saved plan:
+`Call(method, path, body, group_check(project, group, body["emails"]))`. Every other write
 replaces state with what its body says and may simply be sent again.
 """
 from __future__ import annotations
@@ -51,6 +53,11 @@ def list_team() -> Call:
 
 def invite(emails: Iterable[str], role: str) -> Call:
     emails = sorted(emails)
+    return Call("POST", "/teams/invite", {"emails": emails, "team_role": role}, invite_check(emails, role))
+
+
+def invite_check(emails: Iterable[str], role: str) -> Check:
+    emails = sorted(emails)
 
     def settle(team: Any) -> Done | Call | None:
         # Invited or already active both count: the person is on the team.
@@ -60,7 +67,7 @@ def invite(emails: Iterable[str], role: str) -> Call:
             return Done(team)
         return invite(missing, role) if len(missing) < len(emails) else None
 
-    return Call("POST", "/teams/invite", {"emails": emails, "team_role": role}, Check(list_team(), settle))
+    return Check(list_team(), settle)
 
 
 def set_role(emails: Iterable[str], role: str) -> Call:
@@ -85,17 +92,21 @@ def list_groups(project: str) -> Call:
 
 def create_group(project: str, name: str, emails: Iterable[str]) -> Call:
     emails = sorted(emails)
+    return Call("POST", f"/studio/projects/{enc(project)}/groups", {"emails": emails, "name": name},
+                group_check(project, name, emails))
+
+
+def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
+    want = {e.lower() for e in emails}
 
     def settle(groups: Any) -> Done | Call | None:
         live = next((g for g in _items(groups) if g.get("name") == name), None)
         if live is None:
             return None
         have = {str(w.get("email", "")).lower() for w in live.get("workers") or [] if isinstance(w, dict)}
-        want = {e.lower() for e in emails}
         return Done(live) if have == want else update_group(project, name, want - have, have - want)
 
-    return Call("POST", f"/studio/projects/{enc(project)}/groups", {"emails": emails, "name": name},
-                Check(list_groups(project), settle))
+    return Check(list_groups(project), settle)
 
 
 def update_group(project: str, name: str, add: Iterable[str], remove: Iterable[str]) -> Call:
@@ -131,8 +142,11 @@ def create_project(name: str, ptype: str, *, studio: bool = False, rapid: bool =
                    params: dict | None = None, pipeline: dict | None = None) -> Call:
     body: dict[str, Any] = {"type": ptype, "name": name, "params": params, "rapid": rapid, "studio": studio}
     body.update(pipeline or {})
-    return Call("POST", "/projects", body,
-                Check(get_project(name), lambda live: Done(live) if _field(live, "type") == ptype else None))
+    return Call("POST", "/projects", body, project_check(name, ptype))
+
+
+def project_check(name: str, ptype: str) -> Check:
+    return Check(get_project(name), lambda live: Done(live) if _field(live, "type") == ptype else None)
 
 
 def set_params(name: str, params: dict) -> Call:
@@ -153,8 +167,11 @@ def update_pipeline(name: str, pipeline: dict) -> Call:
 def create_batch(project: str, name: str, *, calibration: bool = False, self_label: bool = False) -> Call:
     body = {"project": project, "name": name, "calibration_batch": calibration, "self_label_batch": self_label,
             "callback": "", "metadata": {}}
-    return Call("POST", "/batches", body,
-                Check(get_batch(name), lambda live: Done(live) if _field(live, "project") == project else None))
+    return Call("POST", "/batches", body, batch_check(project, name))
+
+
+def batch_check(project: str, name: str) -> Check:
+    return Check(get_batch(name), lambda live: Done(live) if _field(live, "project") == project else None)
 
 
 def get_batch(name: str) -> Call:

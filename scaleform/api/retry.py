@@ -23,7 +23,7 @@ class RetryPolicy:
     base: float = 0.5  # seconds; retry n waits U(0, min(cap, base * 2**n))
     cap: float = 20.0
     budget: float = 120.0  # wall-clock seconds from a request's first send to its last retry
-    floor: float = 0.5  # a 429 without a usable Retry-After waits U(floor, 2 * floor)
+    floor: float = 0.5  # a 429 waits at least U(floor, 2 * floor), whatever its Retry-After says
     connect_attempts: int = 2  # tries when no connection can be opened (refused, DNS)
     connect_pause: float = 0.25  # seconds before that second try
 
