@@ -146,7 +146,8 @@ class ApiClient(TypedCalls):
             delay = self._delay(failure, counted)
             wait = max(delay, self._pacer.eta())
             limit = self.retry.connect_attempts if failure.unreachable else self.retry.attempts
-            if max(counted, refused) >= limit or time.monotonic() + wait - first > self.retry.budget:
+            tried = refused if failure.unreachable else counted
+            if tried >= limit or time.monotonic() + wait - first > self.retry.budget:
                 raise self._give_up(call, failure, tries, time.monotonic() - first)
             self._announce(call, failure, wait, tries + 1, None if failure.throttled else limit)
             await asyncio.sleep(delay)
