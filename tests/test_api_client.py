@@ -6,9 +6,7 @@ import asyncio
 import pytest
 
 from helpers import in_process
-from scaleform.api import endpoints as ep
 from scaleform.api.errors import Conflict, InvalidRequest, NotFound, Unauthorized
-from scaleform.api.retry import RetryPolicy, retry_after_seconds
 from scaleform.sandbox.fixtures import init_store
 from scaleform.sandbox.store import Store
 
@@ -126,25 +124,59 @@ def test_wrong_key_is_401_without_the_key(store):
     run(go())
 
 
-def test_paths_are_encoded_like_the_sdk():
-    assert ep.get_project("Street signs/EU")[1] == "/projects/Street%20signs%2FEU"
-    assert ep.update_group("a+b", "x:y", [], [])[1] == "/studio/projects/a%2Bb/groups/x%3Ay"
-    assert ep.set_params("p", {"instruction": "i"})[2] == {"patch": False, "instruction": "i"}
+def test_a_refusal_after_server_errors_still_gets_its_quick_second_try():
+    import httpx
+
+    from scaleform.api.client import ApiClient
+    from scaleform.api.retry import RetryPolicy
+
+    answers = iter([503, 503, 503, "refuse", 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = next(answers)
+        if answer == "refuse":
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(answer, json=[] if answer == 200 else {"error": "busy"})
+
+    async def go():
+        async with ApiClient("http://api.invalid/v1", "k", transport=httpx.MockTransport(handler),
+                             retry=RetryPolicy(base=0.001, connect_pause=0.001)) as c:
+            return await c.list_team(), c.calls
+
+    assert run(go()) == ([], 5)
 
 
-def test_retry_after_parsing():
-    assert retry_after_seconds("3") == 3.0
-    assert retry_after_seconds(None) is None
-    assert retry_after_seconds("garbage") is None
-    from datetime import datetime, timezone
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert retry_after_seconds("Thu, 01 Jan 2026 00:00:05 GMT", now) == 5.0
+def test_a_409_after_an_unknown_outcome_is_checked_before_it_is_reported():
+    import httpx
+
+    from scaleform.api.client import ApiClient
+    from scaleform.api.retry import RetryPolicy
+
+    project = {"name": "p", "type": "imageannotation", "param_history": []}
+    # The create took but its answer was lost; the first read-back does not see it yet, so the
+    # create is sent again, answers 409, and a second read-back finds it.
+    answers = iter([(503, {"error": "lost"}), (404, {"error": "no"}), (409, {"error": "exists"}), (200, project)])
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        status, body = next(answers)
+        return httpx.Response(status, json=body)
+
+    async def go():
+        async with ApiClient("http://api.invalid/v1", "k", transport=httpx.MockTransport(handler),
+                             retry=RetryPolicy(base=0.001)) as c:
+            return await c.create_project("p", "imageannotation")
+
+    assert run(go()) == project
+    assert seen == [("POST", "/v1/projects"), ("GET", "/v1/projects/p"), ("POST", "/v1/projects"),
+                    ("GET", "/v1/projects/p")]
 
 
-def test_backoff_is_jittered_and_capped():
-    import random
-    policy = RetryPolicy(base=1.0, cap=4.0)
-    rng = random.Random(1)
-    waits = [policy.backoff(n, rng) for n in range(10)]
-    assert all(0 <= w <= 4.0 for w in waits)
-    assert len(set(waits)) == 10  # full jitter, not a fixed schedule
+def test_a_409_without_an_earlier_unknown_outcome_is_reported(store):
+    async def go():
+        async with in_process(store) as c:
+            with pytest.raises(Conflict):
+                await c.create_project("street-signs", "imageannotation")
+    run(go())
+    assert [r["method"] for r in store.requests()] == ["POST"]  # no read-back: it existed before

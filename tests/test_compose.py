@@ -162,7 +162,7 @@ def test_documents_without_composition_pass_through_unchanged(tmp_path):
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from test_hostile_manifests import trees  # noqa: E402
+from helpers import trees  # noqa: E402
 from test_schema import same_verdict  # noqa: E402
 
 names = st.sampled_from(["base", "eu-night", "a@b.co", "x y", "${var.p}", ""])
@@ -178,7 +178,8 @@ specs = st.fixed_dictionaries({}, optional={
 @given(st.dictionaries(names, specs, max_size=3), st.dictionaries(names, specs, max_size=3),
        st.dictionaries(names, st.one_of(entries, trees), max_size=3))
 def test_fast_validator_agrees_with_jsonschema_on_composition(templates, projects, people):
-    assert same_verdict({"version": 1, "templates": templates, "projects": projects, "people": people}) is not None
+    # same_verdict asserts the two validators agree; None is a document the loader refuses (inf)
+    same_verdict({"version": 1, "templates": templates, "projects": projects, "people": people})
 
 
 def test_both_verdicts_occur_on_composition_sections():

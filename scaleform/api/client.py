@@ -1,8 +1,24 @@
 """An asynchronous Scale API client over httpx.
 
-Basic auth (key as username, empty password), bounded concurrency, explicit timeouts, retries
-of transient failures (connect errors, timeouts, 408, 429, 5xx) for every method — PUTs too, as
-they are idempotent here — and typed errors. The key is never logged or put in a message.
+Basic auth (key as username, empty password), bounded concurrency, explicit timeouts, typed
+errors, and retries of transient failures for every method (policy in retry.py). The key is
+never logged or put in a message.
+
+Throttling: a 429 slows the whole client down (pacing.py), and every 429 counts against the
+request's wall-clock budget, so a client never hammers an API that keeps refusing it.
+
+Ambiguous writes: when a create's outcome is unknown (a read timeout, a reset connection, a
+5xx), the client reads the object back through the call's `Check` before sending the create
+again, and stops there if it took. Other writes replace state and are simply resent.
+
+Progress hook: pass `on_retry=callback` (`Target.client` forwards keyword arguments). Each time
+a retry is scheduled, before the wait, the callback receives a `RetryEvent` (retry.py) on the
+event loop: `method`, `path`, `delay` (seconds until the attempt may start, pacing included),
+`attempt` (the number of the attempt about to be made), `max_attempts` (None for a 429, which
+only the time budget bounds), `reason` ("HTTP 503", "ReadTimeout", ...) and `throttled`. `str()`
+of it reads `retrying GET /teams in 2.1 s (attempt 3 of 8): HTTP 503`. The client's `throttled`
+property says the same as the event's field at any moment (a 429 within the last few seconds),
+for a progress line that redraws between retries. The callback must be quick and must not raise.
 """
 from __future__ import annotations
 
@@ -17,42 +33,40 @@ import httpx
 
 from scaleform import __version__
 from scaleform.api import endpoints as ep
-from scaleform.api.errors import BadResponse, TransportFailure, error_for
-from scaleform.api.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+from scaleform.api import sniffio_miss
+from scaleform.api.errors import BadResponse, Conflict, NotFound, TransportFailure, error_for
+from scaleform.api.pacing import Pacer
+from scaleform.api.retry import (RETRY_STATUSES, Failure, RetryEvent, RetryPolicy, status_failure,
+                                 transport_failure)
 from scaleform.api.slots import Slots
+from scaleform.api.typed import TypedCalls
 from scaleform.secrets import redact, register_secret
 
-try:
-    import sniffio  # noqa: F401
-except ImportError:
-    # httpcore runs `import sniffio` for every connection lock it sets up. Without the package,
-    # each failed import searches all of sys.path again: about 1,300 misses in a 300-project
-    # refresh (0.3 s under cProfile). A None entry makes the miss instant; httpcore then assumes
-    # asyncio, which is what we run.
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
-
-class ApiClient:
+class ApiClient(TypedCalls):
     def __init__(self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
                  parallelism: int = 8, timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 log: Callable[[str], None] | None = None, seed: int | None = None):
+                 log: Callable[[str], None] | None = None, seed: int | None = None,
+                 on_retry: Callable[[RetryEvent], None] | None = None):
         register_secret(api_key)
+        sniffio_miss.hold()
         self.base_url = base_url.rstrip("/")
         self._http = httpx.AsyncClient(
             base_url=self.base_url, auth=httpx.BasicAuth(api_key, ""), transport=transport,
             # Plain http (the local sandbox; target.py refuses it elsewhere) never uses TLS: skip
-            # loading the CA bundle, 20 to 40 ms of every run.
+            # loading a CA bundle it would not use.
             verify=not self.base_url.startswith("http://"),
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
             headers={"Content-Type": "application/json", "User-Agent": f"scaleform/{__version__} Python/{sys.version.split()[0]}"},
         )
         self._slots = Slots(parallelism)
+        self._pacer = Pacer()
         self.retry = retry or RetryPolicy()
         self._rng = random.Random(seed)
         self._log = log
-        self.calls = 0  # requests actually sent, retries included
-        self._gate = 0.0  # monotonic time before which no request is sent (Retry-After)
+        self._on_retry = on_retry
+        self.calls = 0  # requests actually sent, retries and checks included
 
     def __repr__(self) -> str:
         return f"ApiClient({self.base_url!r})"
@@ -64,168 +78,153 @@ class ApiClient:
         await self.close()
 
     async def close(self) -> None:
+        if not self._http.is_closed:
+            sniffio_miss.release()
         await self._http.aclose()
+
+    @property
+    def throttled(self) -> bool:
+        """Whether the API is rate-limiting this client (a 429 within the last few seconds)."""
+        return self._pacer.throttled
 
     async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
                       parse: bool = True, urgent: bool = False) -> Any:
-        """Send one call, retrying transient failures; returns the parsed JSON body.
+        """Send one call, retrying transient failures; returns the parsed JSON body (None when
+        `parse` is false). A bare request carries no `Check`: prefer `call` for creates."""
+        return await self.call(ep.Call(method, path, body), urgent, parse, params)
+
+    async def call(self, call: ep.Call, urgent: bool = False, parse: bool = True, params: dict | None = None) -> Any:
+        """Send `call` as `request` does; a create is read back before it is sent again.
 
         The concurrency slot is held through backoff so retries never add load beyond
-        `parallelism`, and a Retry-After pauses every request of this client (the limit is the
-        account's, not the request's). An `urgent` call takes the next free slot before calls
-        already waiting (see slots.py)."""
+        `parallelism`. An `urgent` call takes the next free slot before calls already waiting."""
         await self._slots.acquire(urgent)
         try:
-            return await self._send(method, path, body, params, parse)
+            return await self._send(call, params, parse)
         finally:
             self._slots.release()
 
-    async def _send(self, method: str, path: str, body: Any, params: dict | None, parse: bool = True) -> Any:
-        waited = 0.0
-        attempt = 0
-        content = json.dumps(body).encode() if body else None
-        while True:
-            attempt += 1
-            gate = self._gate - time.monotonic()
-            if gate > 0:
-                await asyncio.sleep(gate)
-            started = time.monotonic()
-            try:
-                self.calls += 1
-                response = await self._http.request(method, path, content=content, params=params)
-            except httpx.TransportError as exc:
-                failure: Exception = exc
-                status = 0
-                delay = None
-            else:
-                status = response.status_code
-                self._trace(method, path, status, started)
-                if status == 200:
-                    if not parse:  # the caller only needs to know it succeeded
-                        return None
-                    try:
-                        return response.json()
-                    except ValueError:
-                        raise BadResponse(method, path, 200, "the response body is not JSON") from None
-                if status not in RETRY_STATUSES:
-                    raise error_for(method, path, status, _detail(response))
-                failure = error_for(method, path, status, _detail(response))
-                delay = retry_after_seconds(response.headers.get("retry-after"))
-                if delay is not None:
-                    delay = min(delay, self.retry.cap * 3)
-                    self._gate = max(self._gate, time.monotonic() + delay)
-                    if status == 429:
-                        attempt -= 1  # the server said when to come back; the time budget bounds this
-            if attempt >= self.retry.attempts or waited >= self.retry.budget:
-                break
-            if delay is None:
-                delay = self.retry.backoff(attempt - 1, self._rng)
-            delay = min(delay, self.retry.budget - waited)
-            self._trace(method, path, status, started, f"retrying in {delay:.2f}s")
-            await asyncio.sleep(delay)
-            waited += delay
-        if isinstance(failure, httpx.TransportError):
-            kind = type(failure).__name__
-            raise TransportFailure(method, path, 0, f"{kind} after {attempt} attempts: {redact(str(failure)) or kind}; "
-                                   f"is {self.base_url} reachable?") from None
-        raise failure
+    async def verify(self, call: ep.Call) -> bool:
+        """After a 409 on a create: True when the object is live and matches `call` (a follow-up a
+        partial match needs, such as a group's missing members, is sent first); False when it is
+        absent or different, or when `call` is not a create."""
+        if call.check is None:
+            return False
+        await self._slots.acquire()
+        try:
+            outcome = await self._settle(call.check)
+            if isinstance(outcome, ep.Call):
+                await self._send(outcome, None, False)
+            return outcome is not None
+        finally:
+            self._slots.release()
 
-    def _trace(self, method: str, path: str, status: int, started: float, extra: str = "") -> None:
+    async def _send(self, call: ep.Call, params: dict | None, parse: bool) -> Any:
+        first = time.monotonic()
+        tries = counted = refused = 0
+        unsure = False  # an earlier attempt of this create may have taken
+        while True:
+            tries += 1
+            try:
+                failure, value = await self._attempt(call, params, parse)
+            except Conflict:
+                if not (unsure and call.check):
+                    raise
+                value = await self._settle(call.check)  # the create took after all?
+                if value is None:
+                    raise
+                failure = None
+            if failure is None:
+                if isinstance(value, ep.Done):
+                    return value.result if parse else None
+                if not isinstance(value, ep.Call):
+                    return value
+                call = value  # a follow-up that completes the object
+                continue
+            counted += not failure.throttled
+            refused = refused + 1 if failure.unreachable else 0
+            delay = self._delay(failure, counted)
+            wait = max(delay, self._pacer.eta())
+            limit = self.retry.connect_attempts if failure.unreachable else self.retry.attempts
+            tried = refused if failure.unreachable else counted
+            if tried >= limit or time.monotonic() + wait - first > self.retry.budget:
+                raise self._give_up(call, failure, tries, time.monotonic() - first)
+            self._announce(call, failure, wait, tries + 1, None if failure.throttled else limit)
+            await asyncio.sleep(delay)
+            if failure.ambiguous and call.check:
+                unsure = True
+                outcome = await self._settle(call.check)
+                if isinstance(outcome, ep.Done):
+                    return outcome.result if parse else None
+                call = outcome or call
+
+    async def _attempt(self, call: ep.Call, params: dict | None, parse: bool) -> tuple[Failure | None, Any]:
+        """One send: (None, body) on success, (failure, None) when it may be retried; raises
+        for an answer that retrying cannot change."""
+        await self._pacer.wait()
+        sent = time.monotonic()
+        self.calls += 1
+        content = json.dumps(call.body).encode() if call.body else None
+        try:
+            response = await self._http.request(call.method, call.path, content=content, params=params)
+        except httpx.TransportError as exc:
+            self._trace(call, 0, sent)
+            return transport_failure(exc, redact(str(exc)) or type(exc).__name__), None
+        status = response.status_code
+        self._trace(call, status, sent)
+        if status == 200:
+            self._pacer.served()
+            if not parse:  # the caller only needs to know it succeeded
+                return None, None
+            try:
+                return None, response.json()
+            except ValueError:
+                raise BadResponse(call.method, call.path, 200, "the response body is not JSON") from None
+        if status not in RETRY_STATUSES:
+            raise error_for(call.method, call.path, status, _detail(response))
+        failure = status_failure(status, response.headers.get("retry-after"), _detail(response))
+        told = min(failure.retry_after or 0.0, self.retry.cap * 3)
+        if failure.throttled:
+            self._pacer.throttle(max(told, self.retry.floor_delay(self._rng)), sent)
+        elif told:
+            self._pacer.pause(told)  # the wait is the account's, not this request's
+        return failure, None
+
+    def _delay(self, failure: Failure, counted: int) -> float:
+        """Seconds this request sleeps before its next attempt; the pacer's gate (a 429, a
+        Retry-After) holds every request and is waited for on top."""
+        if failure.throttled or failure.retry_after is not None:
+            return 0.0
+        if failure.unreachable:
+            return self.retry.connect_pause
+        return self.retry.backoff(counted - 1, self._rng)
+
+    async def _settle(self, check: ep.Check) -> ep.Done | ep.Call | None:
+        try:
+            live = await self._send(check.read, None, True)
+        except NotFound:
+            return None
+        return check.settle(live)
+
+    def _give_up(self, call: ep.Call, failure: Failure, tries: int, spent: float) -> Exception:
+        if failure.status:
+            why = "the API kept rate-limiting" if failure.throttled else "the API kept failing"
+            return error_for(call.method, call.path, failure.status, failure.detail,
+                             f"Gave up after {tries} attempts in {spent:.1f} s: {why}; try again later")
+        return TransportFailure(call.method, call.path, 0, f"{failure.reason} after {tries} attempts: "
+                                f"{failure.detail}; is {self.base_url} reachable?")
+
+    def _announce(self, call: ep.Call, failure: Failure, wait: float, attempt: int, limit: int | None) -> None:
+        event = RetryEvent(call.method, call.path, wait, attempt, limit, failure.reason, self._pacer.throttled)
+        if self._log:
+            self._log(redact(str(event)))
+        if self._on_retry:
+            self._on_retry(event)
+
+    def _trace(self, call: ep.Call, status: int, started: float) -> None:
         if self._log:
             took = time.monotonic() - started
-            self._log(redact(f"{method} {path} -> {status or 'no response'} ({took:.3f}s){' ' + extra if extra else ''}"))
-
-    async def call(self, call: ep.Call, urgent: bool = False) -> Any:
-        method, path, body = call
-        return await self.request(method, path, body, urgent=urgent)
-
-    async def _typed(self, call: ep.Call, kind: type, urgent: bool = False) -> Any:
-        """Send `call` and check the body is the JSON object/array the endpoint returns."""
-        return _expect(await self.call(call, urgent), kind, call[0], call[1])
-
-    # -- typed methods (scale-api.md §5) --------------------------------------------------------
-    async def list_team(self) -> list[dict]:
-        return await self._typed(ep.list_team(), list, urgent=True)
-
-    async def invite(self, emails: list[str], role: str) -> list[dict]:
-        return await self._typed(ep.invite(emails, role), list)
-
-    async def set_role(self, emails: list[str], role: str) -> list[dict]:
-        return await self._typed(ep.set_role(emails, role), list)
-
-    async def assignments(self) -> dict[str, list[str]]:
-        return await self._typed(ep.list_assignments(), dict, urgent=True)
-
-    async def assign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
-        return await self._typed(ep.add_assignments(emails, projects), dict)
-
-    async def unassign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
-        return await self._typed(ep.remove_assignments(emails, projects), dict)
-
-    async def list_groups(self, project: str) -> list[dict]:
-        return await self._typed(ep.list_groups(project), list)
-
-    async def create_group(self, project: str, name: str, emails: list[str]) -> dict:
-        return await self._typed(ep.create_group(project, name, emails), dict)
-
-    async def update_group(self, project: str, name: str, add: list[str], remove: list[str]) -> dict:
-        return await self._typed(ep.update_group(project, name, add, remove), dict)
-
-    async def studio_batches(self) -> list[dict]:
-        return await self._typed(ep.list_studio_batches(), list, urgent=True)
-
-    async def assign_studio_batch(self, batch: str, groups: list[str]) -> dict:
-        return await self._typed(ep.assign_studio_batch(batch, groups), dict)
-
-    async def set_priorities(self, batches: list[str]) -> list[dict]:
-        return await self._typed(ep.set_priorities(batches), list)
-
-    async def reset_priorities(self) -> list[dict]:
-        return await self._typed(ep.reset_priorities(), list)
-
-    async def list_projects(self) -> list[dict]:
-        return await self._typed(ep.list_projects(), list, urgent=True)
-
-    async def get_project(self, name: str) -> dict:
-        return await self._typed(ep.get_project(name), dict)
-
-    async def create_project(self, name: str, ptype: str, **kw: Any) -> dict:
-        return await self._typed(ep.create_project(name, ptype, **kw), dict)
-
-    async def set_params(self, name: str, params: dict) -> dict:
-        return await self._typed(ep.set_params(name, params), dict)
-
-    async def set_ontology(self, name: str, choices: list, label: str | None = None) -> dict:
-        return await self._typed(ep.set_ontology(name, choices, label), dict)
-
-    async def update_pipeline(self, name: str, pipeline: dict) -> dict:
-        return await self._typed(ep.update_pipeline(name, pipeline), dict)
-
-    async def create_batch(self, project: str, name: str, **kw: Any) -> dict:
-        return await self._typed(ep.create_batch(project, name, **kw), dict)
-
-    async def get_batch(self, name: str) -> dict:
-        return await self._typed(ep.get_batch(name), dict)
-
-    async def finalize_batch(self, name: str) -> dict:
-        return await self._typed(ep.finalize_batch(name), dict)
-
-    async def batch_status(self, name: str) -> dict:
-        return await self._typed(ep.batch_status(name), dict)
-
-    async def list_batches(self, page_size: int = 100, **filters: Any) -> list[dict]:
-        """All pages of GET /batches (limit/offset), following `has_more`."""
-        out: list[dict] = []
-        offset = 0
-        while True:
-            params = {k: v for k, v in filters.items() if v is not None}
-            params.update(limit=page_size, offset=offset)
-            page = _expect(await self.request("GET", "/batches", params=params), dict, "GET", "/batches")
-            docs = _expect(page.get("docs"), list, "GET", "/batches")
-            out.extend(docs)
-            if not page.get("has_more") or not docs:
-                return out
-            offset += int(page.get("limit") or len(docs))
+            self._log(redact(f"{call.method} {call.path} -> {status or 'no response'} ({took:.3f}s)"))
 
 
 def _detail(response: httpx.Response) -> str:
@@ -237,10 +236,3 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return redact(body["error"][:500])
     return redact(json.dumps(body)[:300])
-
-
-def _expect(value: Any, kind: type, method: str, path: str) -> Any:
-    if not isinstance(value, kind):
-        raise BadResponse(method, path, 200,
-                          f"expected a JSON {'object' if kind is dict else 'array'}, got {type(value).__name__}")
-    return value

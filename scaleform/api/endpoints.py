@@ -1,15 +1,46 @@
-"""Every endpoint scaleform calls, as (method, path, body) triples.
+"""Every endpoint scaleform calls, as `Call`s (method, path, body).
 
 The planner builds its `operations` from these and the client sends them, so a plan's
 operations are exactly what apply sends. Names go into paths percent-encoded with `safe=""`,
 as the official SDK does (`/` -> %2F, space -> %20, @ -> %40).
+
+A create (invite, project, group, batch) also carries a `Check`: how to read the object back
+when the create's outcome is unknown, so that it is never sent twice. The `*_check` builders
+make one from the object's identity, for a call rebuilt from a saved plan:
+`Call(method, path, body, group_check(project, group, body["emails"]))`. Every other write
+replaces state with what its body says and may simply be sent again.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-Call = tuple[str, str, Any]
+
+@dataclass(frozen=True)
+class Done:
+    """The create took: `result` stands in for the response that was lost."""
+    result: Any
+
+
+@dataclass(frozen=True)
+class Check:
+    """How to learn whether a create took. `read` fetches the object (a 404 means absent);
+    `settle` turns what was read into Done, a follow-up call that completes the object (for
+    example the members a group lacks), or None when the create has to be sent again."""
+    read: "Call"
+    settle: Callable[[Any], "Done | Call | None"]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: Any = None
+    check: Check | None = field(default=None, compare=False, repr=False)
+
+    def __iter__(self) -> Iterator[Any]:  # unpacks as (method, path, body)
+        return iter((self.method, self.path, self.body))
 
 
 def enc(name: str) -> str:
@@ -17,100 +48,147 @@ def enc(name: str) -> str:
 
 
 def list_team() -> Call:
-    return "GET", "/teams", None
+    return Call("GET", "/teams", None)
 
 
 def invite(emails: Iterable[str], role: str) -> Call:
-    return "POST", "/teams/invite", {"emails": sorted(emails), "team_role": role}
+    emails = sorted(emails)
+    return Call("POST", "/teams/invite", {"emails": emails, "team_role": role}, invite_check(emails, role))
+
+
+def invite_check(emails: Iterable[str], role: str) -> Check:
+    emails = sorted(emails)
+
+    def settle(team: Any) -> Done | Call | None:
+        # Invited or already active both count: the person is on the team.
+        present = {str(m.get("email", "")).lower() for m in _items(team)}
+        missing = [e for e in emails if e.lower() not in present]
+        if not missing:
+            return Done(team)
+        return invite(missing, role) if len(missing) < len(emails) else None
+
+    return Check(list_team(), settle)
 
 
 def set_role(emails: Iterable[str], role: str) -> Call:
-    return "POST", "/teams/set_role", {"emails": sorted(emails), "team_role": role}
+    return Call("POST", "/teams/set_role", {"emails": sorted(emails), "team_role": role})
 
 
 def list_assignments() -> Call:
-    return "GET", "/studio/assignments", None
+    return Call("GET", "/studio/assignments", None)
 
 
 def add_assignments(emails: Iterable[str], projects: Iterable[str]) -> Call:
-    return "POST", "/studio/assignments/add", {"emails": sorted(emails), "projects": sorted(projects)}
+    return Call("POST", "/studio/assignments/add", {"emails": sorted(emails), "projects": sorted(projects)})
 
 
 def remove_assignments(emails: Iterable[str], projects: Iterable[str]) -> Call:
-    return "POST", "/studio/assignments/remove", {"emails": sorted(emails), "projects": sorted(projects)}
+    return Call("POST", "/studio/assignments/remove", {"emails": sorted(emails), "projects": sorted(projects)})
 
 
 def list_groups(project: str) -> Call:
-    return "GET", f"/studio/projects/{enc(project)}/groups", None
+    return Call("GET", f"/studio/projects/{enc(project)}/groups", None)
 
 
 def create_group(project: str, name: str, emails: Iterable[str]) -> Call:
-    return "POST", f"/studio/projects/{enc(project)}/groups", {"emails": sorted(emails), "name": name}
+    emails = sorted(emails)
+    return Call("POST", f"/studio/projects/{enc(project)}/groups", {"emails": emails, "name": name},
+                group_check(project, name, emails))
+
+
+def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
+    want = {e.lower() for e in emails}
+
+    def settle(groups: Any) -> Done | Call | None:
+        live = next((g for g in _items(groups) if g.get("name") == name), None)
+        if live is None:
+            return None
+        have = {str(w.get("email", "")).lower() for w in live.get("workers") or [] if isinstance(w, dict)}
+        return Done(live) if have == want else update_group(project, name, want - have, have - want)
+
+    return Check(list_groups(project), settle)
 
 
 def update_group(project: str, name: str, add: Iterable[str], remove: Iterable[str]) -> Call:
-    return ("PUT", f"/studio/projects/{enc(project)}/groups/{enc(name)}",
-            {"add_emails": sorted(add), "remove_emails": sorted(remove)})
+    return Call("PUT", f"/studio/projects/{enc(project)}/groups/{enc(name)}",
+                {"add_emails": sorted(add), "remove_emails": sorted(remove)})
 
 
 def list_studio_batches() -> Call:
-    return "GET", "/studio/batches", None
+    return Call("GET", "/studio/batches", None)
 
 
 def assign_studio_batch(batch: str, groups: Iterable[str]) -> Call:
-    return "PUT", f"/studio/batches/{enc(batch)}", {"groups": list(groups)}
+    return Call("PUT", f"/studio/batches/{enc(batch)}", {"groups": list(groups)})
 
 
 def set_priorities(batches: Iterable[str]) -> Call:
-    return "POST", "/studio/batches/set_priorities", {"batches": [{"name": b} for b in batches]}
+    return Call("POST", "/studio/batches/set_priorities", {"batches": [{"name": b} for b in batches]})
 
 
 def reset_priorities() -> Call:
-    return "POST", "/studio/batches/reset_priorities", None
+    return Call("POST", "/studio/batches/reset_priorities", None)
 
 
 def list_projects() -> Call:
-    return "GET", "/projects", None
+    return Call("GET", "/projects", None)
 
 
 def get_project(name: str) -> Call:
-    return "GET", f"/projects/{enc(name)}", None
+    return Call("GET", f"/projects/{enc(name)}", None)
 
 
 def create_project(name: str, ptype: str, *, studio: bool = False, rapid: bool = False,
                    params: dict | None = None, pipeline: dict | None = None) -> Call:
     body: dict[str, Any] = {"type": ptype, "name": name, "params": params, "rapid": rapid, "studio": studio}
     body.update(pipeline or {})
-    return "POST", "/projects", body
+    return Call("POST", "/projects", body, project_check(name, ptype))
+
+
+def project_check(name: str, ptype: str) -> Check:
+    return Check(get_project(name), lambda live: Done(live) if _field(live, "type") == ptype else None)
 
 
 def set_params(name: str, params: dict) -> Call:
-    return "POST", f"/projects/{enc(name)}/setParams", {"patch": False, **params}
+    return Call("POST", f"/projects/{enc(name)}/setParams", {"patch": False, **params})
 
 
 def set_ontology(name: str, choices: list, label: str | None = None) -> Call:
     body: dict[str, Any] = {"ontology": choices}
     if label is not None:
         body["name"] = label
-    return "POST", f"/projects/{enc(name)}/setOntology", body
+    return Call("POST", f"/projects/{enc(name)}/setOntology", body)
 
 
 def update_pipeline(name: str, pipeline: dict) -> Call:
-    return "POST", f"/projects/{enc(name)}/updatePipelineConfig", pipeline
+    return Call("POST", f"/projects/{enc(name)}/updatePipelineConfig", pipeline)
 
 
 def create_batch(project: str, name: str, *, calibration: bool = False, self_label: bool = False) -> Call:
-    return "POST", "/batches", {"project": project, "name": name, "calibration_batch": calibration,
-                                "self_label_batch": self_label, "callback": "", "metadata": {}}
+    body = {"project": project, "name": name, "calibration_batch": calibration, "self_label_batch": self_label,
+            "callback": "", "metadata": {}}
+    return Call("POST", "/batches", body, batch_check(project, name))
+
+
+def batch_check(project: str, name: str) -> Check:
+    return Check(get_batch(name), lambda live: Done(live) if _field(live, "project") == project else None)
 
 
 def get_batch(name: str) -> Call:
-    return "GET", f"/batches/{enc(name)}", None
+    return Call("GET", f"/batches/{enc(name)}", None)
 
 
 def finalize_batch(name: str) -> Call:
-    return "POST", f"/batches/{enc(name)}/finalize", None
+    return Call("POST", f"/batches/{enc(name)}/finalize", None)
 
 
 def batch_status(name: str) -> Call:
-    return "GET", f"/batches/{enc(name)}/status", None
+    return Call("GET", f"/batches/{enc(name)}/status", None)
+
+
+def _items(value: Any) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _field(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None

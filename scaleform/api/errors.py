@@ -1,5 +1,5 @@
-"""Typed API errors (scale-api.md §2). Messages name the method, path, status and the API's own
-`error` text; they never contain the key."""
+"""Typed API errors. Messages name the method, path, status and the API's own `error` text;
+they never contain the key."""
 from __future__ import annotations
 
 from scaleform.errors import ScaleformError
@@ -59,9 +59,8 @@ BY_STATUS: dict[int, type[ApiError]] = {400: InvalidRequest, 401: Unauthorized, 
                                         404: NotFound, 409: Conflict, 429: TooManyRequests}
 
 
-def error_for(method: str, path: str, status: int, detail: str) -> ApiError:
+def error_for(method: str, path: str, status: int, detail: str, hint: str = "") -> ApiError:
     cls = BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
-    hint = ""
     if status == 401:
         hint = ("The API rejected the key (it is not shown here). Check the variable that holds it "
                 "(SCALE_API_KEY, or the environment's api_key_env) and that it belongs to this API URL")

@@ -1,4 +1,10 @@
-"""Retry policy: exponential backoff with full jitter, a cap and a total budget; Retry-After wins."""
+"""Retry policy: what a failed attempt means, how long to wait, and when to give up.
+
+Backoff is exponential with full jitter under a cap. A 429 is bounded by the wall-clock budget
+rather than by the attempt count, and a 429 that names no wait (no Retry-After, or 0) waits a
+jittered floor so a throttling API is never hammered. A connection that cannot be opened at
+all (refused, no such host) is given one quick second try, then reported.
+"""
 from __future__ import annotations
 
 import random
@@ -6,18 +12,72 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+import httpx
+
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 8  # total tries, the first included (429s with Retry-After do not count)
-    base: float = 0.5  # seconds; try n waits U(0, min(cap, base * 2**n))
+    attempts: int = 8  # total tries, the first included; 429s are bounded by `budget` instead
+    base: float = 0.5  # seconds; retry n waits U(0, min(cap, base * 2**n))
     cap: float = 20.0
-    budget: float = 120.0  # total seconds spent waiting, per request
+    budget: float = 120.0  # wall-clock seconds from a request's first send to its last retry
+    floor: float = 0.5  # a 429 waits at least U(floor, 2 * floor), whatever its Retry-After says
+    connect_attempts: int = 2  # tries when no connection can be opened (refused, DNS)
+    connect_pause: float = 0.25  # seconds before that second try
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         return rng.uniform(0, min(self.cap, self.base * (2 ** attempt)))
+
+    def floor_delay(self, rng: random.Random) -> float:
+        return rng.uniform(self.floor, 2 * self.floor)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed attempt, as the retry loop sees it."""
+    reason: str  # "HTTP 503", "ReadTimeout", "ConnectError"
+    detail: str  # the API's error text, or the transport's message
+    status: int = 0  # 0 when no HTTP response arrived
+    retry_after: float | None = None
+    ambiguous: bool = False  # the request may have been carried out (its response was lost)
+    unreachable: bool = False  # no connection could be opened: nothing was sent
+
+    @property
+    def throttled(self) -> bool:
+        return self.status == 429
+
+
+def transport_failure(exc: httpx.TransportError, detail: str) -> Failure:
+    kind = type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return Failure(kind, detail, unreachable=True)
+    # A connect or pool timeout never sent the request; a read or write timeout, or a reset
+    # connection, may have lost the response of a request the server carried out.
+    sent = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+    return Failure(kind, detail, ambiguous=sent)
+
+
+def status_failure(status: int, retry_after: str | None, detail: str) -> Failure:
+    # 408 and 429 say the request was not processed; any 5xx may come after the work was done.
+    return Failure(f"HTTP {status}", detail, status, retry_after_seconds(retry_after), ambiguous=status >= 500)
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """Emitted each time the client schedules a retry, before it waits `delay` seconds."""
+    method: str
+    path: str
+    delay: float
+    attempt: int  # the number of the attempt about to be made
+    max_attempts: int | None  # None when only the time budget bounds it (a 429)
+    reason: str  # "HTTP 503", "HTTP 429", "ReadTimeout", ...
+    throttled: bool  # the client is slowing down because the API answers 429
+
+    def __str__(self) -> str:
+        of = f" of {self.max_attempts}" if self.max_attempts else ""
+        return f"retrying {self.method} {self.path} in {self.delay:.1f} s (attempt {self.attempt}{of}): {self.reason}"
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

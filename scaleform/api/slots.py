@@ -1,11 +1,7 @@
 """The client's concurrency limit: a semaphore that serves urgent waiters first.
 
-A plan asks for a few account-wide lists (team, assignments, projects, Studio batches) and one
-group list per project. The lists are large, and each is parsed as it arrives; that parsing
-overlaps the other reads only if the list does not wait behind hundreds of queued group reads.
-The manifests that ask for the team list are often parsed last (team.yaml sorts after
-projects/), so without ranks the team list was the last read out and its parse the last work
-before the diff.
+The account-wide lists are large and parsed as they arrive; an urgent read takes the next free
+slot, so its parsing overlaps the remaining reads instead of waiting behind every queued one.
 """
 from __future__ import annotations
 

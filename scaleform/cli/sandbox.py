@@ -1,7 +1,7 @@
 """`scaleform sandbox ...`: the local Scale-compatible API."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -48,9 +48,14 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="0 picks a free port; the bound URL is printed on one line.")
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency per request.")
-@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail with 503.")
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail (with --fault-status).")
 @click.option("--fault-mode", type=click.Choice(["before", "after"]), default="before", show_default=True,
               help="after: perform the write, then fail the response.")
+@click.option("--fault-on", multiple=True, metavar="[METHOD] PATH",
+              help="Inject faults only into these requests (raw path, e.g. 'POST /v1/projects'); repeatable.")
+@click.option("--fault-status", type=click.IntRange(400, 599), default=503, show_default=True,
+              help="The status injected faults answer with.")
+@click.option("--fault-retry-after", metavar="SECONDS", help="A Retry-After header on injected faults (default: none).")
 @click.option("--rate-limit", type=click.FloatRange(0), default=0.0, help="Requests per second before 429.")
 @click.option("--seed", type=int, default=None, help="Seed for injected faults.")
 @click.option("--api-key", "api_key", default=None, metavar="KEY",
@@ -58,12 +63,12 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
                    "a local server, never a real one.")
 @common_options
 def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
-                  fault_mode: str, rate_limit: float, seed: int | None, api_key: str | None) -> int:
+                  fault_mode: str, rate_limit: float, seed: int | None, api_key: str | None, **aim: Any) -> int:
     """Serve the sandbox over HTTP (Basic auth with the sandbox key)."""
     from scaleform.sandbox.admin import serve_db
 
     serve_db(db, host, port, latency_ms=latency_ms, fault_rate=fault_rate, fault_mode=fault_mode,
-             rate_limit=rate_limit, seed=seed, warn=lambda text: say(ctx, text), api_key=api_key)
+             rate_limit=rate_limit, seed=seed, warn=lambda text: say(ctx, text), api_key=api_key, **aim)
     return 0
 
 

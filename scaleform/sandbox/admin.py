@@ -41,7 +41,8 @@ def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> 
 
 def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate: float = 0,
              fault_mode: str = "before", rate_limit: float = 0, seed: int | None = None,
-             warn: Callable[[str], None] = print, api_key: str | None = None) -> None:
+             warn: Callable[[str], None] = print, api_key: str | None = None, fault_on: Iterable[str] = (),
+             fault_status: int = 503, fault_retry_after: str | None = None) -> None:
     from scaleform.sandbox.server import serve
 
     if not Path(db).exists():
@@ -49,7 +50,8 @@ def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate
                              f"`scaleform sandbox init --db {db}`")
     if host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"warning: binding {host}: the sandbox will accept connections from other machines")
-    serve(db, host, port, api_key or sandbox_key(), FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed))
+    serve(db, host, port, api_key or sandbox_key(), FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed,
+                                                                tuple(fault_on), fault_status, fault_retry_after))
 
 
 def accept_invites(db: str, emails: Iterable[str]) -> list[str]:

@@ -154,7 +154,7 @@ class SandboxApp:
             return _error(*forced)
         fail = self.faults.should_fail(request.method, raw)
         if fail and (self.faults.config.fault_mode == "before" or request.method not in WRITES):
-            return _error(503, "Server timeout from request queueing (injected fault)")
+            return _error(*self.faults.failure(after=False))
         segments = [unquote(s) for s in raw.split("/") if s]
         if segments[:1] == ["v1"]:
             segments = segments[1:]
@@ -180,7 +180,7 @@ class SandboxApp:
         except SandboxError as exc:
             return _error(exc.status, exc.message)
         if fail:  # fault_mode "after": the write happened; the response is lost
-            return _error(503, "Server timeout from request queueing (injected fault after the write)")
+            return _error(*self.faults.failure(after=True))
         if isinstance(result, EncodedJSON):
             return Response(bytes(result), media_type="application/json")
         return JSONResponse(result)

@@ -14,6 +14,11 @@ class FaultConfig:
     fault_mode: str = "before"  # before: fail without acting; after: act, then fail the response
     rate_limit: float = 0.0  # requests per second; 0 = unlimited
     seed: int | None = None
+    # Requests the faults apply to, each "PATH" or "METHOD PATH" with the raw path as sent
+    # ("POST /v1/projects"); empty means every request.
+    fault_on: tuple[str, ...] = ()
+    fault_status: int = 503  # the status an injected failure answers with
+    fault_retry_after: str | None = None  # its Retry-After header; None sends none
 
 
 class Faults:
@@ -37,8 +42,24 @@ class Faults:
         return max(1, math.ceil((1 - self.tokens) / rate))
 
     def should_fail(self, method: str, path: str) -> bool:
-        """Whether this request fails with a 503 (before or after acting, per fault_mode)."""
+        """Whether this request fails (before or after acting, per fault_mode)."""
+        aimed = self.config.fault_on
+        if aimed and path not in aimed and f"{method} {path}" not in aimed:
+            return False
         return self.config.fault_rate > 0 and self.rng.random() < self.config.fault_rate
+
+    def failure(self, after: bool) -> tuple[int, str, dict[str, str]]:
+        """The injected answer: status, error message and headers."""
+        status = self.config.fault_status
+        if status == 429:
+            text = "Too many requests hit the API too quickly"
+        elif status == 503:
+            text = "Server timeout from request queueing"
+        else:
+            text = "Injected failure"
+        text += " (injected fault after the write)" if after else " (injected fault)"
+        retry_after = self.config.fault_retry_after
+        return status, text, {} if retry_after is None else {"Retry-After": retry_after}
 
     def intercept(self, method: str, path: str) -> tuple[int, str] | None:
         """A response to send instead of handling the request (none by default)."""

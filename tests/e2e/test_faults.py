@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
+import pytest
 
-from helpers import asgi_target, make_db, write_manifest
+from helpers import KEY, asgi_target, make_db, request_log, served, write_manifest
+from scaleform.api.client import ApiClient
+from scaleform.api.retry import RetryPolicy
 from scaleform.apply import apply_async, apply_plan
 from scaleform.manifest import load_manifests
 from scaleform.planning import make_plan
@@ -141,3 +145,65 @@ def test_interrupt_finishes_in_flight_and_reports(tmp_path):
     assert report.interrupted and not report.ok
     assert len(report.by_status("applied")) == 1 == len(seen)
     assert len(report.by_status("not attempted")) == len(plan.operations) - 1
+
+
+# Each create, aimed at by `--fault-on`: (the request to lose, how to send it, the read that must
+# precede any resend, a SQL count that is 1 once the object exists).
+CREATES = {
+    "invitation": ("POST /v1/teams/invite", lambda c: c.invite(["new@acme.ai"], "labeler"),
+                   ("GET", "/v1/teams"), "SELECT COUNT(*) FROM team WHERE email='new@acme.ai'"),
+    "project": ("POST /v1/projects", lambda c: c.create_project("fresh", "imageannotation", studio=True),
+                ("GET", "/v1/projects/fresh"), "SELECT COUNT(*) FROM projects WHERE name='fresh'"),
+    "group": ("POST /v1/studio/projects/street-signs/groups",
+              lambda c: c.create_group("street-signs", "day-shift", ["li@acme.ai", "zoe@acme.ai"]),
+              ("GET", "/v1/studio/projects/street-signs/groups"),
+              "SELECT COUNT(*) FROM groups WHERE project='street-signs' AND name='day-shift'"),
+    "batch": ("POST /v1/batches", lambda c: c.create_batch("street-signs", "fresh-batch"),
+              ("GET", "/v1/batches/fresh-batch"), "SELECT COUNT(*) FROM batches WHERE name='fresh-batch'"),
+}
+
+
+def _send_create(url: str, kind: str, retry: RetryPolicy | None = None):
+    async def go():
+        async with ApiClient(url, KEY, retry=retry or RetryPolicy(base=0.01)) as c:
+            return await CREATES[kind][1](c)
+    return asyncio.run(go())
+
+
+def _count(db, sql: str) -> int:
+    con = sqlite3.connect(str(db))
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("kind", sorted(CREATES))
+def test_a_create_whose_response_is_lost_is_read_back_not_resent(tmp_path, kind):
+    aimed, _, read, count = CREATES[kind]
+    db = make_db(tmp_path / "s.db", "demo")
+    with served(db, "--fault-rate", "1", "--fault-mode", "after", "--fault-on", aimed) as url:
+        result = _send_create(url, kind)
+    method, path = aimed.split(" ")
+    log = [(r["method"], r["path"], r["status"]) for r in request_log(db)]
+    # The create took but its answer was lost: the object is read back, and that is the end.
+    assert log == [(method, path, 503), (*read, 200)], log
+    assert _count(db, count) == 1
+    assert isinstance(result, list if kind == "invitation" else dict)
+
+
+@pytest.mark.parametrize("kind", sorted(CREATES))
+def test_a_create_that_did_not_take_is_sent_again_after_the_read(tmp_path, kind):
+    aimed, _, read, count = CREATES[kind]
+    db = make_db(tmp_path / "s.db", "demo")
+    # Seeded so that the first two creates fail before acting and a later one goes through.
+    with served(db, "--fault-rate", "0.6", "--fault-mode", "before", "--fault-on", aimed, "--seed", "3") as url:
+        _send_create(url, kind, RetryPolicy(attempts=12, base=0.01))
+    method, path = aimed.split(" ")
+    log = [(r["method"], r["path"], r["status"]) for r in request_log(db)]
+    creates = [i for i, r in enumerate(log) if r[:2] == (method, path)]
+    assert len(creates) >= 2 and log[creates[-1]][2] == 200, log
+    assert [log[i][2] for i in creates[:-1]] == [503] * (len(creates) - 1)
+    for i in creates[1:]:
+        assert log[i - 1][:2] == read, log  # every resend follows a read of the object
+    assert _count(db, count) == 1
