@@ -1,5 +1,5 @@
 """Plan -> API calls. Runs the operations phase by phase (concurrently inside a phase, bounded by
---parallelism), verifies ambiguous failures, and reports applied / failed / not attempted.
+--parallelism), reads a create back when its outcome is unknown, and reports applied / failed / not attempted.
 
 Before any write: the removal threshold and, for saved plans, the target and
 staleness checks. A non-retryable failure stops later phases; calls already in flight finish.
@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from scaleform.api import endpoints as ep
-from scaleform.api.errors import Conflict, NotFound
+from scaleform.api.errors import Conflict
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved
@@ -107,44 +106,14 @@ class _Executor:
         return result
 
     async def send(self, op: Operation) -> None:
+        request = op.request()  # a create is read back before it is ever sent twice
         try:
-            await self.client.request(op.method, op.path, op.body, parse=False)
+            await self.client.call(request, parse=False)
         except Conflict:
-            # A 409 on a create usually means an earlier attempt succeeded and its response was lost:
+            # A 409 on a create usually means an earlier attempt took and its response was lost:
             # done when the live object matches what we asked for.
-            if not await self.verify_conflict(op):
+            if not await self.client.verify(request):
                 raise
-
-    async def verify_conflict(self, op: Operation) -> bool:
-        """After a 409 on a create: True when the live object is what the create asked for
-        (completing an invitation or a group's members when part of them is missing)."""
-        body = op.body or {}
-        if op.call is Call.CREATE_PROJECT:
-            return (await self.client.get_project(body["name"])).get("type") == body["type"]
-        if op.call is Call.CREATE_BATCH:
-            return (await self.client.get_batch(body["name"])).get("project") == body["project"]
-        if op.call is Call.INVITE:
-            team = {m.get("email", "").lower() for m in await self.client.list_team()}
-            missing = [e for e in body["emails"] if e not in team]
-            if missing:
-                await self.client.request(*ep.invite(missing, body["team_role"]))
-            return True
-        if op.call is Call.CREATE_GROUP:
-            return await self.verify_group(op.realizes[0].project, body["name"], set(body["emails"]))
-        return False
-
-    async def verify_group(self, project: str, name: str, want: set[str]) -> bool:
-        try:
-            groups = await self.client.list_groups(project)
-        except NotFound:
-            return False
-        live = next((g for g in groups if g.get("name") == name), None)
-        if live is None:
-            return False
-        have = {w["email"].lower() for w in live.get("workers") or []}
-        if have != want:
-            await self.client.request(*ep.update_group(project, name, want - have, have - want))
-        return True
 
     async def run(self, plan: Plan) -> ApplyReport:
         report = ApplyReport()

@@ -54,6 +54,10 @@ class Operation:
     def sort_key(self) -> tuple:
         return (self.phase, self.path, json.dumps(self.body, sort_keys=True), tuple(a.text for a in self.realizes))
 
+    def request(self) -> ep.Call:
+        """What the client sends; a create carries the check that reads it back before a resend."""
+        return ep.Call(self.method, self.path, self.body, _read_back(self))
+
     @classmethod
     def from_json(cls, data: dict, changes: dict[str, Change]) -> "Operation":
         """An operation of a saved plan; its call follows from the changes it realizes (KeyError
@@ -61,6 +65,19 @@ class Operation:
         realized = [changes[text] for text in data["realizes"]]
         return cls(call_for(realized), data["phase"], data["method"], data["path"], data.get("body"),
                    tuple(c.address for c in realized))
+
+
+def _read_back(op: Operation) -> ep.Check | None:
+    body = op.body or {}
+    if op.call is Call.INVITE:
+        return ep.invite_check(body["emails"], body["team_role"])
+    if op.call is Call.CREATE_PROJECT:
+        return ep.project_check(body["name"], body["type"])
+    if op.call is Call.CREATE_GROUP:
+        return ep.group_check(op.realizes[0].project, body["name"], body["emails"])
+    if op.call is Call.CREATE_BATCH:
+        return ep.batch_check(body["project"], body["name"])
+    return None
 
 
 def call_for(realized: list[Change]) -> Call:

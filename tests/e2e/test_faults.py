@@ -87,6 +87,11 @@ def test_every_write_survives_a_lost_response(tmp_path):
     groups = store.db.execute("SELECT name FROM groups WHERE project='street-signs' ORDER BY name").fetchall()
     assert [g[0] for g in groups] == ["day-shift", "night-shift"]
     assert store.db.execute("SELECT COUNT(*) FROM batches WHERE name='cats-1'").fetchone()[0] == 1
+    # apply read each create back after its lost response instead of sending it again
+    # (a resend would have been answered 409)
+    creates = [r for r in store.requests() if r["method"] == "POST" and r["path"] in
+               ("/v1/projects", "/v1/batches", "/v1/studio/projects/street-signs/groups", "/v1/teams/invite")]
+    assert creates and not [r for r in creates if r["status"] == 409]
     # reset_priorities too
     d = write_manifest(tmp_path / "d.yaml", "batch_priority: default\n")
     assert converge(target, d) == []
