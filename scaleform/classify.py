@@ -20,5 +20,10 @@ def classify_against(plan: Plan, base: Plan) -> dict[str, str]:
             for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
 
 
+def all_introduced(plan: Plan) -> dict[str, str]:
+    """Against a base without manifests (the change that adds them), everything is introduced."""
+    return {c.address.text: "introduced" for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
+
+
 def classify(plan: Plan, base_manifests: Manifests, target: Target) -> dict[str, str]:
     return classify_against(plan, make_plan(base_manifests, target))

@@ -35,6 +35,7 @@ def test_validate_does_not_import_the_server_or_client(root):
 
 def test_applying_a_saved_plan_does_not_import_the_manifest_stack(tmp_path, root):
     saved = tmp_path / "p.json"
+    assert cli("sandbox", "init", "--db", str(tmp_path / "s.db")).exit_code == 0
     made = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(tmp_path / "s.db"), "--out", str(saved))
     assert made.exit_code == 0 and saved.exists()
     modules = imported_by("apply", "--plan", str(saved), "--api-url", "http://127.0.0.1:9/v1",
@@ -51,7 +52,38 @@ def test_version_everywhere():
 
 def test_bad_flag_is_a_usage_error_without_traceback():
     result = cli("plan", "--parallelism", "0")
-    assert result.exit_code == 2 and "Traceback" not in result.output and "--parallelism" in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output and "--parallelism" in result.output
+
+
+def test_a_mistyped_flag_under_detailed_exitcode_exits_1_not_2():
+    # 2 means "changes" to a drift check; a usage error must never look like drift
+    result = subprocess.run([sys.executable, "-m", "scaleform", "plan", "--detailed-exitcode", "--formt", "json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "--formt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_named_sandbox_must_exist_and_the_default_is_announced(tmp_path, root, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    typo = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", "typo.db")
+    assert typo.exit_code == 1 and "scaleform sandbox init --db typo.db" in typo.output
+    assert not (tmp_path / "typo.db").exists()
+    first = cli("plan", str(root / "examples" / "quickstart"), "--sandbox")
+    assert first.exit_code == 0 and "Created the default sandbox .scaleform/sandbox.db" in first.stderr
+    again = cli("plan", str(root / "examples" / "quickstart"), "--sandbox")
+    assert "Created the default sandbox" not in again.stderr
+
+
+def test_a_missing_base_means_every_change_is_introduced(tmp_path, root):
+    db = tmp_path / "s.db"
+    assert cli("sandbox", "init", "--db", str(db)).exit_code == 0
+    out = tmp_path / "p.json"
+    result = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--base-manifests",
+                 str(tmp_path / "absent"), "--out", str(out))
+    assert result.exit_code == 0 and "every change counts as introduced" in result.stderr
+    assert f"scaleform apply --plan {out}" in result.stderr
+    import json
+    changes = json.loads(out.read_text())["changes"]
+    assert changes and {c["classification"] for c in changes} == {"introduced"}
 
 
 def test_sandbox_flag_takes_only_a_database(tmp_path, root, monkeypatch):
@@ -61,6 +93,7 @@ def test_sandbox_flag_takes_only_a_database(tmp_path, root, monkeypatch):
     # the directory was taken as PATH and the default sandbox as the account
     assert result.exit_code == 0, result.output
     assert (tmp_path / ".scaleform" / "sandbox.db").exists()
+    assert cli("sandbox", "init", "--db", str(db)).exit_code == 0
     result = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--format", "json")
     assert result.exit_code == 0 and db.exists()
 
@@ -72,6 +105,7 @@ def test_the_cyclic_collector_is_off_while_loading_and_back_on_after(tmp_path, m
     from scaleform.manifest import ManifestLoad
 
     (tmp_path / "m.yaml").write_text(manifest)
+    assert cli("sandbox", "init", "--db", str(tmp_path / "s.db")).exit_code == 0
     seen: list[bool] = []
     real = ManifestLoad.read
 

@@ -12,11 +12,11 @@ import click
 
 from scaleform import __version__
 from scaleform.cli.loading import early_target, manifest_load, target_for
-from scaleform.cli.options import Ctx, common_options, manifests_kept, say
+from scaleform.cli.options import Ctx, ScaleformGroup, common_options, manifests_kept, say
 from scaleform.errors import ScaleformError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ScaleformGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="scaleform")
 def main() -> None:
     """Keep a Scale AI account's configuration in git: validate, plan, apply."""
@@ -101,7 +101,7 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
-@click.option("--base-manifests", type=click.Path(exists=True), help="Mark changes introduced vs drift.")
+@click.option("--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced).")
 @common_options
 def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
          base_manifests: str | None) -> int:
@@ -109,14 +109,20 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
     manifests, target, the_plan = _make_plan(ctx, path, targets)
     classification = None
     if base_manifests:
-        from scaleform.classify import classify
+        from scaleform.classify import all_introduced, classify
 
-        classification = classify(the_plan, manifest_load(ctx, base_manifests).complete(), target)
+        if Path(base_manifests).exists():
+            classification = classify(the_plan, manifest_load(ctx, base_manifests).complete(), target)
+        else:
+            classification = all_introduced(the_plan)
+            say(ctx, f"note: the base manifests '{base_manifests}' do not exist (a change that adds them?); every "
+                     "change counts as introduced")
     if out:
         from scaleform.render.jsonout import render_json
 
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(render_json(the_plan, classification))
+        say(ctx, f"Saved the plan to {out}. Apply exactly it with: scaleform apply --plan {out}")
     click.echo(_render(the_plan, fmt, ctx.color, classification), nl=False)
     return 2 if detailed_exitcode and the_plan.has_changes else 0
 

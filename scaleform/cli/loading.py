@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scaleform.cli.options import Ctx
+from pathlib import Path
+
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, say
 from scaleform.errors import ScaleformError
 
 if TYPE_CHECKING:
@@ -21,11 +23,28 @@ def manifest_load(ctx: Ctx, path: str) -> "ManifestLoad":
 def target_for(ctx: Ctx, manifests: "Manifests | None" = None) -> "Target":
     from scaleform.target import resolve_target
 
+    if ctx.sandbox is not None:
+        _sandbox_ready(ctx, ctx.sandbox)
     return resolve_target(
         environment=manifests.environment if manifests else None, environment_name=ctx.environment,
         api_url=ctx.api_url, provider=ctx.provider, sandbox=ctx.sandbox,
         parallelism=ctx.parallelism, insecure_http=ctx.insecure_http, verbose=ctx.verbose,
     )
+
+
+def _sandbox_ready(ctx: Ctx, db: str) -> None:
+    """The default sandbox is made on first use, saying so; a database named explicitly must
+    exist, so that a typo never creates an account."""
+    if Path(db).exists():
+        return
+    if db != DEFAULT_SANDBOX_DB:
+        raise ScaleformError(f"sandbox database '{db}' does not exist. Create it with `scaleform sandbox init --db "
+                             f"{db}` (add --fixture empty for an empty account), or use --sandbox alone for the "
+                             f"default {DEFAULT_SANDBOX_DB}")
+    from scaleform.sandbox.admin import init_db
+
+    init_db(db, "demo")
+    say(ctx, f"Created the default sandbox {db} with the demo account (`scaleform sandbox init --force` resets it).")
 
 
 def early_target(ctx: Ctx) -> "Target | None":

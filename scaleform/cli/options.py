@@ -45,6 +45,23 @@ class Ctx:
                    insecure_http=bool(kw.get("insecure_http")))
 
 
+class ScaleformGroup(click.Group):
+    """Exit codes are a contract (2 means "changes" under --detailed-exitcode): a usage error
+    such as a mistyped flag exits 1, never click's 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.pop("standalone_mode", None)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def say(ctx: Ctx, text: str) -> None:
     """A line for the person at the terminal (stderr), unless --quiet."""
     if not ctx.quiet:
