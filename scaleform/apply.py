@@ -17,6 +17,7 @@ from scaleform.api.errors import Conflict
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved
+from scaleform.changes import Change
 from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
 from scaleform.refresh import refresh
@@ -39,6 +40,8 @@ class OpResult:
 class ApplyReport:
     results: list[OpResult] = field(default_factory=list)
     interrupted: bool = False
+    deferred: tuple[Change, ...] = ()  # what the plan could not run yet (it runs on a later apply)
+    target: dict = field(default_factory=dict)
 
     def by_status(self, status: str) -> list[OpResult]:
         return [r for r in self.results if r.status == status]
@@ -116,7 +119,7 @@ class _Executor:
                 raise
 
     async def run(self, plan: Plan) -> ApplyReport:
-        report = ApplyReport()
+        report = ApplyReport(deferred=plan.deferred, target=plan.target)
         phases = sorted({op.phase for op in plan.operations})
         remaining = list(plan.operations)
         failed = False
@@ -184,7 +187,7 @@ def apply_saved_plan(plan: Plan, target: Target, force: bool = False,
             if checked:
                 checked()
             if not plan.operations:
-                return ApplyReport()
+                return ApplyReport(deferred=plan.deferred, target=plan.target)
             check_safety(plan, force)
             return await _execute(client, plan, target, on_result)
 

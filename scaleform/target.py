@@ -1,5 +1,5 @@
 """Which account to talk to: API URL, key and transport, resolved from options, variables and
-the chosen environment (DESIGN §2). The key comes only from the environment, never a flag."""
+the chosen environment. The key comes only from the environment, never a flag."""
 from __future__ import annotations
 
 import ipaddress
@@ -18,6 +18,16 @@ if TYPE_CHECKING:  # importing the manifest package loads YAML and the schema; a
 
 PROVIDERS = {"scale": "https://api.scale.com/v1", "refonte": "https://api.refonte.com/v1"}
 SANDBOX_URL = "http://sandbox.invalid/v1"
+_SANDBOX_PREFIX = "sandbox:"  # how a plan records the in-process sandbox: sandbox:PATH
+
+
+def sandbox_api_url(db: str) -> str:
+    return f"{_SANDBOX_PREFIX}{db}"
+
+
+def recorded_sandbox(api_url: str) -> str | None:
+    """The database path when a plan recorded the in-process sandbox as its target, else None."""
+    return api_url[len(_SANDBOX_PREFIX):] if api_url.startswith(_SANDBOX_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -31,12 +41,16 @@ class Target:
     # An httpx transport to use instead of the network (tests, embedding); never serialized.
     transport: Any = field(default=None, repr=False, compare=False)
     retry: Any = field(default=None, repr=False, compare=False)  # a RetryPolicy, else the default
+    # Told of each retry the client schedules (a progress line shows it); never serialized.
+    on_retry: Callable[[Any], None] | None = field(default=None, repr=False, compare=False)
 
     def client(self, log: Callable[[str], None] | None = None, **kw: Any):
         from scaleform.api.client import ApiClient
 
         if self.retry is not None:
             kw.setdefault("retry", self.retry)
+        if self.on_retry is not None:
+            kw.setdefault("on_retry", self.on_retry)
         if log is None and self.verbose:
             log = lambda line: print(f"api: {line}", file=sys.stderr)  # noqa: E731
         if self.sandbox_db is not None:
@@ -99,7 +113,7 @@ def resolve_target(environment: Environment | None = None, environment_name: str
 
         key = env.get("SCALE_API_KEY") or DEFAULT_API_KEY
         register_secret(key)
-        return Target(f"sandbox:{sandbox}", name, key, sandbox_db=sandbox, parallelism=parallelism, verbose=verbose)
+        return Target(sandbox_api_url(sandbox), name, key, sandbox_db=sandbox, parallelism=parallelism, verbose=verbose)
     url = api_url or env.get("SCALE_API_URL")
     if not url and environment is not None:
         url = environment.api_url or (PROVIDERS[environment.provider] if environment.provider in PROVIDERS else None)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from scaleform import __version__
-from scaleform.cli.loading import early_target, manifest_load, target_for
+from scaleform.cli.loading import early_target, manifest_load, saved_plan_target, target_for
 from scaleform.cli.options import Ctx, ScaleformGroup, common_options, manifests_kept, say
 from scaleform.errors import ScaleformError
 
@@ -150,45 +150,70 @@ def _read_plan(file: str):
 
 
 @main.command()
-@click.argument("path", default=".", required=False)
+@click.argument("path", default=None, required=False)
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="The apply report's format (json: schemas/apply-report.schema.json).")
 @common_options
-def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool) -> int:
+def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...],
+          force: bool, fmt: str) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
     from scaleform.apply import apply_plan, apply_saved_plan, check_safety
-    from scaleform.render.report import progress_line, render_report
+    from scaleform.render.report import progress_line
 
     def show(the_plan, asking: bool) -> None:
-        if not ctx.quiet or asking:
-            click.echo(_render(the_plan, "text", ctx.color), nl=False)
+        if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
+            click.echo(_render(the_plan, "text", ctx.color), nl=False, err=fmt != "text")
         if not the_plan.operations:
-            click.echo("Nothing to apply.")
+            click.echo("Nothing to apply.", err=fmt != "text")
 
-    progress = lambda r: None if ctx.quiet else click.echo(progress_line(r))  # noqa: E731
+    def progress(result) -> None:
+        if fmt == "text" and not ctx.quiet:
+            click.echo(progress_line(result))
+
     if plan_file:
+        if path is not None:
+            raise ScaleformError(f"apply --plan takes no PATH ('{path}'): a saved plan is applied exactly as it was "
+                                 "made. Drop the PATH, or plan again from it")
         the_plan = _read_plan(plan_file)
-        report = apply_saved_plan(the_plan, target_for(ctx), force, progress, checked=lambda: show(the_plan, False))
-        if not the_plan.operations:
-            return 0
+        report = apply_saved_plan(the_plan, saved_plan_target(ctx, the_plan.target), force, progress,
+                                  checked=lambda: show(the_plan, False))
     else:
-        _, target, the_plan = _make_plan(ctx, path, targets)
+        _, target, the_plan = _make_plan(ctx, path or ".", targets)
         show(the_plan, not auto_approve)
         if not the_plan.operations:
-            return 0
+            return _report(ctx, fmt, None, the_plan)
         check_safety(the_plan, force)
         if not auto_approve:
-            if not sys.stdin.isatty():
-                raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the "
-                                     "plan and pass --auto-approve (or apply a saved plan with --plan FILE)")
-            answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
-            if answer.strip() != "yes":
-                raise ScaleformError("apply cancelled: the answer was not 'yes'")
+            _confirm()
         report = apply_plan(the_plan, target, force=force, on_result=progress)
-    text = render_report(report)
-    click.echo(text, nl=False, err=not report.ok)
+    return _report(ctx, fmt, report, the_plan)
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the "
+                             "plan and pass --auto-approve (or apply a saved plan with --plan FILE)")
+    answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise ScaleformError("apply cancelled: the answer was not 'yes'")
+
+
+def _report(ctx: Ctx, fmt: str, report, the_plan) -> int:
+    from scaleform.apply import ApplyReport
+    from scaleform.render.report import render_report, render_report_json, render_report_markdown
+
+    if report is None:  # nothing to apply: an empty report still says what stays deferred
+        report = ApplyReport(deferred=the_plan.deferred, target=the_plan.target)
+    if fmt == "json":
+        click.echo(render_report_json(report), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_report_markdown(report), nl=False)
+    elif report.results or report.deferred or not report.ok:
+        click.echo(render_report(report), nl=False, err=not report.ok)
     return 0 if report.ok else 1
 
 

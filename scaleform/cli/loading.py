@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dataclasses import replace
 from pathlib import Path
 
 from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, say
@@ -45,6 +46,27 @@ def _sandbox_ready(ctx: Ctx, db: str) -> None:
 
     init_db(db, "demo")
     say(ctx, f"Created the default sandbox {db} with the demo account (`scaleform sandbox init --force` resets it).")
+
+
+def saved_plan_target(ctx: Ctx, recorded: dict) -> "Target":
+    """The target for `apply --plan`. Given options win (and must match the plan). Without them
+    the plan's own target is used only where it cannot send the key somewhere new: a sandbox
+    database, or a provider's official URL. A plan file is input, and one planted in a pull
+    request must never steer the key to another host."""
+    import os
+
+    from scaleform.target import PROVIDERS, recorded_sandbox
+
+    if ctx.api_url or ctx.sandbox is not None or ctx.provider or os.environ.get("SCALE_API_URL"):
+        return target_for(ctx)
+    api_url = str(recorded.get("api_url") or "")
+    sandbox = recorded_sandbox(api_url)
+    if sandbox is not None:
+        return target_for(replace(ctx, sandbox=sandbox))
+    if api_url in PROVIDERS.values():
+        return target_for(replace(ctx, api_url=api_url))
+    raise ScaleformError(f"the plan was made for {api_url}, which is not a provider's official URL; a plan file never "
+                         f"chooses where the key is sent. Name it yourself: --api-url {api_url}")
 
 
 def early_target(ctx: Ctx) -> "Target | None":

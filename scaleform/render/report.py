@@ -1,12 +1,18 @@
-"""Rendering of apply progress lines and the final apply report."""
+"""The apply report: progress lines while it runs, then text, Markdown or JSON
+(schemas/apply-report.schema.json), all from one closing summary."""
 from __future__ import annotations
 
+import json
+
+from scaleform import __version__
 from scaleform.apply import ApplyReport, OpResult
+from scaleform.changes import Change
 from scaleform.operations import Call
 
 VERBS = {Call.INVITE: "invited", Call.SET_ROLE: "role set", Call.CREATE_PROJECT: "created",
-         Call.CREATE_BATCH: "created", Call.CREATE_GROUP: "created", Call.ADD_ASSIGNMENTS: "created",
-         Call.REMOVE_ASSIGNMENTS: "removed", Call.FINALIZE_BATCH: "finalized"}
+         Call.CREATE_BATCH: "created", Call.CREATE_GROUP: "created", Call.ADD_ASSIGNMENTS: "assigned",
+         Call.REMOVE_ASSIGNMENTS: "unassigned", Call.FINALIZE_BATCH: "finalized"}
+FORMAT_VERSION = "1.0"
 
 
 def _verb(result: OpResult) -> str:
@@ -17,7 +23,10 @@ def _addresses(result: OpResult) -> str:
     realized = result.operation.realizes
     if not realized:
         return result.operation.path
-    return realized[0].text + (f" (+{len(realized) - 1} more)" if len(realized) > 1 else "")
+    if len(realized) == 1:
+        return realized[0].text
+    kinds = sorted({a.kind.value.replace("_", " ") for a in realized})
+    return f"{realized[0].text} and {len(realized) - 1} more {' / '.join(kinds)} change(s)"
 
 
 def progress_line(result: OpResult) -> str:
@@ -26,18 +35,88 @@ def progress_line(result: OpResult) -> str:
     return f"{_addresses(result)}: FAILED ({result.seconds:.1f}s): {result.message}"
 
 
-def render_report(report: ApplyReport) -> str:
-    applied, failed, skipped = (report.by_status(s) for s in ("applied", "failed", "not attempted"))
+def _invitations(deferred: tuple[Change, ...]) -> set[str]:
+    return {c.address.email for c in deferred
+            if (c.why or "").startswith("invitation") and c.address.email is not None}
+
+
+def next_step(report: ApplyReport) -> str:
+    """What to do next: what failed or stays deferred, and the command that carries on."""
+    if not report.ok:
+        return "Run `scaleform plan` to see exactly what remains."
+    if not report.deferred:
+        return ""
+    n, people = len(report.deferred), len(_invitations(report.deferred))
+    if people:
+        return (f"{n} change{'s' if n != 1 else ''} wait for {people} invitation{'s' if people != 1 else ''}; run "
+                "apply again once they are accepted.")
+    whys = "; ".join(sorted({c.why or "" for c in report.deferred}))
+    return f"{n} change{'s' if n != 1 else ''} stay deferred ({whys}); run apply again later."
+
+
+def _headline(report: ApplyReport) -> str:
+    applied = report.by_status("applied")
     changes = sum(len(r.operation.realizes) for r in applied)
     if report.ok:
-        return f"Apply complete: {len(applied)} API call(s), {changes} change(s) applied.\n"
-    lines = ["Apply interrupted." if report.interrupted else "Apply failed."]
-    lines.append(f"Applied: {len(applied)} call(s), {changes} change(s).")
-    for r in failed:
+        return f"Apply complete: {len(applied)} API call(s), {changes} change(s) applied."
+    return ("Apply interrupted." if report.interrupted else "Apply failed.") + \
+        f" Applied: {len(applied)} call(s), {changes} change(s)."
+
+
+def render_report(report: ApplyReport) -> str:
+    lines = [_headline(report)]
+    for r in report.by_status("failed"):
         realized = ", ".join(a.text for a in r.operation.realizes)
         lines.append(f"Failed: {r.operation.method} {r.operation.path} ({realized}): {r.message}")
+    skipped = report.by_status("not attempted")
     if skipped:
         lines.append(f"Not attempted ({len(skipped)} call(s)):")
         lines += [f"  {r.operation.method} {r.operation.path} ({_addresses(r)})" for r in skipped]
-    lines.append("Run `scaleform plan` to see exactly what remains.")
+    if next_step(report):
+        lines.append(next_step(report))
     return "\n".join(lines) + "\n"
+
+
+def render_report_markdown(report: ApplyReport) -> str:
+    lines = [f"**{_headline(report)}**", ""]
+    if next_step(report):
+        lines += [next_step(report), ""]
+    lines += ["| | call | realizes | result |", "|---|---|---|---|"]
+    marks = {"applied": "✅", "failed": "❌", "not attempted": "⏸"}
+    for r in report.results:
+        realized = "<br>".join(a.text for a in r.operation.realizes)
+        outcome = _verb(r) if r.status == "applied" else (f"failed: {r.message}" if r.status == "failed" else r.status)
+        lines.append(f"| {marks[r.status]} | `{r.operation.method} {r.operation.path}` | {_cell(realized)} | "
+                     f"{_cell(outcome)} |")
+    if report.deferred:
+        lines += ["", f"<details><summary>{len(report.deferred)} deferred</summary>", ""]
+        lines += [f"- {_cell(c.address.text)}: {_cell(c.why or '')}" for c in report.deferred]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_json(report: ApplyReport) -> dict:
+    def result(r: OpResult) -> dict:
+        out = {"status": r.status, "phase": r.operation.phase, "method": r.operation.method,
+               "path": r.operation.path, "realizes": [a.text for a in r.operation.realizes],
+               "seconds": round(r.seconds, 3)}
+        if r.message:
+            out["message"] = r.message
+        return out
+
+    return {"format_version": FORMAT_VERSION, "scaleform_version": __version__, "target": report.target,
+            "ok": report.ok, "interrupted": report.interrupted,
+            "summary": {status.replace(" ", "_"): len(report.by_status(status))
+                        for status in ("applied", "failed", "not attempted")}
+            | {"changes_applied": sum(len(r.operation.realizes) for r in report.by_status("applied")),
+               "deferred": len(report.deferred)},
+            "results": [result(r) for r in report.results], "deferred": [c.to_json() for c in report.deferred],
+            "next_step": next_step(report)}
+
+
+def render_report_json(report: ApplyReport) -> str:
+    return json.dumps(report_json(report), sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,46 @@
+"""One progress line on a terminal, rewritten in place: reads done, and retries as they happen.
+Off a terminal (or with --quiet) it prints nothing."""
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from scaleform.cli.options import Ctx
+
+_CLEAR = "\x1b[K"  # erase to the end of the line, so a shorter text leaves nothing behind
+
+
+class ProgressLine:
+    def __init__(self, ctx: Ctx, what: str = "Reading the live account", stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.on = not ctx.quiet and self.stream.isatty()
+        self.what = what
+        self.counts = ""
+        self.note = ""
+        self.shown = False
+
+    def reads(self, done: int, total: int) -> None:
+        """A read ended: the count so far (the total grows as reads are planned)."""
+        self.counts = f"{done}/{total}"
+        if done >= total:
+            self.note = ""  # nothing is waiting: an earlier retry has been answered
+        self._draw()
+
+    def retry(self, event: Any) -> None:
+        """A RetryEvent from the client: shown until the next read ends."""
+        self.note = ("throttled by the API; " if event.throttled else "") + str(event)
+        self._draw()
+
+    def done(self) -> None:
+        if self.on and self.shown:
+            self.stream.write(f"\r{_CLEAR}")
+            self.stream.flush()
+            self.shown = False
+
+    def _draw(self) -> None:
+        if not self.on:
+            return
+        text = f"{self.what}… {self.counts}" + (f" — {self.note}" if self.note else "")
+        self.stream.write(f"\r{text}{_CLEAR}")
+        self.stream.flush()
+        self.shown = True
