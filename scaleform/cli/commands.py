@@ -81,7 +81,7 @@ def _progress(ctx: Ctx):
     return show
 
 
-def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
+def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False):
     from scaleform.planning import load_and_plan
 
     timings: dict[str, float] = {}
@@ -92,6 +92,10 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
         say(ctx, "Warning: targeting is in effect; the plan covers only " + ", ".join(address_prefixes))
     if ctx.verbose:
         click.echo("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
+    if rehearse:
+        from scaleform.rehearsal import rehearse as rehearse_plan
+
+        the_plan = rehearse_plan(the_plan, manifests, target, address_prefixes)
     return manifests, target, the_plan
 
 
@@ -102,11 +106,12 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
 @click.option("--base-manifests", type=click.Path(exists=True), help="Mark changes introduced vs drift.")
+@click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first.")
 @common_options
 def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
-         base_manifests: str | None) -> int:
+         base_manifests: str | None, rehearse: bool) -> int:
     """Read the live account and show what apply would change."""
-    manifests, target, the_plan = _make_plan(ctx, path, targets)
+    manifests, target, the_plan = _make_plan(ctx, path, targets, rehearse)
     classification = None
     if base_manifests:
         from scaleform.classify import classify
@@ -149,8 +154,10 @@ def _read_plan(file: str):
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
+@click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first; apply only if it is clean.")
 @common_options
-def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool) -> int:
+def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool,
+          rehearse: bool) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
     from scaleform.apply import apply_plan, apply_saved_plan, check_safety
     from scaleform.render.report import progress_line, render_report
@@ -162,14 +169,21 @@ def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, target
             click.echo("Nothing to apply.")
 
     progress = lambda r: None if ctx.quiet else click.echo(progress_line(r))  # noqa: E731
+    if plan_file and rehearse:
+        raise ScaleformError("--rehearse needs the manifests, not a saved plan: make the plan with "
+                             "`scaleform plan --rehearse --out FILE`, then apply that file")
     if plan_file:
         the_plan = _read_plan(plan_file)
         report = apply_saved_plan(the_plan, target_for(ctx), force, progress, checked=lambda: show(the_plan, False))
         if not the_plan.operations:
             return 0
     else:
-        _, target, the_plan = _make_plan(ctx, path, targets)
+        _, target, the_plan = _make_plan(ctx, path, targets, rehearse)
         show(the_plan, not auto_approve)
+        if rehearse:
+            from scaleform.rehearsal import require_clean
+
+            require_clean(the_plan)
         if not the_plan.operations:
             return 0
         check_safety(the_plan, force)
