@@ -44,6 +44,8 @@ class Rehearsal:
         return self.failed is None and not self.remaining
 
     def line(self) -> str:
+        if self.failed is not None and not self.failed["method"]:
+            return f"rehearsal interrupted after {self.applied} of {self.calls} calls; nothing is proven"
         if self.failed is not None:
             f = self.failed
             return (f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "

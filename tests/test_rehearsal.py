@@ -48,11 +48,10 @@ def test_applied_but_not_converged_lists_what_remains():
 
 
 @pytest.mark.parametrize("rehearsal", [Rehearsal(4, 4, deferred=2, deferred_why="invitations pending"),
-                                       Rehearsal(12, 9, FAILED, 2), Rehearsal(2, 2, remaining=("team.member[a@b.co]",))])
+                                       Rehearsal(12, 9, FAILED, 2),
+                                       Rehearsal(2, 2, remaining=("team.member[a@b.co]",))])
 def test_the_json_is_schema_valid_and_round_trips(rehearsal):
-    plan = replace(empty_plan([change("project[a].group[g]", phase=6)], target={"api_url": "https://a.example/v1",
-                                                                             "environment": None}),
-                   rehearsal=rehearsal)
+    plan = replace(empty_plan([change("project[a].group[g]", phase=6)]), rehearsal=rehearsal)
     data = json.loads(render_json(plan))
     jsonschema.validate(data["rehearsal"], load_schema("plan.schema.json")["properties"]["rehearsal"])
     assert data["rehearsal"]["clean"] is rehearsal.clean and data["rehearsal"]["line"] == rehearsal.line()
@@ -101,3 +100,10 @@ def test_apply_refuses_without_a_clean_rehearsal():
         require_clean(replace(plan, rehearsal=Rehearsal(1, 1, remaining=("project[a].params",))))
     require_clean(replace(plan, rehearsal=Rehearsal(1, 1)))  # clean: no error
 
+
+
+def test_an_interrupted_rehearsal_is_not_clean_and_says_so():
+    ops = (_op(6, "a"), _op(6, "b"))
+    report = ApplyReport([OpResult(ops[0], "applied"), OpResult(ops[1], "not attempted")], interrupted=True)
+    r = _failure(empty_plan(operations=ops), report)
+    assert not r.clean and r.line() == "rehearsal interrupted after 1 of 2 calls; nothing is proven"

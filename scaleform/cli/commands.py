@@ -154,7 +154,7 @@ def _read_plan(file: str):
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
-@click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first; apply only if it is clean.")
+@click.option("--rehearse", is_flag=True, help="Rehearse on a throwaway twin first; apply only if it is clean.")
 @common_options
 def apply(ctx: Ctx, path: str, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...], force: bool,
           rehearse: bool) -> int:
