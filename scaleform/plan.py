@@ -14,6 +14,7 @@ from scaleform.errors import ScaleformError
 from scaleform.fingerprints import Fingerprints
 from scaleform.model import DesiredState, LiveState
 from scaleform.operations import Operation, build_operations
+from scaleform.rehearsal import Rehearsal
 from scaleform.refresh import RefreshScope
 
 FORMAT_VERSION = "1.0"
@@ -32,6 +33,7 @@ class Plan:
     fingerprints: Mapping[str, str]
     scope: RefreshScope
     safety: dict = field(default_factory=dict)
+    rehearsal: Rehearsal | None = None  # set by `plan --rehearse`
 
     @property
     def summary(self) -> dict:
@@ -46,7 +48,7 @@ class Plan:
         return bool(self.changes or self.deferred)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "format_version": FORMAT_VERSION, "scaleform_version": __version__, "target": self.target,
             "manifest_digest": self.manifest_digest, "summary": self.summary,
             "changes": [c.to_json() for c in self.changes], "deferred": [c.to_json() for c in self.deferred],
@@ -54,6 +56,9 @@ class Plan:
             "warnings": list(self.warnings), "operations": [o.to_json() for o in self.operations],
             "fingerprints": dict(self.fingerprints), "refresh_scope": self.scope.to_json(), "safety": self.safety,
         }
+        if self.rehearsal is not None:  # absent otherwise, so unrehearsed plans keep their bytes
+            data["rehearsal"] = self.rehearsal.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Any, source: str = "plan file") -> "Plan":
@@ -72,6 +77,7 @@ class Plan:
                 operations=tuple(Operation.from_json(o, by_address) for o in data["operations"]),
                 fingerprints=dict(data["fingerprints"]), scope=RefreshScope.from_json(data["refresh_scope"]),
                 safety=dict(data.get("safety") or {}),
+                rehearsal=Rehearsal.from_json(data["rehearsal"]) if data.get("rehearsal") is not None else None,
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ScaleformError(f"{source} is damaged or incomplete ({type(exc).__name__}: {exc})") from None

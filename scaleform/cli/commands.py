@@ -81,7 +81,7 @@ def _progress(ctx: Ctx):
     return show
 
 
-def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
+def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False):
     from scaleform.planning import load_and_plan
 
     timings: dict[str, float] = {}
@@ -92,6 +92,10 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
         say(ctx, "Warning: targeting is in effect; the plan covers only " + ", ".join(address_prefixes))
     if ctx.verbose:
         click.echo("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
+    if rehearse:
+        from scaleform.rehearsal import rehearse as rehearse_plan
+
+        the_plan = rehearse_plan(the_plan, manifests, target, address_prefixes)
     return manifests, target, the_plan
 
 
@@ -102,11 +106,12 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...]):
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
 @click.option("--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced).")
+@click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first.")
 @common_options
 def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
-         base_manifests: str | None) -> int:
+         base_manifests: str | None, rehearse: bool) -> int:
     """Read the live account and show what apply would change."""
-    manifests, target, the_plan = _make_plan(ctx, path, targets)
+    manifests, target, the_plan = _make_plan(ctx, path, targets, rehearse)
     classification = None
     if base_manifests:
         from scaleform.classify import all_introduced, classify
@@ -157,9 +162,10 @@ def _read_plan(file: str):
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="The apply report's format (json: schemas/apply-report.schema.json).")
+@click.option("--rehearse", is_flag=True, help="Rehearse on a throwaway twin first; apply only if it is clean.")
 @common_options
 def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...],
-          force: bool, fmt: str) -> int:
+          force: bool, fmt: str, rehearse: bool) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
     from scaleform.apply import apply_plan, apply_saved_plan, check_safety
     from scaleform.render.report import progress_line
@@ -174,6 +180,9 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         if fmt == "text" and not ctx.quiet:
             click.echo(progress_line(result))
 
+    if plan_file and rehearse:
+        raise ScaleformError("--rehearse needs the manifests, not a saved plan: make the plan with "
+                             "`scaleform plan --rehearse --out FILE`, then apply that file")
     if plan_file:
         if path is not None:
             raise ScaleformError(f"apply --plan takes no PATH ('{path}'): a saved plan is applied exactly as it was "
@@ -182,8 +191,12 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         report = apply_saved_plan(the_plan, saved_plan_target(ctx, the_plan.target), force, progress,
                                   checked=lambda: show(the_plan, False))
     else:
-        _, target, the_plan = _make_plan(ctx, path or ".", targets)
+        _, target, the_plan = _make_plan(ctx, path or ".", targets, rehearse)
         show(the_plan, not auto_approve)
+        if rehearse:
+            from scaleform.rehearsal import require_clean
+
+            require_clean(the_plan)
         if not the_plan.operations:
             return _report(ctx, fmt, None, the_plan)
         check_safety(the_plan, force)

@@ -121,7 +121,7 @@ def summary_line(plan: Plan) -> str:
 
 
 def extra_summary(plan: Plan) -> list[str]:
-    out = []
+    out = [plan.rehearsal.line()] if plan.rehearsal is not None else []
     if plan.suppressed:
         n = len(plan.suppressed)
         out.append(f"{n} removal{'s' if n != 1 else ''} suppressed (prune is off).")

@@ -1,0 +1,146 @@
+"""Rehearse a plan: copy the target account into a throwaway in-memory twin, carry the plan's
+operations out there with the same apply code and phases, then plan again against the twin.
+
+The result (`Rehearsal`) says whether the calls applied cleanly and whether the account would
+then match the manifests, or names the first call the twin refused. It is only as good as the
+sandbox's fidelity to the real API. Heavy modules (the sandbox, httpx) load inside `rehearse`,
+so a plain `plan` does not pay for them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Iterable
+
+from scaleform.errors import ScaleformError
+
+if TYPE_CHECKING:
+    from scaleform.apply import ApplyReport
+    from scaleform.manifest import Manifests
+    from scaleform.plan import Plan
+    from scaleform.sandbox.faults import FaultConfig
+    from scaleform.sandbox.store import Store
+    from scaleform.target import Target
+
+# The twin's own key: the live key never reaches the twin's app or its store.
+TWIN_KEY = "scaleform-rehearsal-twin"
+# Faults the twin injects; None in normal use. Tests set it to make the twin refuse a call.
+TWIN_FAULTS: FaultConfig | None = None
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    calls: int  # the plan's operations
+    applied: int  # how many the twin accepted
+    failed: Mapping[str, Any] | None = None  # first refused call: phase, method, path, realizes, error
+    not_attempted: int = 0
+    remaining: tuple[str, ...] = ()  # addresses the plan made on the twin afterwards still changes
+    deferred: int = 0
+    deferred_why: str = ""
+
+    @property
+    def clean(self) -> bool:
+        return self.failed is None and not self.remaining
+
+    def line(self) -> str:
+        if self.failed is not None and not self.failed["method"]:
+            return f"rehearsal interrupted after {self.applied} of {self.calls} calls; nothing is proven"
+        if self.failed is not None:
+            f = self.failed
+            return (f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "
+                    f"{', '.join(f['realizes'])}) was refused: {f['error']}. {self.applied} of {self.calls} "
+                    f"calls applied before it, {self.not_attempted} not attempted")
+        calls = f"{self.calls} call{'s' if self.calls != 1 else ''} applied cleanly"
+        if self.remaining:
+            shown = ", ".join(self.remaining[:MAX_LISTED])
+            more = f" and {len(self.remaining) - MAX_LISTED} more" if len(self.remaining) > MAX_LISTED else ""
+            return (f"rehearsal: {calls}, but the account would still differ from the manifests: "
+                    f"{len(self.remaining)} change(s) remain ({shown}{more})")
+        line = f"rehearsal: {calls}; the account would then match the manifests"
+        if self.deferred:
+            line += f" ({self.deferred} change{'s' if self.deferred != 1 else ''} stay deferred: {self.deferred_why})"
+        return line
+
+    def to_json(self) -> dict:
+        return {"clean": self.clean, "calls": self.calls, "applied": self.applied,
+                "failed": dict(self.failed) if self.failed is not None else None,
+                "not_attempted": self.not_attempted, "remaining": list(self.remaining),
+                "deferred": self.deferred, "deferred_why": self.deferred_why, "line": self.line()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Rehearsal":
+        failed = data["failed"]
+        return cls(int(data["calls"]), int(data["applied"]), dict(failed) if failed is not None else None,
+                   int(data["not_attempted"]), tuple(data["remaining"]), int(data["deferred"]),
+                   str(data["deferred_why"]))
+
+
+def _deferred_why(plan: Plan) -> str:
+    whys = {"invitations pending" if (c.why or "").startswith("invitation") else (c.why or "") for c in plan.deferred}
+    return "; ".join(sorted(whys))
+
+
+def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:
+    """The first failed call in plan order (calls in one phase run together; several may fail)."""
+    failed = [r for r in report.results if r.status == "failed"]
+    first = min(failed, key=lambda r: plan.operations.index(r.operation)) if failed else None
+    record = None
+    if first is not None:
+        op = first.operation
+        record = {"phase": op.phase, "method": op.method, "path": op.path,
+                  "realizes": [a.text for a in op.realizes], "error": first.message}
+    else:  # interrupted before any call failed
+        record = {"phase": 0, "method": "", "path": "", "realizes": [], "error": "the rehearsal was interrupted"}
+    return Rehearsal(len(plan.operations), len(report.by_status("applied")), record,
+                     len(report.by_status("not attempted")))
+
+
+def _twin_client(store: Store, target: Target) -> Any:
+    import httpx
+
+    from scaleform.api.client import ApiClient
+    from scaleform.sandbox.app import SandboxApp
+    from scaleform.target import SANDBOX_URL
+
+    app = SandboxApp(store, api_key=TWIN_KEY, faults=TWIN_FAULTS)
+    return ApiClient(SANDBOX_URL, TWIN_KEY, transport=httpx.ASGITransport(app=app), parallelism=target.parallelism)
+
+
+async def rehearse_async(plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
+                         twin_path: str = ":memory:") -> Rehearsal:
+    """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`."""
+    from scaleform.apply import _execute
+    from scaleform.planning import _plan_on_client
+    from scaleform.sandbox.twin import build_twin
+
+    async with target.client() as client:
+        store, _ = await build_twin(client, twin_path)
+    try:
+        async with _twin_client(store, target) as twin:
+            report = await _execute(twin, plan, target, None)
+            if not report.ok:
+                return _failure(plan, report)
+            again = await _plan_on_client(twin, manifests, target, tuple(address_prefixes), None, None)
+    finally:
+        store.db.close()
+    return Rehearsal(len(plan.operations), len(plan.operations), None, 0,
+                     tuple(c.address.text for c in again.changes), len(again.deferred), _deferred_why(again))
+
+
+def rehearse(plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
+             twin_path: str = ":memory:") -> Plan:
+    """`plan` with its rehearsal attached."""
+    from scaleform.event_loop import run_coroutine
+
+    result = run_coroutine(rehearse_async(plan, manifests, target, address_prefixes, twin_path))
+    return replace(plan, rehearsal=result)
+
+
+def require_clean(plan: Plan) -> None:
+    """Refuse (ScaleformError) to touch the real account unless the plan's rehearsal was clean."""
+    r = plan.rehearsal
+    if r is None or not r.clean:
+        why = r.line() if r is not None else "the plan was not rehearsed"
+        raise ScaleformError(f"refusing to apply: {why}. Nothing was written to {plan.target.get('api_url')}. "
+                             "Fix the manifests (or the account), then run `scaleform plan --rehearse` again")
