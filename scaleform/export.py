@@ -161,8 +161,9 @@ def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
 
 
 def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] = (), force: bool = False,
-                   prefix: str | None = None) -> Export:
-    """Read the account and write manifests under `out_dir`. Never overwrites without `force`."""
+                   prefix: str | None = None, templates: bool = False) -> Export:
+    """Read the account and write manifests under `out_dir`. Never overwrites without `force`.
+    `templates`: factor what projects share into templates and people sets."""
     out_dir = Path(out_dir)
 
     async def read() -> dict:
@@ -170,6 +171,9 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
             return await _read(client, projects)
 
     result = build_export(run_coroutine(read()), out_dir, prefix)
+    if templates:
+        from scaleform.export_templates import factor
+        result.files = factor(result.files)
     existing = sorted(rel for rel in result.files if (out_dir / rel).exists())
     if existing and not force:
         shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")

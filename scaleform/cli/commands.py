@@ -237,13 +237,15 @@ def _report(ctx: Ctx, fmt: str, report, the_plan) -> int:
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @click.option("--prefix-to-var", "prefix", metavar="VALUE",
               help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).")
+@click.option("--templates", is_flag=True, help="Factor what projects share into templates and people sets.")
 @common_options
-def export(ctx: Ctx, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None) -> int:
+def export(ctx: Ctx, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None,
+           templates: bool) -> int:
     """Write the live account as manifests (team, projects, batches)."""
     from scaleform.export import export_account
 
     target = target_for(ctx)
-    result = export_account(target, out_dir, projects, force=force, prefix=prefix)
+    result = export_account(target, out_dir, projects, force=force, prefix=prefix, templates=templates)
     for note in result.notes:
         say(ctx, f"note: {note}")
     say(ctx, f"wrote {len(result.files)} file(s) to {out_dir} from {target.api_url}")

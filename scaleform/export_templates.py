@@ -1,0 +1,236 @@
+"""`export --templates`: factor a flat export into templates and people sets.
+
+A value two or more projects share becomes a template: the type with its flags, the ontology, the
+pipeline, and each top-level param. Values shared by exactly the same projects go in one template;
+a project that needs several templates extends one combined template when other projects need the
+same ones. Repeated people lists (labelers, group members) become people sets. Names come from the
+projects' common name prefix (or their type), are made unique in a fixed order, and so are stable.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import yaml
+
+Facet = tuple[str, str]  # (label, canonical JSON of the value)
+PARAMS = "params."
+
+
+@dataclass(frozen=True)
+class Project:
+    path: str
+    header: str  # the file's comments and `version` line, kept as exported
+    name: str
+    spec: dict[str, Any]
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=False, separators=(",", ":"))
+
+
+def _has_null(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(v is None or _has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null(v) for v in value)
+    return value is None
+
+
+def _facets(spec: dict[str, Any]) -> list[Facet]:
+    """What of a project a template may hold. Params split by top-level key (mappings merge), except
+    params holding a null: a merged null removes a key, so those params stay whole in the project."""
+    kind = {k: spec[k] for k in ("type", "studio", "rapid") if k in spec}
+    out = [("kind", _canon(kind))]
+    for key in ("ontology", "pipeline"):
+        if key in spec:
+            out.append((key, _canon(spec[key])))
+    params = spec.get("params")
+    if isinstance(params, dict) and params and not _has_null(params):
+        out.extend((PARAMS + k, _canon(v)) for k, v in params.items())
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-._")
+
+
+def _stem(names: list[str], fallback: str) -> str:
+    """The projects' common name prefix cut at a separator, or `fallback` when it says nothing."""
+    plain = [n.replace("${var.prefix}", "") for n in names]
+    first, last = min(plain), max(plain)
+    common = first[:next((i for i, (a, b) in enumerate(zip(first, last)) if a != b), min(len(first), len(last)))]
+    common = _slug(re.sub(r"[^-_.]*$", "", common) if len(names) > 1 else common)
+    return common if len(common) >= 3 else _slug(fallback) or "shared"
+
+
+def _join(stem: str, label: str) -> str:
+    """`stem-label`, without saying the type twice when the stem is the type."""
+    return label if label == stem or label.startswith(stem + "-") else f"{stem}-{label}"
+
+
+class _Names:
+    """Unique, readable names handed out in call order (callers go in a fixed order)."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def __call__(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.taken:
+            n += 1
+            name = f"{base}-{n}"
+        self.taken.add(name)
+        return name
+
+
+def _label(facets: list[Facet]) -> str:
+    labels = []
+    for label, value in facets:
+        if label == "pipeline":
+            labels.append(json.loads(value)["type"].removesuffix("_task"))
+        elif label.startswith(PARAMS):
+            labels.append(label[len(PARAMS):])
+        elif label == "kind":
+            labels.append(json.loads(value).get("type", "kind"))
+        else:
+            labels.append(label)
+    return "-".join(labels[:3]) or "base"
+
+
+def _templates(projects: list[Project]) -> tuple[dict[str, dict], dict[str, Any], set[Facet]]:
+    """(templates, project name -> what it extends, the facets templates hold)."""
+    users: dict[Facet, list[str]] = defaultdict(list)
+    for p in projects:
+        for facet in _facets(p.spec):
+            users[facet].append(p.name)
+    by_users: dict[tuple[str, ...], list[Facet]] = defaultdict(list)
+    for facet, names in users.items():
+        if len(names) > 1:
+            by_users[tuple(names)].append(facet)
+    names = _Names()
+    types = {p.name: p.spec.get("type", "") for p in projects}
+    templates: dict[str, dict] = {}
+    labels: dict[str, str] = {}
+    uses: dict[str, list[str]] = defaultdict(list)
+    for group, facets in sorted(by_users.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+        label = _label(facets)
+        name = names(_join(_stem(list(group), _type(group, types)), label))
+        labels[name] = label
+        templates[name] = _body(facets)
+        for project in group:
+            uses[project].append(name)
+    shared = {f for fs in by_users.values() for f in fs}
+    return templates, _combine(uses, templates, names, labels, types), shared
+
+
+def _type(group: Iterable[str], types: dict[str, str]) -> str:
+    """The projects' type when they all have one, for names when their names share nothing."""
+    found = {types[p] for p in group}
+    return found.pop() if len(found) == 1 else "shared"
+
+
+def _body(facets: list[Facet]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for label, value in facets:
+        if label == "kind":
+            body.update(json.loads(value))
+        elif label.startswith(PARAMS):
+            body.setdefault("params", {})[label[len(PARAMS):]] = json.loads(value)
+        else:
+            body[label] = json.loads(value)
+    return body
+
+
+def _combine(uses: dict[str, list[str]], templates: dict[str, dict], names: _Names, labels: dict[str, str],
+             types: dict[str, str]) -> dict[str, Any]:
+    """Projects needing the same several templates extend one template that extends them all."""
+    by_list: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for project, used in uses.items():
+        by_list[tuple(used)].append(project)
+    extends: dict[str, Any] = {}
+    for used, group in sorted(by_list.items(), key=lambda kv: kv[1][0]):
+        if len(used) > 1 and len(group) > 1:
+            label = "-".join(labels[u] for u in used if labels[u] != "base")[:60] or "base"
+            name = names(_join(_stem(group, _type(group, types)), label))
+            templates[name] = {"extends": list(used)}
+            target: Any = name
+        else:
+            target = used[0] if len(used) == 1 else list(used)
+        for project in group:
+            extends[project] = target
+    return extends
+
+
+def _people(projects: list[Project]) -> dict[tuple[str, ...], str]:
+    """Each email list written two or more times (labelers, group members) -> its set's name."""
+    seen: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)  # list -> (project, role)
+    for p in projects:
+        for role, emails in _lists(p.spec):
+            if len(emails) > 1:  # a set of one saves nothing
+                seen[tuple(emails)].append((p.name, role))
+    names = _Names()
+    sets: dict[tuple[str, ...], str] = {}
+    for emails, where in seen.items():  # first-seen order: projects are sorted by name
+        if len(where) > 1:
+            roles = {role for _, role in where}
+            role = roles.pop() if len(roles) == 1 else "people"
+            sets[emails] = names(f"{_stem(sorted({n for n, _ in where}), 'team')}-{_slug(role) or 'group'}")
+    return sets
+
+
+def _lists(spec: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    out = [("labelers", spec["labelers"])] if isinstance(spec.get("labelers"), list) else []
+    for group, members in (spec.get("groups") or {}).items():
+        out.append((group, members))
+    return out
+
+
+def _rewrite(spec: dict[str, Any], extends: Any, shared: set[Facet], sets: dict[tuple[str, ...], str]) -> dict:
+    """The project's own keys: what no template gives it, with repeated people lists as sets."""
+    covered = {label for label, value in _facets(spec) if (label, value) in shared}
+    own: dict[str, Any] = {"extends": extends} if extends is not None else {}
+    params = {k: v for k, v in (spec.get("params") or {}).items() if PARAMS + k not in covered}
+    for key, value in spec.items():
+        if key in ("type", "studio", "rapid") and "kind" in covered or key in covered:
+            continue
+        if key == "params" and value and params != value:
+            value = params
+            if not value:
+                continue
+        if key == "labelers" and tuple(value) in sets:
+            value = [sets[tuple(value)]]
+        if key == "groups":
+            value = {g: [sets[tuple(m)]] if tuple(m) in sets else m for g, m in value.items()}
+        own[key] = value
+    return own
+
+
+def _parse(path: str, text: str) -> Project:
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("projects:"))
+    ((name, spec),) = yaml.safe_load("".join(lines[at:]))["projects"].items()
+    return Project(path, "".join(lines[:at]), name, spec)
+
+
+def factor(files: dict[str, str]) -> dict[str, str]:
+    """A flat export's files -> the same account with templates and people sets."""
+    from scaleform.export import _dump  # export.py calls in here: importing at the top would be a cycle
+
+    projects = sorted((_parse(path, text) for path, text in files.items() if path.startswith("projects/")),
+                      key=lambda p: p.name)
+    templates, extends, shared = _templates(projects)
+    sets = _people(projects)
+    out = dict(files)
+    team = files.get("team.yaml", "")
+    header = (team.splitlines(keepends=True)[0] if team.startswith("# yaml-language-server") else "") + "version: 1\n"
+    if templates:
+        out["templates.yaml"] = header + _dump({"templates": templates})
+    if sets:
+        out["people.yaml"] = header + _dump({"people": {name: list(emails) for emails, name in sets.items()}})
+    for p in projects:
+        out[p.path] = p.header + _dump({"projects": {p.name: _rewrite(p.spec, extends.get(p.name), shared, sets)}})
+    return out
