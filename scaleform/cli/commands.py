@@ -13,6 +13,7 @@ import click
 from scaleform import __version__
 from scaleform.cli.loading import early_target, manifest_load, saved_plan_target, target_for
 from scaleform.cli.options import Ctx, ScaleformGroup, common_options, manifests_kept, say
+from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
 
 
@@ -71,23 +72,18 @@ def _render(plan, fmt: str, color: bool, classification=None) -> str:
     return render_text(plan, color=color, classification=classification)
 
 
-def _progress(ctx: Ctx):
-    if ctx.quiet or not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        click.echo(f"\rRefreshing live state… {done}/{total}", err=True, nl=done == total)
-
-    return show
-
-
 def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False):
     from scaleform.planning import load_and_plan
 
     timings: dict[str, float] = {}
-    with manifests_kept():
-        manifests, target, the_plan = load_and_plan(manifest_load(ctx, path), lambda m: target_for(ctx, m),
-                                                    early_target(ctx), address_prefixes, _progress(ctx), timings)
+    line = ProgressLine(ctx)
+    try:
+        with manifests_kept():
+            manifests, target, the_plan = load_and_plan(
+                manifest_load(ctx, path), lambda m: line.watching(target_for(ctx, m)), line.watching(early_target(ctx)),
+                address_prefixes, line.reads, timings)
+    finally:
+        line.done()
     if address_prefixes:
         say(ctx, "Warning: targeting is in effect; the plan covers only " + ", ".join(address_prefixes))
     if ctx.verbose:

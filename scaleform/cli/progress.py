@@ -3,9 +3,13 @@ Off a terminal (or with --quiet) it prints nothing."""
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scaleform.cli.options import Ctx
+
+if TYPE_CHECKING:
+    from scaleform.target import Target
 
 _CLEAR = "\x1b[K"  # erase to the end of the line, so a shorter text leaves nothing behind
 
@@ -18,6 +22,10 @@ class ProgressLine:
         self.counts = ""
         self.note = ""
         self.shown = False
+
+    def watching(self, target: "Target | None") -> "Target | None":
+        """`target`, telling this line of every retry its client schedules."""
+        return replace(target, on_retry=self.retry) if target is not None and self.on else target
 
     def reads(self, done: int, total: int) -> None:
         """A read ended: the count so far (the total grows as reads are planned)."""
@@ -40,7 +48,7 @@ class ProgressLine:
     def _draw(self) -> None:
         if not self.on:
             return
-        text = f"{self.what}… {self.counts}" + (f" — {self.note}" if self.note else "")
+        text = f"{self.what}…" + (f" {self.counts}" if self.counts else "") + (f" — {self.note}" if self.note else "")
         self.stream.write(f"\r{text}{_CLEAR}")
         self.stream.flush()
         self.shown = True

@@ -1,0 +1,46 @@
+"""cli.progress: one line on a terminal, rewritten in place, retries shown; nothing elsewhere."""
+from __future__ import annotations
+
+import io
+
+from scaleform.api.retry import RetryEvent
+from scaleform.cli.options import Ctx
+from scaleform.cli.progress import ProgressLine
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_one_line_rewritten_in_place():
+    screen = Terminal()
+    line = ProgressLine(Ctx(), stream=screen)
+    for done in range(1, 51):
+        line.reads(done, 54)
+    line.retry(RetryEvent("GET", "/teams", 2.1, 3, 8, "HTTP 503", False))
+    assert screen.getvalue().count("\n") == 0 and screen.getvalue().count("\r") == 51
+    last = screen.getvalue().rsplit("\r", 1)[1]
+    assert last.startswith("Reading the live account… 50/54")
+    assert "retrying GET /teams in 2.1 s (attempt 3 of 8): HTTP 503" in last
+    line.reads(54, 54)
+    assert "retrying" not in screen.getvalue().rsplit("\r", 1)[1]  # answered: the counter is the whole story
+    line.done()
+    assert screen.getvalue().endswith("\r\x1b[K") and "\n" not in screen.getvalue()
+
+
+def test_throttling_is_named():
+    screen = Terminal()
+    ProgressLine(Ctx(), stream=screen).retry(RetryEvent("GET", "/projects", 1.0, 2, None, "HTTP 429", True))
+    assert "throttled by the API; retrying GET /projects in 1.0 s (attempt 2): HTTP 429" in screen.getvalue()
+
+
+def test_off_a_terminal_or_quiet_nothing_is_written():
+    plain = io.StringIO()
+    line = ProgressLine(Ctx(), stream=plain)
+    line.reads(1, 2)
+    line.retry(RetryEvent("GET", "/teams", 1.0, 2, 8, "HTTP 503", False))
+    line.done()
+    quiet = Terminal()
+    ProgressLine(Ctx(quiet=True), stream=quiet).reads(1, 1)
+    assert plain.getvalue() == "" and quiet.getvalue() == ""
