@@ -26,18 +26,20 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--members", type=click.IntRange(0), help="large: number of active members (default 2000).")
 @click.option("--batches", type=click.IntRange(0), help="large: number of pending batches (default 300).")
 @click.option("--seed", type=int, default=0, show_default=True, help="large: random seed.")
+@click.option("--teams", type=click.IntRange(0), help="large: staff each project with one of N teams (default: scattered).")
 @click.option("--force", is_flag=True, help="Replace an existing database.")
 @click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
 @common_options
 def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
-                 batches: int | None, seed: int, force: bool, from_account: bool) -> int:
+                 batches: int | None, seed: int, teams: int | None, force: bool, from_account: bool) -> int:
     """Create a sandbox account from a fixture, or as a twin of a live account."""
     from scaleform.sandbox.admin import init_db, init_twin
 
     if from_account:
         say(ctx, init_twin(db, target_for(ctx), force=force))
         return 0
-    summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed)
+    summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed,
+                      teams=teams)
     say(ctx, summary)
     return 0
 

@@ -50,8 +50,10 @@ def empty(store: Store) -> None:
 
 
 def large(store: Store, projects: int = 200, members: int = 2000, batches: int = 300, seed: int = 0,
-          groups_per_project: int = 2, assignments_per_member: int = 3, group_size: int = 10) -> None:
-    """A generated account, written with bulk inserts so large sizes stay quick to create."""
+          groups_per_project: int = 2, assignments_per_member: int = 3, group_size: int = 10, teams: int = 0) -> None:
+    """A generated account, written with bulk inserts so large sizes stay quick to create. With
+    `teams`, labelers come from that many teams of people: each project is staffed by one team and
+    its groups are fixed shifts of it, as in accounts that templates and people sets serve."""
     rng = random.Random(seed)
     base = datetime(2026, 1, 1, tzinfo=timezone.utc)
     db = store.db
@@ -74,18 +76,17 @@ def large(store: Store, projects: int = 200, members: int = 2000, batches: int =
     db.executemany("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
     if not names:
         return
-    per_project: dict[str, list[str]] = {n: [] for n in names}
-    assignments = []
-    for e in people:
-        for p in rng.sample(names, min(assignments_per_member, len(names))):
-            assignments.append((e, p))
-            per_project[p].append(e)
-    db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)", assignments)
+    staffing = _teams(names, people, teams) if teams else _scattered(names, people, assignments_per_member, rng)
+    db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)",
+                   [(e, p) for p, staff in staffing.items() for e in staff])
     group_rows = []
     for p in names:
-        pool = sorted(per_project[p])
+        pool = sorted(staffing[p])
         for g in range(groups_per_project):
-            members_ = sorted(rng.sample(pool, min(group_size, len(pool)))) if pool else []
+            if teams:  # fixed shifts of the team
+                members_ = pool[g * group_size:(g + 1) * group_size]
+            else:
+                members_ = sorted(rng.sample(pool, min(group_size, len(pool)))) if pool else []
             group_rows.append((p, f"team-{g}", store.new_id(2), json.dumps(members_), store.next_seq()))
     db.executemany("INSERT INTO groups VALUES (?,?,?,?,?)", group_rows)
     batch_rows = []
@@ -97,6 +98,21 @@ def large(store: Store, projects: int = 200, members: int = 2000, batches: int =
         batch_rows.append((f"{p}-batch-{b:04d}", store.new_id(3), p, status, created, int(b % 10 == 0), 0, "",
                            "{}", groups, rng.randint(1, 10 * batches), 100, b % 100, store.next_seq()))
     db.executemany(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
+
+
+def _scattered(names: list[str], people: list[str], per_member: int, rng: random.Random) -> dict[str, list[str]]:
+    """Each member on `per_member` projects drawn at random."""
+    staffing: dict[str, list[str]] = {n: [] for n in names}
+    for e in people:
+        for p in rng.sample(names, min(per_member, len(names))):
+            staffing[p].append(e)
+    return staffing
+
+
+def _teams(names: list[str], people: list[str], teams: int) -> dict[str, list[str]]:
+    """Members split into `teams` teams; project i is staffed by team i mod `teams`."""
+    crews = [people[t::teams] for t in range(teams)]
+    return {name: crews[i % teams] for i, name in enumerate(names)}
 
 
 def init_store(store: Store, fixture: str, **sizes: int) -> None:

@@ -50,3 +50,15 @@ def test_the_factored_large_export_is_smaller(tmp_path, large):
     # The fixture draws every project's labelers and groups at random, so people lists barely
     # repeat: what factoring removes here is the type, flags, ontology, pipeline and shared params.
     assert factored < 0.8 * flat, (flat, factored)
+
+
+def test_an_account_staffed_by_teams_halves(tmp_path):
+    # Labelers drawn from 100 teams, groups as fixed shifts: the people lists repeat and become sets.
+    db = make_db(tmp_path / "teams.db", "large", projects=300, members=3000, teams=100)
+    _export(db, tmp_path / "flat")
+    factored = _export(db, tmp_path / "factored", "--templates")
+    flat_lines, factored_lines = _lines(tmp_path / "flat"), _lines(tmp_path / "factored")
+    assert factored_lines <= 0.55 * flat_lines, (flat_lines, factored_lines)
+    assert "people.yaml" in factored
+    plan = cli("plan", str(tmp_path / "factored"), "--sandbox", str(db), "--detailed-exitcode")
+    assert plan.exit_code == 0 and "No changes." in plan.stdout
