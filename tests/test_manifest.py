@@ -291,3 +291,12 @@ def test_discovery_skips_hidden_files_and_folders_and_never_walks_git(tmp_path, 
     monkeypatch.chdir(tmp_path)
     assert [f.as_posix() for f in discover(".")] == ["sub/p.yml", "team.yaml"]
     assert not any(".git" in w for w in walked)
+
+
+def test_missing_environment_is_one_error_not_also_the_variables_it_leaves_undefined(root):
+    from scaleform.manifest import load_manifests
+
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(root / "examples" / "multi-env")
+    assert [p.message for p in exc.value.problems] == [
+        "the manifests declare environments (production, refonte, staging); choose one with -e/--environment NAME"]

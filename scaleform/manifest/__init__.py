@@ -172,6 +172,8 @@ class ManifestLoad:
         problems, docs, digest = self.problems, self.docs, self.digest
         envs = collect_environments(docs, problems)
         env = choose_environment(envs, self.environment, problems) if (envs or self.environment) else None
+        if envs and env is None:
+            raise ScaleformError(problems)  # without its vars, every ${var.…} would be reported too
         merged_vars: dict[str, str] = dict(env.vars) if env else {}
         for vf in self.var_files:
             merged_vars.update(read_var_file(vf))
