@@ -143,3 +143,10 @@ def test_priority_patterns_that_place_nothing_are_named():
                             "already placed", "batch_priority pattern 'zz-*' matches no pending batch"]
     every_one_used = diff(desired(priority=("*-calib", "a-*")), live(projects=[project()], studio=studio), NOW)
     assert every_one_used.warnings == []
+
+
+def test_a_missing_declared_batch_gets_one_warning_not_also_one_for_its_priority_entry():
+    d = desired(projects=[DesiredProject("p", "imageannotation", studio=True)],
+                batches=[DesiredBatch("gone", "p", groups=("g",))], priority=("gone",))
+    out = diff(d, live(projects=[project()], batches={"gone": None}), NOW)
+    assert out.warnings == ["batch 'gone' does not exist; add `create: true` to create it (nothing is planned for it now)"]

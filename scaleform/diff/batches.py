@@ -140,13 +140,18 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
 def _warn_idle_patterns(context: DiffContext, patterns: tuple[str, ...], pending: list[str], used: set[int]) -> None:
     """A pattern that places nothing is most likely a typo or a leftover: name it."""
     for i, pattern in enumerate(patterns):
-        if i in used:
-            continue
+        if i in used or _missing_batch(context, pattern):
+            continue  # a declared batch that does not exist already has its own warning
         if any(fnmatch.fnmatchcase(n, pattern) for n in pending):
             why = "matches only pending batches an earlier pattern already placed"
         else:
             why = "matches no pending batch"
         context.out.warnings.append(f"batch_priority pattern '{pattern}' {why}")
+
+
+def _missing_batch(context: DiffContext, name: str) -> bool:
+    declared = context.desired.batches.get(name)
+    return declared is not None and not declared.create and context.live.batches.get(name, declared) is None
 
 
 def _ranker(patterns: tuple[str, ...]) -> Callable[[str], int]:
