@@ -7,7 +7,6 @@ is returned as notes. Export followed by plan shows `No changes.`.
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -15,9 +14,10 @@ from urllib.parse import quote
 
 import yaml
 
+from scaleform.api.errors import InvalidRequest
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
-from scaleform.manifest.schema import schema_path
+from scaleform.schema_files import SCHEMA_DIR, modeline, write_schemas
 from scaleform.api.parse import (latest_ontology, parse_assignments, parse_groups, parse_project,
                                  parse_studio_batches, parse_team)
 from scaleform.target import Target
@@ -52,12 +52,6 @@ def file_name(name: str) -> str:
     return quote(name, safe="-_.@+=,") + ".yaml"
 
 
-def _schema_line(out_dir: Path, relative: str) -> str:
-    schema = schema_path()
-    here = (out_dir / relative).parent.resolve()
-    return f"# yaml-language-server: $schema={os.path.relpath(schema, here)}\n"
-
-
 async def _read(client: Any, projects: Iterable[str]) -> dict:
     team, assignments, all_projects, studio = await asyncio.gather(
         client.list_team(), client.assignments(), client.list_projects(), client.studio_batches())
@@ -66,9 +60,20 @@ async def _read(client: Any, projects: Iterable[str]) -> dict:
     missing = wanted - {p.get("name") for p in chosen}
     if missing:
         raise ScaleformError(f"no such project(s) to export: {', '.join(sorted(missing))}")
-    groups = await asyncio.gather(*(client.list_groups(p["name"]) for p in chosen))
+    groups = await asyncio.gather(*(_groups(client, p) for p in chosen if p.get("studio") is not False))
     return {"team": team, "assignments": assignments, "projects": chosen, "studio": studio,
-            "groups": {p["name"]: g for p, g in zip(chosen, groups)}}
+            "groups": dict(groups)}
+
+
+async def _groups(client: Any, project: dict) -> tuple[str, Any]:
+    """Groups exist only in Studio projects: when the project does not say whether it is one, a
+    400 on its groups means it has none."""
+    try:
+        return project["name"], await client.list_groups(project["name"])
+    except InvalidRequest:
+        if project.get("studio") is True:
+            raise
+        return project["name"], []
 
 
 def _templated(name: str, prefix: str | None) -> str:
@@ -96,7 +101,7 @@ def _project_spec(raw_project: dict) -> dict[str, Any]:
     return spec
 
 
-def _team_file(team: dict, admin: str | None, out_dir: Path, notes: list[str]) -> str:
+def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
     """team.yaml: active members by role; what roles cannot express goes in comments."""
     lines = {key: sorted(e for e, m in team.items() if m.role == role) for key, role in ROLE_LISTS}
     comments = []
@@ -108,7 +113,7 @@ def _team_file(team: dict, admin: str | None, out_dir: Path, notes: list[str]) -
             comments.append(f"#   {email}: disabled (add them under a role to re-enable)")
     if comments:
         notes.append(f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only")
-    text = _schema_line(out_dir, "team.yaml") + "version: 1\n"
+    text = modeline("team.yaml") + "version: 1\n"
     if admin:
         text += f"# The account admin ({admin}) is not listed: the admin's role is never managed.\n"
     if comments:
@@ -117,14 +122,14 @@ def _team_file(team: dict, admin: str | None, out_dir: Path, notes: list[str]) -
     return text
 
 
-def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
+def build_export(raw: dict, prefix: str | None = None) -> Export:
     """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
     out = Export()
     t = lambda name: _templated(name, prefix)  # noqa: E731
     team = parse_team(raw["team"])
     assignments = parse_assignments(raw["assignments"])
     admin = next((e for e, m in team.items() if m.role == "admin"), None)
-    out.files["team.yaml"] = _team_file(team, admin, out_dir, out.notes)
+    out.files["team.yaml"] = _team_file(team, admin, out.notes)
 
     exported = set()
     for p in sorted(raw["projects"], key=lambda p: p["name"]):
@@ -133,7 +138,7 @@ def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
         spec = _project_spec(p)
         labelers = sorted(e for e, ps in assignments.items() if name in ps)
         groups = parse_groups(name, raw["groups"].get(name, []))
-        header = _schema_line(out_dir, f"projects/{file_name(name)}") + "version: 1\n"
+        header = modeline(f"projects/{file_name(name)}") + "version: 1\n"
         if admin and admin in labelers:
             header += (f"# {admin} (the admin) is assigned here; the admin cannot be declared in team, so labelers and "
                        "the groups holding the admin are not managed for this project.\n")
@@ -153,7 +158,7 @@ def build_export(raw: dict, out_dir: Path, prefix: str | None = None) -> Export:
         body["batches"] = batches
     if studio:
         body["batch_priority"] = [t(b.name) for b in studio]
-    text = (_schema_line(out_dir, "batches.yaml") + "version: 1\n"
+    text = (modeline("batches.yaml") + "version: 1\n"
             "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
             "# create/finalize flags are not exported.\n")
     out.files["batches.yaml"] = text + (_dump(body) if body else "")
@@ -170,7 +175,7 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
         async with target.client() as client:
             return await _read(client, projects)
 
-    result = build_export(run_coroutine(read()), out_dir, prefix)
+    result = build_export(run_coroutine(read()), prefix)
     if templates:
         from scaleform.export_templates import factor
         result.files = factor(result.files)
@@ -182,4 +187,5 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
         path = out_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    write_schemas(out_dir / SCHEMA_DIR)  # generated copies, not the user's: always current
     return result

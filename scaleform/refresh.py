@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping
 
-from scaleform.api.errors import NotFound
+from scaleform.api.errors import InvalidRequest, NotFound
 from scaleform.api.parse import (parse_assignments, parse_batch, parse_batch_created, parse_groups, parse_projects,
                                  parse_studio_batches, parse_team)
-from scaleform.model import DesiredState, LiveBatch, LiveGroup, LiveState
+from scaleform.model import DesiredState, LiveBatch, LiveGroup, LiveProject, LiveState
 
 if TYPE_CHECKING:
     from scaleform.prefetch import Prefetch
@@ -74,6 +74,11 @@ def scope_for(desired: DesiredState) -> RefreshScope:
 Progress = Callable[[int, int], None]
 
 
+def has_groups(projects: Mapping[str, LiveProject], name: str) -> bool:
+    """Only an existing project not reported as ordinary (`studio: false`) can have groups."""
+    return name in projects and projects[name].studio is not False
+
+
 async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None = None,
                   progress: Progress | None = None, prefetch: Prefetch | None = None) -> tuple[LiveState, RefreshScope]:
     """Read the live state for `scope`. With `desired`, also read the groups of projects that
@@ -89,6 +94,7 @@ class _Reader:
     def __init__(self, client: Any, progress: Progress | None, prefetch: Prefetch | None):
         self.client, self.progress, self.prefetch = client, progress, prefetch
         self.total = self.done = 0
+        self.projects_read: asyncio.Future | None = None
 
     async def tracked(self, coro: Awaitable) -> Any:
         self.total += 1
@@ -117,6 +123,16 @@ class _Reader:
             return project, parse_groups(project, await self.tracked(started or self.client.list_groups(project)))
         except NotFound:
             return project, {}  # the project does not exist (yet)
+        except InvalidRequest:
+            # Groups exist only in Studio projects: a 400 there means "none", unless the project
+            # itself says it is a Studio project.
+            if await self.studio_flag(project) is True:
+                raise
+            return project, {}
+
+    async def studio_flag(self, project: str) -> bool | None:
+        projects = await asyncio.shield(self.projects_read) if self.projects_read else None
+        return projects[project].studio if projects and project in projects else None
 
     async def batch(self, name: str) -> tuple[str, LiveBatch | None]:
         try:
@@ -129,16 +145,16 @@ class _Reader:
 
     async def read(self, scope: RefreshScope, desired: DesiredState | None) -> tuple[LiveState, RefreshScope]:
         client = self.client
-        projects_read = asyncio.ensure_future(
+        projects_read = self.projects_read = asyncio.ensure_future(
             self.account_read(scope.projects, "projects", client.list_projects, parse_projects))
 
         async def groups() -> dict[str, dict[str, LiveGroup]]:
             # A saved plan's scope is final. With `desired`, groups are read only for projects that
-            # exist live, so they start as soon as the project list arrives.
+            # exist live and are not known to be ordinary (non-Studio) projects, which have none.
             if desired is None:
                 return await self.all_groups(scope.group_projects)
             projects = await asyncio.shield(projects_read)
-            return await self.all_groups(p for p in scope.group_projects if projects is None or p in projects)
+            return await self.all_groups(p for p in scope.group_projects if projects is None or has_groups(projects, p))
 
         team, assignments, projects, studio, batch_created, live_groups, batches = await asyncio.gather(
             self.account_read(scope.team, "team", client.list_team, parse_team),
@@ -158,7 +174,8 @@ class _Reader:
     async def groups_of_losing_projects(self, live: LiveState, scope: RefreshScope,
                                         desired: DesiredState) -> tuple[LiveState, RefreshScope]:
         """Stage 2: the groups of projects that lose a labeler (they leave its groups first)."""
-        existing = set(live.projects) if live.projects is not None else set(scope.group_projects)
+        existing = ({p for p in live.projects if has_groups(live.projects, p)} if live.projects is not None
+                    else set(scope.group_projects))
         wanted = {p for p in scope.group_projects if p in existing}
         losing = set()
         if live.assignments is not None:
@@ -167,5 +184,17 @@ class _Reader:
                         and live.project_labelers(name) - set(project.labelers)):
                     losing.add(name)
         extra = await self.all_groups(sorted(losing - set(live.groups)))
-        live = replace(live, groups={**live.groups, **extra})
-        return live, replace(scope, group_projects=tuple(sorted(wanted | losing)))
+        unknown = _batches_to_look_up(live, scope, desired)
+        found = dict(await asyncio.gather(*(self.batch(b) for b in unknown)))
+        live = replace(live, groups={**live.groups, **extra}, batches={**live.batches, **found})
+        return live, replace(scope, group_projects=tuple(sorted(wanted | losing)),
+                             batch_names=tuple(sorted({*scope.batch_names, *unknown})))
+
+
+def _batches_to_look_up(live: LiveState, scope: RefreshScope, desired: DesiredState) -> list[str]:
+    """Declared batches neither pending in Studio nor read already: whether they exist at all
+    decides between "add `create: true`" and "not pending, groups not managed now"."""
+    if live.studio_batches is None:
+        return []
+    pending = {b.name for b in live.studio_batches}
+    return sorted(n for n in desired.batches if n not in pending and n not in scope.batch_names)

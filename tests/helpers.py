@@ -191,3 +191,33 @@ def mutate(doc, rng: random.Random, depth: int = 0):
             out[i] = mutate(out[i], rng, depth + 1)
         return out
     return rng.choice([doc, None, 0, "", "bad email", {"a": doc}, [doc]])
+
+
+class GroupsOnlyInStudio:
+    """A client whose projects may not report `studio`; a 400 on groups where the flag is not true."""
+
+    def __init__(self, projects):
+        self.projects, self.group_reads = projects, []
+
+    async def list_team(self):
+        return []
+
+    async def assignments(self):
+        return {}
+
+    async def list_projects(self):
+        return self.projects
+
+    async def studio_batches(self):
+        return []
+
+    async def list_batches(self):
+        return []
+
+    async def list_groups(self, project):
+        from scaleform.api.errors import InvalidRequest
+        self.group_reads.append(project)
+        if next(p for p in self.projects if p["name"] == project).get("studio") is not True:
+            raise InvalidRequest("GET", f"/studio/projects/{project}/groups", 400, "not a Studio project")
+        return []
+

@@ -127,3 +127,23 @@ def test_deepdiff_is_imported_only_to_render_an_update(tmp_path, root):
     assert "deepdiff" in shown
     # Validating the same manifests renders no diff.
     assert "deepdiff" not in imported_by("validate", str(root / "examples" / "quickstart"))
+
+
+@pytest.mark.parametrize("group", [(), ("sandbox",)])
+def test_help_never_cuts_a_command_summary_short(group):
+    result = cli(*group, "--help")
+    commands = result.output.split("Commands:", 1)[1]
+    assert result.exit_code == 0 and "..." not in commands
+
+
+@pytest.mark.parametrize("command,own", [
+    ("init", ["--fixture", "--from-account", "--api-url", "-e, --environment"]),
+    ("serve", ["--port", "--fault-rate"]),
+    ("accept-invites", ["--db"]),
+])
+def test_sandbox_commands_list_only_their_own_options(command, own):
+    text = cli("sandbox", command, "--help").output
+    assert all(option in text for option in own)
+    assert "--no-prune" not in text and "--no-color" not in text and "--target" not in text
+    if command != "init":  # only init reads another account (--from-account)
+        assert "--api-url" not in text and "--var" not in text

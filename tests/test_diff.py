@@ -133,3 +133,20 @@ def test_batch_finalize_and_groups():
     l = live(projects=[project()], batches={"b": LiveBatch("b", "p", "staging")},
              studio=[LiveStudioBatch("b", "p", "Production", ())], groups={"p": {"g": LiveGroup("g", frozenset())}})
     assert addresses(diff(d, l, NOW)) == [("update", "batch[b].status"), ("update", "batch[b].groups")]
+
+
+def test_priority_patterns_that_place_nothing_are_named():
+    studio = [LiveStudioBatch(n, "p", "Production", ()) for n in ("a-calib", "a-1")]
+    d = desired(priority=("*-calib", "a-calib", "a-*", "zz-*"))
+    out = diff(d, live(projects=[project()], studio=studio), NOW)
+    assert out.warnings == ["batch_priority pattern 'a-calib' matches only pending batches an earlier pattern "
+                            "already placed", "batch_priority pattern 'zz-*' matches no pending batch"]
+    every_one_used = diff(desired(priority=("*-calib", "a-*")), live(projects=[project()], studio=studio), NOW)
+    assert every_one_used.warnings == []
+
+
+def test_a_missing_declared_batch_gets_one_warning_not_also_one_for_its_priority_entry():
+    d = desired(projects=[DesiredProject("p", "imageannotation", studio=True)],
+                batches=[DesiredBatch("gone", "p", groups=("g",))], priority=("gone",))
+    out = diff(d, live(projects=[project()], batches={"gone": None}), NOW)
+    assert out.warnings == ["batch 'gone' does not exist; add `create: true` to create it (nothing is planned for it now)"]

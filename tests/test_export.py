@@ -27,7 +27,7 @@ RAW = {
 
 
 def test_build_export_files_and_notes(tmp_path):
-    out = build_export(RAW, tmp_path, prefix="prod-")
+    out = build_export(RAW, prefix="prod-")
     assert sorted(out.files) == ["batches.yaml", "projects/adm.yaml", "projects/prod-a.yaml", "team.yaml"]
     team = yaml.safe_load(out.files["team.yaml"])["team"]
     assert team == {"managers": ["m@x.io"], "members": [], "labelers": ["l@x.io"]}
@@ -47,3 +47,23 @@ def test_file_names_are_safe_and_reversible():
     assert file_name("a/b c") == "a%2Fb%20c.yaml"
     assert file_name("plain-name_1.v2") == "plain-name_1.v2.yaml"
     assert "/" not in file_name("../../etc/passwd") and not file_name("..").startswith("../")
+
+
+def test_export_reads_groups_only_where_a_project_may_be_studio():
+    import asyncio
+
+    import pytest
+
+    from scaleform.api.errors import InvalidRequest
+    from scaleform.export import _read
+    from helpers import GroupsOnlyInStudio as _Account
+
+    account = _Account([{"name": "s", "type": "t", "studio": True}, {"name": "o", "type": "t", "studio": False},
+                        {"name": "u", "type": "t"}])
+    raw = asyncio.run(_read(account, ()))
+    assert sorted(account.group_reads) == ["s", "u"]  # never an ordinary project's
+    assert raw["groups"] == {"s": [], "u": []}  # the unreported flag's 400 means "no groups"
+    broken = _Account([{"name": "s", "type": "t", "studio": True}])
+    broken.list_groups = _Account([{"name": "s", "type": "t", "studio": False}]).list_groups
+    with pytest.raises(InvalidRequest):  # a Studio project's 400 is a real failure
+        asyncio.run(_read(broken, ()))

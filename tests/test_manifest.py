@@ -267,3 +267,36 @@ def test_examples_validate(root):
             args += ["-e", "staging"]
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, (example, result.output)
+
+
+def test_discovery_skips_hidden_files_and_folders_and_never_walks_git(tmp_path, monkeypatch):
+    from scaleform.manifest import discover
+
+    (tmp_path / "team.yaml").write_text("version: 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "p.yml").write_text("version: 1\n")
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (tmp_path / "sub" / ".hidden.yaml").write_text("repos: []\n")
+    for hidden in (".git/refs", ".github/workflows"):
+        (tmp_path / hidden).mkdir(parents=True)
+        (tmp_path / hidden / "x.yaml").write_text("on: push\n")
+    walked = []
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        walked.append(os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.chdir(tmp_path)
+    assert [f.as_posix() for f in discover(".")] == ["sub/p.yml", "team.yaml"]
+    assert not any(".git" in w for w in walked)
+
+
+def test_missing_environment_is_one_error_not_also_the_variables_it_leaves_undefined(root):
+    from scaleform.manifest import load_manifests
+
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(root / "examples" / "multi-env")
+    assert [p.message for p in exc.value.problems] == [
+        "the manifests declare environments (production, refonte, staging); choose one with -e/--environment NAME"]

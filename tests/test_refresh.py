@@ -101,3 +101,15 @@ def test_parse_rejects_malformed_shapes():
     with pytest.raises(BadResponse, match="param_history"):
         parse_project({"name": "p", "type": "t", "param_history": "nope"})
     assert parse_team([{"email": "A@X.io", "role": "member"}])["a@x.io"].role == "member"
+
+
+def test_refresh_reads_groups_only_where_a_project_may_be_studio(tmp_path):
+    from helpers import GroupsOnlyInStudio as _Account
+
+    d = load(tmp_path, "projects:\n  s: {type: t, groups: {}}\n  o: {type: t, groups: {}}\n  u: {type: t, groups: {}}\n")
+    account = _Account([{"name": "s", "type": "t", "studio": True, "param_history": []},
+                        {"name": "o", "type": "t", "studio": False, "param_history": []},
+                        {"name": "u", "type": "t", "param_history": []}])
+    live, scope = asyncio.run(refresh(account, scope_for(d), d))
+    assert sorted(account.group_reads) == ["s", "u"]
+    assert live.groups == {"s": {}, "u": {}} and scope.group_projects == ("s", "u")

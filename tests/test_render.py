@@ -1,6 +1,8 @@
 """Renderers: the shared row model, text conventions, Markdown limits and escaping."""
 from __future__ import annotations
 
+import dataclasses
+
 from helpers import change
 from scaleform.changes import Change
 from scaleform.plan import Plan
@@ -78,3 +80,16 @@ def test_a_list_entry_inside_params_shows_as_that_entry():
 def test_a_new_value_lists_its_leaves():
     assert field_diff(None, {"b": {"c": 1}, "a": [1, 2]}, "params") == ["+ params.a: [1, 2]", "+ params.b.c: 1"]
     assert field_diff({"a": 1}, None) == ["- a: 1"]
+
+
+def test_deferred_entries_are_marked_apart_from_adds_and_no_phases():
+    from scaleform.operations import Call, Operation
+
+    plan = make_plan([labeler(1)], deferred=[change("project[p].labeler[c@d.co]", "create", None, {}, 5, "x",
+                                                    why="invitation pending")])
+    ops = tuple(Operation(Call.ADD_ASSIGNMENTS, phase, "POST", "/x", {}, ()) for phase in (5, 6))
+    plan = dataclasses.replace(plan, operations=ops)
+    text = render_text(plan)
+    assert "  > project[p].labeler[c@d.co]" in text and "  + project[p].labeler[c@d.co]" not in text
+    assert "  + project[p].labeler[user00001@example.com]" in text
+    assert "2 API calls, in 2 ordered steps." in text and "phase" not in text.lower()

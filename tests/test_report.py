@@ -13,7 +13,7 @@ def op(call: Call, *addresses: str) -> Operation:
 
 def test_progress_lines_name_the_first_address_and_the_verb():
     line = progress_line(OpResult(op(Call.INVITE, "team.member[a@x.io]", "team.member[b@x.io]"), "applied", 0.25))
-    assert line == "team.member[a@x.io] and 1 more member change(s): invited (0.2s)"
+    assert line == "team.member[a@x.io], team.member[b@x.io]: invited (0.2s)"
     assert progress_line(OpResult(op(Call.FINALIZE_BATCH, "batch[b].status"), "applied")).endswith("finalized (0.0s)")
     failed = progress_line(OpResult(op(Call.SET_PARAMS, "project[p].params"), "failed", 1.0, "HTTP 400: bad"))
     assert failed == "project[p].params: FAILED (1.0s): HTTP 400: bad"
@@ -39,3 +39,20 @@ def test_report_lists_applied_failed_and_not_attempted():
     assert "Failed: POST /studio/assignments/add (project[p].labeler[a@x.io]): HTTP 400: nope" in text
     assert "Not attempted (1 call(s)):" in text and "scaleform plan" in text
     assert render_report(ApplyReport([OpResult(op(Call.SET_PARAMS, 3, "/x", "project[p].params"), "applied")])).startswith("Apply complete: 1 API call(s)")
+
+
+def test_many_addresses_say_what_the_rest_are():
+    emails = [f"project[p].group[g].member[{c}@x.io]" for c in "abcde"]
+    line = progress_line(OpResult(op(Call.ADD_ASSIGNMENTS, *emails), "applied"))
+    assert line.startswith("project[p].group[g].member[a@x.io] and 4 more group members: ")
+    assert "(+" not in line
+
+
+def test_a_group_member_removed_is_reported_as_removed():
+    def put(add: list, remove: list) -> Operation:
+        return Operation(Call.UPDATE_GROUP, 6, "PUT", "/studio/projects/p/groups/g",
+                         {"add_emails": add, "remove_emails": remove},
+                         (change("project[p].group[g].member[z@x.io]").address,))
+    assert progress_line(OpResult(put([], ["z@x.io"]), "applied")).endswith(": removed (0.0s)")
+    assert progress_line(OpResult(put(["z@x.io"], []), "applied")).endswith(": added (0.0s)")
+    assert progress_line(OpResult(put(["y@x.io"], ["z@x.io"]), "applied")).endswith(": 1 added, 1 removed (0.0s)")

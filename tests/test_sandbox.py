@@ -155,3 +155,11 @@ def test_latency_is_added_to_every_request_and_concurrent_requests_overlap(store
     assert all(r["ended"] - r["started"] >= 0.2 for r in log)
     # Judged from the server's own log, not a stopwatch: every request started before any ended.
     assert max(r["started"] for r in log) < min(r["ended"] for r in log)
+
+
+def test_an_ordinary_projects_groups_are_a_400(store):
+    store.create_project({"name": "ordinary", "type": "imageannotation", "studio": False})
+    for method, body in (("GET", None), ("POST", {"name": "g", "emails": []})):
+        r = call(store, method, "/v1/studio/projects/ordinary/groups", body)
+        assert r.status_code == 400 and "not a Studio project" in r.json()["error"]
+    assert call(store, "GET", "/v1/studio/projects/street-signs/groups").status_code == 200

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from scaleform.cli import sandbox as _sandbox  # noqa: F401  (registers `scaleform sandbox`)
+from scaleform.cli import schema_command as _schema  # noqa: F401  (registers `scaleform schema`)
 from scaleform.cli.commands import main
 from scaleform.cli.options import Ctx
 

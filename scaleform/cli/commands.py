@@ -46,7 +46,7 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     return 0
 
 
-@main.command()
+@main.command(short_help="Print the effective manifests: templates merged, people sets expanded.")
 @click.argument("path", default=".", required=False)
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Only these projects (repeatable).")
 @common_options
@@ -150,7 +150,7 @@ def _read_plan(file: str):
     return Plan.from_json(data, f"plan file '{file}'")
 
 
-@main.command()
+@main.command(short_help="Apply the changes (asks first unless --auto-approve or --plan).")
 @click.argument("path", default=None, required=False)
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")

@@ -3,11 +3,37 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import functools
+
 import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, say
+from scaleform.cli.options import _COMMON, DEFAULT_SANDBOX_DB, Ctx, guarded, say
+
+_TARGET = ("environment", "var", "var_file", "api_url", "provider", "sandbox", "parallelism", "insecure_http")
+_OUTPUT = ("verbose", "quiet")
+
+
+def _common(*names: str) -> Callable:
+    """Only the shared options a sandbox command uses, so its --help lists nothing it ignores
+    (plan's --no-prune, say). The definitions stay the shared ones, picked by parameter name."""
+    def named(option: Callable) -> str:
+        return option(lambda: None).__click_params__[-1].name
+
+    chosen = [o for o in _COMMON if named(o) in names]
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(**kw: Any) -> Any:
+            options = {n: kw.pop(n, None) for n in names}
+            options["no_color"] = True
+            return guarded(Ctx.from_options(**options), fn, **kw)
+
+        for option in reversed(chosen):
+            wrapper = option(wrapper)
+        return wrapper
+    return decorate
 
 
 @main.group()
@@ -19,7 +45,7 @@ def _sandbox_db_option(fn: Callable) -> Callable:
     return click.option("--db", default=DEFAULT_SANDBOX_DB, show_default=True, help="SQLite database file.")(fn)
 
 
-@sandbox.command("init")
+@sandbox.command("init", short_help="Create a sandbox account from a fixture, or as a twin of a live account.")
 @_sandbox_db_option
 @click.option("--fixture", type=click.Choice(["demo", "empty", "large"]), default="demo", show_default=True)
 @click.option("--projects", type=click.IntRange(0), help="large: number of Studio projects (default 200).")
@@ -29,7 +55,7 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--teams", type=click.IntRange(0), help="large: staff each project with one of N teams (default: scattered).")
 @click.option("--force", is_flag=True, help="Replace an existing database.")
 @click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
-@common_options
+@_common(*_TARGET, *_OUTPUT)
 def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
                  batches: int | None, seed: int, teams: int | None, force: bool, from_account: bool) -> int:
     """Create a sandbox account from a fixture, or as a twin of a live account."""
@@ -44,7 +70,7 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
     return 0
 
 
-@sandbox.command("serve")
+@sandbox.command("serve", short_help="Serve the sandbox over HTTP (Basic auth with the sandbox key).")
 @_sandbox_db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
@@ -63,7 +89,7 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
 @click.option("--api-key", "api_key", default=None, metavar="KEY",
               help="The key the sandbox accepts (default: $SCALE_API_KEY, else test_sandbox). A fake key for "
                    "a local server, never a real one.")
-@common_options
+@_common(*_OUTPUT)
 def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
                   fault_mode: str, rate_limit: float, seed: int | None, api_key: str | None, **aim: Any) -> int:
     """Serve the sandbox over HTTP (Basic auth with the sandbox key)."""
@@ -74,10 +100,10 @@ def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fa
     return 0
 
 
-@sandbox.command("accept-invites")
+@sandbox.command("accept-invites", short_help="Accept pending invitations (all, or the EMAILS given).")
 @_sandbox_db_option
 @click.argument("emails", nargs=-1)
-@common_options
+@_common(*_OUTPUT)
 def sandbox_accept(ctx: Ctx, db: str, emails: tuple[str, ...]) -> int:
     """Accept pending invitations (all, or the EMAILS given), as the invitees would."""
     from scaleform.sandbox.admin import accept_invites

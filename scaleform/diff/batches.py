@@ -29,8 +29,8 @@ def diff_batches(context: DiffContext) -> list[str]:
                 if is_studio:
                     created.append(name)
             elif live_batch is None:
-                context.out.warnings.append(f"batch '{name}' does not exist and `create` is not set; nothing is "
-                                            "planned for it")
+                context.out.warnings.append(f"batch '{name}' does not exist; add `create: true` to create it "
+                                            "(nothing is planned for it now)")
                 continue
             elif live_batch.project != declared.project:
                 context.problems.append(Problem(f"batch '{name}' belongs to project '{live_batch.project}' live, not "
@@ -129,10 +129,29 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
                         "pending batches are not in the default order")
         return
     pending = live_order + sorted(created)
-    order = sorted(pending, key=_ranker(spec))  # stable: ties keep their current relative order
+    rank = _ranker(spec)
+    order = sorted(pending, key=rank)  # stable: ties keep their current relative order
+    _warn_idle_patterns(context, spec, pending, {rank(n) for n in pending})
     # Concurrently created batches land in an order the API decides: set it explicitly.
     if order != pending or len(created) > 1:
         context.add(Address.priority(), "update", live_order, order, "pending batches are not in the declared order")
+
+
+def _warn_idle_patterns(context: DiffContext, patterns: tuple[str, ...], pending: list[str], used: set[int]) -> None:
+    """A pattern that places nothing is most likely a typo or a leftover: name it."""
+    for i, pattern in enumerate(patterns):
+        if i in used or _missing_batch(context, pattern):
+            continue  # a declared batch that does not exist already has its own warning
+        if any(fnmatch.fnmatchcase(n, pattern) for n in pending):
+            why = "matches only pending batches an earlier pattern already placed"
+        else:
+            why = "matches no pending batch"
+        context.out.warnings.append(f"batch_priority pattern '{pattern}' {why}")
+
+
+def _missing_batch(context: DiffContext, name: str) -> bool:
+    declared = context.desired.batches.get(name)
+    return declared is not None and not declared.create and context.live.batches.get(name, declared) is None
 
 
 def _ranker(patterns: tuple[str, ...]) -> Callable[[str], int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
@@ -41,13 +42,21 @@ def discover(path: str | Path) -> list[Path]:
                              "of *.yaml files", Location(str(path)))
     if p.is_file():
         return [p]
-    files = sorted((f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()),
-                   key=lambda f: f.as_posix())
-    # A directory of CI workflows or tool configs is not manifests: skip hidden folders.
-    files = [f for f in files if not any(part.startswith(".") for part in f.relative_to(p).parts[:-1])]
+    files = sorted(_yaml_files(p), key=lambda f: f.as_posix())
     if not files:
         raise ScaleformError(f"no *.yaml or *.yml files under '{path}'", Location(str(path)))
     return files
+
+
+def _yaml_files(root: Path) -> Iterator[Path]:
+    """YAML files under `root`, skipping hidden files and folders: CI workflows and tool configs
+    (`.github/`, `.pre-commit-config.yaml`) are not manifests, and `.git` is never walked."""
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            f = Path(folder, name)
+            if not name.startswith(".") and f.suffix in (".yaml", ".yml") and f.is_file():
+                yield f
 
 
 def _read(path: Path, problems: list[Problem]) -> tuple[str, LocDict | None, bytes]:
@@ -163,6 +172,8 @@ class ManifestLoad:
         problems, docs, digest = self.problems, self.docs, self.digest
         envs = collect_environments(docs, problems)
         env = choose_environment(envs, self.environment, problems) if (envs or self.environment) else None
+        if envs and env is None:
+            raise ScaleformError(problems)  # without its vars, every ${var.…} would be reported too
         merged_vars: dict[str, str] = dict(env.vars) if env else {}
         for vf in self.var_files:
             merged_vars.update(read_var_file(vf))

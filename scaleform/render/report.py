@@ -15,18 +15,31 @@ VERBS = {Call.INVITE: "invited", Call.SET_ROLE: "role set", Call.CREATE_PROJECT:
 FORMAT_VERSION = "1.0"
 
 
+KIND_NAMES = {"member": "teammates", "labeler": "project assignments", "group": "groups",
+              "group_member": "group members", "batch": "batches", "batch_groups": "batch group lists"}
+LISTED = 3
+
+
 def _verb(result: OpResult) -> str:
-    return VERBS.get(result.operation.call, "updated")
+    op = result.operation
+    if op.call == Call.UPDATE_GROUP and isinstance(op.body, dict):
+        # One PUT adds and removes members: say which, so a removal never reads as an update.
+        added, removed = len(op.body.get("add_emails") or ()), len(op.body.get("remove_emails") or ())
+        if not removed:
+            return "added"
+        return "removed" if not added else f"{added} added, {removed} removed"
+    return VERBS.get(op.call, "updated")
 
 
 def _addresses(result: OpResult) -> str:
     realized = result.operation.realizes
     if not realized:
         return result.operation.path
-    if len(realized) == 1:
-        return realized[0].text
-    kinds = sorted({a.kind.value.replace("_", " ") for a in realized})
-    return f"{realized[0].text} and {len(realized) - 1} more {' / '.join(kinds)} change(s)"
+    if len(realized) <= LISTED:
+        return ", ".join(a.text for a in realized)
+    kinds = {a.kind.value for a in realized[1:]}
+    what = KIND_NAMES.get(kinds.pop(), "changes") if len(kinds) == 1 else "changes"
+    return f"{realized[0].text} and {len(realized) - 1} more {what}"
 
 
 def progress_line(result: OpResult) -> str:

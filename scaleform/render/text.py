@@ -1,4 +1,4 @@
-"""Terraform-style text: `+` create, `~` update, `-` delete, a header per address."""
+"""Terraform-style text: `+` create, `~` update, `-` delete, `>` deferred, a header per address."""
 from __future__ import annotations
 
 from scaleform.plan import Plan
@@ -8,15 +8,18 @@ COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
 RESET = "\033[0m"
 MAX_LISTED = 20
 SECTIONS = (("change", "scaleform will perform these changes:"),
-            ("deferred", "Deferred (they run on a later apply):"),
+            ("deferred", "Deferred (marked >; they run on a later apply):"),
             ("suppressed", "Suppressed removals (prune is off; these stay live):"))
 
 
+DEFERRED = ">"  # waits for someone: never shown as `+`, which reads as "happens now"
+
+
 def _row(row: Row, color: bool) -> list[str]:
-    sym = row.symbol
+    sym = DEFERRED if row.section == "deferred" else row.symbol
     head = f"  {sym} {row.address}"
     if color:
-        head = f"  {COLORS[sym]}{sym}{RESET} {row.address}"
+        head = f"  {COLORS.get(sym, '')}{sym}{RESET} {row.address}"
     note = row.why if row.section != "change" else row.reason
     if row.classification:
         note = f"{row.classification}; {note}"
@@ -49,7 +52,8 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
         out.append("")
     if plan.operations:
         n = len(plan.operations)
-        out.append(f"{n} API call{'s' if n != 1 else ''} in {len({o.phase for o in plan.operations})} phase(s).")
+        rounds = len({o.phase for o in plan.operations})
+        out.append(f"{n} API call{'s' if n != 1 else ''}, in {rounds} ordered step{'s' if rounds != 1 else ''}.")
     out.append(summary_line(plan))
     out += extra_summary(plan)
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ import asyncio
 import base64
 import json
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request

@@ -72,8 +72,13 @@ class AssignmentOps(StoreBase):
         return {"id": row["id"], "name": row["name"], "numWorkers": len(members), "isSingleton": False,
                 "workers": [{"id": worker_id(e), "email": e} for e in members]}
 
+    def _studio_project(self, project: str) -> None:
+        """Groups exist only in Studio projects; the API's answer elsewhere is assumed to be a 400."""
+        if not self._project(project)["studio"]:
+            raise SandboxError(400, f"Project {project!r} is not a Studio project")
+
     def list_groups(self, project: str) -> list[dict]:
-        self._project(project)
+        self._studio_project(project)
         return [self._group_json(r) for r in self.db.execute("SELECT * FROM groups WHERE project=? ORDER BY seq",
                                                               (project,))]
 
@@ -83,7 +88,7 @@ class AssignmentOps(StoreBase):
                 raise SandboxError(400, f"{email} must be assigned to project {project!r} to be added to one of its groups")
 
     def create_group(self, project: str, body: dict) -> dict:
-        self._project(project)
+        self._studio_project(project)
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise SandboxError(400, 'Parameter is invalid, reason: "name" is required')

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import sqlite3
 
 import pytest
@@ -93,3 +94,38 @@ def test_clone_into_an_empty_account_with_another_prefix(tmp_path):
     assert _account(b, "stg-") == _account(a, "prod-")
     # and the original still plans clean from the same manifests
     assert cli("plan", str(out), "--sandbox", str(a), "--var", "prefix=prod-", "--detailed-exitcode").exit_code == 0
+
+
+def test_export_and_plan_skip_the_groups_of_ordinary_projects(tmp_path):
+    # The sandbox answers 400 "not a Studio project" on an ordinary project's groups, as the API
+    # most likely does: export and plan must not read them.
+    db = make_db(tmp_path / "a.db", "demo")
+    store = Store(db)
+    with store.transaction():
+        store.create_project({"name": "ordinary", "type": "imageannotation", "studio": False})
+    store.db.close()
+    out = tmp_path / "exported"
+    result = cli("export", "--sandbox", str(db), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "groups" not in (out / "projects" / "ordinary.yaml").read_text().split("version: 1", 1)[1]
+    plan = cli("plan", str(out), "--sandbox", str(db), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output[-3000:]
+    assert "No changes." in plan.stdout
+
+
+def test_export_modelines_point_at_a_schema_copy_inside_the_output(tmp_path):
+    # The modeline must not depend on where scaleform is installed (site-packages after
+    # `pip install .`): it points at the copy export writes into the output folder.
+    db = make_db(tmp_path / "a.db", "demo")
+    out = tmp_path / "deep" / "exported"
+    assert cli("export", "--sandbox", str(db), "--out", str(out)).exit_code == 0
+    shipped = Path(__file__).resolve().parents[2] / "scaleform" / "schemas" / "manifest.schema.json"
+    assert (out / ".schema" / "manifest.schema.json").read_bytes() == shipped.read_bytes()
+    assert (out / ".schema" / "plan.schema.json").is_file()
+    files = sorted(out.rglob("*.yaml"))
+    assert len(files) > 3
+    for f in files:
+        line = f.read_text().splitlines()[0]
+        depth = len(f.relative_to(out).parts) - 1
+        assert line == "# yaml-language-server: $schema=" + "../" * depth + ".schema/manifest.schema.json", f
+        assert (f.parent / line.split("=", 1)[1]).resolve() == (out / ".schema" / "manifest.schema.json").resolve()
