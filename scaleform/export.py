@@ -1,4 +1,4 @@
-"""Live account -> manifests (DESIGN §4 "Export").
+"""Live account -> manifests.
 
 Writes `team.yaml`, `projects/<name>.yaml` and `batches.yaml`. What the format cannot express
 (pending or expired invitations, disabled members, the admin's assignments) goes in comments and

@@ -1,4 +1,4 @@
-"""The sandbox store and app: §7 behaviours not already exercised through the client."""
+"""The sandbox store and app: behaviours (docs/api-notes.md) not already exercised through the client."""
 from __future__ import annotations
 
 import asyncio

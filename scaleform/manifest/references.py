@@ -1,4 +1,4 @@
-"""Offline cross-reference checks on a merged `DesiredState` (DESIGN §1).
+"""Offline cross-reference checks on a merged `DesiredState`.
 
 Each problem points at the node that breaks the rule and names the other location when there is
 one. What can only be known live (a batch's project that is not declared, an email not in a

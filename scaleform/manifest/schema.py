@@ -1,15 +1,12 @@
 """Structural validation against schemas/manifest.schema.json, with located messages.
 
-Two validators read the one schema. A document first goes through fastjsonschema, which compiles
-the schema to Python and accepts a valid document about ten times faster (0.02 s instead of
-0.2 s for 300 files). Only a document it rejects goes through jsonschema, whose errors carry
-the paths, keywords and branches the located messages are made from. The schema uses only
-keywords that mean the same in draft 7 (fastjsonschema) and 2020-12 (jsonschema); a
-differential test holds the two to the same verdict.
+Two validators read the one schema. fastjsonschema (compiled to Python) accepts valid documents
+quickly; only a document it rejects goes through jsonschema, whose errors carry the paths,
+keywords and branches the located messages are made from. The schema uses only keywords that mean
+the same in draft 7 and 2020-12; a differential test holds the two to the same verdict.
 
-fastjsonschema's compile takes 25-37 ms, paid by every command that loads manifests. The code
-it generates ships instead, in _fast_validator.py, stamped with the sha256 of the schema file;
-a stale or unusable copy is ignored (compiled as before), and a test says when to regenerate.
+The generated validator ships in _fast_validator.py, stamped with the sha256 of the schema file,
+so no command pays for compiling it; a stale copy is ignored and a test says when to regenerate.
 """
 from __future__ import annotations
 
@@ -33,8 +30,8 @@ _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "inte
 
 
 def schema_path(name: str = "manifest.schema.json") -> Path:
-    """A schema shipped in the package. A plain path: importlib.resources costs 5-12 ms of imports
-    (zipfile among them) for a package that is never run from a zip."""
+    """A schema shipped in the package, by plain path: the package is never run from a zip, so
+    importlib.resources would only add imports."""
     return Path(__file__).resolve().parent.parent / "schemas" / name
 
 
@@ -97,7 +94,7 @@ def _fast_check() -> Callable[[Any], Any]:
 
 @lru_cache(maxsize=None)
 def _validator() -> "jsonschema.protocols.Validator":
-    import jsonschema  # only for documents that fail: its import alone costs 50 ms
+    import jsonschema  # only for documents that fail: its import is slow
 
     schema = load_schema()
     cls = jsonschema.validators.validator_for(schema)

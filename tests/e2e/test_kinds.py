@@ -1,4 +1,4 @@
-"""Each kind of DESIGN §4 against the demo sandbox: create, update, remove and no-op.
+"""Each managed kind against the demo sandbox: create, update, remove and no-op.
 
 Demo account: admin@acme.ai (admin); ana, raj (member); li, zoe (labeler); old (disabled);
 bo (invited labeler), max (invited member). street-signs: labelers li, zoe; group night-shift

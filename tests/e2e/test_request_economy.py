@@ -1,4 +1,4 @@
-"""The number of calls is a product property (DESIGN §5): checked against the sandbox's own log."""
+"""The number of calls is a product property: checked against the sandbox's own log."""
 from __future__ import annotations
 
 import sqlite3
