@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from scaleform.errors import Location, Problem
-from scaleform.manifest.located import LocDict, value_loc
+from scaleform.manifest.located import LocDict, named_entries, value_loc
 
 
 @dataclass(frozen=True)
@@ -26,28 +26,18 @@ def _scalar_text(value: Any) -> str:
 
 def collect_environments(docs: list[LocDict], problems: list[Problem]) -> dict[str, Environment]:
     """Merge `environments` across files (a name twice is an error); schema checks come later."""
+    specs, locs = named_entries(docs, "environments", "environment", dict, problems)
     out: dict[str, Environment] = {}
-    for doc in docs:
-        envs = doc.get("environments")
-        if not isinstance(envs, LocDict):
-            continue
-        for name, spec in envs.items():
-            loc = envs.key_locs[name]
-            if name in out:
-                problems.append(Problem(f"environment '{name}' is declared twice", loc, out[name].loc))
-                continue
-            if not isinstance(spec, dict):
-                continue  # the schema reports the type
-            raw_vars = spec.get("vars") if isinstance(spec.get("vars"), dict) else {}
-            out[name] = Environment(
-                name=name,
-                provider=spec.get("provider") if isinstance(spec.get("provider"), str) else None,
-                api_url=spec.get("api_url") if isinstance(spec.get("api_url"), str) else None,
-                api_key_env=spec.get("api_key_env") if isinstance(spec.get("api_key_env"), str) else None,
-                vars={str(k): _scalar_text(v) for k, v in raw_vars.items()
-                      if not isinstance(v, (dict, list))},
-                loc=loc,
-            )
+    for name, spec in specs.items():
+        raw_vars = spec.get("vars") if isinstance(spec.get("vars"), dict) else {}
+        out[name] = Environment(
+            name=name,
+            provider=spec.get("provider") if isinstance(spec.get("provider"), str) else None,
+            api_url=spec.get("api_url") if isinstance(spec.get("api_url"), str) else None,
+            api_key_env=spec.get("api_key_env") if isinstance(spec.get("api_key_env"), str) else None,
+            vars={str(k): _scalar_text(v) for k, v in raw_vars.items() if not isinstance(v, (dict, list))},
+            loc=locs[name],
+        )
     return out
 
 

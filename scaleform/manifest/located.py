@@ -202,3 +202,25 @@ def load_yaml(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         raise ScaleformError(f"YAML error: {exc.problem or 'cannot read this value'}",
                              _mark(path, mark) if mark else Location(path)) from None
+
+
+def named_entries(docs: list[LocDict], section: str, what: str, kind: type,
+                  problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Location]]:
+    """The entries of one top-level `section` merged across documents, by name, with the location
+    of each name. A name declared twice is a problem naming both places; an entry that is not a
+    `kind` is left out (the schema reports it)."""
+    entries: dict[str, Any] = {}
+    locs: dict[str, Location] = {}
+    for doc in docs:
+        items = doc.get(section)
+        if not isinstance(items, LocDict):
+            continue
+        for name, value in items.items():
+            loc = items.key_locs[name]
+            if name in locs:
+                problems.append(Problem(f"{what} '{name}' is declared twice", loc, locs[name]))
+            else:
+                locs[name] = loc
+                if isinstance(value, kind):
+                    entries[name] = value
+    return entries, locs

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from scaleform.errors import Location, Problem
-from scaleform.manifest.located import LocDict, LocList, Via, plain, via
+from scaleform.manifest.located import LocDict, LocList, Via, named_entries, plain, via
 from scaleform.manifest.templates import MAX_DEPTH, known_names
 
 Expansion = list[tuple[str, Location]]  # (email, where that email was written)
@@ -34,18 +34,8 @@ class People:
 
     def __init__(self, docs: list[LocDict], problems: list[Problem]):
         self.problems = problems
-        self.sets: dict[str, LocList] = {}
-        self.locs: dict[str, Location] = {}
-        for doc in docs:
-            section = doc.get("people")
-            if not isinstance(section, LocDict):
-                continue
-            for name, items in section.items():
-                loc = section.key_locs[name]
-                if name in self.sets:
-                    problems.append(Problem(f"people set '{name}' is declared twice", loc, self.locs[name]))
-                elif isinstance(items, LocList):
-                    self.sets[name], self.locs[name] = items, loc
+        self.sets: dict[str, LocList]
+        self.sets, self.locs = named_entries(docs, "people", "people set", LocList, problems)
         self.done: dict[str, Expansion] = {}
         self.depth: dict[str, int] = {}  # levels of sets under a resolved set, itself included
         self.broken: set[str] = set()  # sets that include a set in error: reported once, where it is

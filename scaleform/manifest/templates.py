@@ -15,7 +15,7 @@ import difflib
 from typing import Any, Iterable
 
 from scaleform.errors import Location, Problem
-from scaleform.manifest.located import LocDict, LocList, plain, via
+from scaleform.manifest.located import LocDict, LocList, named_entries, plain, via
 
 MAX_DEPTH = 64  # templates extending templates: deeper is a mistake (and would exhaust the stack)
 MAX_INHERITED = 2_000_000  # values copied into projects in all: a few templates cannot blow up memory
@@ -94,18 +94,8 @@ class Templates:
 
     def __init__(self, docs: list[LocDict], problems: list[Problem]):
         self.problems = problems
-        self.specs: dict[str, LocDict] = {}
-        self.locs: dict[str, Location] = {}
-        for doc in docs:
-            section = doc.get("templates")
-            if not isinstance(section, LocDict):
-                continue
-            for name, spec in section.items():
-                loc = section.key_locs[name]
-                if name in self.specs:
-                    problems.append(Problem(f"template '{name}' is declared twice", loc, self.locs[name]))
-                elif isinstance(spec, LocDict):
-                    self.specs[name], self.locs[name] = spec, loc
+        self.specs: dict[str, LocDict]
+        self.specs, self.locs = named_entries(docs, "templates", "template", LocDict, problems)
         self.done: dict[str, LocDict] = {}
         self.broken: set[str] = set()  # templates whose own `extends` failed: their users are skipped
         self.sizes: dict[str, int] = {}
