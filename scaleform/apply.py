@@ -143,11 +143,12 @@ class _Executor:
 async def apply_async(plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None = None,
                       stop: asyncio.Event | None = None) -> ApplyReport:
     async with target.client() as client:
-        return await _execute(client, plan, target, on_result, stop)
+        return await execute_on(client, plan, target, on_result, stop)
 
 
-async def _execute(client: Any, plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None,
-                   stop: asyncio.Event | None = None) -> ApplyReport:
+async def execute_on(client: Any, plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None,
+                     stop: asyncio.Event | None = None) -> ApplyReport:
+    """Run the plan's operations through an open client (the target's, or a rehearsal twin's)."""
     executor = _Executor(client, target.parallelism, on_result)
     if stop is not None:
         executor.stop = stop
@@ -189,6 +190,6 @@ def apply_saved_plan(plan: Plan, target: Target, force: bool = False,
             if not plan.operations:
                 return ApplyReport(deferred=plan.deferred, target=plan.target)
             check_safety(plan, force)
-            return await _execute(client, plan, target, on_result)
+            return await execute_on(client, plan, target, on_result)
 
     return run_coroutine(run())

@@ -30,12 +30,13 @@ async def make_plan_async(manifests: Manifests, target: Target, address_prefixes
                           progress: Progress | None = None, timings: dict[str, float] | None = None) -> Plan:
     """`timings`, when given, receives wall seconds of the refresh and CPU seconds of diff and plan."""
     async with target.client() as client:
-        return await _plan_on_client(client, manifests, target, address_prefixes, progress, timings)
+        return await plan_on_client(client, manifests, target, address_prefixes, progress, timings)
 
 
-async def _plan_on_client(client: Any, manifests: Manifests, target: Target, address_prefixes: Iterable[str],
-                          progress: Progress | None, timings: dict[str, float] | None,
-                          prefetch: Prefetch | None = None) -> Plan:
+async def plan_on_client(client: Any, manifests: Manifests, target: Target, address_prefixes: Iterable[str],
+                         progress: Progress | None, timings: dict[str, float] | None,
+                         prefetch: Prefetch | None = None) -> Plan:
+    """Plan through an open client; the plan records `target` as the account it is for."""
     desired = manifests.desired
     started = time.monotonic()
     live, scope = await refresh(client, scope_for(desired), desired, progress, prefetch)
@@ -89,7 +90,7 @@ async def _load_and_plan(load: ManifestLoad, resolve_target: Callable[[Manifests
             if target != early_target:
                 prefetch.discard()
                 return manifests, target, await make_plan_async(manifests, target, address_prefixes, progress, timings)
-            plan = await _plan_on_client(client, manifests, target, address_prefixes, progress, timings, prefetch)
+            plan = await plan_on_client(client, manifests, target, address_prefixes, progress, timings, prefetch)
             return manifests, target, plan
         finally:
             prefetch.discard()

@@ -110,18 +110,18 @@ def _twin_client(store: Store, target: Target) -> Any:
 async def rehearse_async(plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
                          twin_path: str = ":memory:") -> Rehearsal:
     """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`."""
-    from scaleform.apply import _execute
-    from scaleform.planning import _plan_on_client
+    from scaleform.apply import execute_on
+    from scaleform.planning import plan_on_client
     from scaleform.sandbox.twin import build_twin
 
     async with target.client() as client:
         store, _ = await build_twin(client, twin_path)
     try:
         async with _twin_client(store, target) as twin:
-            report = await _execute(twin, plan, target, None)
+            report = await execute_on(twin, plan, target, None)
             if not report.ok:
                 return _failure(plan, report)
-            again = await _plan_on_client(twin, manifests, target, tuple(address_prefixes), None, None)
+            again = await plan_on_client(twin, manifests, target, tuple(address_prefixes), None, None)
     finally:
         store.db.close()
     return Rehearsal(len(plan.operations), len(plan.operations), None, 0,

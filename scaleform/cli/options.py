@@ -107,7 +107,7 @@ def common_options(fn: Callable) -> Callable:
     def wrapper(**kw: Any) -> Any:
         options = {n: kw.pop(n, None) for n in _NAMES}
         sandbox = options.get("sandbox")
-        if sandbox is not None and not _looks_like_db(sandbox) and kw.get("path", None) == ".":
+        if sandbox is not None and not _looks_like_db(sandbox) and "path" in kw and kw["path"] in (None, "."):
             # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
             kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
         ctx = Ctx.from_options(**options)

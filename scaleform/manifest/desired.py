@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from scaleform.errors import Location, Problem
-from scaleform.manifest.located import LocDict, LocList, key_loc, value_loc
+from scaleform.manifest.located import LocDict, LocList, key_loc, named_entries, value_loc
 from scaleform.model import (DesiredBatch, DesiredGroup, DesiredMember, DesiredProject, DesiredState,
                              Ontology, Pipeline, normalize_choices)
 
@@ -91,56 +91,49 @@ def _batch(name: str, spec: LocDict, loc: Location) -> DesiredBatch:
     )
 
 
-def build_desired(docs: list[LocDict], prune_override: bool | None, problems: list[Problem]) -> DesiredState:
+def _team(docs: list[LocDict], problems: list[Problem]) -> dict[str, DesiredMember] | None:
+    """Each declared person's role, merged across files (None: no file declares `team`)."""
     team: dict[str, DesiredMember] | None = None
-    projects: dict[str, DesiredProject] = {}
-    batches: dict[str, DesiredBatch] = {}
-    priority: tuple[str, ...] | str | None = None
-    priority_loc: Location | None = None
-    prune = True
-    settings_loc: Location | None = None
-
     for doc in docs:
-        if "settings" in doc:
-            here = key_loc(doc, "settings")
-            if settings_loc is not None:
-                problems.append(Problem("`settings` may appear in one file only", here, settings_loc))
-            else:
-                settings_loc = here
-                prune = bool(doc["settings"].get("prune", True)) if isinstance(doc["settings"], dict) else True
-        if isinstance(doc.get("team"), LocDict):
-            team = {} if team is None else team
-            for key, role in _ROLE_LISTS:
-                emails, locs = _emails(doc["team"].get(key), problems, f"team.{key}")
-                for email in emails:
-                    if email in team:
-                        other = team[email]
-                        what = (f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
-                                if other.role != role else f"{email} is declared twice in team.{key}")
-                        problems.append(Problem(what, locs[email], other.loc))
-                        continue
-                    team[email] = DesiredMember(email, role, locs[email])
-        for name, spec in (doc.get("projects") or {}).items():
-            loc = doc["projects"].key_locs[name]
-            if name in projects:
-                problems.append(Problem(f"project '{name}' is declared twice", loc, projects[name].loc))
-                continue
-            projects[name] = _project(name, spec, loc, problems)
-        for name, spec in (doc.get("batches") or {}).items():
-            loc = doc["batches"].key_locs[name]
-            if name in batches:
-                problems.append(Problem(f"batch '{name}' is declared twice", loc, batches[name].loc))
-                continue
-            batches[name] = _batch(name, spec, loc)
-        if "batch_priority" in doc:
-            here = key_loc(doc, "batch_priority")
-            if priority_loc is not None:
-                problems.append(Problem("batch_priority is declared twice", here, priority_loc))
-            else:
-                value = doc["batch_priority"]
-                priority = value if isinstance(value, str) else tuple(value)
-                priority_loc = here
+        if not isinstance(doc.get("team"), LocDict):
+            continue
+        team = {} if team is None else team
+        for key, role in _ROLE_LISTS:
+            emails, locs = _emails(doc["team"].get(key), problems, f"team.{key}")
+            for email in emails:
+                if email in team:
+                    other = team[email]
+                    what = (f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
+                            if other.role != role else f"{email} is declared twice in team.{key}")
+                    problems.append(Problem(what, locs[email], other.loc))
+                    continue
+                team[email] = DesiredMember(email, role, locs[email])
+    return team
 
+
+def _once(docs: list[LocDict], key: str, what: str, problems: list[Problem]) -> tuple[Any, Location | None]:
+    """A top-level key that one file at most may hold: its value and where it is."""
+    value, where = None, None
+    for doc in docs:
+        if key in doc:
+            here = key_loc(doc, key)
+            if where is not None:
+                problems.append(Problem(what, here, where))
+            else:
+                value, where = doc[key], here
+    return value, where
+
+
+def build_desired(docs: list[LocDict], prune_override: bool | None, problems: list[Problem]) -> DesiredState:
+    settings, _ = _once(docs, "settings", "`settings` may appear in one file only", problems)
+    prune = bool(settings.get("prune", True)) if isinstance(settings, dict) else True
+    team = _team(docs, problems)
+    specs, locs = named_entries(docs, "projects", "project", object, problems)
+    projects = {name: _project(name, spec, locs[name], problems) for name, spec in specs.items()}
+    specs, locs = named_entries(docs, "batches", "batch", object, problems)
+    batches = {name: _batch(name, spec, locs[name]) for name, spec in specs.items()}
+    value, priority_loc = _once(docs, "batch_priority", "batch_priority is declared twice", problems)
+    priority = None if priority_loc is None else (value if isinstance(value, str) else tuple(value))
     if prune_override is False:
         prune = False
     return DesiredState(team=team, projects=projects, batches=batches, batch_priority=priority,
