@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import quote
 
-import yaml
 
 from scaleform.api.errors import InvalidRequest
 from scaleform.errors import ScaleformError
+from scaleform.manifest_text import manifest_yaml
 from scaleform.event_loop import run_coroutine
 from scaleform.schema_files import SCHEMA_DIR, modeline, write_schemas
 from scaleform.api.parse import (latest_ontology, parse_assignments, parse_groups, parse_project,
@@ -29,22 +29,6 @@ ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labe
 class Export:
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text
     notes: list[str] = field(default_factory=list)
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> Any:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
-def _dump(data: dict) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
 def file_name(name: str) -> str:
@@ -118,7 +102,7 @@ def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
         text += f"# The account admin ({admin}) is not listed: the admin's role is never managed.\n"
     if comments:
         text += "# Not expressible as roles (left alone by scaleform):\n" + "\n".join(comments) + "\n"
-    text += _dump({"team": {k: v for k, v in lines.items()}})
+    text += manifest_yaml({"team": {k: v for k, v in lines.items()}})
     return text
 
 
@@ -149,7 +133,7 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
                  if not v.is_singleton and not (admin and admin in v.members)}
         if groups:
             spec["groups"] = shown
-        out.files[f"projects/{file_name(name)}"] = header + _dump({"projects": {t(name): spec}})
+        out.files[f"projects/{file_name(name)}"] = header + manifest_yaml({"projects": {t(name): spec}})
 
     studio = parse_studio_batches(raw["studio"])
     batches = {t(b.name): {"project": t(b.project), "groups": list(b.groups)} for b in studio if b.project in exported}
@@ -161,7 +145,7 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
     text = (modeline("batches.yaml") + "version: 1\n"
             "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
             "# create/finalize flags are not exported.\n")
-    out.files["batches.yaml"] = text + (_dump(body) if body else "")
+    out.files["batches.yaml"] = text + (manifest_yaml(body) if body else "")
     return out
 
 

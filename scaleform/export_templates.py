@@ -16,6 +16,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from scaleform.manifest_text import manifest_yaml
+
 Facet = tuple[str, str]  # (label, canonical JSON of the value)
 PARAMS = "params."
 
@@ -218,7 +220,6 @@ def _parse(path: str, text: str) -> Project:
 
 def factor(files: dict[str, str]) -> dict[str, str]:
     """A flat export's files -> the same account with templates and people sets."""
-    from scaleform.export import _dump  # export.py calls in here: importing at the top would be a cycle
 
     projects = sorted((_parse(path, text) for path, text in files.items() if path.startswith("projects/")),
                       key=lambda p: p.name)
@@ -228,9 +229,9 @@ def factor(files: dict[str, str]) -> dict[str, str]:
     team = files.get("team.yaml", "")
     header = (team.splitlines(keepends=True)[0] if team.startswith("# yaml-language-server") else "") + "version: 1\n"
     if templates:
-        out["templates.yaml"] = header + _dump({"templates": templates})
+        out["templates.yaml"] = header + manifest_yaml({"templates": templates})
     if sets:
-        out["people.yaml"] = header + _dump({"people": {name: list(emails) for emails, name in sets.items()}})
+        out["people.yaml"] = header + manifest_yaml({"people": {name: list(emails) for emails, name in sets.items()}})
     for p in projects:
-        out[p.path] = p.header + _dump({"projects": {p.name: _rewrite(p.spec, extends.get(p.name), shared, sets)}})
+        out[p.path] = p.header + manifest_yaml({"projects": {p.name: _rewrite(p.spec, extends.get(p.name), shared, sets)}})
     return out

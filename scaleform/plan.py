@@ -14,10 +14,59 @@ from scaleform.errors import ScaleformError
 from scaleform.fingerprints import Fingerprints
 from scaleform.model import DesiredState, LiveState
 from scaleform.operations import Operation, build_operations
-from scaleform.rehearsal import Rehearsal
 from scaleform.refresh import RefreshScope
 
 FORMAT_VERSION = "1.0"
+
+
+MAX_LISTED = 10  # remaining addresses a rehearsal line names
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    calls: int  # the plan's operations
+    applied: int  # how many the twin accepted
+    failed: Mapping[str, Any] | None = None  # first refused call: phase, method, path, realizes, error
+    not_attempted: int = 0
+    remaining: tuple[str, ...] = ()  # addresses the plan made on the twin afterwards still changes
+    deferred: int = 0
+    deferred_why: str = ""
+
+    @property
+    def clean(self) -> bool:
+        return self.failed is None and not self.remaining
+
+    def line(self) -> str:
+        if self.failed is not None and not self.failed["method"]:
+            return f"rehearsal interrupted after {self.applied} of {self.calls} calls; nothing is proven"
+        if self.failed is not None:
+            f = self.failed
+            return (f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "
+                    f"{', '.join(f['realizes'])}) was refused: {f['error']}. {self.applied} of {self.calls} "
+                    f"calls applied before it, {self.not_attempted} not attempted")
+        calls = f"{self.calls} call{'s' if self.calls != 1 else ''} applied cleanly"
+        if self.remaining:
+            shown = ", ".join(self.remaining[:MAX_LISTED])
+            more = f" and {len(self.remaining) - MAX_LISTED} more" if len(self.remaining) > MAX_LISTED else ""
+            return (f"rehearsal: {calls}, but the account would still differ from the manifests: "
+                    f"{len(self.remaining)} change(s) remain ({shown}{more})")
+        line = f"rehearsal: {calls}; the account would then match the manifests"
+        if self.deferred:
+            line += f" ({self.deferred} change{'s' if self.deferred != 1 else ''} stay deferred: {self.deferred_why})"
+        return line
+
+    def to_json(self) -> dict:
+        return {"clean": self.clean, "calls": self.calls, "applied": self.applied,
+                "failed": dict(self.failed) if self.failed is not None else None,
+                "not_attempted": self.not_attempted, "remaining": list(self.remaining),
+                "deferred": self.deferred, "deferred_why": self.deferred_why, "line": self.line()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Rehearsal":
+        failed = data["failed"]
+        return cls(int(data["calls"]), int(data["applied"]), dict(failed) if failed is not None else None,
+                   int(data["not_attempted"]), tuple(data["remaining"]), int(data["deferred"]),
+                   str(data["deferred_why"]))
 
 
 @dataclass(frozen=True)

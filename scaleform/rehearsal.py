@@ -8,11 +8,11 @@ so a plain `plan` does not pay for them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable
 
 from scaleform.errors import ScaleformError
+from scaleform.plan import Rehearsal
 
 if TYPE_CHECKING:
     from scaleform.apply import ApplyReport
@@ -26,54 +26,6 @@ if TYPE_CHECKING:
 TWIN_KEY = "scaleform-rehearsal-twin"
 # Faults the twin injects; None in normal use. Tests set it to make the twin refuse a call.
 TWIN_FAULTS: FaultConfig | None = None
-MAX_LISTED = 10
-
-
-@dataclass(frozen=True)
-class Rehearsal:
-    calls: int  # the plan's operations
-    applied: int  # how many the twin accepted
-    failed: Mapping[str, Any] | None = None  # first refused call: phase, method, path, realizes, error
-    not_attempted: int = 0
-    remaining: tuple[str, ...] = ()  # addresses the plan made on the twin afterwards still changes
-    deferred: int = 0
-    deferred_why: str = ""
-
-    @property
-    def clean(self) -> bool:
-        return self.failed is None and not self.remaining
-
-    def line(self) -> str:
-        if self.failed is not None and not self.failed["method"]:
-            return f"rehearsal interrupted after {self.applied} of {self.calls} calls; nothing is proven"
-        if self.failed is not None:
-            f = self.failed
-            return (f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "
-                    f"{', '.join(f['realizes'])}) was refused: {f['error']}. {self.applied} of {self.calls} "
-                    f"calls applied before it, {self.not_attempted} not attempted")
-        calls = f"{self.calls} call{'s' if self.calls != 1 else ''} applied cleanly"
-        if self.remaining:
-            shown = ", ".join(self.remaining[:MAX_LISTED])
-            more = f" and {len(self.remaining) - MAX_LISTED} more" if len(self.remaining) > MAX_LISTED else ""
-            return (f"rehearsal: {calls}, but the account would still differ from the manifests: "
-                    f"{len(self.remaining)} change(s) remain ({shown}{more})")
-        line = f"rehearsal: {calls}; the account would then match the manifests"
-        if self.deferred:
-            line += f" ({self.deferred} change{'s' if self.deferred != 1 else ''} stay deferred: {self.deferred_why})"
-        return line
-
-    def to_json(self) -> dict:
-        return {"clean": self.clean, "calls": self.calls, "applied": self.applied,
-                "failed": dict(self.failed) if self.failed is not None else None,
-                "not_attempted": self.not_attempted, "remaining": list(self.remaining),
-                "deferred": self.deferred, "deferred_why": self.deferred_why, "line": self.line()}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Rehearsal":
-        failed = data["failed"]
-        return cls(int(data["calls"]), int(data["applied"]), dict(failed) if failed is not None else None,
-                   int(data["not_attempted"]), tuple(data["remaining"]), int(data["deferred"]),
-                   str(data["deferred_why"]))
 
 
 def _deferred_why(plan: Plan) -> str:
