@@ -4,7 +4,7 @@ from __future__ import annotations
 import yaml
 
 from helpers import cli
-from scaleform.export import _dump
+from scaleform.manifest_text import manifest_yaml as _dump
 from scaleform.export_templates import factor
 
 LI, ZOE, BO = "li@acme.ai", "zoe@acme.ai", "bo@acme.ai"
