@@ -27,6 +27,11 @@ class Change:
     def kind(self) -> Kind:
         return self.address.kind
 
+    @property
+    def waits_for_invitation(self) -> bool:
+        """Deferred until someone accepts an invitation (their own, or a group's members')."""
+        return (self.why or "").startswith("invitation")
+
     def sort_key(self) -> tuple:
         return (self.phase, self.address.text, self.action)
 
@@ -42,6 +47,11 @@ class Change:
         """A change read back from a saved plan (its phase is not saved: 0)."""
         return cls(Address.parse(data["address"]), data["action"], data.get("before"), data.get("after"),
                    data.get("reason", ""), 0, data.get("why"))
+
+
+def deferred_reasons(deferred: tuple[Change, ...] | list[Change]) -> str:
+    """Why deferred changes wait, in one phrase: `invitations pending`, and any other reasons."""
+    return "; ".join(sorted({"invitations pending" if c.waits_for_invitation else (c.why or "") for c in deferred}))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterable
 
+from scaleform.changes import deferred_reasons
 from scaleform.errors import ScaleformError
 from scaleform.plan import Rehearsal
 
@@ -29,8 +30,7 @@ TWIN_FAULTS: FaultConfig | None = None
 
 
 def _deferred_why(plan: Plan) -> str:
-    whys = {"invitations pending" if (c.why or "").startswith("invitation") else (c.why or "") for c in plan.deferred}
-    return "; ".join(sorted(whys))
+    return deferred_reasons(plan.deferred)
 
 
 def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:

@@ -24,3 +24,13 @@ def test_json_round_trip_keeps_everything_but_the_phase():
     again = Change.from_json(data)
     assert again.kind is Kind.GROUP_MEMBER and again.address == original.address and again.phase == 0
     assert "why" not in change("project[p]").to_json()
+
+
+def test_deferred_reasons_name_invitations_once():
+    from scaleform.changes import deferred_reasons
+
+    items = [change("project[p].labeler[a@x.io]", why="invitation pending"),
+             change("project[p].group[g]", why="invitation pending for every member: created once someone is ready"),
+             change("project[p].labeler[b@x.io]", why="prune is off")]
+    assert deferred_reasons(items) == "invitations pending; prune is off"
+    assert items[0].waits_for_invitation and items[1].waits_for_invitation and not items[2].waits_for_invitation

@@ -50,7 +50,7 @@ def progress_line(result: OpResult) -> str:
 
 def _invitations(deferred: tuple[Change, ...]) -> set[str]:
     return {c.address.email for c in deferred
-            if (c.why or "").startswith("invitation") and c.address.email is not None}
+            if c.waits_for_invitation and c.address.email is not None}
 
 
 def next_step(report: ApplyReport) -> str:

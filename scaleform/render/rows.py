@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from scaleform.changes import deferred_reasons
 from scaleform.plan import Plan
 from scaleform.render.field_diff import field_diff, fmt
 
@@ -114,9 +115,8 @@ def summary_line(plan: Plan) -> str:
         return "No changes. The account matches the manifests."
     line = f"Plan: {s['add']} to add, {s['change']} to change, {s['remove']} to remove."
     if plan.deferred:
-        whys = sorted({"invitations pending" if (c.why or "").startswith("invitation") else (c.why or "") for c in plan.deferred})
         n = len(plan.deferred)
-        line += f" {n} change{'s' if n != 1 else ''} deferred: {'; '.join(whys)}."
+        line += f" {n} change{'s' if n != 1 else ''} deferred: {deferred_reasons(plan.deferred)}."
     return line
 
 
