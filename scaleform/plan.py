@@ -52,7 +52,8 @@ class Rehearsal:
                     f"{len(self.remaining)} change(s) remain ({shown}{more})")
         line = f"rehearsal: {calls}; the account would then match the manifests"
         if self.deferred:
-            line += f" ({self.deferred} change{'s' if self.deferred != 1 else ''} stay deferred: {self.deferred_why})"
+            stay = "change stays" if self.deferred == 1 else "changes stay"
+            line += f" ({self.deferred} {stay} deferred: {self.deferred_why})"
         return line
 
     def to_json(self) -> dict:

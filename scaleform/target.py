@@ -68,6 +68,14 @@ class Target:
 _SANDBOXES: dict[str, Any] = {}
 
 
+def close_sandboxes() -> None:
+    """Close the sandboxes this process opened, so each database is one self-contained file again
+    (SQLite folds its write-ahead log back in when the last connection closes)."""
+    while _SANDBOXES:
+        _, store = _SANDBOXES.popitem()
+        store.db.close()
+
+
 def open_sandbox(db: str):
     """The sandbox store at `db`, created with the demo fixture when missing (one per process)."""
     from scaleform.sandbox.fixtures import init_store

@@ -147,3 +147,22 @@ def test_sandbox_commands_list_only_their_own_options(command, own):
     assert "--no-prune" not in text and "--no-color" not in text and "--target" not in text
     if command != "init":  # only init reads another account (--from-account)
         assert "--api-url" not in text and "--var" not in text
+
+
+def test_a_sandbox_is_one_file_after_a_command(tmp_path, root):
+    # SQLite's write-ahead log is folded back in when the command closes the sandbox, so copying the
+    # .db file copies the account as the command left it.
+    db = tmp_path / "a.db"
+    assert cli("sandbox", "init", "--db", str(db)).exit_code == 0
+    assert cli("apply", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--auto-approve").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db"]
+    import shutil
+    shutil.copy(db, tmp_path / "b.db")
+    plan = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(tmp_path / "b.db"))
+    assert "Plan: 0 to add, 0 to change, 0 to remove." in plan.stdout
+
+
+def test_a_missing_sandbox_is_named_before_the_manifests_are_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no manifests here at all
+    result = cli("plan", "--sandbox", "typo.db")
+    assert result.exit_code == 1 and "sandbox database 'typo.db' does not exist" in result.output

@@ -56,3 +56,13 @@ def test_a_group_member_removed_is_reported_as_removed():
     assert progress_line(OpResult(put([], ["z@x.io"]), "applied")).endswith(": removed (0.0s)")
     assert progress_line(OpResult(put(["z@x.io"], []), "applied")).endswith(": added (0.0s)")
     assert progress_line(OpResult(put(["y@x.io"], ["z@x.io"]), "applied")).endswith(": 1 added, 1 removed (0.0s)")
+
+
+def test_the_next_step_agrees_in_number():
+    from scaleform.render.report import next_step
+
+    one = ApplyReport(deferred=(change("project[p].labeler[a@x.io]", why="invitation pending"),))
+    assert next_step(one) == "1 change waits for 1 invitation; run apply again once it is accepted."
+    two = ApplyReport(deferred=(change("project[p].labeler[a@x.io]", why="invitation pending"),
+                                change("project[q].labeler[b@x.io]", why="invitation pending")))
+    assert next_step(two) == "2 changes wait for 2 invitations; run apply again once they are accepted."

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from scaleform import __version__
-from scaleform.cli.loading import early_target, manifest_load, saved_plan_target, target_for
+from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_target, target_for
 from scaleform.cli.options import Ctx, ScaleformGroup, common_options, manifests_kept, say
 from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
@@ -75,6 +75,8 @@ def _render(plan, fmt: str, color: bool, classification=None) -> str:
 def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False):
     from scaleform.planning import load_and_plan
 
+    if ctx.sandbox is not None:  # a missing database is named before any manifest error can hide it
+        sandbox_ready(ctx, ctx.sandbox)
     timings: dict[str, float] = {}
     line = ProgressLine(ctx)
     try:

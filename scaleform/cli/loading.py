@@ -25,7 +25,7 @@ def target_for(ctx: Ctx, manifests: "Manifests | None" = None) -> "Target":
     from scaleform.target import resolve_target
 
     if ctx.sandbox is not None:
-        _sandbox_ready(ctx, ctx.sandbox)
+        sandbox_ready(ctx, ctx.sandbox)
     return resolve_target(
         environment=manifests.environment if manifests else None, environment_name=ctx.environment,
         api_url=ctx.api_url, provider=ctx.provider, sandbox=ctx.sandbox,
@@ -33,7 +33,7 @@ def target_for(ctx: Ctx, manifests: "Manifests | None" = None) -> "Target":
     )
 
 
-def _sandbox_ready(ctx: Ctx, db: str) -> None:
+def sandbox_ready(ctx: Ctx, db: str) -> None:
     """The default sandbox is made on first use, saying so; a database named explicitly must
     exist, so that a typo never creates an account."""
     if Path(db).exists():

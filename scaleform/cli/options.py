@@ -128,7 +128,7 @@ def _looks_like_db(value: str) -> bool:
 def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
     """Run a command; every failure becomes a message and exit 1, never a traceback."""
     try:
-        code = fn(ctx, **kw)
+        code = _closing_sandboxes(fn, ctx, **kw)
     except ScaleformError as exc:
         _traceback_if(ctx)
         click.echo(f"Error: {exc}", err=True)
@@ -146,6 +146,14 @@ def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
                    "scaleform; rerun with -v for details and report it.", err=True)
         sys.exit(1)
     sys.exit(code or 0)
+
+
+def _closing_sandboxes(fn: Callable, ctx: Ctx, **kw: Any) -> Any:
+    try:
+        return fn(ctx, **kw)
+    finally:
+        if "scaleform.target" in sys.modules:  # only a command that opened one
+            sys.modules["scaleform.target"].close_sandboxes()
 
 
 def _traceback_if(ctx: Ctx) -> None:

@@ -61,10 +61,12 @@ def next_step(report: ApplyReport) -> str:
         return ""
     n, people = len(report.deferred), len(_invitations(report.deferred))
     if people:
-        return (f"{n} change{'s' if n != 1 else ''} wait for {people} invitation{'s' if people != 1 else ''}; run "
-                "apply again once they are accepted.")
+        waits = "change waits" if n == 1 else "changes wait"
+        accepted = "it is" if people == 1 else "they are"
+        return (f"{n} {waits} for {people} invitation{'s' if people != 1 else ''}; run apply again once "
+                f"{accepted} accepted.")
     whys = "; ".join(sorted({c.why or "" for c in report.deferred}))
-    return f"{n} change{'s' if n != 1 else ''} stay deferred ({whys}); run apply again later."
+    return f"{n} {'change stays' if n == 1 else 'changes stay'} deferred ({whys}); run apply again later."
 
 
 def _headline(report: ApplyReport) -> str:
