@@ -39,12 +39,18 @@ def test_export_notes_what_it_cannot_express_and_never_overwrites(tmp_path):
     assert cli("export", "--sandbox", str(db), "--out", str(out), "--force").exit_code == 0
 
 
-def test_export_encodes_unsafe_file_names(tmp_path):
-    db = make_db(tmp_path / "a.db", "empty")
+def with_project(db, spec: dict):
+    """`db` with one more project, created in the store directly."""
     store = Store(db)
     with store.transaction():
-        store.create_project({"name": "a/b: c", "type": "imageannotation", "studio": True})
+        store.create_project(spec)
     store.db.close()
+    return db
+
+
+def test_export_encodes_unsafe_file_names(tmp_path):
+    db = with_project(make_db(tmp_path / "a.db", "empty"), {"name": "a/b: c", "type": "imageannotation",
+                                                              "studio": True})
     out = tmp_path / "x"
     assert cli("export", "--sandbox", str(db), "--out", str(out)).exit_code == 0
     assert (out / "projects" / "a%2Fb%3A%20c.yaml").exists()
@@ -99,11 +105,8 @@ def test_clone_into_an_empty_account_with_another_prefix(tmp_path):
 def test_export_and_plan_skip_the_groups_of_ordinary_projects(tmp_path):
     # The sandbox answers 400 "not a Studio project" on an ordinary project's groups, as the API
     # most likely does: export and plan must not read them.
-    db = make_db(tmp_path / "a.db", "demo")
-    store = Store(db)
-    with store.transaction():
-        store.create_project({"name": "ordinary", "type": "imageannotation", "studio": False})
-    store.db.close()
+    db = with_project(make_db(tmp_path / "a.db", "demo"), {"name": "ordinary", "type": "imageannotation",
+                                                             "studio": False})
     out = tmp_path / "exported"
     result = cli("export", "--sandbox", str(db), "--out", str(out))
     assert result.exit_code == 0, result.output
