@@ -10,10 +10,9 @@ T = TypeVar("T")
 def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run(coro)`, without formatting the result.
 
-    When asyncio.run hands SIGINT back, `signal.getsignal` tries to turn its handler (a partial
-    holding the main task) into an enum, and the failed lookup formats the repr of that task,
-    result included. For a 1,500-operation plan that repr took 0.15 to 0.2 s, twice. Here the
-    main task returns None and the result travels beside it.
+    When asyncio.run hands SIGINT back, a failed enum lookup formats the repr of the main task,
+    result included, which is slow for a large plan; here the main task returns None and the
+    result travels beside it (docs/performance.md).
     """
     box: list[T] = []
 
