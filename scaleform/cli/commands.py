@@ -46,7 +46,7 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     return 0
 
 
-@main.command(short_help="Print the effective manifests: templates merged, people sets expanded.")
+@main.command(short_help="Print the effective manifests: templates merged, sets expanded, variables filled in.")
 @click.argument("path", default=".", required=False)
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Only these projects (repeatable).")
 @common_options
