@@ -9,7 +9,7 @@ so a plain `plan` does not pay for them.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from scaleform.changes import deferred_reasons
 from scaleform.errors import ScaleformError
@@ -48,15 +48,16 @@ def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:
                      len(report.by_status("not attempted")))
 
 
-def _twin_client(store: Store, target: Target) -> Any:
+def _twin_target(store: Store, target: Target) -> Target:
+    """`target`, pointed at the twin: its own key and an in-process transport, same parallelism."""
     import httpx
 
-    from scaleform.api.client import ApiClient
     from scaleform.sandbox.app import SandboxApp
     from scaleform.target import SANDBOX_URL
 
     app = SandboxApp(store, api_key=TWIN_KEY, faults=TWIN_FAULTS)
-    return ApiClient(SANDBOX_URL, TWIN_KEY, transport=httpx.ASGITransport(app=app), parallelism=target.parallelism)
+    return replace(target, api_url=SANDBOX_URL, api_key=TWIN_KEY, sandbox_db=None,
+                   transport=httpx.ASGITransport(app=app), on_retry=None)
 
 
 async def rehearse_async(plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
@@ -69,7 +70,7 @@ async def rehearse_async(plan: Plan, manifests: Manifests, target: Target, addre
     async with target.client() as client:
         store, _ = await build_twin(client, twin_path)
     try:
-        async with _twin_client(store, target) as twin:
+        async with _twin_target(store, target).client() as twin:
             report = await execute_on(twin, plan, target, None)
             if not report.ok:
                 return _failure(plan, report)

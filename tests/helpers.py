@@ -221,3 +221,15 @@ class GroupsOnlyInStudio:
             raise InvalidRequest("GET", f"/studio/projects/{project}/groups", 400, "not a Studio project")
         return []
 
+
+
+def write_files(tmp_path: Path, files: dict) -> Path:
+    """Write {relative name: text or bytes} under `tmp_path`; returns it."""
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
+    return tmp_path

@@ -180,3 +180,26 @@ def test_a_409_without_an_earlier_unknown_outcome_is_reported(store):
                 await c.create_project("street-signs", "imageannotation")
     run(go())
     assert [r["method"] for r in store.requests()] == ["POST"]  # no read-back: it existed before
+
+
+def test_pagination_without_a_total_follows_has_more_and_keeps_each_batch_once():
+    import httpx
+
+    from scaleform.api.client import ApiClient
+
+    # An API that reports no total: pages are followed one by one. A batch created between two
+    # reads shifts the second page, so "b" is seen twice and must be kept once.
+    pages = {0: {"docs": [{"name": "a"}, {"name": "b"}], "has_more": True},
+             2: {"docs": [{"name": "b"}, {"name": "c"}], "has_more": False}}
+    asked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        asked.append(offset)
+        return httpx.Response(200, json=pages[offset])
+
+    async def go():
+        async with ApiClient("http://api.invalid/v1", "k", transport=httpx.MockTransport(handler)) as c:
+            return await c.list_batches(page_size=2)
+
+    assert [b["name"] for b in run(go())] == ["a", "b", "c"] and asked == [0, 2]

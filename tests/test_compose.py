@@ -2,11 +2,11 @@
 fragment and no traceback; effective values feed the reference checks; plain documents pass through."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from helpers import write_files as write
 from scaleform.cli import main
 from scaleform.manifest import ManifestLoad, load_manifests
 
@@ -69,12 +69,6 @@ CASES = [
                                              "    groups: {g: [eu]}\nbatches:\n  b: {project: p, groups: [eu]}\n"},
      "", "group 'eu' is not declared in project 'p'"),
 ]
-
-
-def write(tmp_path: Path, files: dict) -> Path:
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    return tmp_path
 
 
 @pytest.mark.parametrize("case_id,files,where,fragment", CASES, ids=[c[0] for c in CASES])

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from helpers import write_files as write
 from scaleform.cli import main
 from scaleform.errors import ScaleformError
 from scaleform.manifest import load_manifests
@@ -85,17 +86,6 @@ CASES = [
     ("nan", {"a.yaml": "projects:\n  p:\n    type: a\n    params: {x: .nan}\n"}, "a.yaml:4:17", "finite number"),
     ("not-utf8", {"a.yaml": b"version: 1\nteam: \xff\n"}, "a.yaml", "not UTF-8"),
 ]
-
-
-def write(tmp_path: Path, files: dict) -> Path:
-    for name, text in files.items():
-        p = tmp_path / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            p.write_bytes(text)
-        else:
-            p.write_text(text)
-    return tmp_path
 
 
 @pytest.mark.parametrize("case_id,files,where,fragment", CASES, ids=[c[0] for c in CASES])

@@ -66,3 +66,12 @@ def test_the_next_step_agrees_in_number():
     two = ApplyReport(deferred=(change("project[p].labeler[a@x.io]", why="invitation pending"),
                                 change("project[q].labeler[b@x.io]", why="invitation pending")))
     assert next_step(two) == "2 changes wait for 2 invitations; run apply again once they are accepted."
+
+
+def test_markdown_report_escapes_names_and_keeps_line_breaks():
+    from scaleform.render.report import render_report_markdown
+
+    report = ApplyReport([OpResult(op(Call.ADD_ASSIGNMENTS, "project[a|<b>].labeler[x@y.io]", "project[c].labeler[x@y.io]"),
+                                   "applied")])
+    row = [line for line in render_report_markdown(report).splitlines() if line.startswith("| ✅")][0]
+    assert "project[a\\|&lt;b&gt;].labeler[x@y.io]<br>project[c].labeler[x@y.io]" in row

@@ -16,7 +16,7 @@ a retry is scheduled, before the wait, the callback receives a `RetryEvent` (ret
 event loop: `method`, `path`, `delay` (seconds until the attempt may start, pacing included),
 `attempt` (the number of the attempt about to be made), `max_attempts` (None for a 429, which
 only the time budget bounds), `reason` ("HTTP 503", "ReadTimeout", ...) and `throttled`. `str()`
-of it reads `retrying GET /teams in 2.1 s (attempt 3 of 8): HTTP 503`. The client's `throttled`
+of it reads `retrying METHOD PATH in DELAY s (attempt N of MAX): REASON`. The client's `throttled`
 property says the same as the event's field at any moment (a 429 within the last few seconds),
 for a progress line that redraws between retries. The callback must be quick and must not raise.
 """

@@ -1,10 +1,10 @@
 """Client-wide pacing: when the API throttles, the whole client slows down, not one request.
 
 A 429 closes a gate for everyone until its wait is over, and sets a request rate: the rate the
-API was seen to accept over the last second, scaled down (multiplicative decrease). Successes
-raise the rate again: quickly (by half every second) while it is below the rate at which the API
-last refused, slowly (by two requests/s every second) above it. The client so settles just under
-the API's limit and spends its time on requests that are served rather than on 429s.
+API was seen to accept over the last WINDOW, scaled down by DECREASE. Successes raise the rate
+again: quickly (GROWTH) while it is below the rate at which the API last refused, slowly
+(INCREASE) above it. The client so settles just under the API's limit and spends its time on
+requests that are served rather than on 429s.
 """
 from __future__ import annotations
 
@@ -73,11 +73,11 @@ class Pacer:
                 self.rate = None
 
     def pause(self, delay: float) -> None:
-        """Hold every request for `delay` s (a Retry-After on an answer other than 429)."""
+        """Hold every request for `delay` seconds (a Retry-After on an answer other than 429)."""
         self.gate = max(self.gate, self.clock() + delay)
 
     def throttle(self, delay: float, sent: float) -> None:
-        """A 429 for a request sent at `sent`: close the gate for `delay` s and cut the rate once
+        """A 429 for a request sent at `sent`: close the gate for `delay` seconds and cut the rate once
         per round (429s for requests already in flight at the last cut do not cut it again)."""
         now = self.clock()
         self._last_429 = now

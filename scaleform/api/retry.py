@@ -20,7 +20,7 @@ RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 8  # total tries, the first included; 429s are bounded by `budget` instead
-    base: float = 0.5  # seconds; retry n waits U(0, min(cap, base * 2**n))
+    base: float = 0.5  # seconds; retry n waits a uniform draw below min(cap, base * 2**n)
     cap: float = 20.0
     budget: float = 120.0  # wall-clock seconds from a request's first send to its last retry
     floor: float = 0.5  # a 429 waits at least U(floor, 2 * floor), whatever its Retry-After says

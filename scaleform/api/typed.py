@@ -1,6 +1,7 @@
 """Typed methods over `ApiClient.call`: one per endpoint, each checking the shape of its answer."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from scaleform.api import endpoints as ep
@@ -91,18 +92,27 @@ class TypedCalls:
         return await self._typed(ep.batch_status(name), dict)
 
     async def list_batches(self, page_size: int = 100, **filters: Any) -> list[dict]:
-        """All pages of GET /batches (limit/offset), following `has_more`."""
-        out: list[dict] = []
-        offset = 0
-        while True:
-            params = {k: v for k, v in filters.items() if v is not None}
-            params.update(limit=page_size, offset=offset)
-            page = _expect(await self.request("GET", "/batches", params=params), dict, "GET", "/batches")
-            docs = _expect(page.get("docs"), list, "GET", "/batches")
-            out.extend(docs)
-            if not page.get("has_more") or not docs:
-                return out
-            offset += int(page.get("limit") or len(docs))
+        """All pages of GET /batches (limit/offset). When the first page says how many there are
+        (`totalDocs`), the other pages are read together; otherwise `has_more` is followed. A batch
+        created meanwhile shifts the pages, so each name is kept once."""
+        wanted = {k: v for k, v in filters.items() if v is not None}
+
+        async def page(offset: int) -> dict:
+            got = await self.request("GET", "/batches", params={**wanted, "limit": page_size, "offset": offset})
+            return _expect(got, dict, "GET", "/batches")
+
+        pages = [await page(0)]
+        total = pages[0].get("totalDocs", pages[0].get("total"))
+        if isinstance(total, int):
+            pages += await asyncio.gather(*(page(o) for o in range(page_size, total, page_size)))
+        else:
+            while pages[-1].get("has_more") and pages[-1].get("docs"):
+                pages.append(await page(sum(len(p["docs"]) for p in pages)))
+        seen: dict[Any, dict] = {}
+        for p in pages:
+            for doc in _expect(p.get("docs"), list, "GET", "/batches"):
+                seen.setdefault(doc.get("name") if isinstance(doc, dict) else id(doc), doc)
+        return list(seen.values())
 
 
 def _expect(value: Any, kind: type, method: str, path: str) -> Any:

@@ -8,6 +8,7 @@ from scaleform import __version__
 from scaleform.apply import ApplyReport, OpResult
 from scaleform.changes import Change
 from scaleform.operations import Call
+from scaleform.render.markdown import cell
 
 VERBS = {Call.INVITE: "invited", Call.SET_ROLE: "role set", Call.CREATE_PROJECT: "created",
          Call.CREATE_BATCH: "created", Call.CREATE_GROUP: "created", Call.ADD_ASSIGNMENTS: "assigned",
@@ -99,19 +100,15 @@ def render_report_markdown(report: ApplyReport) -> str:
     lines += ["| | call | realizes | result |", "|---|---|---|---|"]
     marks = {"applied": "✅", "failed": "❌", "not attempted": "⏸"}
     for r in report.results:
-        realized = "<br>".join(a.text for a in r.operation.realizes)
+        realized = "<br>".join(cell(a.text) for a in r.operation.realizes)
         outcome = _verb(r) if r.status == "applied" else (f"failed: {r.message}" if r.status == "failed" else r.status)
-        lines.append(f"| {marks[r.status]} | `{r.operation.method} {r.operation.path}` | {_cell(realized)} | "
-                     f"{_cell(outcome)} |")
+        lines.append(f"| {marks[r.status]} | `{r.operation.method} {r.operation.path}` | {realized} | "
+                     f"{cell(outcome)} |")
     if report.deferred:
         lines += ["", f"<details><summary>{len(report.deferred)} deferred</summary>", ""]
-        lines += [f"- {_cell(c.address.text)}: {_cell(c.why or '')}" for c in report.deferred]
+        lines += [f"- {cell(c.address.text)}: {cell(c.why or '')}" for c in report.deferred]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def report_json(report: ApplyReport) -> dict:

@@ -10,13 +10,10 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-from urllib.parse import quote
 
 from scaleform.api.errors import BadResponse
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
-
-PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -55,39 +52,18 @@ def _text(obj: dict, key: str, path: str) -> str:
     return value
 
 
-async def _all_batches(client: Any) -> list[dict]:
-    """Every batch: the first page says how many there are, the other pages are read together."""
-    async def page(offset: int) -> dict:
-        got = await client.request("GET", "/batches", params={"limit": PAGE, "offset": offset})
-        if not isinstance(got, dict):
-            raise BadResponse("GET", "/batches", 200, "expected a JSON object with docs")
-        return got
-    first = await page(0)
-    total = first.get("totalDocs", first.get("total"))
-    if not isinstance(total, int):
-        raise BadResponse("GET", "/batches", 200, "the batch list has no totalDocs count")
-    rest = await asyncio.gather(*(page(o) for o in range(PAGE, total, PAGE)))
-    seen: dict[str, dict] = {}  # a batch created meanwhile shifts pages: keep each name once
-    for p in (first, *rest):
-        for b in _objects(p.get("docs"), "/batches"):
-            seen.setdefault(_text(b, "name", "/batches"), b)
-    return list(seen.values())
-
-
 async def read_account(client: Any) -> _Account:
-    """Read everything the twin holds; all GETs, as concurrent as the client allows."""
+    """Read everything the twin holds through the client's typed reads; all GETs, as concurrent
+    as the client allows."""
     team, assignments, projects, studio, batches = await asyncio.gather(
-        client.request("GET", "/teams"), client.request("GET", "/studio/assignments"),
-        client.request("GET", "/projects"), client.request("GET", "/studio/batches"), _all_batches(client))
-    if not isinstance(assignments, dict):
-        raise BadResponse("GET", "/studio/assignments", 200, "expected a JSON object of email -> projects")
+        client.list_team(), client.assignments(), client.list_projects(), client.studio_batches(),
+        client.list_batches())
     account = _Account(_objects(team, "/teams"), assignments, _objects(projects, "/projects"),
-                       _objects(studio, "/studio/batches"), batches)
+                       _objects(studio, "/studio/batches"), _objects(batches, "/batches"))
     studio_projects = [_text(p, "name", "/projects") for p in account.projects if p.get("studio") is True]
 
     async def groups_of(name: str) -> None:
-        path = f"/studio/projects/{quote(name, safe='')}/groups"
-        account.groups[name] = _objects(await client.request("GET", path), path)
+        account.groups[name] = _objects(await client.list_groups(name), f"/studio/projects/{name}/groups")
     await asyncio.gather(*(groups_of(p) for p in studio_projects))
     return account
 
