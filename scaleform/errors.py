@@ -25,6 +25,14 @@ class Location(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
+class Via(Location):
+    """Where a value was written, reached through composition (a template, a people set). It
+    equals the plain location; `note` says how the value got where it is used ("inherited by
+    project 'p' at f.yaml:3:5"), and every problem located here says so (see `explained`)."""
+
+    note: str  # set by manifest.located.via(); a tuple subclass without __slots__ may carry attributes
+
+
 @dataclass(frozen=True)
 class Problem:
     message: str
@@ -43,10 +51,20 @@ class ScaleformError(Exception):
     def __init__(self, problems: list[Problem] | str, location: Location | None = None):
         if isinstance(problems, str):
             problems = [Problem(problems, location)]
-        self.problems = sorted(problems, key=_problem_key)
+        self.problems = sorted(map(explained, problems), key=_problem_key)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def _problem_key(p: Problem) -> tuple:
     loc = p.location or Location("")
     return (loc.file, loc.line, loc.column, p.message)
+
+
+def explained(problem: Problem) -> Problem:
+    """A problem located at a composed value says how that value got there, wherever it was found
+    (loading, or planning against the live account)."""
+    loc, other = problem.location, problem.other
+    if not isinstance(loc, Via) and not isinstance(other, Via):
+        return problem
+    message = f"{problem.message} ({loc.note})" if isinstance(loc, Via) else problem.message
+    return Problem(message, loc and Location(*loc), other and Location(*other))

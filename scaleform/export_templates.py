@@ -3,19 +3,20 @@
 A value two or more projects share becomes a template: the type with its flags, the ontology, the
 pipeline, and each top-level param. Values shared by exactly the same projects go in one template;
 a project that needs several templates extends one combined template when other projects need the
-same ones. Repeated people lists (labelers, group members) become people sets. Names come from the
-projects' common name prefix (or their type), are made unique in a fixed order, and so are stable.
+same ones. People lists become people sets as `export_people` says. Names come from the projects'
+common name prefix (or their type), are made unique in a fixed order, and so are stable.
 """
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import yaml
 
+from scaleform.export_names import Names, stem
+from scaleform.export_people import PeopleSets, factor_people
 from scaleform.manifest_text import manifest_yaml
 
 Facet = tuple[str, str]  # (label, canonical JSON of the value)
@@ -56,37 +57,9 @@ def _facets(spec: dict[str, Any]) -> list[Facet]:
     return out
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-._")
-
-
-def _stem(names: list[str], fallback: str) -> str:
-    """The projects' common name prefix cut at a separator, or `fallback` when it says nothing."""
-    plain = [n.replace("${var.prefix}", "") for n in names]
-    first, last = min(plain), max(plain)
-    common = first[:next((i for i, (a, b) in enumerate(zip(first, last)) if a != b), min(len(first), len(last)))]
-    common = _slug(re.sub(r"[^-_.]*$", "", common) if len(names) > 1 else common)
-    return common if len(common) >= 3 else _slug(fallback) or "shared"
-
-
 def _join(stem: str, label: str) -> str:
     """`stem-label`, without saying the type twice when the stem is the type."""
     return label if label == stem or label.startswith(stem + "-") else f"{stem}-{label}"
-
-
-class _Names:
-    """Unique, readable names handed out in call order (callers go in a fixed order)."""
-
-    def __init__(self) -> None:
-        self.taken: set[str] = set()
-
-    def __call__(self, base: str) -> str:
-        name, n = base, 1
-        while name in self.taken:
-            n += 1
-            name = f"{base}-{n}"
-        self.taken.add(name)
-        return name
 
 
 def _label(facets: list[Facet]) -> str:
@@ -113,14 +86,14 @@ def _templates(projects: list[Project]) -> tuple[dict[str, dict], dict[str, Any]
     for facet, names in users.items():
         if len(names) > 1:
             by_users[tuple(names)].append(facet)
-    names = _Names()
+    names = Names()
     types = {p.name: p.spec.get("type", "") for p in projects}
     templates: dict[str, dict] = {}
     labels: dict[str, str] = {}
     uses: dict[str, list[str]] = defaultdict(list)
     for group, facets in sorted(by_users.items(), key=lambda kv: (-len(kv[0]), kv[0])):
         label = _label(facets)
-        name = names(_join(_stem(list(group), _type(group, types)), label))
+        name = names(_join(stem(list(group), _type(group, types)), label))
         labels[name] = label
         templates[name] = _body(facets)
         for project in group:
@@ -147,7 +120,7 @@ def _body(facets: list[Facet]) -> dict[str, Any]:
     return body
 
 
-def _combine(uses: dict[str, list[str]], templates: dict[str, dict], names: _Names, labels: dict[str, str],
+def _combine(uses: dict[str, list[str]], templates: dict[str, dict], names: Names, labels: dict[str, str],
              types: dict[str, str]) -> dict[str, Any]:
     """Projects needing the same several templates extend one template that extends them all."""
     by_list: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -157,7 +130,7 @@ def _combine(uses: dict[str, list[str]], templates: dict[str, dict], names: _Nam
     for used, group in sorted(by_list.items(), key=lambda kv: kv[1][0]):
         if len(used) > 1 and len(group) > 1:
             label = "-".join(labels[u] for u in used if labels[u] != "base")[:60] or "base"
-            name = names(_join(_stem(group, _type(group, types)), label))
+            name = names(_join(stem(group, _type(group, types)), label))
             templates[name] = {"extends": list(used)}
             target: Any = name
         else:
@@ -167,32 +140,8 @@ def _combine(uses: dict[str, list[str]], templates: dict[str, dict], names: _Nam
     return extends
 
 
-def _people(projects: list[Project]) -> dict[tuple[str, ...], str]:
-    """Each email list written two or more times (labelers, group members) -> its set's name."""
-    seen: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)  # list -> (project, role)
-    for p in projects:
-        for role, emails in _lists(p.spec):
-            if len(emails) > 1:  # a set of one saves nothing
-                seen[tuple(emails)].append((p.name, role))
-    names = _Names()
-    sets: dict[tuple[str, ...], str] = {}
-    for emails, where in seen.items():  # first-seen order: projects are sorted by name
-        if len(where) > 1:
-            roles = {role for _, role in where}
-            role = roles.pop() if len(roles) == 1 else "people"
-            sets[emails] = names(f"{_stem(sorted({n for n, _ in where}), 'team')}-{_slug(role) or 'group'}")
-    return sets
-
-
-def _lists(spec: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    out = [("labelers", spec["labelers"])] if isinstance(spec.get("labelers"), list) else []
-    for group, members in (spec.get("groups") or {}).items():
-        out.append((group, members))
-    return out
-
-
-def _rewrite(spec: dict[str, Any], extends: Any, shared: set[Facet], sets: dict[tuple[str, ...], str]) -> dict:
-    """The project's own keys: what no template gives it, with repeated people lists as sets."""
+def _rewrite(name: str, spec: dict[str, Any], extends: Any, shared: set[Facet], people: PeopleSets) -> dict:
+    """The project's own keys: what no template gives it, with people lists as `people` writes them."""
     covered = {label for label, value in _facets(spec) if (label, value) in shared}
     own: dict[str, Any] = {"extends": extends} if extends is not None else {}
     params = {k: v for k, v in (spec.get("params") or {}).items() if PARAMS + k not in covered}
@@ -203,10 +152,10 @@ def _rewrite(spec: dict[str, Any], extends: Any, shared: set[Facet], sets: dict[
             value = params
             if not value:
                 continue
-        if key == "labelers" and tuple(value) in sets:
-            value = [sets[tuple(value)]]
-        if key == "groups":
-            value = {g: [sets[tuple(m)]] if tuple(m) in sets else m for g, m in value.items()}
+        if key == "labelers" and name in people.labelers:
+            value = people.labelers[name]
+        if key == "groups" and value:
+            value = people.groups[name]
         own[key] = value
     return own
 
@@ -220,18 +169,19 @@ def _parse(path: str, text: str) -> Project:
 
 def factor(files: dict[str, str]) -> dict[str, str]:
     """A flat export's files -> the same account with templates and people sets."""
-
     projects = sorted((_parse(path, text) for path, text in files.items() if path.startswith("projects/")),
                       key=lambda p: p.name)
     templates, extends, shared = _templates(projects)
-    sets = _people(projects)
+    people = factor_people({p.name: p.spec for p in projects})
     out = dict(files)
     team = files.get("team.yaml", "")
     header = (team.splitlines(keepends=True)[0] if team.startswith("# yaml-language-server") else "") + "version: 1\n"
     if templates:
         out["templates.yaml"] = header + manifest_yaml({"templates": templates})
-    if sets:
-        out["people.yaml"] = header + manifest_yaml({"people": {name: list(emails) for emails, name in sets.items()}})
+    if people.shared:
+        out["people.yaml"] = header + manifest_yaml({"people": people.shared})
     for p in projects:
-        out[p.path] = p.header + manifest_yaml({"projects": {p.name: _rewrite(p.spec, extends.get(p.name), shared, sets)}})
+        own = {"people": people.own[p.name]} if p.name in people.own else {}
+        body = {"projects": {p.name: _rewrite(p.name, p.spec, extends.get(p.name), shared, people)}}
+        out[p.path] = p.header + manifest_yaml({**own, **body})
     return out

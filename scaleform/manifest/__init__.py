@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from scaleform.errors import Location, Problem, ScaleformError
-from scaleform.manifest.compose import compose, explained
+from scaleform.manifest.compose import compose
 from scaleform.manifest.desired import build_desired
 from scaleform.manifest.environments import Environment, choose_environment, collect_environments
 from scaleform.manifest.located import LocDict, load_yaml
@@ -204,7 +204,7 @@ class ManifestLoad:
         desired = build_desired(effective, self.prune, problems)
         notes = check_references(desired, problems)
         if problems:
-            raise ScaleformError([explained(p) for p in problems])
+            raise ScaleformError(problems)
         return Manifests(desired=desired, environment=env, digest="sha256:" + digest.hexdigest(),
                          files=tuple(f.as_posix() for f in self.files), notes=tuple(notes), variables=merged_vars)
 

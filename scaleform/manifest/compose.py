@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from scaleform.errors import Problem
-from scaleform.manifest.located import LocDict, Via, plain
+from scaleform.manifest.located import LocDict
 from scaleform.manifest.people import People, names_no_set
 from scaleform.manifest.templates import Templates
 
@@ -84,11 +84,3 @@ def compose(docs: list[LocDict], problems: list[Problem]) -> list[LocDict]:
         out.append(_replaced(doc, changes))
     return out
 
-
-def explained(problem: Problem) -> Problem:
-    """A problem located at a composed value says how that value got there."""
-    loc, other = problem.location, problem.other
-    if not isinstance(loc, Via) and not isinstance(other, Via):
-        return problem
-    message = f"{problem.message} ({loc.note})" if isinstance(loc, Via) else problem.message
-    return Problem(message, plain(loc), plain(other))

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from scaleform.errors import Location, Problem, ScaleformError
+from scaleform.errors import Location, Problem, ScaleformError, Via
 
 # libyaml's parser, when PyYAML was built with it: much faster, and it keeps the same marks.
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -55,16 +55,8 @@ class LocList(list):
         self.item_locs.append(loc)
 
 
-class Via(Location):
-    """Where a value was written, reached through composition (a template, a people set). It
-    equals the plain location; `note` says how the value got where it is used ("inherited by
-    project 'p' at f.yaml:3:5"), and the loader appends it to any problem located here."""
-
-    note: str  # set by via(); a tuple subclass without __slots__ may carry attributes
-
-
 def via(loc: Location, note: str) -> Via:
-    out = tuple.__new__(Via, (loc.file, loc.line, loc.column))
+    out = tuple.__new__(Via, loc)
     out.note = f"{note}, {loc.note}" if isinstance(loc, Via) else note
     return out
 

@@ -13,7 +13,7 @@ from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, LocList, Via, named_entries, plain, via
 from scaleform.manifest.templates import MAX_DEPTH, known_names
 
-Expansion = list[tuple[str, Location]]  # (email, where that email was written)
+Expansion = list[tuple[str, Location, str]]  # (email, where it was written, its lower-cased key)
 
 
 def names_a_set(entry: Any) -> bool:
@@ -27,6 +27,18 @@ def names_no_set(*lists: list) -> bool:
         return "\0".join(map("\0".join, lists)).count("@") == sum(map(len, lists))
     except TypeError:  # a non-text entry (the schema reports it)
         return not any(names_a_set(e) for items in lists for e in items)
+
+
+def _plain_emails(items: LocList) -> Expansion | None:
+    """The expansion of a set of distinct emails and nothing else (most sets), made without a Python
+    loop per email; None for any other set."""
+    try:
+        keys = [key.strip() for key in "\0".join(items).lower().split("\0")] if items else []
+    except TypeError:  # a non-text entry (the schema reports it)
+        return None
+    if len(set(keys)) != len(keys) or not names_no_set(items):
+        return None
+    return list(zip(items, items.item_locs, keys))
 
 
 class People:
@@ -45,6 +57,10 @@ class People:
     def _resolve(self, name: str, stack: list[str]) -> Expansion:
         if name in self.done:
             return self.done[name]
+        plain_emails = _plain_emails(self.sets[name])
+        if plain_emails is not None:
+            self.done[name] = plain_emails
+            return plain_emails
         stack.append(name)
         out: Expansion = []
         seen: set[str] = set()
@@ -64,11 +80,11 @@ class People:
                 if key in written:
                     self.problems.append(Problem(f"{key} is listed twice in people set '{name}'", loc, written[key]))
                 written.setdefault(key, loc)
-                found = [(entry, loc)]
-            for email, where in found:
-                if email.strip().lower() not in seen:
-                    seen.add(email.strip().lower())
-                    out.append((email, where))
+                found = [(entry, loc, key)]
+            for email, where, key in found:
+                if key not in seen:
+                    seen.add(key)
+                    out.append((email, where, key))
         stack.pop()
         self.done[name] = out
         return out
@@ -96,6 +112,7 @@ class People:
         if not isinstance(items, LocList) or names_no_set(items):
             return items
         out = LocList(items.loc)
+        emails, locs = out, out.item_locs  # appended to directly: this loop runs once per expanded email
         from_sets: set[str] = set()
         written: set[str] = set()
         for entry, loc in zip(items, items.item_locs):
@@ -110,9 +127,16 @@ class People:
             note = f"through people set '{entry}' at {plain(loc)}"
             if isinstance(loc, Via):
                 note += f", {loc.note}"
-            for email, where in self._named(entry, loc, what, []) or ():
-                key = email.strip().lower()
+            found = self._named(entry, loc, what, []) or ()
+            if found and not from_sets and not written:  # the first set named: all its emails are new
+                names, wheres, keys = zip(*found)
+                emails.extend(names)
+                locs.extend([via(where, note) for where in wheres])
+                from_sets.update(keys)
+                continue
+            for email, where, key in found:
                 if key not in from_sets and key not in written:
                     from_sets.add(key)
-                    out.put(email, via(where, note))
+                    emails.append(email)
+                    locs.append(via(where, note))
         return out

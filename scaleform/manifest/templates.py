@@ -152,7 +152,9 @@ class Templates:
             if base is None or entry in self.broken:
                 usable = False
                 continue
-            before, self.inherited = self.inherited, self.inherited + self.sizes.setdefault(entry, size(base))
+            if entry not in self.sizes:
+                self.sizes[entry] = size(base)
+            before, self.inherited = self.inherited, self.inherited + self.sizes[entry]
             if self.inherited > MAX_INHERITED:
                 if before <= MAX_INHERITED:  # said once, at the entry that crossed the limit
                     self.problems.append(Problem(f"projects inherit more than {MAX_INHERITED} values from templates "

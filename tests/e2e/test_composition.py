@@ -58,3 +58,17 @@ def test_one_template_param_updates_the_params_of_each_project_that_inherits_it(
     assert all(op["path"].endswith("/setParams") for op in plan["operations"]) and len(plan["operations"]) == 8
     for change in plan["changes"]:
         assert change["after"]["geometries"]["box"]["min_width"] == 8
+
+
+def test_a_plan_error_at_an_inherited_value_names_the_project_that_inherits_it(tmp_path):
+    db = make_db(tmp_path / "s.db")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "templates.yaml").write_text(
+        "version: 1\ntemplates:\n  text:\n    type: categorization\n    params: {instruction: Read it.}\n")
+    (tmp_path / "m" / "ocr.yaml").write_text("version: 1\nprojects:\n  legacy-ocr:\n    extends: text\n")
+    result = cli("plan", str(tmp_path / "m"), "--sandbox", str(db))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    # The type was written in the template; the live account says it cannot change.
+    assert f"{tmp_path / 'm' / 'templates.yaml'}:4:11: project 'legacy-ocr' is live as type 'transcription'" \
+        in result.output
+    assert f"(inherited by project 'legacy-ocr' at {tmp_path / 'm' / 'ocr.yaml'}:4:14)" in result.output

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli, make_db
+from helpers import cli, make_db, plan_json
 
 
 def _files(root: Path) -> dict[str, str]:
@@ -47,9 +47,10 @@ def test_the_factored_large_export_is_smaller(tmp_path, large):
     _export(large, tmp_path / "flat")
     _export(large, tmp_path / "factored", "--templates")
     flat, factored = _lines(tmp_path / "flat"), _lines(tmp_path / "factored")
-    # The fixture draws every project's labelers and groups at random, so people lists barely
-    # repeat: what factoring removes here is the type, flags, ontology, pipeline and shared params.
-    assert factored < 0.8 * flat, (flat, factored)
+    # The fixture draws every project's labelers and groups at random, so people lists never repeat:
+    # factoring removes the type, flags, ontology, pipeline, shared params, and the group members
+    # the labelers wrote a second time. docs/composition.md shows why a third is out of reach here.
+    assert factored < 0.75 * flat, (flat, factored)
 
 
 def test_an_account_staffed_by_teams_halves(tmp_path):
@@ -58,7 +59,21 @@ def test_an_account_staffed_by_teams_halves(tmp_path):
     _export(db, tmp_path / "flat")
     factored = _export(db, tmp_path / "factored", "--templates")
     flat_lines, factored_lines = _lines(tmp_path / "flat"), _lines(tmp_path / "factored")
-    assert factored_lines <= 0.55 * flat_lines, (flat_lines, factored_lines)
+    assert factored_lines <= 0.45 * flat_lines, (flat_lines, factored_lines)
     assert "people.yaml" in factored
     plan = cli("plan", str(tmp_path / "factored"), "--sandbox", str(db), "--detailed-exitcode")
     assert plan.exit_code == 0 and "No changes." in plan.stdout
+
+
+def test_flat_and_factored_exports_plan_the_same_from_an_empty_account(tmp_path):
+    # Everything a factored export says, it says of the same people: from nothing, both plans match.
+    source = make_db(tmp_path / "source.db", "large", projects=30, members=300, batches=0)
+    _export(source, tmp_path / "flat")
+    factored = _export(source, tmp_path / "factored", "--templates")
+    assert any(text.startswith("# yaml") and "\npeople:\n" in text for p, text in factored.items()
+               if p.startswith("projects/"))  # own sets were written, so the case is exercised
+    empty = make_db(tmp_path / "empty.db", "empty")
+    plans = [plan_json(empty, tmp_path / side) for side in ("flat", "factored")]
+    for plan in plans:
+        plan.pop("manifest_digest")
+    assert plans[0] == plans[1] and plans[0]["summary"]["add"] == 420
