@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers import cli, make_db, plan_json
 
@@ -77,3 +78,16 @@ def test_flat_and_factored_exports_plan_the_same_from_an_empty_account(tmp_path)
     for plan in plans:
         plan.pop("manifest_digest")
     assert plans[0] == plans[1] and plans[0]["summary"]["add"] == 420
+
+
+def test_templates_with_prefix_to_var_plan_no_changes_for_that_prefix(tmp_path):
+    db = make_db(tmp_path / "p.db", "large", projects=12, members=200, batches=6)
+    files = _export(db, tmp_path / "out", "--templates", "--prefix-to-var", "proj-")
+    projects = "".join(t for p, t in files.items() if p.startswith("projects/"))
+    assert "${var.prefix}0000:" in projects and "extends:" in projects and "\npeople:\n" in projects
+    for text in files.values():  # set and template names are names of the manifests, never templated
+        for name in (yaml.safe_load(text) or {}).get("people", {}) | (yaml.safe_load(text) or {}).get("templates", {}):
+            assert "$" not in name, name
+    plan = cli("plan", str(tmp_path / "out"), "--var", "prefix=proj-", "--sandbox", str(db), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.stdout[-3000:]
+    assert "No changes." in plan.stdout
