@@ -4,7 +4,7 @@ A 429 closes a gate for everyone until its wait is over, and sets a request rate
 API was seen to accept over the last WINDOW, scaled down by DECREASE. Successes raise the rate
 again: quickly (GROWTH) while it is below the rate at which the API last refused, slowly
 (INCREASE) above it. The client so settles just under the API's limit and spends its time on
-requests that are served rather than on 429s.
+requests that are served rather than on refusals (429).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class Pacer:
 
     def throttle(self, delay: float, sent: float) -> None:
         """A 429 for a request sent at `sent`: close the gate for `delay` seconds and cut the rate once
-        per round (429s for requests already in flight at the last cut do not cut it again)."""
+        per round (a 429 answering a request already in flight at the last cut does not cut it again)."""
         now = self.clock()
         self._last_429 = now
         self.gate = max(self.gate, now + delay)

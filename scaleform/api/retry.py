@@ -19,7 +19,7 @@ RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 8  # total tries, the first included; 429s are bounded by `budget` instead
+    attempts: int = 8  # total tries, the first included; a 429 is bounded by `budget` instead
     base: float = 0.5  # seconds; retry n waits a uniform draw below min(cap, base * 2**n)
     cap: float = 20.0
     budget: float = 120.0  # wall-clock seconds from a request's first send to its last retry
