@@ -44,14 +44,13 @@ def _lists(spec: dict[str, Any]) -> _Lists:
     return _Lists(labelers, [(group, tuple(members)) for group, members in (spec.get("groups") or {}).items()])
 
 
-def _shared(lists: dict[str, _Lists]) -> dict[Emails, str]:
+def _shared(lists: dict[str, _Lists], names: Names) -> dict[Emails, str]:
     """Each list of two or more emails written by two or more (project, role) -> its set's name."""
     seen: dict[Emails, list[tuple[str, str]]] = defaultdict(list)
     for project, of in lists.items():
         for role, emails in of.all():
             if len(emails) > 1:  # a set of one saves nothing
                 seen[emails].append((project, role))
-    names = Names()
     out: dict[Emails, str] = {}
     for emails, where in seen.items():  # first-seen order: projects come sorted by name
         if len(where) > 1:
@@ -100,21 +99,22 @@ def _own_sets(project: str, of: _Lists, names: dict[Emails, str], taken: Names) 
 def factor_people(specs: dict[str, dict[str, Any]]) -> PeopleSets:
     """People sets for the projects `specs` (name -> flat spec, sorted by name)."""
     lists = {project: _lists(spec) for project, spec in specs.items()}
-    names = _shared(lists)
-    taken = Names()
-    taken.taken.update(names.values())
+    taken = Names()  # shared and own set names, handed out in one fixed order
+    names = _shared(lists, taken)
     shared = {name: list(emails) for emails, name in names.items()}
     own: dict[str, dict[str, list[str]]] = {}
     labelers: dict[str, list[str]] = {}
     groups: dict[str, dict[str, list[str]]] = {}
+    bodies_written: set[str] = set()  # shared labelers sets already written through their groups
     for project, of in lists.items():
         mine = _own_sets(project, of, names, taken)
         known = {**names, **mine}
         if of.labelers in names:
-            labelers[project] = [names[of.labelers]]
-            body = shared[names[of.labelers]]
-            if body == list(of.labelers):  # the first project to use it writes it through its groups
-                body[:] = _through(of.labelers, _parts(of.labelers, of.groups, names, strict=True))
+            name = names[of.labelers]
+            labelers[project] = [name]
+            if name not in bodies_written:  # through the groups of the first project that uses it
+                bodies_written.add(name)
+                shared[name] = _through(of.labelers, _parts(of.labelers, of.groups, names, strict=True))
         elif of.labelers is not None:
             labelers[project] = _through(of.labelers, _parts(of.labelers, of.groups, known, strict=False))
         groups[project] = {g: [known[m]] if m in known else list(m) for g, m in of.groups}

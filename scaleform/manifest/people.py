@@ -29,18 +29,6 @@ def names_no_set(*lists: list) -> bool:
         return not any(names_a_set(e) for items in lists for e in items)
 
 
-def _plain_emails(items: LocList) -> Expansion | None:
-    """The expansion of a set of distinct emails and nothing else (most sets), made without a Python
-    loop per email; None for any other set."""
-    try:
-        keys = [key.strip() for key in "\0".join(items).lower().split("\0")] if items else []
-    except TypeError:  # a non-text entry (the schema reports it)
-        return None
-    if len(set(keys)) != len(keys) or not names_no_set(items):
-        return None
-    return list(zip(items, items.item_locs, keys))
-
-
 class People:
     """The `people` of all documents, each set resolved once to its emails."""
 
@@ -57,10 +45,6 @@ class People:
     def _resolve(self, name: str, stack: list[str]) -> Expansion:
         if name in self.done:
             return self.done[name]
-        plain_emails = _plain_emails(self.sets[name])
-        if plain_emails is not None:
-            self.done[name] = plain_emails
-            return plain_emails
         stack.append(name)
         out: Expansion = []
         seen: set[str] = set()
@@ -112,7 +96,6 @@ class People:
         if not isinstance(items, LocList) or names_no_set(items):
             return items
         out = LocList(items.loc)
-        emails, locs = out, out.item_locs  # appended to directly: this loop runs once per expanded email
         from_sets: set[str] = set()
         written: set[str] = set()
         for entry, loc in zip(items, items.item_locs):
@@ -127,16 +110,8 @@ class People:
             note = f"through people set '{entry}' at {plain(loc)}"
             if isinstance(loc, Via):
                 note += f", {loc.note}"
-            found = self._named(entry, loc, what, []) or ()
-            if found and not from_sets and not written:  # the first set named: all its emails are new
-                names, wheres, keys = zip(*found)
-                emails.extend(names)
-                locs.extend([via(where, note) for where in wheres])
-                from_sets.update(keys)
-                continue
-            for email, where, key in found:
+            for email, where, key in self._named(entry, loc, what, []) or ():
                 if key not in from_sets and key not in written:
                     from_sets.add(key)
-                    emails.append(email)
-                    locs.append(via(where, note))
+                    out.put(email, via(where, note))
         return out
