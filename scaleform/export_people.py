@@ -2,10 +2,9 @@
 labelers are written through its groups.
 
 A list written two or more times (labelers, group members) becomes a shared set, in `people.yaml`.
-Group members are always among the project's labelers, so a labelers list can name its groups' sets
-and spell out only the rest: each member is written once, and adding someone to a group also assigns
-them. A group nobody else has gets a set of its own, in the project's file, when it spares many
-emails.
+Group members are always among the project's labelers, so a labelers list names the sets its groups
+became and spells out only the rest: each member is written once, and adding someone to such a group
+also assigns them. A group no other project has stays written out (docs/composition.md says why).
 """
 from __future__ import annotations
 
@@ -17,15 +16,11 @@ from scaleform.export_names import Names, slug, stem
 
 Emails = tuple[str, ...]
 REF_GAIN = 2  # a set name costs a line: naming it must spare at least this many emails
-# An own set costs 3 lines and an expansion at every load, and its reader a look-up: only a group
-# that spares this many emails in the labelers gets one (docs/composition.md has the measurements).
-OWN_SET_GAIN = 8
 
 
 @dataclass(frozen=True)
 class PeopleSets:
     shared: dict[str, list[str]]  # people.yaml: set name -> entries (emails, or names of smaller sets)
-    own: dict[str, dict[str, list[str]]]  # project -> the sets only it uses, written in its file
     labelers: dict[str, list[str]]  # project -> its labelers as written
     groups: dict[str, dict[str, list[str]]]  # project -> group -> its members as written
 
@@ -81,34 +76,15 @@ def _parts(emails: Emails, groups: list[tuple[str, Emails]], names: dict[Emails,
             if m in names and m != emails and (set(m) < whole if strict else set(m) <= whole)]
 
 
-def _own_sets(project: str, of: _Lists, names: dict[Emails, str], taken: Names) -> dict[Emails, str]:
-    """Sets for the groups only this project has, where naming them in its labelers spares lines."""
-    mine: dict[Emails, str] = {}
-    if of.labelers is None or of.labelers in names:
-        return mine
-    whole, covered = set(of.labelers), set()
-    for group, members in of.groups:
-        if members not in names and members not in mine and members != of.labelers and set(members) <= whole \
-                and len(set(members) - covered) >= OWN_SET_GAIN:
-            mine[members] = taken(f"{slug(project.replace('${var.prefix}', ''))}-{slug(group) or 'group'}")
-        if members in names or members in mine:
-            covered.update(members)
-    return mine
-
-
 def factor_people(specs: dict[str, dict[str, Any]]) -> PeopleSets:
     """People sets for the projects `specs` (name -> flat spec, sorted by name)."""
     lists = {project: _lists(spec) for project, spec in specs.items()}
-    taken = Names()  # shared and own set names, handed out in one fixed order
-    names = _shared(lists, taken)
+    names = _shared(lists, Names())
     shared = {name: list(emails) for emails, name in names.items()}
-    own: dict[str, dict[str, list[str]]] = {}
     labelers: dict[str, list[str]] = {}
     groups: dict[str, dict[str, list[str]]] = {}
     bodies_written: set[str] = set()  # shared labelers sets already written through their groups
     for project, of in lists.items():
-        mine = _own_sets(project, of, names, taken)
-        known = {**names, **mine}
         if of.labelers in names:
             name = names[of.labelers]
             labelers[project] = [name]
@@ -116,8 +92,6 @@ def factor_people(specs: dict[str, dict[str, Any]]) -> PeopleSets:
                 bodies_written.add(name)
                 shared[name] = _through(of.labelers, _parts(of.labelers, of.groups, names, strict=True))
         elif of.labelers is not None:
-            labelers[project] = _through(of.labelers, _parts(of.labelers, of.groups, known, strict=False))
-        groups[project] = {g: [known[m]] if m in known else list(m) for g, m in of.groups}
-        if mine:
-            own[project] = {name: list(m) for m, name in mine.items()}
-    return PeopleSets(shared, own, labelers, groups)
+            labelers[project] = _through(of.labelers, _parts(of.labelers, of.groups, names, strict=False))
+        groups[project] = {g: [names[m]] if m in names else list(m) for g, m in of.groups}
+    return PeopleSets(shared, labelers, groups)

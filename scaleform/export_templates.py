@@ -181,7 +181,6 @@ def factor(files: dict[str, str]) -> dict[str, str]:
     if people.shared:
         out["people.yaml"] = header + manifest_yaml({"people": people.shared})
     for p in projects:
-        own = {"people": people.own[p.name]} if p.name in people.own else {}
         body = {"projects": {p.name: _rewrite(p.name, p.spec, extends.get(p.name), shared, people)}}
-        out[p.path] = p.header + manifest_yaml({**own, **body})
+        out[p.path] = p.header + manifest_yaml(body)
     return out

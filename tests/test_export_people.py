@@ -1,4 +1,4 @@
-"""People sets in a factored export: shared lists, labelers written through their groups, own sets."""
+"""People sets in a factored export: shared lists, and labelers written through their groups' sets."""
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
@@ -22,7 +22,7 @@ def _meaning(people: PeopleSets, specs: dict[str, dict]) -> dict[str, tuple]:
     """Each project's labelers and group members, as sets of emails, read back from what is written."""
     out = {}
     for name in specs:
-        sets = {**people.shared, **people.own.get(name, {})}
+        sets = people.shared
         labelers = people.labelers.get(name)
         out[name] = (None if labelers is None else frozenset(_expand(labelers, sets)),
                      {g: frozenset(_expand(m, sets)) for g, m in people.groups[name].items()})
@@ -34,13 +34,14 @@ def _original(specs: dict[str, dict]) -> dict[str, tuple]:
                    {g: frozenset(m) for g, m in s.get("groups", {}).items()}) for name, s in specs.items()}
 
 
-def test_labelers_name_the_sets_of_their_groups_and_list_only_the_rest():
-    specs = {"signs-eu": {"labelers": E[:12], "groups": {"night": E[:8], "late": E[4:11]}}}
+def test_labelers_name_the_shared_sets_of_their_groups_and_list_only_the_rest():
+    specs = {"signs-eu": {"labelers": E[:7], "groups": {"night": E[:4], "solo": E[4:6]}},
+             "signs-us": {"labelers": E[:4] + E[8:10], "groups": {"night": E[:4]}}}
     people = factor_people(specs)
-    assert people.own == {"signs-eu": {"signs-eu-night": E[:8]}}  # `late` adds only 3 more: written out
-    assert people.labelers["signs-eu"] == ["signs-eu-night", *E[8:12]]
-    assert people.groups["signs-eu"] == {"night": ["signs-eu-night"], "late": E[4:11]}
-    assert people.shared == {}
+    assert people.shared == {"signs-night": E[:4]}
+    assert people.labelers == {"signs-eu": ["signs-night", *E[4:7]], "signs-us": ["signs-night", *E[8:10]]}
+    # A group no other project has stays written out, as it was.
+    assert people.groups["signs-eu"] == {"night": ["signs-night"], "solo": E[4:6]}
 
 
 def test_a_shared_labelers_set_names_the_shared_sets_of_the_groups_inside_it():
@@ -50,7 +51,6 @@ def test_a_shared_labelers_set_names_the_shared_sets_of_the_groups_inside_it():
                              "crew-night": E[4:7]}
     assert people.labelers == {"crew-a": ["crew-labelers"], "crew-b": ["crew-labelers"]}
     assert people.groups["crew-b"] == {"day": ["crew-day"], "night": ["crew-night"]}
-    assert people.own == {}
 
 
 def test_sets_equal_but_for_order_never_name_each_other():
@@ -63,18 +63,17 @@ def test_sets_equal_but_for_order_never_name_each_other():
 
 def test_groups_without_declared_labelers_are_written_as_they_are():
     people = factor_people({"p": {"groups": {"night": E[:6]}}})
-    assert people.groups["p"] == {"night": E[:6]} and "p" not in people.labelers and people.own == {}
+    assert people.groups["p"] == {"night": E[:6]} and "p" not in people.labelers and people.shared == {}
 
 
-def test_own_set_names_are_valid_set_names_and_never_take_a_shared_name():
+def test_set_names_are_valid_set_names_and_never_collide():
     shift = {"labelers": E[:2], "groups": {"shift": E[:2]}}
-    people = factor_people({"${var.prefix}x": {"labelers": E[:9], "groups": {"late shift": E[:8]}},
-                            "x-late-a": shift, "x-late-b": shift})
+    people = factor_people({"x-late-a": shift, "x-late-b": shift})
     assert list(people.shared) == ["x-late-people"]  # labelers and a group: one set, named for both
-    people = factor_people({"${var.prefix}x": {"labelers": E[:9], "groups": {"late shift": E[:8]}},
-                            "x-late-a": {"groups": {"shift": E[:2]}}, "x-late-b": {"groups": {"shift": E[:2]}}})
-    assert list(people.shared) == ["x-late-shift"]
-    assert people.own == {"${var.prefix}x": {"x-late-shift-2": E[:8]}}  # no `$`, `{` or space: a valid set name
+    people = factor_people({"${var.prefix}x-late-a": {"groups": {"late shift": E[:2]}},
+                            "${var.prefix}x-late-b": {"groups": {"late shift": E[:2], "late-shift": E[2:4]}},
+                            "x-late-c": {"groups": {"late-shift": E[2:4]}}})
+    assert list(people.shared) == ["x-late-late-shift", "x-late-late-shift-2"]  # no `$`, `{` or space
 
 
 _emails = st.lists(st.sampled_from(E), unique=True, max_size=14)

@@ -48,10 +48,10 @@ def test_the_factored_large_export_is_smaller(tmp_path, large):
     _export(large, tmp_path / "flat")
     _export(large, tmp_path / "factored", "--templates")
     flat, factored = _lines(tmp_path / "flat"), _lines(tmp_path / "factored")
-    # The fixture draws every project's labelers and groups at random, so people lists never repeat:
-    # factoring removes the type, flags, ontology, pipeline, shared params, and the group members
-    # the labelers wrote a second time. docs/composition.md shows why a third is out of reach here.
-    assert factored < 0.75 * flat, (flat, factored)
+    # The fixture draws every project's labelers and groups at random, so people lists barely
+    # repeat: what factoring removes here is the type, flags, ontology, pipeline and shared params.
+    # docs/composition.md shows why a third of the lines is out of reach on it.
+    assert factored < 0.8 * flat, (flat, factored)
 
 
 def test_an_account_staffed_by_teams_halves(tmp_path):
@@ -68,11 +68,11 @@ def test_an_account_staffed_by_teams_halves(tmp_path):
 
 def test_flat_and_factored_exports_plan_the_same_from_an_empty_account(tmp_path):
     # Everything a factored export says, it says of the same people: from nothing, both plans match.
-    source = make_db(tmp_path / "source.db", "large", projects=30, members=300, batches=0)
+    source = make_db(tmp_path / "source.db", "large", projects=30, members=300, batches=0, teams=10)
     _export(source, tmp_path / "flat")
     factored = _export(source, tmp_path / "factored", "--templates")
-    assert any(text.startswith("# yaml") and "\npeople:\n" in text for p, text in factored.items()
-               if p.startswith("projects/"))  # own sets were written, so the case is exercised
+    sets = yaml.safe_load(factored["people.yaml"])["people"]
+    assert any("@" not in entry for body in sets.values() for entry in body)  # labelers through group sets
     empty = make_db(tmp_path / "empty.db", "empty")
     plans = [plan_json(empty, tmp_path / side) for side in ("flat", "factored")]
     for plan in plans:
@@ -81,10 +81,10 @@ def test_flat_and_factored_exports_plan_the_same_from_an_empty_account(tmp_path)
 
 
 def test_templates_with_prefix_to_var_plan_no_changes_for_that_prefix(tmp_path):
-    db = make_db(tmp_path / "p.db", "large", projects=12, members=200, batches=6)
+    db = make_db(tmp_path / "p.db", "large", projects=12, members=200, batches=6, teams=4)
     files = _export(db, tmp_path / "out", "--templates", "--prefix-to-var", "proj-")
     projects = "".join(t for p, t in files.items() if p.startswith("projects/"))
-    assert "${var.prefix}0000:" in projects and "extends:" in projects and "\npeople:\n" in projects
+    assert "${var.prefix}0000:" in projects and "extends:" in projects and "people.yaml" in files
     for text in files.values():  # set and template names are names of the manifests, never templated
         for name in (yaml.safe_load(text) or {}).get("people", {}) | (yaml.safe_load(text) or {}).get("templates", {}):
             assert "$" not in name, name
