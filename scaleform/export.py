@@ -18,7 +18,7 @@ from scaleform.errors import ScaleformError
 from scaleform.manifest_text import manifest_yaml
 from scaleform.event_loop import run_coroutine
 from scaleform.schema_files import SCHEMA_DIR, modeline, write_schemas
-from scaleform.api.parse import (latest_ontology, parse_assignments, parse_groups, parse_project,
+from scaleform.api.parse import (addressable, latest_ontology, parse_assignments, parse_groups, parse_project,
                                  parse_studio_batches, parse_team)
 from scaleform.target import Target
 
@@ -44,9 +44,11 @@ async def _read(client: Any, projects: Iterable[str]) -> dict:
     missing = wanted - {p.get("name") for p in chosen}
     if missing:
         raise ScaleformError(f"no such project(s) to export: {', '.join(sorted(missing))}")
+    skipped: list[str] = []
+    chosen = [p for p in chosen if not isinstance(p.get("name"), str) or addressable("project", p["name"], skipped)]
     groups = await asyncio.gather(*(_groups(client, p) for p in chosen if p.get("studio") is not False))
     return {"team": team, "assignments": assignments, "projects": chosen, "studio": studio,
-            "groups": dict(groups)}
+            "groups": dict(groups), "skipped": skipped}
 
 
 async def _groups(client: Any, project: dict) -> tuple[str, Any]:
@@ -109,6 +111,7 @@ def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
 def build_export(raw: dict, prefix: str | None = None) -> Export:
     """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
     out = Export()
+    skipped: list[str] = list(raw.get("skipped", ()))
     t = lambda name: _templated(name, prefix)  # noqa: E731
     team = parse_team(raw["team"])
     assignments = parse_assignments(raw["assignments"])
@@ -121,7 +124,7 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
         exported.add(name)
         spec = _project_spec(p)
         labelers = sorted(e for e, ps in assignments.items() if name in ps)
-        groups = parse_groups(name, raw["groups"].get(name, []))
+        groups = parse_groups(name, raw["groups"].get(name, []), skipped)
         header = modeline(f"projects/{file_name(name)}") + "version: 1\n"
         if admin and admin in labelers:
             header += (f"# {admin} (the admin) is assigned here; the admin cannot be declared in team, so labelers and "
@@ -136,7 +139,8 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
         out.files[f"projects/{file_name(name)}"] = header + manifest_yaml({"projects": {t(name): spec}})
 
     studio = parse_studio_batches(raw["studio"])
-    batches = {t(b.name): {"project": t(b.project), "groups": list(b.groups)} for b in studio if b.project in exported}
+    batches = {t(b.name): {"project": t(b.project), "groups": list(b.groups)} for b in studio
+               if b.project in exported and addressable("batch", b.name, skipped)}
     body: dict[str, Any] = {}
     if batches:
         body["batches"] = batches
@@ -146,6 +150,7 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
             "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
             "# create/finalize flags are not exported.\n")
     out.files["batches.yaml"] = text + (manifest_yaml(body) if body else "")
+    out.notes += sorted(set(skipped))
     return out
 
 

@@ -148,6 +148,7 @@ class LiveState:
     studio_batches: tuple[LiveStudioBatch, ...] | None = None  # pending, in priority order
     batches: Mapping[str, LiveBatch | None] = field(default_factory=dict)  # declared name -> batch/absent
     batch_created: Mapping[str, str] | None = None  # name -> created_at, only for `default`
+    unaddressable: tuple[str, ...] = ()  # live objects skipped: their names cannot be addressed safely
 
     @cached_property
     def _labelers_by_project(self) -> dict[str, frozenset[str]]:

@@ -15,7 +15,6 @@ from typing import Any, Iterable
 from scaleform.address import Address, Kind
 from scaleform.api import endpoints as ep
 from scaleform.changes import PHASES, Change
-from scaleform.model import DesiredState
 
 
 class Call(str, Enum):
@@ -57,14 +56,6 @@ class Operation:
     def request(self) -> ep.Call:
         """What the client sends; a create carries the check that reads it back before a resend."""
         return ep.Call(self.method, self.path, self.body, _read_back(self))
-
-    @classmethod
-    def from_json(cls, data: dict, changes: dict[str, Change]) -> "Operation":
-        """An operation of a saved plan; its call follows from the changes it realizes (KeyError
-        when it names a change the plan does not hold)."""
-        realized = [changes[text] for text in data["realizes"]]
-        return cls(call_for(realized), data["phase"], data["method"], data["path"], data.get("body"),
-                   tuple(c.address for c in realized))
 
 
 def _read_back(op: Operation) -> ep.Check | None:
@@ -163,11 +154,13 @@ class _Sorted:
             self.priority = c
 
 
-def build_operations(changes: Iterable[Change], desired: DesiredState) -> list[Operation]:
+def build_operations(changes: Iterable[Change]) -> list[Operation]:
+    """The operations that realize `changes`, from the changes alone: a saved plan's are rebuilt
+    with this same function and must come out identical."""
     found = _Sorted()
     for c in changes:
         found.add(c)
-    ops = [*_team_ops(found), *_project_ops(found, desired), *_batch_ops(found, desired), *_assignment_ops(found),
+    ops = [*_team_ops(found), *_project_ops(found), *_batch_ops(found), *_assignment_ops(found),
            *_group_ops(found)]
     if found.priority is not None:
         p = found.priority
@@ -186,13 +179,13 @@ def _team_ops(found: _Sorted) -> list[Operation]:
     return ops
 
 
-def _project_ops(found: _Sorted, desired: DesiredState) -> list[Operation]:
+def _project_ops(found: _Sorted) -> list[Operation]:
     ops = []
     for name, facets in sorted(found.projects.items()):
         params, pipeline, ontology = (facets.get(k) for k in (Kind.PARAMS, Kind.PIPELINE, Kind.ONTOLOGY))
         if Kind.PROJECT in facets:
-            declared = desired.projects[name]
-            request = ep.create_project(name, declared.type, studio=bool(declared.studio), rapid=bool(declared.rapid),
+            created = facets[Kind.PROJECT].after
+            request = ep.create_project(name, created["type"], studio=created["studio"], rapid=created["rapid"],
                                         params=params.after if params else None,
                                         pipeline=pipeline.after if pipeline else None)
             realized = [c.address for c in (facets[Kind.PROJECT], params, pipeline) if c is not None]
@@ -209,13 +202,13 @@ def _project_ops(found: _Sorted, desired: DesiredState) -> list[Operation]:
     return ops
 
 
-def _batch_ops(found: _Sorted, desired: DesiredState) -> list[Operation]:
+def _batch_ops(found: _Sorted) -> list[Operation]:
     ops = []
     for name, facets in sorted(found.batches.items()):
         if Kind.BATCH in facets:
-            spec = desired.batches[name]
-            request = ep.create_batch(spec.project, name, calibration=spec.calibration_batch,
-                                      self_label=spec.self_label_batch)
+            created = facets[Kind.BATCH].after
+            request = ep.create_batch(created["project"], name, calibration=created["calibration_batch"],
+                                      self_label=created["self_label_batch"])
             ops.append(_operation(Call.CREATE_BATCH, "batch", request, [facets[Kind.BATCH].address]))
         if Kind.BATCH_STATUS in facets:
             ops.append(_operation(Call.FINALIZE_BATCH, "batch_status", ep.finalize_batch(name),

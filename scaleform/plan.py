@@ -12,7 +12,7 @@ from scaleform.changes import Change, Unmanaged
 from scaleform.diff import Diff
 from scaleform.errors import ScaleformError
 from scaleform.fingerprints import Fingerprints
-from scaleform.model import DesiredState, LiveState
+from scaleform.model import LiveState
 from scaleform.operations import Operation, build_operations
 from scaleform.refresh import RefreshScope
 
@@ -112,19 +112,23 @@ class Plan:
 
     @classmethod
     def from_json(cls, data: Any, source: str = "plan file") -> "Plan":
+        """A saved plan, with its operations rebuilt from its changes by the code `plan` uses;
+        ScaleformError when the recorded operations differ from the rebuilt ones (a plan file is
+        data, never a script: what apply sends follows from the changes a reviewer reads)."""
         if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
             raise ScaleformError(f"{source} is not a scaleform plan (format_version {FORMAT_VERSION}); make it "
                                  "with `scaleform plan --out FILE`")
         try:
             changes = tuple(map(Change.from_json, data["changes"]))
-            by_address = {c.address.text: c for c in changes}
+            operations = tuple(build_operations(changes))
+            _same_operations(data["operations"], operations, source)
             return cls(
                 target=dict(data["target"]), manifest_digest=data["manifest_digest"], changes=changes,
                 deferred=tuple(map(Change.from_json, data["deferred"])),
                 suppressed=tuple(map(Change.from_json, data["suppressed"])),
                 unmanaged=tuple(Unmanaged(Address.parse(u["address"]), u["reason"]) for u in data["unmanaged"]),
                 warnings=tuple(data["warnings"]),
-                operations=tuple(Operation.from_json(o, by_address) for o in data["operations"]),
+                operations=operations,
                 fingerprints=dict(data["fingerprints"]), scope=RefreshScope.from_json(data["refresh_scope"]),
                 safety=dict(data.get("safety") or {}),
                 rehearsal=Rehearsal.from_json(data["rehearsal"]) if data.get("rehearsal") is not None else None,
@@ -133,18 +137,47 @@ class Plan:
             raise ScaleformError(f"{source} is damaged or incomplete ({type(exc).__name__}: {exc})") from None
 
 
-def build_plan(desired: DesiredState, live: LiveState, changes: Diff, scope: RefreshScope, target: dict,
+def _same_operations(recorded: Any, rebuilt: tuple[Operation, ...], source: str) -> None:
+    """Refuse a plan whose recorded operations are not exactly those its changes make."""
+    if not isinstance(recorded, list):
+        raise TypeError("operations is not a list")
+    for i, (have, want) in enumerate(zip(recorded, (o.to_json() for o in rebuilt)), 1):
+        if have != want:
+            field_name = next((k for k in ("method", "path", "body", "phase", "realizes")
+                               if not isinstance(have, dict) or have.get(k) != want[k]), "fields")
+            shown = have.get("path") if isinstance(have, dict) else have
+            raise ScaleformError(
+                f"{source} was altered: operation {i} ({str(shown)[:120]}) does not match its changes (its "
+                f"{field_name} differs from what they make: {_short(want.get(field_name) if field_name in want else want)}). "
+                "Nothing was sent. Make the plan again with `scaleform plan --out FILE`")
+    if len(recorded) != len(rebuilt):
+        which = ("adds an operation that its changes do not make" if len(recorded) > len(rebuilt)
+                 else "lacks an operation that its changes make")
+        i = min(len(recorded), len(rebuilt)) + 1
+        raise ScaleformError(f"{source} was altered: it {which} (operation {i}; "
+                             f"recorded {len(recorded)}, its changes make {len(rebuilt)}). Nothing was sent. "
+                             "Make the plan again with `scaleform plan --out FILE`")
+
+
+def _short(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def build_plan(live: LiveState, changes: Diff, scope: RefreshScope, target: dict,
                manifest_digest: str) -> Plan:
     safety = {kind: {"remove": r.removed, "live": r.live} for kind, r in changes.removals.items()}
     return Plan(
         target=target, manifest_digest=manifest_digest, changes=tuple(changes.changes),
         deferred=tuple(changes.deferred), suppressed=tuple(changes.suppressed), unmanaged=tuple(changes.unmanaged),
-        warnings=tuple(sorted(set(changes.warnings))), operations=tuple(build_operations(changes.changes, desired)),
+        warnings=tuple(sorted(set(changes.warnings))), operations=tuple(build_operations(changes.changes)),
         fingerprints=Fingerprints(live, scope), scope=scope, safety=safety,
     )
 
 
-def keep_addresses(plan: Plan, address_prefixes: Iterable[str], desired: DesiredState) -> Plan:
+def keep_addresses(plan: Plan, address_prefixes: Iterable[str]) -> Plan:
     """Keep the changes whose address starts with one of `address_prefixes` (--target)."""
     prefixes = tuple(address_prefixes)
     if not prefixes:
@@ -156,4 +189,4 @@ def keep_addresses(plan: Plan, address_prefixes: Iterable[str], desired: Desired
     changes = kept(plan.changes)
     warning = "targeting is in effect: the plan may be incomplete (--target " + ", ".join(prefixes) + ")"
     return replace(plan, changes=changes, deferred=kept(plan.deferred), suppressed=kept(plan.suppressed),
-                   warnings=plan.warnings + (warning,), operations=tuple(build_operations(changes, desired)))
+                   warnings=plan.warnings + (warning,), operations=tuple(build_operations(changes)))

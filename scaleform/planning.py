@@ -43,8 +43,8 @@ async def plan_on_client(client: Any, manifests: Manifests, target: Target, addr
     cpu = time.process_time()
     changes = diff(desired, live)
     cpu_diff = time.process_time()
-    plan = build_plan(desired, live, changes, scope, target_json(target), manifests.digest)
-    plan = keep_addresses(plan, address_prefixes, desired)
+    plan = build_plan(live, changes, scope, target_json(target), manifests.digest)
+    plan = keep_addresses(plan, address_prefixes)
     if timings is not None:
         timings.update(refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu,
                        plan_cpu=time.process_time() - cpu_diff)

@@ -95,6 +95,7 @@ class _Reader:
         self.client, self.progress, self.prefetch = client, progress, prefetch
         self.total = self.done = 0
         self.projects_read: asyncio.Future | None = None
+        self.skipped: list[str] = []  # live objects whose names cannot be addressed safely
 
     async def tracked(self, coro: Awaitable) -> Any:
         self.total += 1
@@ -120,7 +121,8 @@ class _Reader:
     async def groups_of(self, project: str) -> tuple[str, dict[str, LiveGroup]]:
         started = self.prefetch.take_groups(project) if self.prefetch else None
         try:
-            return project, parse_groups(project, await self.tracked(started or self.client.list_groups(project)))
+            read = await self.tracked(started or self.client.list_groups(project))
+            return project, parse_groups(project, read, self.skipped)
         except NotFound:
             return project, {}  # the project does not exist (yet)
         except InvalidRequest:
@@ -146,7 +148,8 @@ class _Reader:
     async def read(self, scope: RefreshScope, desired: DesiredState | None) -> tuple[LiveState, RefreshScope]:
         client = self.client
         projects_read = self.projects_read = asyncio.ensure_future(
-            self.account_read(scope.projects, "projects", client.list_projects, parse_projects))
+            self.account_read(scope.projects, "projects", client.list_projects,
+                              lambda data: parse_projects(data, self.skipped)))
 
         async def groups() -> dict[str, dict[str, LiveGroup]]:
             # A saved plan's scope is final. With `desired`, groups are read only for projects that
@@ -167,9 +170,9 @@ class _Reader:
         )
         live = LiveState(team=team, assignments=assignments, projects=projects, groups=live_groups,
                          studio_batches=studio, batches=dict(batches), batch_created=batch_created)
-        if desired is None:
-            return live, scope
-        return await self.groups_of_losing_projects(live, scope, desired)
+        if desired is not None:
+            live, scope = await self.groups_of_losing_projects(live, scope, desired)
+        return replace(live, unaddressable=tuple(sorted(set(self.skipped)))), scope
 
     async def groups_of_losing_projects(self, live: LiveState, scope: RefreshScope,
                                         desired: DesiredState) -> tuple[LiveState, RefreshScope]:

@@ -100,7 +100,7 @@ def test_render_keeps_the_chosen_environment_and_can_show_one_project(tmp_path):
     write_manifest(tmp_path / "m.yaml", """\
         version: 1
         environments:
-          staging: {provider: scale, api_key_env: STAGING_KEY, vars: {p: stg}}
+          staging: {provider: scale, api_key_env: SCALE_STAGING_KEY, vars: {p: stg}}
           production: {provider: scale, vars: {p: prod}}
         projects:
           ${var.p}-a: {type: imageannotation}
@@ -108,7 +108,7 @@ def test_render_keeps_the_chosen_environment_and_can_show_one_project(tmp_path):
         """)
     result = cli("render", str(tmp_path), "-e", "staging")
     doc = yaml.safe_load(result.stdout)
-    assert doc["environments"] == {"staging": {"provider": "scale", "api_key_env": "STAGING_KEY"}}
+    assert doc["environments"] == {"staging": {"provider": "scale", "api_key_env": "SCALE_STAGING_KEY"}}
     assert list(doc["projects"]) == ["stg-a", "stg-b"]
     only = yaml.safe_load(cli("render", str(tmp_path), "-e", "staging", "--project", "stg-b").stdout)
     assert only == {"version": 1, "projects": {"stg-b": {"type": "textcollection"}}}

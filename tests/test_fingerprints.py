@@ -40,7 +40,7 @@ def test_plan_fingerprints_are_computed_when_first_read(monkeypatch):
     monkeypatch.setattr(fingerprints_module, "fingerprints", lambda live, scope: calls.append(1) or real(live, scope))
     scope = RefreshScope(team=True, emails=("a@x.io", "b@x.io"))
     live = LiveState(team={"a@x.io": LiveMember("a@x.io", "member")})
-    plan = build_plan(EMPTY, live, diff(EMPTY, live), scope, {}, "")
+    plan = build_plan(live, diff(EMPTY, live), scope, {}, "")
     assert "not yet computed" in repr(plan)
     assert calls == []  # a text plan (or a repr in a log) never pays for them
     assert dict(plan.fingerprints) == real(live, scope) and len(plan.fingerprints) == 2

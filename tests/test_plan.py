@@ -9,17 +9,13 @@ import pytest
 from helpers import change as c
 from scaleform.errors import ScaleformError
 from scaleform.manifest.schema import load_schema
-from scaleform.model import DesiredState
 from scaleform.operations import build_operations
 from scaleform.plan import Plan, keep_addresses
 from scaleform.refresh import RefreshScope
 
-EMPTY = DesiredState(team=None, projects={}, batches={}, batch_priority=None)
-
-
 def _plan(*changes) -> Plan:
     return Plan({"api_url": "u", "environment": None}, "sha256:" + "a" * 64, tuple(changes), (), (), (), ("w",),
-                tuple(build_operations(changes, EMPTY)), {"team.member[a@x.io]": "sha256:" + "b" * 64},
+                tuple(build_operations(changes)), {"team.member[a@x.io]": "sha256:" + "b" * 64},
                 RefreshScope(team=True, emails=("a@x.io",)))
 
 
@@ -33,8 +29,7 @@ def test_plan_json_round_trip_and_schema():
     assert [o.call for o in again.operations] == [o.call for o in plan.operations]
 
 
-@pytest.mark.parametrize("damage", [lambda d: d["operations"][0].update(realizes=["project[x].params"]),
-                                    lambda d: d["changes"][0].update(address="nonsense"),
+@pytest.mark.parametrize("damage", [lambda d: d["changes"][0].update(address="nonsense"),
                                     lambda d: d.pop("operations")])
 def test_a_damaged_plan_is_a_clear_error(damage):
     data = json.loads(json.dumps(_plan(c("project[p].labeler[a@x.io]")).to_json()))
@@ -45,8 +40,38 @@ def test_a_damaged_plan_is_a_clear_error(damage):
 
 def test_address_prefixes_keep_matching_changes_and_rebuild_operations():
     plan = _plan(c("project[a].labeler[x@y.io]"), c("project[b].labeler[x@y.io]"))
-    kept = keep_addresses(plan, ["project[a]"], EMPTY)
+    kept = keep_addresses(plan, ["project[a]"])
     assert [ch.address.text for ch in kept.changes] == ["project[a].labeler[x@y.io]"]
     assert [o.body for o in kept.operations] == [{"emails": ["x@y.io"], "projects": ["a"]}]
     assert kept.warnings[-1].startswith("targeting is in effect")
-    assert keep_addresses(plan, [], EMPTY) is plan
+    assert keep_addresses(plan, []) is plan
+
+
+def _saved(*changes) -> dict:
+    return json.loads(json.dumps(_plan(*changes).to_json()))
+
+
+ROLE = c("team.member[a@x.io]", "update", after={"role": "labeler"}, phase=1)
+ADD = c("project[p].labeler[a@x.io]", phase=5)
+
+
+@pytest.mark.parametrize("edit, names", [
+    (lambda d: d["operations"][0].update(path="http://evil.test/v1/teams/set_role"), "path"),
+    (lambda d: d["operations"][0]["body"].update(emails=["boss@x.io"]), "body"),
+    (lambda d: d["operations"][0].update(method="PUT"), "method"),
+    (lambda d: d["operations"][0].update(realizes=["project[x].params"]), "realizes"),
+    (lambda d: d["operations"].append(dict(d["operations"][0])), "adds an operation"),
+    (lambda d: d["operations"].pop(), "lacks an operation"),
+])
+def test_recorded_operations_must_be_the_ones_the_changes_make(edit, names):
+    data = _saved(ROLE, ADD)
+    edit(data)
+    with pytest.raises(ScaleformError, match="was altered") as caught:
+        Plan.from_json(data, "plan file 'p.json'")
+    assert names in str(caught.value)
+
+
+def test_a_saved_plans_operations_are_rebuilt_from_its_changes():
+    data = _saved(ROLE, ADD)
+    plan = Plan.from_json(data)
+    assert [o.to_json() for o in plan.operations] == data["operations"]

@@ -12,7 +12,7 @@ from helpers import change, empty_plan
 from scaleform.apply import ApplyReport, OpResult
 from scaleform.errors import ScaleformError
 from scaleform.manifest.schema import load_schema
-from scaleform.operations import Call, Operation
+from scaleform.operations import Call, Operation, build_operations
 from scaleform.plan import Plan
 from scaleform.rehearsal import Rehearsal, _failure, require_clean
 from scaleform.render.jsonout import render_json
@@ -51,7 +51,8 @@ def test_applied_but_not_converged_lists_what_remains():
                                        Rehearsal(12, 9, FAILED, 2),
                                        Rehearsal(2, 2, remaining=("team.member[a@b.co]",))])
 def test_the_json_is_schema_valid_and_round_trips(rehearsal):
-    plan = replace(empty_plan([change("project[a].group[g]", phase=6)]), rehearsal=rehearsal)
+    changes = [change("project[a].group[g]", phase=6)]
+    plan = replace(empty_plan(changes, operations=build_operations(changes)), rehearsal=rehearsal)
     data = json.loads(render_json(plan))
     jsonschema.validate(data["rehearsal"], load_schema("plan.schema.json")["properties"]["rehearsal"])
     assert data["rehearsal"]["clean"] is rehearsal.clean and data["rehearsal"]["line"] == rehearsal.line()
@@ -59,7 +60,8 @@ def test_the_json_is_schema_valid_and_round_trips(rehearsal):
 
 
 def test_an_unrehearsed_plan_has_no_rehearsal_key():
-    plan = empty_plan([change("project[a].group[g]", phase=6)])
+    changes = [change("project[a].group[g]", phase=6)]
+    plan = empty_plan(changes, operations=build_operations(changes))
     assert "rehearsal" not in json.loads(render_json(plan))
     assert Plan.from_json(json.loads(render_json(plan))).rehearsal is None
     assert "rehearsal" not in render_text(plan) + render_markdown(plan)

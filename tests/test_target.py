@@ -18,10 +18,10 @@ def test_url_precedence_flag_then_variable_then_environment_then_scale():
 
 
 def test_the_key_comes_from_the_named_variable_and_is_never_shown():
-    prod = Environment("prod", provider="scale", api_url=None, api_key_env="PROD_KEY", vars={})
-    target = resolve_target(prod, env={"PROD_KEY": "secret-123", "SCALE_API_KEY": "other"})
+    prod = Environment("prod", provider="scale", api_url=None, api_key_env="SCALE_PROD_KEY", vars={})
+    target = resolve_target(prod, env={"SCALE_PROD_KEY": "secret-123", "SCALE_API_KEY": "other"})
     assert target.api_key == "secret-123" and "secret-123" not in repr(target)
-    with pytest.raises(ScaleformError, match="PROD_KEY") as exc:
+    with pytest.raises(ScaleformError, match="SCALE_PROD_KEY") as exc:
         resolve_target(prod, env={"SCALE_API_KEY": "other"})
     assert "other" not in str(exc.value)
 

@@ -36,6 +36,7 @@ from scaleform.api import endpoints as ep
 from scaleform.api import sniffio_miss
 from scaleform.api.errors import BadResponse, Conflict, NotFound, TransportFailure, error_for
 from scaleform.api.pacing import Pacer
+from scaleform.api.request_url import request_url
 from scaleform.api.retry import (RETRY_STATUSES, Failure, RetryEvent, RetryPolicy, status_failure,
                                  transport_failure)
 from scaleform.api.slots import Slots
@@ -161,12 +162,13 @@ class ApiClient(TypedCalls):
     async def _attempt(self, call: ep.Call, params: dict | None, parse: bool) -> tuple[Failure | None, Any]:
         """One send: (None, body) on success, (failure, None) when it may be retried; raises
         for an answer that retrying cannot change."""
+        url = request_url(self.base_url, call.method, call.path)
         await self._pacer.wait()
         sent = time.monotonic()
         self.calls += 1
         content = json.dumps(call.body).encode() if call.body else None
         try:
-            response = await self._http.request(call.method, call.path, content=content, params=params)
+            response = await self._http.request(call.method, url, content=content, params=params)
         except httpx.TransportError as exc:
             self._trace(call, 0, sent)
             return transport_failure(exc, redact(str(exc)) or type(exc).__name__), None

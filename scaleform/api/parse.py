@@ -9,6 +9,7 @@ from typing import Any
 from scaleform.api.errors import BadResponse
 from scaleform.model import (LiveBatch, LiveGroup, LiveMember, LiveProject, LiveStudioBatch, Pipeline,
                              normalize_choices)
+from scaleform.names import skipped_line, unaddressable
 
 _HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds to the params
 
@@ -22,6 +23,14 @@ def _field(obj: Any, key: str, kind: type | tuple, where: str) -> Any:
 def _optional(obj: dict, key: str, kind: type) -> Any:
     value = obj.get(key)
     return value if isinstance(value, kind) else None
+
+
+def addressable(kind: str, name: str, skipped: list[str] | None) -> bool:
+    """False for a live name that cannot be addressed safely; `skipped` is told why."""
+    why = unaddressable(name)
+    if why is not None and skipped is not None:
+        skipped.append(skipped_line(kind, name, why))
+    return why is None
 
 
 def expect_list(value: Any, where: str) -> list:
@@ -89,17 +98,20 @@ def parse_project(p: Any) -> LiveProject:
                        pipeline=pipeline, pipeline_known=pipeline_known)
 
 
-def parse_projects(data: Any) -> dict[str, LiveProject]:
-    return {p.name: p for p in map(parse_project, expect_list(data, "/projects"))}
+def parse_projects(data: Any, skipped: list[str] | None = None) -> dict[str, LiveProject]:
+    return {p.name: p for p in map(parse_project, expect_list(data, "/projects"))
+            if addressable("project", p.name, skipped)}
 
 
-def parse_groups(project: str, data: Any) -> dict[str, LiveGroup]:
+def parse_groups(project: str, data: Any, skipped: list[str] | None = None) -> dict[str, LiveGroup]:
     where = f"/studio/projects/{project}/groups"
     if not isinstance(data, list):
         raise BadResponse("GET", where, 200, "expected a JSON array of groups")
     out = {}
     for g in data:
         name = _field(g, "name", str, where)
+        if not addressable("group", name, skipped):
+            continue
         workers = g.get("workers") or []
         if not isinstance(workers, list):
             raise BadResponse("GET", where, 200, f"group {name} has malformed workers")

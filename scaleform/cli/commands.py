@@ -12,7 +12,7 @@ import click
 
 from scaleform import __version__
 from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_target, target_for
-from scaleform.cli.options import Ctx, ScaleformGroup, common_options, manifests_kept, say
+from scaleform.cli.options import Ctx, ScaleformGroup, common_options, emit, manifests_kept, say
 from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
 
@@ -35,14 +35,14 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
         with manifests_kept():
             manifests = manifest_load(ctx, path).complete()
     except ScaleformError as exc:
-        click.echo(render_problems(exc.problems, fmt), err=fmt == "text", nl=False)
+        emit(render_problems(exc.problems, fmt), err=fmt == "text", nl=False)
         return 1
     if fmt == "github":  # annotations go to stdout, where the runner reads workflow commands
-        click.echo(render_remarks("note", manifests.notes, fmt), nl=False)
+        emit(render_remarks("note", manifests.notes, fmt), nl=False)
     if not ctx.quiet:
         if fmt == "text":
-            click.echo(render_remarks("note", manifests.notes, fmt), err=True, nl=False)
-        click.echo(f"{len(manifests.files)} file(s) valid.")
+            emit(render_remarks("note", manifests.notes, fmt), err=True, nl=False)
+        emit(f"{len(manifests.files)} file(s) valid.")
     return 0
 
 
@@ -54,11 +54,11 @@ def render(ctx: Ctx, path: str, projects: tuple[str, ...]) -> int:
     """Print the effective manifests: templates merged, people sets expanded, variables interpolated."""
     from scaleform.manifest.effective import render_effective
 
-    click.echo(render_effective(manifest_load(ctx, path), projects), nl=False)
+    emit(render_effective(manifest_load(ctx, path), projects), nl=False)
     return 0
 
 
-def _render(plan, fmt: str, color: bool, classification=None) -> str:
+def _render(plan, fmt: str, color: bool, classification=None, calls: bool = False) -> str:
     if fmt == "json":
         from scaleform.render.jsonout import render_json
 
@@ -69,7 +69,7 @@ def _render(plan, fmt: str, color: bool, classification=None) -> str:
         return render_markdown(plan, classification)
     from scaleform.render.text import render_text
 
-    return render_text(plan, color=color, classification=classification)
+    return render_text(plan, color=color, classification=classification, calls=calls)
 
 
 def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False):
@@ -89,7 +89,7 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
     if address_prefixes:
         say(ctx, "Warning: targeting is in effect; the plan covers only " + ", ".join(address_prefixes))
     if ctx.verbose:
-        click.echo("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
+        emit("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
     if rehearse:
         from scaleform.rehearsal import rehearse as rehearse_plan
 
@@ -124,9 +124,11 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
         from scaleform.render.jsonout import render_json
 
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(render_json(the_plan, classification))
+        from scaleform.secrets import redact
+
+        Path(out).write_text(redact(render_json(the_plan, classification)))
         say(ctx, f"Saved the plan to {out}. Apply exactly it with: scaleform apply --plan {out}")
-    click.echo(_render(the_plan, fmt, ctx.color, classification), nl=False)
+    emit(_render(the_plan, fmt, ctx.color, classification), nl=False)
     return 2 if detailed_exitcode and the_plan.has_changes else 0
 
 
@@ -135,21 +137,15 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @common_options
 def show(ctx: Ctx, file: str, fmt: str) -> int:
-    """Show a saved plan."""
-    click.echo(_render(_read_plan(file), fmt, ctx.color), nl=False)
+    """Show a saved plan, with every API call apply would send."""
+    emit(_render(_read_plan(file), fmt, ctx.color, calls=True), nl=False)
     return 0
 
 
 def _read_plan(file: str):
-    import json
+    from scaleform.plan_file import read_plan
 
-    from scaleform.plan import Plan
-
-    try:
-        data = json.loads(Path(file).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ScaleformError(f"cannot read plan file '{file}': {exc}") from None
-    return Plan.from_json(data, f"plan file '{file}'")
+    return read_plan(file)
 
 
 @main.command(short_help="Apply the changes (asks first unless --auto-approve or --plan).")
@@ -170,13 +166,13 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
 
     def show(the_plan, asking: bool) -> None:
         if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
-            click.echo(_render(the_plan, "text", ctx.color), nl=False, err=fmt != "text")
+            emit(_render(the_plan, "text", ctx.color), nl=False, err=fmt != "text")
         if not the_plan.operations:
-            click.echo("Nothing to apply.", err=fmt != "text")
+            emit("Nothing to apply.", err=fmt != "text")
 
     def progress(result) -> None:
         if fmt == "text" and not ctx.quiet:
-            click.echo(progress_line(result))
+            emit(progress_line(result))
 
     if plan_file and rehearse:
         raise ScaleformError("--rehearse needs the manifests, not a saved plan: make the plan with "
@@ -220,11 +216,11 @@ def _report(ctx: Ctx, fmt: str, report, the_plan) -> int:
     if report is None:  # nothing to apply: an empty report still says what stays deferred
         report = ApplyReport(deferred=the_plan.deferred, target=the_plan.target)
     if fmt == "json":
-        click.echo(render_report_json(report), nl=False)
+        emit(render_report_json(report), nl=False)
     elif fmt == "markdown":
-        click.echo(render_report_markdown(report), nl=False)
+        emit(render_report_markdown(report), nl=False)
     elif report.results or report.deferred or not report.ok:
-        click.echo(render_report(report), nl=False, err=not report.ok)
+        emit(render_report(report), nl=False, err=not report.ok)
     return 0 if report.ok else 1
 
 

@@ -62,6 +62,12 @@ def saved_plan_target(ctx: Ctx, recorded: dict) -> "Target":
     api_url = str(recorded.get("api_url") or "")
     sandbox = recorded_sandbox(api_url)
     if sandbox is not None:
+        from scaleform.sandbox.base import is_sandbox_db
+
+        if not Path(sandbox).is_file() or not is_sandbox_db(sandbox):
+            raise ScaleformError(f"the plan was made for the sandbox '{sandbox}', which is not an existing scaleform "
+                                 "sandbox database; a plan file never creates or changes anything else. Name the "
+                                 "target yourself with --sandbox DB")
         return target_for(replace(ctx, sandbox=sandbox))
     if api_url in PROVIDERS.values():
         return target_for(replace(ctx, api_url=api_url))

@@ -54,7 +54,7 @@ class ScaleformGroup(click.Group):
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Abort:
-            click.echo("Interrupted.", err=True)
+            emit("Interrupted.", err=True)
             sys.exit(130)
         except click.ClickException as exc:
             exc.show()
@@ -62,10 +62,18 @@ class ScaleformGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def emit(text: str, err: bool = False, nl: bool = True) -> None:
+    """Every line a command prints goes through here: redacted, whatever produced it (an API
+    answer, an error message, a live name)."""
+    from scaleform.secrets import redact
+
+    click.echo(redact(text), err=err, nl=nl)
+
+
 def say(ctx: Ctx, text: str) -> None:
     """A line for the person at the terminal (stderr), unless --quiet."""
     if not ctx.quiet:
-        click.echo(text, err=True)
+        emit(text, err=True)
 
 
 @contextmanager
@@ -131,18 +139,16 @@ def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
         code = _closing_sandboxes(fn, ctx, **kw)
     except ScaleformError as exc:
         _traceback_if(ctx)
-        click.echo(f"Error: {exc}", err=True)
+        emit(f"Error: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        emit("Interrupted.", err=True)
         sys.exit(130)
     except click.exceptions.Exit:
         raise
     except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
-        from scaleform.secrets import redact
-
         _traceback_if(ctx)
-        click.echo(f"Error: unexpected {type(exc).__name__}: {redact(str(exc))}. This is a bug in "
+        emit(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
                    "scaleform; rerun with -v for details and report it.", err=True)
         sys.exit(1)
     sys.exit(code or 0)
@@ -160,4 +166,4 @@ def _traceback_if(ctx: Ctx) -> None:
     if ctx.verbose:
         import traceback
 
-        traceback.print_exc()
+        emit(traceback.format_exc(), err=True, nl=False)

@@ -29,6 +29,7 @@ def diff(desired: DesiredState, live: LiveState, now: datetime | None = None) ->
     if context.problems:
         raise ScaleformError(list(dict.fromkeys(context.problems)))
     out = context.out
+    out.warnings.extend(live.unaddressable)
     for items in (out.changes, out.deferred, out.suppressed):
         items.sort(key=Change.sort_key)
     out.unmanaged.sort(key=lambda u: u.address.text)

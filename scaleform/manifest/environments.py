@@ -16,6 +16,7 @@ class Environment:
     api_key_env: str | None = None
     vars: Mapping[str, str] = field(default_factory=dict)
     loc: Location | None = None
+    api_url_loc: Location | None = None  # where api_url is written, for the target's refusal
 
 
 def _scalar_text(value: Any) -> str:
@@ -37,6 +38,7 @@ def collect_environments(docs: list[LocDict], problems: list[Problem]) -> dict[s
             api_key_env=spec.get("api_key_env") if isinstance(spec.get("api_key_env"), str) else None,
             vars={str(k): _scalar_text(v) for k, v in raw_vars.items() if not isinstance(v, (dict, list))},
             loc=locs[name],
+            api_url_loc=value_loc(spec, "api_url") if "api_url" in spec else None,
         )
     return out
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -24,6 +25,7 @@ from scaleform.manifest.located import LocDict, LocList, key_loc, value_loc
 if TYPE_CHECKING:
     import jsonschema
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
                "boolean": "true or false", "number": "a number",
                "null": "null"}
@@ -143,7 +145,7 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, (int, float)):
         return f"the number {value}"
-    text = str(value)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))  # never raw to a terminal
     return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 
@@ -184,6 +186,8 @@ def _message(err: jsonschema.ValidationError, doc: Any) -> tuple[str, Location |
                         value_loc(node, i))
             seen[key] = i
         return f"{where} lists the same entry twice; remove the duplicate", loc
+    if v == "not" and "name" in str(err.schema.get("description", "")):
+        return f"{where}: {_describe(err.instance)} is not a valid name ({err.schema.get('description', '')})", loc
     if v == "minItems":
         return f"{where} must not be empty", loc
     if v == "minLength":

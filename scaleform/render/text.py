@@ -1,6 +1,8 @@
 """Terraform-style text: `+` create, `~` update, `-` delete, `>` deferred, a header per address."""
 from __future__ import annotations
 
+import json
+
 from scaleform.plan import Plan
 from scaleform.render.rows import Row, extra_summary, header, plan_rows, summary_line
 
@@ -28,7 +30,17 @@ def _row(row: Row, color: bool) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan, color: bool = False, classification: dict[str, str] | None = None) -> str:
+def _calls(plan: Plan) -> list[str]:
+    """Every request apply will send, in order, with its whole body (`show` of a saved plan)."""
+    out = ["API calls apply will send, in order:", ""]
+    for i, op in enumerate(plan.operations, 1):
+        body = "" if op.body is None else " " + json.dumps(op.body, sort_keys=True, ensure_ascii=False)
+        out.append(f"  {i}. [phase {op.phase}] {op.method} {op.path}{body}")
+    return out + [""]
+
+
+def render_text(plan: Plan, color: bool = False, classification: dict[str, str] | None = None,
+                calls: bool = False) -> str:
     rows = plan_rows(plan, classification)
     out = [header(plan), ""]
     for section, title in SECTIONS:
@@ -50,6 +62,8 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
         out.append(f"Warning: {w}")
     if plan.warnings:
         out.append("")
+    if calls and plan.operations:
+        out += _calls(plan)
     if plan.operations:
         n = len(plan.operations)
         rounds = len({o.phase for o in plan.operations})

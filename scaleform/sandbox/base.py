@@ -40,6 +40,28 @@ CREATE TABLE IF NOT EXISTS requests (id INTEGER PRIMARY KEY AUTOINCREMENT, start
 """
 
 
+MARKER = ("format", "scaleform-sandbox/1")  # the meta row that says a database is a sandbox
+_TABLES = {"meta", "team", "projects", "assignments", "groups", "batches", "requests"}
+
+
+def is_sandbox_db(path: str | Path) -> bool:
+    """Whether the existing file at `path` is a scaleform sandbox: it carries the marker, or (made
+    before the marker existed) every sandbox table. Only reads; a foreign file stays untouched."""
+    try:
+        db = sqlite3.connect(f"file:{Path(path).resolve().as_posix()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" in tables and db.execute("SELECT 1 FROM meta WHERE key=? AND value=?", MARKER).fetchone():
+            return True
+        return _TABLES <= tables
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
+
+
 class SandboxError(Exception):
     """A sandbox operation refused, with the HTTP status and message the app answers."""
 
@@ -87,6 +109,7 @@ class StoreBase:
             self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", MARKER)
         self._add_missing_columns()
         self.lock = threading.RLock()
         self.assignment_cache = AssignmentCache()

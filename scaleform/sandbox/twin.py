@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from scaleform.api.errors import BadResponse
+from scaleform.api.parse import addressable
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
 
@@ -37,6 +38,7 @@ class _Account:
     studio_batches: list[dict]
     batches: list[dict]
     groups: dict[str, list[dict]] = field(default_factory=dict)  # project -> its groups
+    skipped: list[str] = field(default_factory=list)  # what was left out, and why
 
 
 def _objects(data: Any, path: str, kind: type = dict) -> list:
@@ -60,12 +62,27 @@ async def read_account(client: Any) -> _Account:
         client.list_batches())
     account = _Account(_objects(team, "/teams"), assignments, _objects(projects, "/projects"),
                        _objects(studio, "/studio/batches"), _objects(batches, "/batches"))
+    _skip_unaddressable(account)
     studio_projects = [_text(p, "name", "/projects") for p in account.projects if p.get("studio") is True]
 
     async def groups_of(name: str) -> None:
         account.groups[name] = _objects(await client.list_groups(name), f"/studio/projects/{name}/groups")
     await asyncio.gather(*(groups_of(p) for p in studio_projects))
     return account
+
+
+def _skip_unaddressable(account: _Account) -> None:
+    """Leave out projects whose names cannot be addressed safely, with their assignments and
+    batches; the report names them."""
+    names = [_text(p, "name", "/projects") for p in account.projects]
+    skipped = {n for n in names if not addressable("project", n, account.skipped)}
+    if not skipped:
+        return
+    account.projects = [p for p in account.projects if p["name"] not in skipped]
+    account.assignments = {e: [p for p in ps if p not in skipped] if isinstance(ps, list) else ps
+                           for e, ps in account.assignments.items()}
+    account.batches = [b for b in account.batches if b.get("project") not in skipped]
+    account.studio_batches = [b for b in account.studio_batches if b.get("projectName") not in skipped]
 
 
 async def copy_account(client: Any, store: Store, source: str | None = None) -> TwinReport:
@@ -108,6 +125,7 @@ def _write(store: Store, account: _Account, source: str) -> TwinReport:
     counts["batches"], notes = _write_batches(store, account.batches, account.studio_batches)
     unknown += notes
     unknown.append("ids are the twin's own; archived projects and tasks are not copied")
+    unknown += account.skipped
     store.assignment_cache.invalidate()
     return TwinReport(source, counts, tuple(unknown))
 

@@ -12,8 +12,8 @@ from scaleform.target import resolve_target
 def env_manifest(tmp_path, url: str):
     return write_manifest(tmp_path / "m" / "env.yaml", f"""\
         environments:
-          staging: {{api_url: "{url}", api_key_env: STG_KEY, vars: {{prefix: stg}}}}
-          production: {{provider: scale, api_key_env: PROD_KEY, vars: {{prefix: prod}}}}
+          staging: {{api_url: "{url}", api_key_env: SCALE_STG_KEY, vars: {{prefix: stg}}}}
+          production: {{provider: scale, api_key_env: SCALE_PROD_KEY, vars: {{prefix: prod}}}}
         projects:
           ${{var.prefix}}-signs: {{type: imageannotation, studio: true}}
         """).parent
@@ -23,11 +23,11 @@ def test_environment_selects_url_key_and_vars(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
     with served(db) as url:
         m = env_manifest(tmp_path, url)
-        ok = cli("plan", str(m), "-e", "staging", env={"STG_KEY": "test_sandbox"})
+        ok = cli("plan", str(m), "-e", "staging", env={"SCALE_STG_KEY": "test_sandbox"})
         assert ok.exit_code == 0, ok.output
         assert ok.stdout.splitlines()[0] == f"scaleform plan for {url} (environment: staging)"
         assert "+ project[stg-signs]" in ok.stdout
-        wrong = cli("plan", str(m), "-e", "staging", env={"STG_KEY": "live_distinctive_wrong_key"})
+        wrong = cli("plan", str(m), "-e", "staging", env={"SCALE_STG_KEY": "live_distinctive_wrong_key"})
         assert wrong.exit_code == 1
         assert "rejected the key" in wrong.stderr and "live_distinctive_wrong_key" not in wrong.output
 
@@ -38,15 +38,15 @@ def test_environment_required_unknown_and_missing_key(tmp_path):
     assert required.exit_code == 1 and "-e/--environment" in required.stderr
     unknown = cli("plan", str(m), "-e", "qa")
     assert unknown.exit_code == 1 and "unknown environment 'qa'" in unknown.stderr and "production, staging" in unknown.stderr
-    missing = cli("plan", str(m), "-e", "production", env={"PROD_KEY": ""})
-    assert missing.exit_code == 1 and "set the environment variable PROD_KEY" in missing.stderr
+    missing = cli("plan", str(m), "-e", "production", env={"SCALE_PROD_KEY": ""})
+    assert missing.exit_code == 1 and "set the environment variable SCALE_PROD_KEY" in missing.stderr
 
 
 def test_url_resolution_order():
-    env = Environment("x", provider="refonte", api_key_env="K")
-    assert resolve_target(env, env={"K": "k"}).api_url == "https://api.refonte.com/v1"
-    assert resolve_target(env, env={"K": "k", "SCALE_API_URL": "https://b.example/v1"}).api_url == "https://b.example/v1"
-    assert resolve_target(env, api_url="https://a.example/v1", env={"K": "k", "SCALE_API_URL": "https://b.example/v1"}).api_url == "https://a.example/v1"
+    env = Environment("x", provider="refonte", api_key_env="SCALE_K")
+    assert resolve_target(env, env={"SCALE_K": "k"}).api_url == "https://api.refonte.com/v1"
+    assert resolve_target(env, env={"SCALE_K": "k", "SCALE_API_URL": "https://b.example/v1"}).api_url == "https://b.example/v1"
+    assert resolve_target(env, api_url="https://a.example/v1", env={"SCALE_K": "k", "SCALE_API_URL": "https://b.example/v1"}).api_url == "https://a.example/v1"
     assert resolve_target(None, env={"SCALE_API_KEY": "k"}).api_url == "https://api.scale.com/v1"
     assert resolve_target(None, provider="refonte", env={"SCALE_API_KEY": "k"}).api_url == "https://api.refonte.com/v1"
 

@@ -52,7 +52,8 @@ def test_damaged_plan_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format_version": "1.0"}')
     result = cli("show", str(bad))
-    assert result.exit_code == 1 and "damaged or incomplete" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 1 and "does not match schemas/plan.schema.json" in result.stderr
+    assert "Traceback" not in result.output
     bad.write_text("not json")
     assert cli("show", str(bad)).exit_code == 1
 

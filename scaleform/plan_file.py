@@ -1,0 +1,57 @@
+"""Reading a saved plan: a file from a pull request or an artifact store, so untrusted input.
+
+It is read with a size cap, validated against schemas/plan.schema.json, and turned into a `Plan`
+whose operations are rebuilt from its changes (Plan.from_json refuses a file whose recorded
+operations differ). Nothing here sends a request.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from scaleform.errors import ScaleformError
+from scaleform.plan import Plan
+
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+
+
+@lru_cache(maxsize=None)
+def _validator() -> Any:
+    import jsonschema
+
+    path = Path(__file__).resolve().parent / "schemas" / "plan.schema.json"
+    schema = json.loads(path.read_text("utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def _where(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out.lstrip(".") or "the top level"
+
+
+def read_plan(file: str) -> Plan:
+    """The plan saved in `file`; ScaleformError (before any request) when it cannot be read, is
+    not a plan, breaks the schema, or holds operations its changes do not make."""
+    source = f"plan file '{file}'"
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
+    except OSError as exc:
+        raise ScaleformError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PLAN_BYTES:
+        raise ScaleformError(f"{source} is larger than {MAX_PLAN_BYTES // 1024 // 1024} MiB; a plan never is")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ScaleformError(f"cannot read {source}: it is not JSON ({type(exc).__name__})") from None
+    if isinstance(data, dict) and "format_version" in data:
+        error = next(iter(sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))), None)
+        if error is not None:
+            raise ScaleformError(f"{source} does not match schemas/plan.schema.json at {_where(error.absolute_path)}: "
+                                 f"{error.message[:300]}. Nothing was sent. Make the plan again with "
+                                 "`scaleform plan --out FILE`")
+    return Plan.from_json(data, source)
