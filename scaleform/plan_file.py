@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scaleform.errors import ScaleformError
-from scaleform.plan import Plan
+from scaleform.plan import FORMAT_VERSION, Plan
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 
@@ -48,7 +48,7 @@ def read_plan(file: str) -> Plan:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ScaleformError(f"cannot read {source}: it is not JSON ({type(exc).__name__})") from None
-    if isinstance(data, dict) and "format_version" in data:
+    if isinstance(data, dict) and data.get("format_version") == FORMAT_VERSION:  # else from_json says what it is
         error = next(iter(sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))), None)
         if error is not None:
             raise ScaleformError(f"{source} does not match schemas/plan.schema.json at {_where(error.absolute_path)}: "

@@ -136,6 +136,8 @@ def _manifest_url(environment: Environment) -> str | None:
     url = environment.api_url
     if url is None:
         return PROVIDERS.get(environment.provider or "")
+    if not url.isascii():
+        check_url(url)  # the non-ASCII refusal, which says what is wrong with the host
     if not manifest_url_allowed(url):
         where = f" ({environment.api_url_loc})" if environment.api_url_loc else ""
         raise ScaleformError(

@@ -233,3 +233,44 @@ def write_files(tmp_path: Path, files: dict) -> Path:
         else:
             p.write_text(text)
     return tmp_path
+
+
+class Listener:
+    """A loopback HTTP server that records every request it receives and answers each with
+    `status` and `body` (JSON text). Stands in for an attacker's host, or a hostile API."""
+
+    def __init__(self, status: int = 200, body: str = "[]"):
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str, dict]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                outer.requests.append((self.command, self.path, dict(self.headers)))
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Listener":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

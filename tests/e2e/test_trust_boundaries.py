@@ -1,0 +1,255 @@
+"""Trust boundaries (DESIGN §9) end to end: nothing a pull request writes (manifests, a saved plan)
+or the network supplies (live names, API answers) steers the key or the writes."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from helpers import ROOT, Listener, cli, make_db, served, write_manifest, writes
+from scaleform.target import resolve_target
+from scaleform.manifest.environments import Environment
+
+QUICKSTART = ROOT / "examples" / "quickstart"
+KEY = "Live_Distinctive_Key_4242"
+
+
+def _saved(tmp_path: Path, db: Path, *flags: str) -> Path:
+    out = tmp_path / "p.json"
+    made = cli("plan", str(QUICKSTART), "--out", str(out), *flags, env={"SCALE_API_KEY": "test_sandbox"})
+    assert made.exit_code == 0, made.output
+    return out
+
+
+def _edit(plan: Path, edit) -> None:
+    data = json.loads(plan.read_text())
+    edit(data)
+    plan.write_text(json.dumps(data))
+
+
+def _op(data: dict, path: str) -> dict:
+    return next(o for o in data["operations"] if o["path"] == path)
+
+
+@pytest.mark.parametrize("path", ["{listener}/v1/teams/invite", "//{host}/v1/teams/invite",
+                                  "/teams/../../teams/invite", "/teams/%2e%2e/invite"])
+def test_a_plan_whose_path_leaves_the_target_is_refused_and_nothing_reaches_the_listener(tmp_path, path):
+    db = make_db(tmp_path / "s.db", "demo")
+    with served(db) as url, Listener() as listener:
+        plan = _saved(tmp_path, db, "--api-url", url)
+        host = listener.url.removeprefix("http://")
+        _edit(plan, lambda d: _op(d, "/teams/invite").update(path=path.format(listener=listener.url, host=host)))
+        result = cli("apply", "--plan", str(plan), "--api-url", url, env={"SCALE_API_KEY": "test_sandbox"})
+        assert result.exit_code == 1
+        assert "Nothing was sent" in result.stderr
+        assert listener.requests == []
+        assert writes(db) == []
+
+
+@pytest.mark.parametrize("edit, says", [
+    (lambda d: _op(d, "/teams/set_role")["body"].update(emails=["raj@acme.ai"]), "its body differs"),
+    (lambda d: _op(d, "/teams/set_role").update(method="PUT"), "its method differs"),
+    (lambda d: d["operations"].append({**_op(d, "/teams/set_role"), "body": {"emails": ["raj@acme.ai"],
+                                                                             "team_role": "manager"}}),
+     "adds an operation"),
+    (lambda d: d["operations"].pop(0), "differs"),
+    (lambda d: d["operations"].pop(), "lacks an operation"),
+])
+def test_an_edited_plan_is_refused_before_any_request(tmp_path, edit, says):
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+    con = sqlite3.connect(str(db))
+    con.execute("DELETE FROM requests")
+    con.commit()
+    con.close()
+    _edit(plan, edit)
+    result = cli("apply", "--plan", str(plan))
+    assert result.exit_code == 1 and says in result.stderr and "Traceback" not in result.output
+    from helpers import request_log
+
+    assert request_log(db) == []  # not even the staleness read
+
+
+def test_a_malformed_plan_is_a_schema_error_before_any_request(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+    _edit(plan, lambda d: _op(d, "/teams/set_role").update(body="not an object", extra=1))
+    result = cli("apply", "--plan", str(plan))
+    assert result.exit_code == 1 and "does not match schemas/plan.schema.json at operations[1]" in result.stderr
+    assert writes(db) == []
+
+
+def test_show_renders_every_call_apply_will_send(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+    data = json.loads(plan.read_text())
+    shown = cli("show", str(plan))
+    assert shown.exit_code == 0
+    for i, op in enumerate(data["operations"], 1):
+        body = "" if op["body"] is None else " " + json.dumps(op["body"], sort_keys=True, ensure_ascii=False)
+        assert f"  {i}. [phase {op['phase']}] {op['method']} {op['path']}{body}\n" in shown.stdout
+
+
+def _env_manifest(tmp_path: Path, api_url: str, key_env: str = "SCALE_PROD_KEY") -> Path:
+    return write_manifest(tmp_path / "m" / "m.yaml", f"""\
+        environments:
+          production: {{api_url: "{api_url}", api_key_env: {key_env}}}
+        projects:
+          signs: {{type: imageannotation}}
+        """).parent
+
+
+def test_a_manifest_url_off_the_providers_is_refused_and_the_key_goes_nowhere(tmp_path):
+    # The listener is reached only through the proxy that httpx honours, so any request for
+    # evil.test, the manifest's host, would land there.
+    with Listener() as listener:
+        proxy = {"HTTP_PROXY": listener.url, "HTTPS_PROXY": listener.url, "NO_PROXY": "", "SCALE_PROD_KEY": KEY}
+        m = _env_manifest(tmp_path, "http://evil.test/v1")
+        refused = cli("plan", str(m), "-e", "production", "--insecure-http", env=proxy)
+        assert refused.exit_code == 1
+        assert "--api-url" in refused.stderr and "SCALE_API_URL" in refused.stderr and "m.yaml:2:" in refused.stderr
+        assert listener.requests == []
+        chosen = cli("plan", str(m), "-e", "production", "--api-url", "http://evil.test/v1", "--insecure-http",
+                     env=proxy)
+        assert chosen.exit_code in (0, 1)  # the operator's choice is used, whatever answers there
+        assert listener.requests and listener.requests[0][1].startswith("http://evil.test/v1/")
+
+
+def test_a_loopback_or_official_manifest_url_is_accepted():
+    for url in ("http://127.0.0.1:9/v1", "http://localhost:9/v1", "https://api.refonte.com/v1"):
+        env = Environment("e", api_url=url, api_key_env="SCALE_K")
+        assert resolve_target(env, env={"SCALE_K": "k"}).api_url == url
+
+
+def test_flags_and_the_process_environment_win_over_the_manifest():
+    env = Environment("e", api_url="https://evil.test/v1", api_key_env="SCALE_K")
+    assert resolve_target(env, provider="scale", env={"SCALE_K": "k"}).api_url == "https://api.scale.com/v1"
+    assert resolve_target(env, env={"SCALE_K": "k", "SCALE_API_URL": "https://api.refonte.com/v1"}).api_url == \
+        "https://api.refonte.com/v1"
+
+
+def test_api_key_env_must_name_a_scale_or_refonte_variable(tmp_path):
+    m = _env_manifest(tmp_path, "https://api.scale.com/v1", key_env="GITHUB_TOKEN")
+    result = cli("validate", str(m), "-e", "production")
+    assert result.exit_code == 1 and "m.yaml:2:" in result.stderr and "SCALE_ or REFONTE_" in result.stderr
+    planned = cli("plan", str(m), "-e", "production", env={"GITHUB_TOKEN": KEY})
+    assert planned.exit_code == 1 and KEY not in planned.output
+
+
+@pytest.mark.parametrize("where", ["flag", "manifest"])
+def test_a_confusable_host_is_refused(tmp_path, where):
+    confusable = "https://api.sc\u0430le.com/v1"  # a Cyrillic а
+    with Listener() as listener:
+        proxy = {"HTTP_PROXY": listener.url, "HTTPS_PROXY": listener.url, "NO_PROXY": "", "SCALE_API_KEY": KEY,
+                 "SCALE_PROD_KEY": KEY}
+        if where == "flag":
+            result = cli("plan", str(QUICKSTART), "--api-url", confusable, env=proxy)
+        else:
+            result = cli("plan", str(_env_manifest(tmp_path, confusable)), "-e", "production", env=proxy)
+        assert result.exit_code == 1 and "\\u0430" in result.stderr and "non-ASCII" in result.stderr
+        assert listener.requests == []
+
+
+@pytest.mark.parametrize("section, text", [
+    ("project", "projects:\n  '..': {type: imageannotation}\n"),
+    ("group", "projects:\n  p: {type: imageannotation, groups: {'.': []}}\n"),
+    ("batch", "batches:\n  '..': {project: p}\n"),
+    ("template", "templates:\n  '.': {type: imageannotation}\n"),
+    ("people set", "people:\n  '..': [a@b.co]\n"),
+    ("interpolated project", "projects:\n  '${var.x}': {type: imageannotation}\n"),
+])
+def test_dot_names_are_located_validate_errors(tmp_path, section, text):
+    m = write_manifest(tmp_path / "n.yaml", text)
+    result = cli("validate", str(m), "--var", "x=..")
+    assert result.exit_code == 1
+    assert "n.yaml:" in result.stderr and "is not a valid name" in result.stderr
+
+
+def test_long_and_control_character_names_are_refused(tmp_path):
+    m = write_manifest(tmp_path / "n.yaml", f'projects:\n  "{"p" * 201}": {{type: imageannotation}}\n'
+                                              '  "a\\x1bb": {type: imageannotation}\n')
+    result = cli("validate", str(m))
+    assert result.exit_code == 1 and result.stderr.count("is not a valid name") == 2
+    assert "\x1b" not in result.output and "a\\x1bb" in result.stderr
+
+
+def _with_dot_project(db: Path) -> None:
+    import httpx
+
+    with served(db) as url:
+        for name in (".", "ok"):
+            made = httpx.post(f"{url}/projects", auth=("test_sandbox", ""), json={
+                "type": "imageannotation", "name": name, "studio": True, "params": {"instruction": "x"}})
+            assert made.status_code == 200, made.text
+
+
+def test_a_live_project_named_dot_is_skipped_by_export_twin_and_rehearsal(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    _with_dot_project(db)
+    exported = cli("export", "--sandbox", str(db), "--out", str(tmp_path / "out"))
+    assert exported.exit_code == 0, exported.output
+    assert "live project '.' cannot be addressed safely" in exported.stderr
+    assert (tmp_path / "out" / "projects" / "ok.yaml").exists()
+    assert cli("plan", str(tmp_path / "out"), "--sandbox", str(db)).stdout.endswith(
+        "No changes. The account matches the manifests.\n")
+    with served(db) as url:
+        twin = cli("sandbox", "init", "--from-account", "--api-url", url, "--db", str(tmp_path / "twin.db"),
+                   env={"SCALE_API_KEY": "test_sandbox"})
+        assert twin.exit_code == 0, twin.output
+        assert "live project '.' cannot be addressed safely" in twin.output
+    rehearsed = cli("plan", str(QUICKSTART), "--sandbox", str(db), "--rehearse")
+    assert rehearsed.exit_code == 0, rehearsed.output
+    assert "Warning: live project '.' cannot be addressed safely" in rehearsed.stdout
+    assert "rehearsal: 12 calls applied cleanly" in rehearsed.stdout
+
+
+def _forms(key: str) -> list[str]:
+    return [key, base64.b64encode(f"{key}:".encode()).decode(), quote(key + "/+", safe="")[:-6], key.lower(),
+            key.upper()]
+
+
+def test_every_form_of_the_key_echoed_by_an_api_error_is_redacted(tmp_path):
+    key = "Live/Key+With=Odd+Chars_77"
+    echoed = " | ".join([key, base64.b64encode(f"{key}:".encode()).decode(), quote(key, safe=""), key.lower(),
+                         key.swapcase()])
+    body = json.dumps({"error": f"bad request from {echoed}"})
+    with Listener(status=400, body=body) as listener:
+        result = cli("plan", str(QUICKSTART), "--api-url", listener.url + "/v1", "-v",
+                     env={"SCALE_API_KEY": key})
+        out = tmp_path / "p.md"
+        markdown = cli("plan", str(QUICKSTART), "--api-url", listener.url + "/v1", "--format", "markdown",
+                       env={"SCALE_API_KEY": key})
+    assert result.exit_code == 1 and markdown.exit_code == 1
+    assert "bad request from *** | *** | *** | *** | ***" in result.stderr
+    for text in (result.output, markdown.output):
+        for form in (key, base64.b64encode(f"{key}:".encode()).decode(), quote(key, safe=""), key.lower(),
+                     key.swapcase(), quote(key, safe="").lower()):
+            assert form not in text
+    assert not out.exists()
+
+
+def test_a_plan_targeting_a_foreign_sqlite_file_is_refused_and_the_file_untouched(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+    foreign = tmp_path / "app.sqlite"
+    con = sqlite3.connect(str(foreign))
+    con.execute("CREATE TABLE users (name TEXT)")
+    con.execute("INSERT INTO users VALUES ('ana')")
+    con.commit()
+    con.close()
+    before = hashlib.sha256(foreign.read_bytes()).hexdigest()
+    _edit(plan, lambda d: d["target"].update(api_url=f"sandbox:{foreign}"))
+    result = cli("apply", "--plan", str(plan))
+    assert result.exit_code == 1 and "not an existing scaleform sandbox database" in result.stderr
+    assert hashlib.sha256(foreign.read_bytes()).hexdigest() == before
+    missing = tmp_path / "nothing.db"
+    _edit(plan, lambda d: d["target"].update(api_url=f"sandbox:{missing}"))
+    assert cli("apply", "--plan", str(plan)).exit_code == 1 and not missing.exists()
+    flagged = cli("plan", str(QUICKSTART), "--sandbox", str(foreign))
+    assert flagged.exit_code == 1 and "is not a scaleform sandbox database" in flagged.stderr
+    assert hashlib.sha256(foreign.read_bytes()).hexdigest() == before
