@@ -67,12 +67,17 @@ def test_an_unrehearsed_plan_has_no_rehearsal_key():
     assert "rehearsal" not in render_text(plan) + render_markdown(plan)
 
 
-def test_text_and_markdown_put_the_line_right_under_the_summary():
+def test_text_puts_the_line_under_the_summary_and_markdown_a_failure_in_a_box_on_top():
     plan = replace(empty_plan([change("project[a].group[g]", phase=6)]), rehearsal=Rehearsal(12, 9, FAILED, 2))
     text = render_text(plan).splitlines()
     assert text[-2].startswith("Plan: 1 to add") and text[-1].startswith("rehearsal failed: phase 6")
     md = render_markdown(plan).splitlines()
-    assert md[0].startswith("**Plan: 1 to add") and md[1] == "" and md[2].startswith("rehearsal failed: phase 6")
+    assert md[:2] == ["> [!CAUTION]", "> **rehearsal failed: phase 6 call POST /studio/projects/a/groups (for "
+                                      "project[a].group[g]) was refused: POST /studio/projects/a/groups failed with HTTP "
+                                      "400: x must be assigned. 9 of 12 calls applied before it, 2 not attempted**"]
+    assert md[3].startswith("**Plan: 1 to add") and "rehearsal failed" not in "\n".join(md[4:])
+    clean = render_markdown(replace(plan, rehearsal=Rehearsal(1, 1))).splitlines()
+    assert clean[0].startswith("**Plan: 1 to add") and clean[2].startswith("rehearsal: 1 call applied cleanly")
 
 
 def _op(phase: int, path: str) -> Operation:

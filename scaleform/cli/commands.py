@@ -129,6 +129,8 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
         Path(out).write_text(redact(render_json(the_plan, classification)))
         say(ctx, f"Saved the plan to {out}. Apply exactly it with: scaleform apply --plan {out}")
     emit(_render(the_plan, fmt, ctx.color, classification), nl=False)
+    if the_plan.rehearsal is not None and not the_plan.rehearsal.clean:
+        return 1  # a failed rehearsal fails the check, whatever the format
     return 2 if detailed_exitcode and the_plan.has_changes else 0
 
 

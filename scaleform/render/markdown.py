@@ -31,8 +31,12 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
     if classification:  # introduced changes first
         rows.sort(key=lambda r: (r.classification != "introduced",))
     with_class = bool(classification)
-    out = [f"**{cell(summary_line(plan))}**", ""]
-    out += [cell(line) for line in extra_summary(plan)]
+    out = []
+    failed = plan.rehearsal is not None and not plan.rehearsal.clean
+    if failed:  # the first thing a reviewer reads: this plan will not go through as it stands
+        out += [f"> [!CAUTION]\n> **{cell(plan.rehearsal.line())}**", ""]
+    out += [f"**{cell(summary_line(plan))}**", ""]
+    out += [cell(line) for line in extra_summary(plan) if not (failed and line == plan.rehearsal.line())]
     out.append(f"<sub>{cell(header(plan))}</sub>")
     out.append("")
     removals = [r for r in rows if r.section == "change" and r.action == "delete"]

@@ -34,8 +34,9 @@ def test_a_refused_phase_6_call_is_reported_and_apply_writes_nothing(tmp_path, r
     db = make_db(tmp_path / "live.db")
     with served(db, "--api-key", LIVE_KEY) as url:
         planned = cli("plan", QUICKSTART, "--api-url", url, "--rehearse", "--format", "json", env=_env())
-        assert planned.exit_code == 0, planned.output
+        assert planned.exit_code == 1, planned.output  # a failed rehearsal fails the check
         text = cli("plan", QUICKSTART, "--api-url", url, "--rehearse", env=_env())
+        markdown = cli("plan", QUICKSTART, "--api-url", url, "--rehearse", "--format", "markdown", env=_env())
         assert writes(db) == []
         applied = cli("apply", QUICKSTART, "--api-url", url, "--rehearse", "--auto-approve", env=_env())
         log = request_log(db)
@@ -48,6 +49,9 @@ def test_a_refused_phase_6_call_is_reported_and_apply_writes_nothing(tmp_path, r
     # Phases 1-4 went through on the twin; 8 and 9 never started.
     assert (r["calls"], r["applied"], r["not_attempted"]) == (12, 9, 2)
     assert "rehearsal failed: phase 6 call PUT /studio/projects/street-signs/groups/night-shift" in text.stdout
+    assert text.exit_code == 1 and markdown.exit_code == 1
+    assert markdown.stdout.startswith("> [!CAUTION]\n> **rehearsal failed: phase 6 call PUT ")
+    assert markdown.stdout.count("rehearsal failed") == 1
     assert applied.exit_code == 1
     assert "refusing to apply: rehearsal failed: phase 6" in applied.stderr and "Nothing was written" in applied.stderr
     assert [r for r in log if r["method"] != "GET"] == []
