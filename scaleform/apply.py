@@ -10,14 +10,17 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from scaleform.api.errors import Conflict
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved
+from scaleform.address import Kind
 from scaleform.changes import Change
+from scaleform.model import LiveState
 from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
 from scaleform.refresh import refresh
@@ -78,13 +81,30 @@ def _check_target(plan: Plan, target: Target) -> None:
                              f"'{target.environment}'")
 
 
-async def _check_fresh(client: Any, plan: Plan) -> None:
+async def _check_fresh(client: Any, plan: Plan) -> LiveState:
     # The saved scope, not the manifests: apply --plan never needs (or loads) them.
     live, _ = await refresh(client, plan.scope)
     changed = moved(plan.fingerprints, fingerprints(live, plan.scope))
     if changed:
         shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
         raise ScaleformError(f"plan is stale: {shown} changed since the plan was made. Run `scaleform plan` again")
+    return live
+
+
+def saved_safety(plan: Plan, live: LiveState) -> dict:
+    """The removal counts of a saved plan, from its changes and the account as re-read, not from
+    the file: an edited `safety` can neither hide removals nor claim more live items than exist.
+    The recorded live count (the declared collections) is kept when it is the smaller."""
+    kinds = {Kind.LABELER: "labeler", Kind.GROUP_MEMBER: "member"}
+    removed = Counter(kinds[c.kind] for c in plan.changes if c.action == "delete" and c.kind in kinds)
+    totals = {"labeler": sum(len(p) for p in (live.assignments or {}).values()),
+              "member": sum(len(g.members) for groups in live.groups.values() for g in groups.values())}
+    out = {}
+    for key, count in removed.items():
+        recorded = (plan.safety.get(key) or {}).get("live")
+        total = totals[key]
+        out[key] = {"remove": count, "live": min(recorded, total) if isinstance(recorded, int) else total}
+    return out
 
 
 class _Executor:
@@ -184,12 +204,12 @@ def apply_saved_plan(plan: Plan, target: Target, force: bool = False,
 
     async def run() -> ApplyReport:
         async with target.client() as client:
-            await _check_fresh(client, plan)
+            live = await _check_fresh(client, plan)
             if checked:
                 checked()
             if not plan.operations:
                 return ApplyReport(deferred=plan.deferred, target=plan.target)
-            check_safety(plan, force)
+            check_safety(replace(plan, safety=saved_safety(plan, live)), force)
             return await execute_on(client, plan, target, on_result)
 
     return run_coroutine(run())

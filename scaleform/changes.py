@@ -13,6 +13,18 @@ PHASES = {"member": 1, "project": 2, "settings": 3, "batch": 4, "batch_status": 
           "group": 6, "group_member": 6, "batch_groups": 7, "batch_priority": 8, "labeler_remove": 9}
 
 
+# What the differ can plan for each kind (among the changes apply carries out): a saved plan that
+# asks for anything else was edited, and its operations would not mean what `show` says.
+ACTIONS: dict[Kind, frozenset[str]] = {
+    Kind.MEMBER: frozenset({"create", "update"}), Kind.PROJECT: frozenset({"create"}),
+    Kind.PARAMS: frozenset({"create", "update"}), Kind.ONTOLOGY: frozenset({"create", "update"}),
+    Kind.PIPELINE: frozenset({"create", "update"}), Kind.LABELER: frozenset({"create", "delete"}),
+    Kind.GROUP: frozenset({"create"}), Kind.GROUP_MEMBER: frozenset({"create", "delete"}),
+    Kind.BATCH: frozenset({"create"}), Kind.BATCH_STATUS: frozenset({"create", "update"}),
+    Kind.BATCH_GROUPS: frozenset({"create", "update"}), Kind.BATCH_PRIORITY: frozenset({"update"}),
+}
+
+
 @dataclass(frozen=True)
 class Change:
     address: Address

@@ -7,17 +7,18 @@ is returned as notes. Export followed by plan shows `No changes.`.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import quote
 
 
 from scaleform.api.errors import InvalidRequest
 from scaleform.errors import ScaleformError
+from scaleform.export_files import encoded, project_paths, write_files
 from scaleform.manifest_text import manifest_yaml
 from scaleform.event_loop import run_coroutine
-from scaleform.schema_files import SCHEMA_DIR, modeline, write_schemas
+from scaleform.schema_files import SCHEMA_DIR, modeline, shipped, write_schemas
 from scaleform.api.parse import (addressable, latest_ontology, parse_assignments, parse_groups, parse_project,
                                  parse_studio_batches, parse_team)
 from scaleform.target import Target
@@ -32,8 +33,35 @@ class Export:
 
 
 def file_name(name: str) -> str:
-    """A safe file name for a project: percent-encoding for anything unusual (reversible)."""
-    return quote(name, safe="-_.@+=,") + ".yaml"
+    """A safe file name for a project: percent-encoding for anything unusual (reversible). Export
+    uses `project_paths`, which also settles names too long or equal ignoring case."""
+    return encoded(name) + ".yaml"
+
+
+def escaped(value: Any) -> Any:
+    """`value` with every `${` in its strings and mapping keys written `$${`: live text is data,
+    never a variable reference, and must read back the same."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {escaped(k): escaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escaped(v) for v in value]
+    return value
+
+
+# YAML ends a comment at any of its line breaks, so live text in a comment must not hold one.
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _shown_break(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _comment(text: str) -> str:
+    """Live text made safe to write inside a comment."""
+    return _BREAKS.sub(_shown_break, escaped(text))
 
 
 async def _read(client: Any, projects: Iterable[str]) -> dict:
@@ -64,8 +92,8 @@ async def _groups(client: Any, project: dict) -> tuple[str, Any]:
 
 def _templated(name: str, prefix: str | None) -> str:
     if prefix and name.startswith(prefix):
-        return "${var.prefix}" + name[len(prefix):]
-    return name.replace("${", "$${")  # a literal `${` in a live name must survive interpolation
+        return "${var.prefix}" + escaped(name[len(prefix):])
+    return escaped(name)  # a literal `${` in a live name must survive interpolation
 
 
 def _project_spec(raw_project: dict) -> dict[str, Any]:
@@ -93,18 +121,18 @@ def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
     comments = []
     for email, m in sorted(team.items()):
         if m.role == "invited":
-            comments.append(f"#   {email}: invitation pending (expires {m.expiry}; "
+            comments.append(f"#   {_comment(email)}: invitation pending (expires {_comment(str(m.expiry))}; "
                             f"{'as a labeler' if m.is_studio_labeler else 'role not reported'})")
         elif m.role == "disabled":
-            comments.append(f"#   {email}: disabled (add them under a role to re-enable)")
+            comments.append(f"#   {_comment(email)}: disabled (add them under a role to re-enable)")
     if comments:
         notes.append(f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only")
     text = modeline("team.yaml") + "version: 1\n"
     if admin:
-        text += f"# The account admin ({admin}) is not listed: the admin's role is never managed.\n"
+        text += f"# The account admin ({_comment(admin)}) is not listed: the admin's role is never managed.\n"
     if comments:
         text += "# Not expressible as roles (left alone by scaleform):\n" + "\n".join(comments) + "\n"
-    text += manifest_yaml({"team": {k: v for k, v in lines.items()}})
+    text += manifest_yaml({"team": escaped(lines)})
     return text
 
 
@@ -113,21 +141,21 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
     out = Export()
     skipped: list[str] = list(raw.get("skipped", ()))
     t = lambda name: _templated(name, prefix)  # noqa: E731
-    team = parse_team(raw["team"])
-    assignments = parse_assignments(raw["assignments"])
+    team = parse_team(raw["team"], skipped)
+    assignments = parse_assignments(raw["assignments"], skipped)
     admin = next((e for e, m in team.items() if m.role == "admin"), None)
     out.files["team.yaml"] = _team_file(team, admin, out.notes)
 
-    exported = set()
-    for p in sorted(raw["projects"], key=lambda p: p["name"]):
+    projects = sorted(raw["projects"], key=lambda p: p["name"])
+    paths = project_paths(p["name"] for p in projects)  # every file name, before anything is written
+    for p in projects:
         name = p["name"]
-        exported.add(name)
         spec = _project_spec(p)
         labelers = sorted(e for e, ps in assignments.items() if name in ps)
         groups = parse_groups(name, raw["groups"].get(name, []), skipped)
-        header = modeline(f"projects/{file_name(name)}") + "version: 1\n"
+        header = modeline(paths[name]) + "version: 1\n"
         if admin and admin in labelers:
-            header += (f"# {admin} (the admin) is assigned here; the admin cannot be declared in team, so labelers and "
+            header += (f"# {_comment(admin)} (the admin) is assigned here; the admin cannot be declared in team, so labelers and "
                        "the groups holding the admin are not managed for this project.\n")
             out.notes.append(f"project '{name}': the admin is assigned, so its labelers are not exported")
         else:
@@ -136,11 +164,11 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
                  if not v.is_singleton and not (admin and admin in v.members)}
         if groups:
             spec["groups"] = shown
-        out.files[f"projects/{file_name(name)}"] = header + manifest_yaml({"projects": {t(name): spec}})
+        out.files[paths[name]] = header + manifest_yaml({"projects": {t(name): escaped(spec)}})
 
     studio = parse_studio_batches(raw["studio"])
-    batches = {t(b.name): {"project": t(b.project), "groups": list(b.groups)} for b in studio
-               if b.project in exported and addressable("batch", b.name, skipped)}
+    batches = {t(b.name): {"project": t(b.project), "groups": escaped(list(b.groups))} for b in studio
+               if b.project in paths and addressable("batch", b.name, skipped)}
     body: dict[str, Any] = {}
     if batches:
         body["batches"] = batches
@@ -168,13 +196,7 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
     if templates:
         from scaleform.export_templates import factor
         result.files = factor(result.files)
-    existing = sorted(rel for rel in result.files if (out_dir / rel).exists())
-    if existing and not force:
-        shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
-        raise ScaleformError(f"export would overwrite {shown} in {out_dir}; pass --force to replace them")
-    for rel, text in sorted(result.files.items()):
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    write_schemas(out_dir / SCHEMA_DIR)  # generated copies, not the user's: always current
+    # The schemas are generated copies, not the user's: always replaced, so always current.
+    schemas = [f"{SCHEMA_DIR}/{source.name}" for source in shipped()]
+    write_files(out_dir, result.files, lambda folder: write_schemas(folder / SCHEMA_DIR), force, schemas)
     return result

@@ -1,4 +1,5 @@
-"""Which names can be addressed safely: in a URL path segment, an address and a terminal.
+"""Which names and emails can be addressed safely: in a URL path segment, an address, a YAML
+file and a terminal; and text made safe to print.
 
 Manifests enforce the same rule through the schema (`$defs/name`); live objects are checked
 here, because anyone who can create a project, group or batch in the account writes their names.
@@ -8,7 +9,10 @@ from __future__ import annotations
 import re
 
 MAX_NAME = 200
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows.
+CONTROL_CLASS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
+_EMAIL = re.compile(r"[^@\s\[\]]+@[^@\s\[\]]+\.[^@\s\[\]]+")
 
 
 def unaddressable(name: str) -> str | None:
@@ -20,10 +24,34 @@ def unaddressable(name: str) -> str | None:
     return None
 
 
+def unaddressable_email(email: str) -> str | None:
+    """Why a live email cannot be managed safely (it could not be declared, addressed or written
+    into a manifest as it is), or None when it can."""
+    if _CONTROL.search(email):
+        return "it holds control characters"
+    if not _EMAIL.fullmatch(email):
+        return "it is not a plain email address"
+    return None
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def shown(name: str) -> str:
     """`name` quoted for a message, control characters escaped and at most MAX_NAME shown."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name[:MAX_NAME])
+    text = _CONTROL.sub(_escape, name[:MAX_NAME])
     return f"'{text}{'…' if len(name) > MAX_NAME else ''}'"
+
+
+_UNSAFE_OUTPUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control character but newline and tab escaped: whatever a manifest, a plan
+    file or the API wrote can neither move the cursor, hide text nor reorder it on a terminal."""
+    return _UNSAFE_OUTPUT.sub(_escape, text)
 
 
 def skipped_line(kind: str, name: str, why: str) -> str:

@@ -8,11 +8,12 @@ from typing import Any, Iterable
 
 from scaleform import __version__
 from scaleform.address import Address
-from scaleform.changes import Change, Unmanaged
+from scaleform.changes import ACTIONS, Change, Unmanaged
 from scaleform.diff import Diff
 from scaleform.errors import ScaleformError
 from scaleform.fingerprints import Fingerprints
 from scaleform.model import LiveState
+from scaleform.names import terminal_safe, unaddressable, unaddressable_email
 from scaleform.operations import Operation, build_operations
 from scaleform.refresh import RefreshScope
 
@@ -120,6 +121,7 @@ class Plan:
                                  "with `scaleform plan --out FILE`")
         try:
             changes = tuple(map(Change.from_json, data["changes"]))
+            _possible(changes, source)
             operations = tuple(build_operations(changes))
             _same_operations(data["operations"], operations, source)
             return cls(
@@ -135,6 +137,19 @@ class Plan:
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ScaleformError(f"{source} is damaged or incomplete ({type(exc).__name__}: {exc})") from None
+
+
+def _possible(changes: tuple[Change, ...], source: str) -> None:
+    """Refuse changes `plan` never makes: an action its kind does not have, or a name or email
+    that cannot be addressed safely (the operations would not do what `show` says)."""
+    for c in changes:
+        a = c.address
+        why = (f"'{c.action}' is not an action {a.kind.value} changes have" if c.action not in ACTIONS[a.kind]
+               else next((w for w in (unaddressable(n) for n in (a.project, a.group, a.batch) if n is not None) if w),
+                         None) or (unaddressable_email(a.email) if a.email is not None else None))
+        if why:
+            raise ScaleformError(f"{source} was altered: change {terminal_safe(a.text)[:200]} is not one scaleform "
+                                 f"plans ({why}). Nothing was sent. Make the plan again with `scaleform plan --out FILE`")
 
 
 def _same_operations(recorded: Any, rebuilt: tuple[Operation, ...], source: str) -> None:

@@ -160,8 +160,9 @@ class _Reader:
             return await self.all_groups(p for p in scope.group_projects if projects is None or has_groups(projects, p))
 
         team, assignments, projects, studio, batch_created, live_groups, batches = await asyncio.gather(
-            self.account_read(scope.team, "team", client.list_team, parse_team),
-            self.account_read(scope.assignments, "assignments", client.assignments, parse_assignments),
+            self.account_read(scope.team, "team", client.list_team, lambda data: parse_team(data, self.skipped)),
+            self.account_read(scope.assignments, "assignments", client.assignments,
+                              lambda data: parse_assignments(data, self.skipped)),
             projects_read,
             self.account_read(scope.studio_batches, "studio_batches", client.studio_batches, parse_studio_batches),
             self.account_read(scope.batch_list, "batch_list", client.list_batches, parse_batch_created),

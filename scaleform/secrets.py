@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import re
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 _SECRETS: set[str] = set()
+_MARGIN = 4096  # longer than any form of a key, so a key that overlaps the kept part is whole
 _pattern: re.Pattern[str] | None = None
 
 
@@ -22,15 +23,24 @@ def register_secret(value: str | None) -> None:
 
 
 def _forms(secret: str) -> set[str]:
-    basic = base64.b64encode(f"{secret}:".encode()).decode()
-    bare = base64.b64encode(secret.encode()).decode().rstrip("=")
-    return {secret, basic, basic.rstrip("="), bare, quote(secret, safe=""), quote(secret)}
+    raw = secret.encode()
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
+             "".join(f"%{b:02X}" for b in raw)}  # every byte escaped, as some proxies echo it
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        basic = encode(raw + b":").decode()  # the Basic-auth value
+        forms |= {basic, basic.rstrip("=")}
+        # base64 of the key after 0, 1 or 2 other bytes: the characters that depend on the key
+        # alone, whatever surrounds it
+        for k in range(3):
+            text = encode(b"\0" * k + raw).decode()
+            forms.add(text[(4 * k + 2) // 3:((k + len(raw)) * 8) // 6])
+    return {f for f in forms if len(f) >= 6}
 
 
 def _compiled() -> re.Pattern[str] | None:
     global _pattern
     if _pattern is None and _SECRETS:
-        forms = sorted({f for s in _SECRETS for f in _forms(s) if len(f) >= 4}, key=len, reverse=True)
+        forms = sorted({f for s in _SECRETS for f in _forms(s)}, key=len, reverse=True)
         # Letter case is ignored for every form: a percent-encoding's hex digits, and a key echoed
         # in upper or lower case. A base64 form matched case-blind only ever redacts more.
         _pattern = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
@@ -40,3 +50,9 @@ def _compiled() -> re.Pattern[str] | None:
 def redact(text: str) -> str:
     pattern = _compiled()
     return pattern.sub("***", text) if pattern is not None else text
+
+
+def redacted_prefix(text: str, limit: int) -> str:
+    """At most `limit` characters of `text`, redacted before it is cut, so no cut can leave part of
+    a key that redaction would no longer recognize."""
+    return redact(text[:limit + _MARGIN])[:limit]

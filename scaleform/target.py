@@ -99,7 +99,8 @@ def open_sandbox(db: str):
 
 
 def _is_loopback(host: str) -> bool:
-    if host in ("localhost",) or host.endswith(".localhost"):
+    # Only `localhost` itself by name: resolvers may send `*.localhost` to DNS.
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

@@ -41,7 +41,7 @@ from scaleform.api.retry import (RETRY_STATUSES, Failure, RetryEvent, RetryPolic
                                  transport_failure)
 from scaleform.api.slots import Slots
 from scaleform.api.typed import TypedCalls
-from scaleform.secrets import redact, register_secret
+from scaleform.secrets import redact, redacted_prefix, register_secret
 
 
 class ApiClient(TypedCalls):
@@ -234,7 +234,7 @@ def _detail(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         text = response.text.strip()
-        return redact(text[:300]) or response.reason_phrase
+        return redacted_prefix(text, 300) or response.reason_phrase
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return redact(body["error"][:500])
-    return redact(json.dumps(body)[:300])
+        return redacted_prefix(body["error"], 500)
+    return redacted_prefix(json.dumps(body), 300)

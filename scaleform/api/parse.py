@@ -7,16 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from scaleform.api.errors import BadResponse
+from scaleform.secrets import redacted_prefix
 from scaleform.model import (LiveBatch, LiveGroup, LiveMember, LiveProject, LiveStudioBatch, Pipeline,
                              normalize_choices)
-from scaleform.names import skipped_line, unaddressable
+from scaleform.names import shown, skipped_line, unaddressable, unaddressable_email
 
 _HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds to the params
 
 
 def _field(obj: Any, key: str, kind: type | tuple, where: str) -> Any:
     if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
-        raise BadResponse("GET", where, 200, f"an entry lacks a valid '{key}' field: {str(obj)[:120]}")
+        raise BadResponse("GET", where, 200, f"an entry lacks a valid '{key}' field: {redacted_prefix(str(obj), 120)}")
     return obj[key]
 
 
@@ -33,31 +34,43 @@ def addressable(kind: str, name: str, skipped: list[str] | None) -> bool:
     return why is None
 
 
+def plain_email(email: str, skipped: list[str] | None) -> bool:
+    """False for a live email that could not be declared or addressed as it is; `skipped` is told."""
+    why = unaddressable_email(email)
+    if why is not None and skipped is not None:
+        skipped.append(f"live teammate {shown(email)} cannot be managed safely ({why}); scaleform skips it")
+    return why is None
+
+
 def expect_list(value: Any, where: str) -> list:
     if not isinstance(value, list):
         raise BadResponse("GET", where, 200, "expected a JSON array")
     return value
 
 
-def parse_team(data: Any) -> dict[str, LiveMember]:
+def parse_team(data: Any, skipped: list[str] | None = None) -> dict[str, LiveMember]:
     if not isinstance(data, list):
         raise BadResponse("GET", "/teams", 200, "expected a JSON array of teammates")
     out = {}
     for m in data:
         email = _field(m, "email", str, "/teams").lower()
+        if not plain_email(email, skipped):
+            continue
         out[email] = LiveMember(email, _field(m, "role", str, "/teams"), _optional(m, "expiry", str),
                                 _optional(m, "isStudioLabeler", bool))
     return out
 
 
-def parse_assignments(data: Any) -> dict[str, frozenset[str]]:
+def parse_assignments(data: Any, skipped: list[str] | None = None) -> dict[str, frozenset[str]]:
     if not isinstance(data, dict):
         raise BadResponse("GET", "/studio/assignments", 200, "expected a JSON object of email -> projects")
     out = {}
     for email, projects in data.items():
         if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
-            raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {email} are not a list of names")
-        out[email.lower()] = frozenset(projects)
+            raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {shown(email)} are not a list of "
+                              "names")
+        if plain_email(email.lower(), skipped):
+            out[email.lower()] = frozenset(projects)
     return out
 
 
@@ -115,7 +128,8 @@ def parse_groups(project: str, data: Any, skipped: list[str] | None = None) -> d
         workers = g.get("workers") or []
         if not isinstance(workers, list):
             raise BadResponse("GET", where, 200, f"group {name} has malformed workers")
-        members = frozenset(_field(w, "email", str, where).lower() for w in workers)
+        members = frozenset(e for e in (_field(w, "email", str, where).lower() for w in workers)
+                            if plain_email(e, skipped))
         out[name] = LiveGroup(name, members, bool(g.get("isSingleton")))
     return out
 

@@ -128,7 +128,7 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
 
         Path(out).write_text(redact(render_json(the_plan, classification)))
         say(ctx, f"Saved the plan to {out}. Apply exactly it with: scaleform apply --plan {out}")
-    emit(_render(the_plan, fmt, ctx.color, classification), nl=False)
+    emit(_render(the_plan, fmt, ctx.color, classification), nl=False, escaped=fmt != "markdown")
     if the_plan.rehearsal is not None and not the_plan.rehearsal.clean:
         return 1  # a failed rehearsal fails the check, whatever the format
     return 2 if detailed_exitcode and the_plan.has_changes else 0
@@ -140,7 +140,7 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
 @common_options
 def show(ctx: Ctx, file: str, fmt: str) -> int:
     """Show a saved plan, with every API call apply would send."""
-    emit(_render(_read_plan(file), fmt, ctx.color, calls=True), nl=False)
+    emit(_render(_read_plan(file), fmt, ctx.color, calls=True), nl=False, escaped=fmt != "markdown")
     return 0
 
 
@@ -168,7 +168,7 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
 
     def show(the_plan, asking: bool) -> None:
         if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
-            emit(_render(the_plan, "text", ctx.color), nl=False, err=fmt != "text")
+            emit(_render(the_plan, "text", ctx.color), nl=False, err=fmt != "text", escaped=True)
         if not the_plan.operations:
             emit("Nothing to apply.", err=fmt != "text")
 
@@ -218,7 +218,7 @@ def _report(ctx: Ctx, fmt: str, report, the_plan) -> int:
     if report is None:  # nothing to apply: an empty report still says what stays deferred
         report = ApplyReport(deferred=the_plan.deferred, target=the_plan.target)
     if fmt == "json":
-        emit(render_report_json(report), nl=False)
+        emit(render_report_json(report), nl=False, escaped=True)
     elif fmt == "markdown":
         emit(render_report_markdown(report), nl=False)
     elif report.results or report.deferred or not report.ok:

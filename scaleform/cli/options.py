@@ -62,12 +62,14 @@ class ScaleformGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def emit(text: str, err: bool = False, nl: bool = True) -> None:
+def emit(text: str, err: bool = False, nl: bool = True, escaped: bool = False) -> None:
     """Every line a command prints goes through here: redacted, whatever produced it (an API
-    answer, an error message, a live name)."""
+    answer, an error message, a live name), and with control characters escaped. `escaped`: the
+    text is already safe (JSON, or the text renderer's, whose colour codes must stay)."""
+    from scaleform.names import terminal_safe
     from scaleform.secrets import redact
 
-    click.echo(redact(text), err=err, nl=nl)
+    click.echo(redact(text if escaped else terminal_safe(text)), err=err, nl=nl)
 
 
 def say(ctx: Ctx, text: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from scaleform.names import terminal_safe
 from scaleform.plan import Plan
 from scaleform.render.rows import Row, extra_summary, header, plan_rows, summary_line
 
@@ -17,11 +18,9 @@ SECTIONS = (("change", "scaleform will perform these changes:"),
 DEFERRED = ">"  # waits for someone: never shown as `+`, which reads as "happens now"
 
 
-def _row(row: Row, color: bool) -> list[str]:
+def _row(row: Row) -> list[str]:
     sym = DEFERRED if row.section == "deferred" else row.symbol
     head = f"  {sym} {row.address}"
-    if color:
-        head = f"  {COLORS.get(sym, '')}{sym}{RESET} {row.address}"
     note = row.why if row.section != "change" else row.reason
     if row.classification:
         note = f"{row.classification}; {note}"
@@ -49,7 +48,7 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
             out.append(title)
             out += [""] if section == "change" else []
             for r in section_rows:
-                out += _row(r, color)
+                out += _row(r)
             out.append("")
     if plan.unmanaged:
         out.append(f"Unmanaged ({len(plan.unmanaged)}; left alone):")
@@ -70,4 +69,14 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
         out.append(f"{n} API call{'s' if n != 1 else ''}, in {rounds} ordered step{'s' if rounds != 1 else ''}.")
     out.append(summary_line(plan))
     out += extra_summary(plan)
-    return "\n".join(out) + "\n"
+    # Names, reasons and warnings come from manifests, plan files and the API: escape their
+    # control characters first, then add the only escape codes scaleform writes itself.
+    lines = terminal_safe("\n".join(out)).split("\n")
+    return "\n".join(_colored(line) if color else line for line in lines) + "\n"
+
+
+def _colored(line: str) -> str:
+    sym = line[2:3]
+    if line[:2] == "  " and line[3:4] == " " and sym in COLORS:
+        return f"  {COLORS[sym]}{sym}{RESET}{line[3:]}"
+    return line

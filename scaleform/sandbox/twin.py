@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from scaleform.api.errors import BadResponse
+from scaleform.secrets import redacted_prefix
 from scaleform.api.parse import addressable
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
@@ -50,7 +51,7 @@ def _objects(data: Any, path: str, kind: type = dict) -> list:
 def _text(obj: dict, key: str, path: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
-        raise BadResponse("GET", path, 200, f"an entry lacks a valid '{key}' field: {str(obj)[:120]}")
+        raise BadResponse("GET", path, 200, f"an entry lacks a valid '{key}' field: {redacted_prefix(str(obj), 120)}")
     return value
 
 
@@ -66,7 +67,9 @@ async def read_account(client: Any) -> _Account:
     studio_projects = [_text(p, "name", "/projects") for p in account.projects if p.get("studio") is True]
 
     async def groups_of(name: str) -> None:
-        account.groups[name] = _objects(await client.list_groups(name), f"/studio/projects/{name}/groups")
+        groups = _objects(await client.list_groups(name), f"/studio/projects/{name}/groups")
+        account.groups[name] = [g for g in groups
+                                if not isinstance(g.get("name"), str) or addressable("group", g["name"], account.skipped)]
     await asyncio.gather(*(groups_of(p) for p in studio_projects))
     return account
 

@@ -253,3 +253,111 @@ def test_a_plan_targeting_a_foreign_sqlite_file_is_refused_and_the_file_untouche
     flagged = cli("plan", str(QUICKSTART), "--sandbox", str(foreign))
     assert flagged.exit_code == 1 and "is not a scaleform sandbox database" in flagged.stderr
     assert hashlib.sha256(foreign.read_bytes()).hexdigest() == before
+
+
+def test_control_sequences_in_a_plan_file_never_reach_the_terminal(tmp_path):
+    from dataclasses import replace as _replace
+
+    from scaleform.plan_file import read_plan
+    from scaleform.render.text import render_text
+
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+    hide = "\x1b[2J\x1b[HNo changes. The account matches the manifests.\x1b[8m\u202e\x9b"
+    _edit(plan, lambda d: d.update(warnings=[hide]))
+    shown = cli("show", str(plan))
+    assert shown.exit_code == 0 and "\x1b" not in shown.output and "\u202e" not in shown.output
+    assert "\\x1b[2J" in shown.stdout and "API calls apply will send" in shown.stdout
+    colored = render_text(_replace(read_plan(str(plan))), color=True)
+    assert set(part.split("m", 1)[0] for part in colored.split("\x1b")[1:]) <= {"[32", "[33", "[31", "[0"}
+
+
+def test_a_change_with_an_action_its_kind_never_has_is_refused(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+
+    def delete_the_project(d: dict) -> None:
+        next(c for c in d["changes"] if c["address"] == "project[receipts]")["action"] = "delete"
+    _edit(plan, delete_the_project)
+    for command in (("show", str(plan)), ("apply", "--plan", str(plan))):
+        result = cli(*command)
+        assert result.exit_code == 1 and "'delete' is not an action project changes have" in result.stderr
+    assert writes(db) == []
+
+
+def test_a_change_naming_an_unaddressable_project_is_refused(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    plan = _saved(tmp_path, db, "--sandbox", str(db))
+    _edit(plan, lambda d: d.update(changes=[{**c, "address": c["address"].replace("[receipts]", "[..]")}
+                                            for c in d["changes"]]))
+    result = cli("show", str(plan))
+    assert result.exit_code == 1 and "change project[..]" in result.stderr
+
+
+def test_an_edited_safety_record_does_not_switch_the_threshold_off(tmp_path):
+    import sqlite3 as _sqlite3
+
+    db = make_db(tmp_path / "big.db", "large", projects=3, members=60, batches=0)
+    con = _sqlite3.connect(str(db))
+    live = [r[0] for r in con.execute("SELECT email FROM assignments WHERE project='proj-0000' ORDER BY email")]
+    con.close()
+    keep = live[: int(len(live) * 0.6)]
+    m = write_manifest(tmp_path / "m.yaml", "projects:\n  proj-0000:\n    type: imageannotation\n    labelers: ["
+                       + ", ".join(keep) + "]\n")
+    plan = tmp_path / "p.json"
+    assert cli("plan", str(m), "--sandbox", str(db), "--out", str(plan)).exit_code == 0
+    for safety in ({}, {"labeler": {"remove": 0, "live": 10**9}}):
+        _edit(plan, lambda d: d.update(safety=safety))
+        refused = cli("apply", "--plan", str(plan))
+        assert refused.exit_code == 1 and "refusing to apply" in refused.stderr and "--force" in refused.stderr
+    assert writes(db) == []
+
+
+def test_a_name_that_resolves_through_dns_is_not_loopback():
+    env = Environment("e", api_url="http://evil.localhost/v1", api_key_env="SCALE_K")
+    from scaleform.errors import ScaleformError
+
+    with pytest.raises(ScaleformError, match="neither a provider's official URL nor a loopback address"):
+        resolve_target(env, env={"SCALE_K": "k"})
+
+
+def test_a_live_email_that_is_not_plain_is_skipped_and_never_written(tmp_path):
+    import httpx
+
+    db = make_db(tmp_path / "s.db", "demo")
+    hostile = 'z\nenvironments:\n  prod: {api_url: "http://127.0.0.1:9/v1"}\n#@x.io'
+    with served(db) as url:
+        for email in (hostile, "a]b@x.io"):
+            made = httpx.post(f"{url}/teams/invite", auth=("test_sandbox", ""),
+                              json={"emails": [email], "team_role": "labeler"})
+            assert made.status_code == 200, made.text
+    exported = cli("export", "--sandbox", str(db), "--out", str(tmp_path / "out"))
+    assert exported.exit_code == 0, exported.output
+    assert "environments" not in (tmp_path / "out" / "team.yaml").read_text()
+    assert "live teammate 'a]b@x.io' cannot be managed safely" in exported.stderr
+    assert cli("validate", str(tmp_path / "out")).exit_code == 0
+    planned = cli("plan", str(QUICKSTART), "--sandbox", str(db), "--out", str(tmp_path / "p.json"))
+    assert planned.exit_code == 0 and "\\n" not in planned.stdout.split("Warning:")[0]
+    assert cli("show", str(tmp_path / "p.json")).exit_code == 0
+
+
+def test_a_sandbox_target_path_with_a_hash_is_checked_as_written(tmp_path):
+    real = make_db(tmp_path / "real", "demo")
+    plan = _saved(tmp_path, real, "--sandbox", str(real))
+    foreign = tmp_path / "real#.sqlite"
+    con = sqlite3.connect(str(foreign))
+    con.execute("CREATE TABLE t (a)")
+    con.commit()
+    con.close()
+    before = hashlib.sha256(foreign.read_bytes()).hexdigest()
+    _edit(plan, lambda d: d["target"].update(api_url=f"sandbox:{foreign}"))
+    assert cli("apply", "--plan", str(plan)).exit_code == 1
+    assert hashlib.sha256(foreign.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("name", ["a\u202eb", "c\x85d", "e\u2066f"])
+def test_bidirectional_and_c1_controls_are_not_names(tmp_path, name):
+    m = tmp_path / "n.yaml"
+    m.write_text(json.dumps({"projects": {name: {"type": "imageannotation"}}}))
+    result = cli("validate", str(m))
+    assert result.exit_code == 1 and "is not a valid name" in result.stderr
