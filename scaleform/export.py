@@ -155,8 +155,8 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
         groups = parse_groups(name, raw["groups"].get(name, []), skipped)
         header = modeline(paths[name]) + "version: 1\n"
         if admin and admin in labelers:
-            header += (f"# {_comment(admin)} (the admin) is assigned here; the admin cannot be declared in team, so labelers and "
-                       "the groups holding the admin are not managed for this project.\n")
+            header += (f"# {_comment(admin)} (the admin) is assigned here; the admin cannot be declared in team, "
+                       "so labelers and the groups holding the admin are not managed for this project.\n")
             out.notes.append(f"project '{name}': the admin is assigned, so its labelers are not exported")
         else:
             spec["labelers"] = labelers

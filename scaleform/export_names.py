@@ -18,6 +18,9 @@ def stem(names: list[str], fallback: str) -> str:
     return common if len(common) >= 3 else slug(fallback) or "shared"
 
 
+MAX_BASE = 180  # names are at most 200 characters; room for a `-N` suffix
+
+
 class Names:
     """Unique, readable names handed out in call order."""
 
@@ -25,6 +28,7 @@ class Names:
         self.taken: set[str] = set()
 
     def __call__(self, base: str) -> str:
+        base = base[:MAX_BASE].rstrip("-._") or "shared"
         name, n = base, 1
         while name in self.taken:
             n += 1

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from scaleform.export_names import Names, stem
+from scaleform.export_names import Names, slug, stem
 from scaleform.export_people import PeopleSets, factor_people
 from scaleform.manifest_text import manifest_yaml
 
@@ -66,11 +66,11 @@ def _label(facets: list[Facet]) -> str:
     labels = []
     for label, value in facets:
         if label == "pipeline":
-            labels.append(json.loads(value)["type"].removesuffix("_task"))
-        elif label.startswith(PARAMS):
-            labels.append(label[len(PARAMS):])
+            labels.append(slug(json.loads(value)["type"].removesuffix("_task")) or "pipeline")
+        elif label.startswith(PARAMS):  # live text names a template only by its plain letters
+            labels.append(slug(label[len(PARAMS):]) or "param")
         elif label == "kind":
-            labels.append(json.loads(value).get("type", "kind"))
+            labels.append(slug(str(json.loads(value).get("type", "kind"))) or "kind")
         else:
             labels.append(label)
     return "-".join(labels[:3]) or "base"
