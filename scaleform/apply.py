@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from scaleform.api.endpoints import Differs
 from scaleform.api.errors import Conflict
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
@@ -43,6 +44,7 @@ class OpResult:
 class ApplyReport:
     results: list[OpResult] = field(default_factory=list)
     interrupted: bool = False
+    signal: int = 0  # the signal that interrupted the run (SIGINT, SIGTERM), 0 when none did
     deferred: tuple[Change, ...] = ()  # what the plan could not run yet (it runs on a later apply)
     target: dict = field(default_factory=dict)
 
@@ -113,6 +115,12 @@ class _Executor:
         self.slots = asyncio.Semaphore(parallelism)
         self.on_result = on_result
         self.stop = asyncio.Event()
+        self.signal = 0
+
+    def interrupt(self, signum: int) -> None:
+        """A signal: no new call starts; the calls in flight finish and are reported."""
+        self.signal = self.signal or signum
+        self.stop.set()
 
     async def run_op(self, op: Operation) -> OpResult:
         async with self.slots:
@@ -134,8 +142,12 @@ class _Executor:
             await self.client.call(request, parse=False)
         except Conflict:
             # A 409 on a create usually means an earlier attempt took and its response was lost:
-            # done when the live object matches what we asked for.
-            if not await self.client.verify(request):
+            # done when the live object matches everything we asked for, failed otherwise.
+            verdict = await self.client.verify(request)
+            if isinstance(verdict, Differs):
+                raise ScaleformError(f"{op.realizes[0].text} already exists with other {' and '.join(verdict.fields)}; "
+                                     "someone else made it. Run `scaleform plan` again to see what differs") from None
+            if not verdict:
                 raise
 
     async def run(self, plan: Plan) -> ApplyReport:
@@ -157,6 +169,7 @@ class _Executor:
                 report.results += results
                 failed = failed or any(r.status == "failed" for r in results)
         report.interrupted = self.stop.is_set()
+        report.signal = self.signal
         return report
 
 
@@ -173,16 +186,18 @@ async def execute_on(client: Any, plan: Plan, target: Target, on_result: Callabl
     if stop is not None:
         executor.stop = stop
     loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, executor.stop.set)
-        installed = True
-    except (NotImplementedError, RuntimeError, ValueError):
-        installed = False
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGTERM is what a CI timeout sends
+        try:
+            loop.add_signal_handler(signum, executor.interrupt, signum)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
     try:
         return await executor.run(plan)
     finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
+        for signum in installed:
+            loop.remove_signal_handler(signum)
 
 
 def apply_plan(plan: Plan, target: Target, force: bool = False,

@@ -135,6 +135,8 @@ class LiveBatch:
     project: str
     status: str
     created_at: str | None = None
+    calibration_batch: bool | None = None  # None: the API did not report it
+    self_label_batch: bool | None = None
 
 
 @dataclass(frozen=True)

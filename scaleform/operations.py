@@ -63,11 +63,11 @@ def _read_back(op: Operation) -> ep.Check | None:
     if op.call is Call.INVITE:
         return ep.invite_check(body["emails"], body["team_role"])
     if op.call is Call.CREATE_PROJECT:
-        return ep.project_check(body["name"], body["type"])
+        return ep.project_check(body)
     if op.call is Call.CREATE_GROUP:
         return ep.group_check(op.realizes[0].project, body["name"], body["emails"])
     if op.call is Call.CREATE_BATCH:
-        return ep.batch_check(body["project"], body["name"])
+        return ep.batch_check(body)
     return None
 
 

@@ -41,11 +41,11 @@ def test_a_project_or_batch_is_done_only_when_it_matches():
     project = ep.create_project("p", "imageannotation", studio=True)
     assert project.check.read == ep.get_project("p")
     assert project.check.settle({"name": "p", "type": "imageannotation"}) == ep.Done({"name": "p", "type": "imageannotation"})
-    assert project.check.settle({"name": "p", "type": "transcription"}) is None
+    assert project.check.settle({"name": "p", "type": "transcription"}) == ep.Differs(("type",))
     batch = ep.create_batch("p", "b")
     assert batch.check.read == ep.get_batch("b")
     assert batch.check.settle({"name": "b", "project": "p"}) == ep.Done({"name": "b", "project": "p"})
-    assert batch.check.settle({"name": "b", "project": "other"}) is None
+    assert batch.check.settle({"name": "b", "project": "other"}) == ep.Differs(("project",))
 
 
 def test_a_group_that_exists_with_other_members_is_completed_by_a_put():
@@ -65,6 +65,35 @@ def test_a_call_rebuilt_from_its_parts_takes_the_same_check():
     assert rebuilt == made and rebuilt.check.read == made.check.read
     assert tuple(rebuilt.check.settle(live)) == tuple(made.check.settle(live))
     for built, check in ((ep.invite(["a@x.io"], "member"), ep.invite_check(["a@x.io"], "member")),
-                         (ep.create_project("p", "imageannotation"), ep.project_check("p", "imageannotation")),
-                         (ep.create_batch("p", "b"), ep.batch_check("p", "b"))):
+                         (ep.create_project("p", "imageannotation"),
+                          ep.project_check(ep.create_project("p", "imageannotation").body)),
+                         (ep.create_batch("p", "b"), ep.batch_check(ep.create_batch("p", "b").body))):
         assert built.check.read == check.read
+
+
+def test_a_project_read_back_compares_everything_the_create_sets():
+    call = ep.create_project("p", "imageannotation", studio=True, params={"instruction": "A"},
+                             pipeline={"pipeline": "consensus_task", "consensus_attempts": 3})
+    same = {"name": "p", "type": "imageannotation", "studio": True, "rapid": False, "pipeline": "consensus_task",
+            "consensus_attempts": 3, "param_history": [{"instruction": "A", "version": 1}]}
+    assert isinstance(call.check.settle(same), ep.Done)
+    other = {**same, "param_history": [{"instruction": "B", "version": 1}], "consensus_attempts": 5}
+    assert call.check.settle(other) == ep.Differs(("params", "consensus_attempts"))
+    assert call.check.settle({**same, "studio": False}) == ep.Differs(("studio",))
+    unreported = {k: v for k, v in same.items() if k not in ("pipeline", "consensus_attempts")}
+    assert isinstance(call.check.settle(unreported), ep.Done)  # nothing to compare is not a difference
+
+
+def test_a_batch_read_back_compares_its_create_time_flags():
+    call = ep.create_batch("p", "b", calibration=False)
+    live = {"name": "b", "project": "p", "calibration_batch": False, "self_label_batch": False}
+    assert isinstance(call.check.settle(live), ep.Done)
+    assert call.check.settle({**live, "calibration_batch": True}) == ep.Differs(("calibration_batch",))
+    assert call.check.settle({**live, "project": "q"}) == ep.Differs(("project",))
+
+
+def test_an_invite_read_back_refuses_an_active_member_with_another_role():
+    call = ep.invite(["a@x.io"], "labeler")
+    assert isinstance(call.check.settle([{"email": "a@x.io", "role": "invited"}]), ep.Done)
+    assert isinstance(call.check.settle([{"email": "A@x.io", "role": "labeler"}]), ep.Done)
+    assert call.check.settle([{"email": "a@x.io", "role": "manager"}]) == ep.Differs(("role",))

@@ -105,10 +105,10 @@ class ApiClient(TypedCalls):
         finally:
             self._slots.release()
 
-    async def verify(self, call: ep.Call) -> bool:
+    async def verify(self, call: ep.Call) -> bool | ep.Differs:
         """After a 409 on a create: True when the object is live and matches `call` (a follow-up a
-        partial match needs, such as a group's missing members, is sent first); False when it is
-        absent or different, or when `call` is not a create."""
+        partial match needs, such as a group's missing members, is sent first); `Differs` naming
+        what is live otherwise; False when it is absent, or when `call` is not a create."""
         if call.check is None:
             return False
         await self._slots.acquire()
@@ -116,6 +116,8 @@ class ApiClient(TypedCalls):
             outcome = await self._settle(call.check)
             if isinstance(outcome, ep.Call):
                 await self._send(outcome, None, False)
+            if isinstance(outcome, ep.Differs):
+                return outcome
             return outcome is not None
         finally:
             self._slots.release()
@@ -132,7 +134,7 @@ class ApiClient(TypedCalls):
                 if not (unsure and call.check):
                     raise
                 value = await self._settle(call.check)  # the create took after all?
-                if value is None:
+                if value is None or isinstance(value, ep.Differs):
                     raise
                 failure = None
             if failure is None:
@@ -157,7 +159,8 @@ class ApiClient(TypedCalls):
                 outcome = await self._settle(call.check)
                 if isinstance(outcome, ep.Done):
                     return outcome.result if parse else None
-                call = outcome or call
+                if isinstance(outcome, ep.Call):
+                    call = outcome
 
     async def _attempt(self, call: ep.Call, params: dict | None, parse: bool) -> tuple[Failure | None, Any]:
         """One send: (None, body) on success, (failure, None) when it may be retried; raises
@@ -201,7 +204,7 @@ class ApiClient(TypedCalls):
             return self.retry.connect_pause
         return self.retry.backoff(counted - 1, self._rng)
 
-    async def _settle(self, check: ep.Check) -> ep.Done | ep.Call | None:
+    async def _settle(self, check: ep.Check) -> ep.Done | ep.Call | ep.Differs | None:
         try:
             live = await self._send(check.read, None, True)
         except NotFound:

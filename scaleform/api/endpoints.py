@@ -24,12 +24,20 @@ class Done:
 
 
 @dataclass(frozen=True)
+class Differs:
+    """The object exists, but not as the create would have made it: `fields` names what differs.
+    Never done: someone else made it, and reporting success would lose the declared settings."""
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Check:
     """How to learn whether a create took. `read` fetches the object (a 404 means absent);
     `settle` turns what was read into Done, a follow-up call that completes the object (for
-    example the members a group lacks), or None when the create has to be sent again."""
+    example the members a group lacks), Differs when it exists with other settings, or None
+    when the create has to be sent again."""
     read: "Call"
-    settle: Callable[[Any], "Done | Call | None"]
+    settle: Callable[[Any], "Done | Call | Differs | None"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +67,13 @@ def invite(emails: Iterable[str], role: str) -> Call:
 def invite_check(emails: Iterable[str], role: str) -> Check:
     emails = sorted(emails)
 
-    def settle(team: Any) -> Done | Call | None:
-        # Invited or already active both count: the person is on the team.
-        present = {str(m.get("email", "")).lower() for m in _items(team)}
-        missing = [e for e in emails if e.lower() not in present]
+    def settle(team: Any) -> Done | Call | Differs | None:
+        # Invited, or active with this role: the person is on the team as asked. Active with
+        # another role is someone else's doing.
+        roles = {str(m.get("email", "")).lower(): m.get("role") for m in _items(team)}
+        missing = [e for e in emails if e.lower() not in roles]
+        if any(roles.get(e.lower()) not in (None, "invited", role) for e in emails):
+            return Differs(("role",))
         if not missing:
             return Done(team)
         return invite(missing, role) if len(missing) < len(emails) else None
@@ -99,7 +110,7 @@ def create_group(project: str, name: str, emails: Iterable[str]) -> Call:
 def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
     want = {e.lower() for e in emails}
 
-    def settle(groups: Any) -> Done | Call | None:
+    def settle(groups: Any) -> Done | Call | Differs | None:
         live = next((g for g in _items(groups) if g.get("name") == name), None)
         if live is None:
             return None
@@ -142,11 +153,34 @@ def create_project(name: str, ptype: str, *, studio: bool = False, rapid: bool =
                    params: dict | None = None, pipeline: dict | None = None) -> Call:
     body: dict[str, Any] = {"type": ptype, "name": name, "params": params, "rapid": rapid, "studio": studio}
     body.update(pipeline or {})
-    return Call("POST", "/projects", body, project_check(name, ptype))
+    return Call("POST", "/projects", body, project_check(body))
 
 
-def project_check(name: str, ptype: str) -> Check:
-    return Check(get_project(name), lambda live: Done(live) if _field(live, "type") == ptype else None)
+def project_check(body: dict[str, Any]) -> Check:
+    """Read back a project create: everything its `body` sets must be live as set."""
+    def settle(live: Any) -> Done | Differs | None:
+        if not isinstance(live, dict) or live.get("name", body["name"]) != body["name"]:
+            return None
+        differs = tuple(f for f in _PROJECT_FIELDS if body.get(f) is not None and
+                        _live_project_field(live, f) not in (_ABSENT, body[f]))
+        return Differs(differs) if differs else Done(live)
+
+    return Check(get_project(body["name"]), settle)
+
+
+_ABSENT = object()  # a field the API did not report: nothing to compare
+_PROJECT_FIELDS = ("type", "studio", "rapid", "params", "pipeline", "consensus_attempts")
+
+
+def _live_project_field(live: dict, key: str) -> Any:
+    if key == "params":
+        history = live.get("param_history")
+        if not isinstance(history, list):
+            return _ABSENT
+        last = history[-1] if history and isinstance(history[-1], dict) else {}
+        params = {k: v for k, v in last.items() if k not in ("version", "created_at")}
+        return params or None
+    return live.get(key, _ABSENT)
 
 
 def set_params(name: str, params: dict) -> Call:
@@ -167,11 +201,19 @@ def update_pipeline(name: str, pipeline: dict) -> Call:
 def create_batch(project: str, name: str, *, calibration: bool = False, self_label: bool = False) -> Call:
     body = {"project": project, "name": name, "calibration_batch": calibration, "self_label_batch": self_label,
             "callback": "", "metadata": {}}
-    return Call("POST", "/batches", body, batch_check(project, name))
+    return Call("POST", "/batches", body, batch_check(body))
 
 
-def batch_check(project: str, name: str) -> Check:
-    return Check(get_batch(name), lambda live: Done(live) if _field(live, "project") == project else None)
+def batch_check(body: dict[str, Any]) -> Check:
+    """Read back a batch create: its project and create-time flags must be live as set."""
+    def settle(live: Any) -> Done | Differs | None:
+        if not isinstance(live, dict):
+            return None
+        differs = tuple(f for f in ("project", "calibration_batch", "self_label_batch")
+                        if live.get(f, body[f]) != body[f])
+        return Differs(differs) if differs else Done(live)
+
+    return Check(get_batch(body["name"]), settle)
 
 
 def get_batch(name: str) -> Call:

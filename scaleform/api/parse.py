@@ -149,7 +149,8 @@ def parse_studio_batches(data: Any) -> tuple[LiveStudioBatch, ...]:
 
 def parse_batch(b: Any) -> LiveBatch:
     return LiveBatch(_field(b, "name", str, "/batches"), _field(b, "project", str, "/batches"),
-                     _field(b, "status", str, "/batches"), _optional(b, "created_at", str))
+                     _field(b, "status", str, "/batches"), _optional(b, "created_at", str),
+                     _optional(b, "calibration_batch", bool), _optional(b, "self_label_batch", bool))
 
 
 def parse_batch_created(data: Any) -> dict[str, str]:

@@ -5,6 +5,7 @@ Heavy modules (httpx, starlette, deepdiff) are imported inside the commands that
 """
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -223,6 +224,8 @@ def _report(ctx: Ctx, fmt: str, report, the_plan) -> int:
         emit(render_report_markdown(report), nl=False)
     elif report.results or report.deferred or not report.ok:
         emit(render_report(report), nl=False, err=not report.ok)
+    if report.interrupted:
+        return 128 + (report.signal or signal.SIGINT)  # 130 for SIGINT, 143 for SIGTERM
     return 0 if report.ok else 1
 
 

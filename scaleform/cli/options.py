@@ -4,7 +4,9 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,8 +137,18 @@ def _looks_like_db(value: str) -> bool:
     return p.is_file() and p.suffix not in (".yaml", ".yml")
 
 
+class Terminated(BaseException):
+    """SIGTERM outside apply's writes (which handle it themselves): end as Ctrl-C does."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
     """Run a command; every failure becomes a message and exit 1, never a traceback."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         code = _closing_sandboxes(fn, ctx, **kw)
     except ScaleformError as exc:
@@ -146,6 +158,9 @@ def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
     except KeyboardInterrupt:
         emit("Interrupted.", err=True)
         sys.exit(130)
+    except Terminated:
+        emit("Terminated.", err=True)
+        sys.exit(143)
     except click.exceptions.Exit:
         raise
     except Exception as exc:  # a bug of ours: still a message, the traceback only with -v

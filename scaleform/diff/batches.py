@@ -8,7 +8,7 @@ from typing import Any, Callable
 from scaleform.address import Address, Kind
 from scaleform.diff.context import DiffContext
 from scaleform.errors import Problem
-from scaleform.model import DesiredBatch, LiveStudioBatch
+from scaleform.model import DesiredBatch, LiveBatch, LiveStudioBatch
 
 
 def diff_batches(context: DiffContext) -> list[str]:
@@ -36,12 +36,28 @@ def diff_batches(context: DiffContext) -> list[str]:
                 context.problems.append(Problem(f"batch '{name}' belongs to project '{live_batch.project}' live, not "
                                                 f"'{declared.project}'", declared.locs.get("project=")))
                 continue
+            elif _flags_differ(context, declared, live_batch):
+                continue
             elif declared.finalize and live_batch.status == "staging":
                 context.add(Address.of_batch(name, Kind.BATCH_STATUS), "update", "staging", "in_progress",
                             "finalize: true")
         if declared.groups is not None:
             _batch_groups(context, declared, studio.get(name), creating, is_studio)
     return created
+
+
+def _flags_differ(context: DiffContext, declared: DesiredBatch, live: LiveBatch) -> bool:
+    """Create-time flags are immutable: a declared one that the live batch contradicts (someone
+    else created it, or a create answered 409) is a plan error, never silently accepted."""
+    differs = False
+    for flag in ("calibration_batch", "self_label_batch"):
+        want, have = getattr(declared, flag), getattr(live, flag)
+        if f"{flag}=" in declared.locs and have is not None and want != have:
+            context.problems.append(Problem(f"batch '{declared.name}' is live with {flag}: {str(have).lower()}; "
+                                            f"{flag} is set at creation only. Declare the live value or use a new "
+                                            "batch name", declared.locs[f"{flag}="]))
+            differs = True
+    return differs
 
 
 def _project_flags(context: DiffContext, declared: DesiredBatch) -> tuple[bool, bool] | None:
