@@ -290,3 +290,25 @@ def test_missing_environment_is_one_error_not_also_the_variables_it_leaves_undef
         load_manifests(root / "examples" / "multi-env")
     assert [p.message for p in exc.value.problems] == [
         "the manifests declare environments (production, refonte, staging); choose one with -e/--environment NAME"]
+
+
+def test_a_link_that_leaves_the_manifest_folder_is_refused_before_anything_is_read(tmp_path):
+    from scaleform.errors import ScaleformError as _Error
+    from scaleform.manifest import load_manifests as _load
+
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("projects: {leaked-secret-value: {type: imageannotation}}\n")
+    m = tmp_path / "m"
+    m.mkdir()
+    (m / "ok.yaml").write_text("version: 1\n")
+    (m / "inner.yaml").symlink_to("ok.yaml")  # inside PATH: fine
+    (m / "evil.yaml").symlink_to(outside)
+    try:
+        _load(m)
+    except _Error as exc:
+        text = str(exc)
+    else:
+        raise AssertionError("a link out of PATH was followed")
+    assert "evil.yaml' is a symbolic link to a file outside" in text and "leaked-secret-value" not in text
+    (m / "evil.yaml").unlink()
+    assert len(_load(m).files) == 2

@@ -43,6 +43,7 @@ def discover(path: str | Path) -> list[Path]:
     if p.is_file():
         return [p]
     files = sorted(_yaml_files(p), key=lambda f: f.as_posix())
+    _inside(p, files)
     if not files:
         raise ScaleformError(f"no *.yaml or *.yml files under '{path}'", Location(str(path)))
     return files
@@ -50,13 +51,25 @@ def discover(path: str | Path) -> list[Path]:
 
 def _yaml_files(root: Path) -> Iterator[Path]:
     """YAML files under `root`, skipping hidden files and folders: CI workflows and tool configs
-    (`.github/`, `.pre-commit-config.yaml`) are not manifests, and `.git` is never walked."""
+    (`.github/`, `.pre-commit-config.yaml`) are not manifests, and `.git` is never walked. Linked
+    folders are not walked; linked files are checked by `_inside`."""
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
+        for name in [*names, *(d for d in dirs if Path(folder, d).is_symlink())]:
             f = Path(folder, name)
-            if not name.startswith(".") and f.suffix in (".yaml", ".yml") and f.is_file():
+            if not name.startswith(".") and f.suffix in (".yaml", ".yml") and (f.is_file() or f.is_symlink()):
                 yield f
+
+
+def _inside(root: Path, files: list[Path]) -> None:
+    """A pull request can add a link to any file on the machine that checks it, and error messages
+    quote what they read: a link that leaves PATH is refused, naming it, before anything is read."""
+    top = root.resolve()
+    outside = [f for f in files if f.is_symlink() and not f.resolve().is_relative_to(top)]
+    if outside:
+        raise ScaleformError([Problem(f"'{f.as_posix()}' is a symbolic link to a file outside '{root}'; manifests "
+                                      "are read only from inside PATH. Copy the file in, or point PATH at it",
+                                      Location(f.as_posix())) for f in outside])
 
 
 def _read(path: Path, problems: list[Problem]) -> tuple[str, LocDict | None, bytes]:
