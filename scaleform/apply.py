@@ -25,12 +25,8 @@ from scaleform.model import LiveState
 from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
 from scaleform.refresh import refresh
+from scaleform.safety import check_safety, safety_problems  # noqa: F401  (apply's public names)
 from scaleform.target import Target
-
-THRESHOLD_SHARE = 0.25
-THRESHOLD_MIN = 10
-SAFETY_KINDS = {"labeler": "labeler assignments", "member": "group memberships"}
-
 
 @dataclass
 class OpResult:
@@ -54,24 +50,6 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         return not self.interrupted and all(r.status == "applied" for r in self.results)
-
-
-def safety_problems(plan: Plan) -> list[str]:
-    out = []
-    for kind, numbers in sorted(plan.safety.items()):
-        remove, total = numbers.get("remove", 0), numbers.get("live", 0)
-        if remove >= THRESHOLD_MIN and remove > THRESHOLD_SHARE * total:
-            share = 100 * remove / total if total else 100
-            out.append(f"the plan removes {remove} of {total} live {SAFETY_KINDS.get(kind, kind)} ({share:.0f}%, more "
-                       f"than {THRESHOLD_SHARE:.0%} and at least {THRESHOLD_MIN})")
-    return out
-
-
-def check_safety(plan: Plan, force: bool) -> None:
-    problems = safety_problems(plan)
-    if problems and not force:
-        raise ScaleformError("refusing to apply: " + "; ".join(problems) + ". If this is intended, pass --force "
-                             "(or set settings.prune: false to keep what is live)")
 
 
 def _check_target(plan: Plan, target: Target) -> None:

@@ -192,16 +192,49 @@ def build_plan(live: LiveState, changes: Diff, scope: RefreshScope, target: dict
     )
 
 
-def keep_addresses(plan: Plan, address_prefixes: Iterable[str]) -> Plan:
-    """Keep the changes whose address starts with one of `address_prefixes` (--target)."""
-    prefixes = tuple(address_prefixes)
-    if not prefixes:
+# Address heads a target may stop at without a closing `]`: a whole kind.
+_KIND_HEADS = ("team", "team.member", "project", "batch", "studio", "studio.batch_priority")
+
+
+def address_matches(address: str, target: str) -> bool:
+    """Whether `--target target` selects `address`: the same address, or one under it, matched by
+    whole components (`project[a]` selects `project[a].params`, never `project[ab]`)."""
+    if address == target:
+        return True
+    if not address.startswith(target):
+        return False
+    following = address[len(target)]
+    if target.endswith("]"):
+        return following == "."
+    return target in _KIND_HEADS and following in ".["
+
+
+def keep_addresses(plan: Plan, address_prefixes: Iterable[str], known: Iterable[str] = ()) -> Plan:
+    """Keep the changes under one of `address_prefixes` (--target). A target that selects nothing
+    the plan or `known` (the declared objects' addresses) holds is an error with a suggestion."""
+    targets = tuple(address_prefixes)
+    if not targets:
         return plan
+    seen = {c.address.text for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
+    seen |= {u.address.text for u in plan.unmanaged} | set(known)
+    unmatched = [t for t in targets if not any(address_matches(a, t) for a in seen)]
+    if unmatched:
+        raise ScaleformError("; ".join(_no_match(t, seen) for t in unmatched))
 
     def kept(items: tuple[Change, ...]) -> tuple[Change, ...]:
-        return tuple(c for c in items if c.address.text.startswith(prefixes))
+        return tuple(c for c in items if any(address_matches(c.address.text, t) for t in targets))
 
     changes = kept(plan.changes)
-    warning = "targeting is in effect: the plan may be incomplete (--target " + ", ".join(prefixes) + ")"
+    warning = "targeting is in effect: the plan may be incomplete (--target " + ", ".join(targets) + ")"
     return replace(plan, changes=changes, deferred=kept(plan.deferred), suppressed=kept(plan.suppressed),
                    warnings=plan.warnings + (warning,), operations=tuple(build_operations(changes)))
+
+
+def _no_match(target: str, seen: set[str]) -> str:
+    import difflib
+
+    heads = {a.split("].", 1)[0] + "]" if "]." in a else a for a in seen}
+    close = difflib.get_close_matches(target, sorted(heads | seen), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return (f"--target {target} matches no address in the manifests or the account (targets match whole "
+            f"components, like project[NAME] or team.member[EMAIL]){hint}")

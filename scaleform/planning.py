@@ -9,9 +9,11 @@ import asyncio
 import time
 from typing import Any, Callable, Iterable
 
+from scaleform.address import Address
 from scaleform.diff import diff
 from scaleform.event_loop import run_coroutine
 from scaleform.manifest import ManifestLoad, Manifests
+from scaleform.model import DesiredState
 from scaleform.plan import Plan, build_plan, keep_addresses
 from scaleform.prefetch import Prefetch
 from scaleform.refresh import Progress, refresh, scope_for
@@ -44,11 +46,23 @@ async def plan_on_client(client: Any, manifests: Manifests, target: Target, addr
     changes = diff(desired, live)
     cpu_diff = time.process_time()
     plan = build_plan(live, changes, scope, target_json(target), manifests.digest)
-    plan = keep_addresses(plan, address_prefixes)
+    plan = keep_addresses(plan, address_prefixes, declared_addresses(desired))
     if timings is not None:
         timings.update(refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu,
                        plan_cpu=time.process_time() - cpu_diff)
     return plan
+
+
+def declared_addresses(desired: DesiredState) -> set[str]:
+    """The addresses of what the manifests declare, for --target to match against."""
+    out = {Address.of_project(n).text for n in desired.projects} | {Address.of_batch(n).text for n in desired.batches}
+    out |= {Address.member(e).text for e in desired.team or {}}
+    for project in desired.projects.values():
+        out |= {Address.of_group(project.name, g).text for g in project.groups or {}}
+        out |= {Address.labeler(project.name, e).text for e in project.labelers or ()}
+    if desired.batch_priority is not None:
+        out.add(Address.priority().text)
+    return out
 
 
 def make_plan(manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),

@@ -75,3 +75,36 @@ def test_a_saved_plans_operations_are_rebuilt_from_its_changes():
     data = _saved(ROLE, ADD)
     plan = Plan.from_json(data)
     assert [o.to_json() for o in plan.operations] == data["operations"]
+
+
+@pytest.mark.parametrize("target, address, selected", [
+    ("project[a]", "project[a]", True),
+    ("project[a]", "project[a].params", True),
+    ("project[a]", "project[a].group[g].member[x@y.io]", True),
+    ("project[a]", "project[ab]", False),
+    ("project[a]", "project[ab].params", False),
+    ("project[a", "project[a.b]", False),
+    ("project[stg-signs", "project[stg-signs-eu]", False),
+    ("project[a].group[g]", "project[a].group[g].member[x@y.io]", True),
+    ("project[a].group[g]", "project[a].group[gh]", False),
+    ("team", "team.member[x@y.io]", True),
+    ("team.member", "team.member[x@y.io]", True),
+    ("team.", "team.member[x@y.io]", False),
+    ("project", "project[a].params", True),
+    ("studio", "studio.batch_priority", True),
+    ("batch[b]", "batch[b].status", True),
+    ("batch[b]", "batch[b2]", False),
+])
+def test_targets_select_whole_components(target, address, selected):
+    from scaleform.plan import address_matches
+
+    assert address_matches(address, target) is selected
+
+
+def test_a_target_that_selects_nothing_is_an_error_with_a_suggestion():
+    plan = _plan(c("project[stg-signs].labeler[x@y.io]"), c("project[stg-signs-eu].labeler[x@y.io]"))
+    with pytest.raises(ScaleformError, match=r"--target project\[stg-signs matches no address.*did you mean "
+                                             r"project\[stg-signs\]"):
+        keep_addresses(plan, ["project[stg-signs"])
+    kept = keep_addresses(plan, ["project[in-sync]"], known={"project[in-sync]"})  # declared, nothing to do
+    assert kept.changes == ()

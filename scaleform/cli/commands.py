@@ -103,7 +103,7 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
-@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).")
 @click.option("--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced).")
 @click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first.")
 @common_options
@@ -155,7 +155,7 @@ def _read_plan(file: str):
 @click.argument("path", default=None, required=False)
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes whose address starts with ADDR.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).")
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="The apply report's format (json: schemas/apply-report.schema.json).")

@@ -3,6 +3,7 @@ inside <details>, always under 60,000 characters."""
 from __future__ import annotations
 
 from scaleform.plan import Plan
+from scaleform.safety import refusal_line
 from scaleform.render.rows import KIND_TITLES, Row, extra_summary, header, plan_rows, summary_line
 
 LIMIT = 60_000
@@ -35,6 +36,9 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
     failed = plan.rehearsal is not None and not plan.rehearsal.clean
     if failed:  # the first thing a reviewer reads: this plan will not go through as it stands
         out += [f"> [!CAUTION]\n> **{cell(plan.rehearsal.line())}**", ""]
+    refusal = refusal_line(plan)
+    if refusal:
+        out += [f"> [!WARNING]\n> **{cell(refusal)}.**", ""]
     out += [f"**{cell(summary_line(plan))}**", ""]
     out += [cell(line) for line in extra_summary(plan) if not (failed and line == plan.rehearsal.line())]
     out.append(f"<sub>{cell(header(plan))}</sub>")

@@ -5,6 +5,7 @@ import json
 
 from scaleform.names import terminal_safe
 from scaleform.plan import Plan
+from scaleform.safety import refusal_line
 from scaleform.render.rows import Row, extra_summary, header, plan_rows, summary_line
 
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
@@ -42,6 +43,9 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
                 calls: bool = False) -> str:
     rows = plan_rows(plan, classification)
     out = [header(plan), ""]
+    refusal = refusal_line(plan)
+    if refusal:
+        out += [f"Warning: {refusal}.", ""]
     for section, title in SECTIONS:
         section_rows = [r for r in rows if r.section == section]
         if section_rows:

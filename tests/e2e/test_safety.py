@@ -72,6 +72,11 @@ def test_removal_threshold_and_force(tmp_path):
     m = write_manifest(tmp_path / "m.yaml", "projects:\n  proj-0000:\n    type: imageannotation\n    labelers: ["
                        + ", ".join(keep) + "]\n")
     before = len(writes(db))
+    removed = f"removes {len(live) - len(keep)} of {len(live)} live labeler assignments"
+    text = cli("plan", str(m), "--sandbox", str(db)).stdout.splitlines()
+    assert text[2].startswith("Warning: Apply will refuse this plan without --force: the plan " + removed)
+    markdown = cli("plan", str(m), "--sandbox", str(db), "--format", "markdown").stdout
+    assert markdown.startswith("> [!WARNING]\n> **Apply will refuse this plan without --force: the plan " + removed)
     refused = cli("apply", str(m), "--sandbox", str(db), "--auto-approve")
     assert refused.exit_code == 1
     assert f"removes {len(live) - len(keep)} of {len(live)} live labeler assignments" in refused.stderr
@@ -84,6 +89,7 @@ def test_removal_threshold_and_force(tmp_path):
 
 def test_small_removals_pass_the_threshold(db, tmp_path):
     m = write_manifest(tmp_path / "m.yaml", "projects:\n  street-signs:\n    type: imageannotation\n    labelers: [li@acme.ai]\n")
+    assert "Apply will refuse" not in cli("plan", str(m), "--sandbox", str(db)).stdout
     assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve").exit_code == 0  # 1 removal < 10
 
 
@@ -113,13 +119,13 @@ def test_target_filters_changes_and_warns(db, tmp_path):
     m = write_manifest(tmp_path / "m.yaml", "team:\n  managers: [ana@acme.ai]\n  members: [raj@acme.ai]\n"
                        "  labelers: [li@acme.ai, zoe@acme.ai]\nprojects:\n  street-signs:\n"
                        "    type: imageannotation\n    labelers: [li@acme.ai, zoe@acme.ai, raj@acme.ai]\n")
-    result = cli("plan", str(m), "--sandbox", str(db), "--format", "json", "--target", "team.")
+    result = cli("plan", str(m), "--sandbox", str(db), "--format", "json", "--target", "team")
     plan = json.loads(result.stdout)
     assert [c["address"] for c in plan["changes"]] == ["team.member[ana@acme.ai]"]
     assert len(plan["operations"]) == 1
     assert any("targeting is in effect" in w for w in plan["warnings"])
     assert "targeting is in effect" in result.stderr
-    assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve", "--target", "team.").exit_code == 0
+    assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve", "--target", "team").exit_code == 0
     rest = plan_json(db, m)
     assert [c["address"] for c in rest["changes"]] == ["project[street-signs].labeler[raj@acme.ai]"]
 
