@@ -25,6 +25,7 @@ from scaleform.model import LiveState
 from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
 from scaleform.refresh import refresh
+from scaleform.reviewed import ReviewedCount
 from scaleform.safety import check_safety, safety_problems  # noqa: F401  (apply's public names)
 from scaleform.target import Target
 
@@ -41,6 +42,7 @@ class ApplyReport:
     results: list[OpResult] = field(default_factory=list)
     interrupted: bool = False
     signal: int = 0  # the signal that interrupted the run (SIGINT, SIGTERM), 0 when none did
+    reviewed: ReviewedCount | None = None  # apply --reviewed: how the reviewed changes ended up
     deferred: tuple[Change, ...] = ()  # what the plan could not run yet (it runs on a later apply)
     target: dict = field(default_factory=dict)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -160,9 +161,11 @@ def _read_plan(file: str):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="The apply report's format (json: schemas/apply-report.schema.json).")
 @click.option("--rehearse", is_flag=True, help="Rehearse on a throwaway twin first; apply only if it is clean.")
+@click.option("--reviewed", "reviewed_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="A saved plan that was reviewed: plan afresh and refuse any change it does not hold.")
 @common_options
 def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...],
-          force: bool, fmt: str, rehearse: bool) -> int:
+          force: bool, fmt: str, rehearse: bool, reviewed_file: str | None) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
     from scaleform.apply import apply_plan, apply_saved_plan, check_safety
     from scaleform.render.report import progress_line
@@ -177,6 +180,9 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         if fmt == "text" and not ctx.quiet:
             emit(progress_line(result))
 
+    if plan_file and reviewed_file:
+        raise ScaleformError("--plan applies a saved plan as it is; --reviewed plans afresh from the manifests and "
+                             "checks the result against a reviewed plan. Use one of them")
     if plan_file and rehearse:
         raise ScaleformError("--rehearse needs the manifests, not a saved plan: make the plan with "
                              "`scaleform plan --rehearse --out FILE`, then apply that file")
@@ -188,19 +194,25 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         report = apply_saved_plan(the_plan, saved_plan_target(ctx, the_plan.target), force, progress,
                                   checked=lambda: show(the_plan, False))
     else:
+        reviewed = _read_plan(reviewed_file) if reviewed_file else None  # a damaged file fails first
         _, target, the_plan = _make_plan(ctx, path or ".", targets, rehearse)
         show(the_plan, not auto_approve)
+        counted = None
+        if reviewed is not None:
+            from scaleform.reviewed import check_reviewed
+
+            counted = check_reviewed(the_plan, reviewed, f"'{reviewed_file}'")
         if rehearse:
             from scaleform.rehearsal import require_clean
 
             require_clean(the_plan)
         if not the_plan.operations:
-            return _report(ctx, fmt, None, the_plan)
+            return _report(ctx, fmt, None, the_plan, counted)
         check_safety(the_plan, force)
         if not auto_approve:
             _confirm()
-        report = apply_plan(the_plan, target, force=force, on_result=progress)
-    return _report(ctx, fmt, report, the_plan)
+        report = replace(apply_plan(the_plan, target, force=force, on_result=progress), reviewed=counted)
+    return _report(ctx, fmt, report, the_plan, counted)
 
 
 def _confirm() -> None:
@@ -212,17 +224,17 @@ def _confirm() -> None:
         raise ScaleformError("apply cancelled: the answer was not 'yes'")
 
 
-def _report(ctx: Ctx, fmt: str, report, the_plan) -> int:
+def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
     from scaleform.apply import ApplyReport
     from scaleform.render.report import render_report, render_report_json, render_report_markdown
 
     if report is None:  # nothing to apply: an empty report still says what stays deferred
-        report = ApplyReport(deferred=the_plan.deferred, target=the_plan.target)
+        report = ApplyReport(deferred=the_plan.deferred, target=the_plan.target, reviewed=reviewed)
     if fmt == "json":
         emit(render_report_json(report), nl=False, escaped=True)
     elif fmt == "markdown":
         emit(render_report_markdown(report), nl=False)
-    elif report.results or report.deferred or not report.ok:
+    elif report.results or report.deferred or report.reviewed or not report.ok:
         emit(render_report(report), nl=False, err=not report.ok)
     if report.interrupted:
         return 128 + (report.signal or signal.SIGINT)  # 130 for SIGINT, 143 for SIGTERM

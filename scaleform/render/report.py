@@ -81,6 +81,8 @@ def _headline(report: ApplyReport) -> str:
 
 def render_report(report: ApplyReport) -> str:
     lines = [_headline(report)]
+    if report.reviewed is not None:
+        lines.append(report.reviewed.line())
     for r in report.by_status("failed"):
         realized = ", ".join(a.text for a in r.operation.realizes)
         lines.append(f"Failed: {r.operation.method} {r.operation.path} ({realized}): {r.message}")
@@ -95,6 +97,8 @@ def render_report(report: ApplyReport) -> str:
 
 def render_report_markdown(report: ApplyReport) -> str:
     lines = [f"**{_headline(report)}**", ""]
+    if report.reviewed is not None:
+        lines += [report.reviewed.line(), ""]
     if next_step(report):
         lines += [next_step(report), ""]
     lines += ["| | call | realizes | result |", "|---|---|---|---|"]
@@ -127,7 +131,12 @@ def report_json(report: ApplyReport) -> dict:
             | {"changes_applied": sum(len(r.operation.realizes) for r in report.by_status("applied")),
                "deferred": len(report.deferred)},
             "results": [result(r) for r in report.results], "deferred": [c.to_json() for c in report.deferred],
-            "next_step": next_step(report)}
+            "next_step": next_step(report)} | _reviewed_json(report)
+
+
+def _reviewed_json(report: ApplyReport) -> dict:
+    r = report.reviewed
+    return {} if r is None else {"reviewed": {"reviewed": r.reviewed, "applied": r.applying, "in_place": r.in_place}}
 
 
 def render_report_json(report: ApplyReport) -> str:

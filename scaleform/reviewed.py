@@ -1,0 +1,54 @@
+"""`apply --reviewed FILE`: apply a fresh plan only as far as a reviewed plan approved it.
+
+The pull request's saved plan is what its reviewers read. At merge, apply plans afresh (the
+account and main may have moved) and refuses, before any write, every change the reviewed plan
+does not hold with the same action and values. A reviewed change that is no longer needed (it
+was applied meanwhile) is fine: the account already is as reviewed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from scaleform.changes import Change
+from scaleform.errors import ScaleformError
+from scaleform.plan import Plan
+
+MAX_NAMED = 20
+
+
+def _key(change: Change) -> tuple[str, str, str]:
+    return (change.address.text, change.action, json.dumps(change.after, sort_keys=True))
+
+
+@dataclass(frozen=True)
+class ReviewedCount:
+    """How the reviewed plan's changes ended up: applied now, or already in place."""
+    reviewed: int
+    applying: int
+
+    @property
+    def in_place(self) -> int:
+        return self.reviewed - self.applying
+
+    def line(self) -> str:
+        return (f"Reviewed plan: {self.applying} of {self.reviewed} reviewed change(s) applied now, "
+                f"{self.in_place} already in place.")
+
+
+def check_reviewed(plan: Plan, reviewed: Plan, source: str) -> ReviewedCount:
+    """Refuse (ScaleformError, naming them) the changes of `plan` that `reviewed` does not hold with
+    the same values, and a reviewed plan made for another account or environment."""
+    if reviewed.target != plan.target:
+        raise ScaleformError(f"{source} was made for {reviewed.target.get('api_url')} (environment "
+                             f"{reviewed.target.get('environment')}), not {plan.target.get('api_url')} (environment "
+                             f"{plan.target.get('environment')}); nothing was applied")
+    approved = {_key(c) for c in reviewed.changes}
+    extra = [c for c in plan.changes if _key(c) not in approved]
+    if extra:
+        named = ", ".join(f"{c.address.text} ({c.action})" for c in extra[:MAX_NAMED])
+        more = f" and {len(extra) - MAX_NAMED} more" if len(extra) > MAX_NAMED else ""
+        raise ScaleformError(f"refusing to apply: {len(extra)} change(s) are not in the reviewed plan {source} with "
+                             f"the same values: {named}{more}. Nothing was written. They came from commits or "
+                             "account changes after the review: re-run the pull request's plan check and review them")
+    return ReviewedCount(len(reviewed.changes), len(plan.changes))
