@@ -180,6 +180,7 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         if fmt == "text" and not ctx.quiet:
             emit(progress_line(result))
 
+    counted = None
     if plan_file and reviewed_file:
         raise ScaleformError("--plan applies a saved plan as it is; --reviewed plans afresh from the manifests and "
                              "checks the result against a reviewed plan. Use one of them")
@@ -197,7 +198,6 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         reviewed = _read_plan(reviewed_file) if reviewed_file else None  # a damaged file fails first
         _, target, the_plan = _make_plan(ctx, path or ".", targets, rehearse)
         show(the_plan, not auto_approve)
-        counted = None
         if reviewed is not None:
             from scaleform.reviewed import check_reviewed
 
