@@ -32,19 +32,22 @@ def main() -> None:
 def validate(ctx: Ctx, path: str, fmt: str) -> int:
     """Check manifests offline: schema, references, variables."""
     from scaleform.render.problems import render_problems, render_remarks
+    from scaleform.validation import validate_environments
 
-    try:
-        with manifests_kept():
-            manifests = manifest_load(ctx, path).complete()
-    except ScaleformError as exc:
-        emit(render_problems(exc.problems, fmt), err=fmt == "text", nl=False)
+    with manifests_kept():
+        checked = validate_environments(lambda env: manifest_load(replace(ctx, environment=env), path),
+                                        ctx.environment)
+    if checked.problems or checked.manifests is None:
+        emit(render_problems(checked.problems, fmt), err=fmt == "text", nl=False)
         return 1
+    manifests = checked.manifests
     if fmt == "github":  # annotations go to stdout, where the runner reads workflow commands
         emit(render_remarks("note", manifests.notes, fmt), nl=False)
     if not ctx.quiet:
         if fmt == "text":
             emit(render_remarks("note", manifests.notes, fmt), err=True, nl=False)
-        emit(f"{len(manifests.files)} file(s) valid.")
+        each = f" in each environment ({', '.join(checked.environments)})" if len(checked.environments) > 1 else ""
+        emit(f"{len(manifests.files)} file(s) valid{each}.")
     return 0
 
 

@@ -58,3 +58,32 @@ def test_plain_http_refused_for_remote_hosts():
                           env={"SCALE_API_KEY": "k"}).api_url == "http://api.example.com/v1"
     for url in ("http://127.0.0.1:8/v1", "http://localhost:8/v1", "http://[::1]:8/v1"):
         assert resolve_target(None, api_url=url, env={"SCALE_API_KEY": "k"}).api_url == url
+
+
+def test_validate_without_e_checks_every_environment_and_names_the_one_that_fails(tmp_path):
+    m = write_manifest(tmp_path / "m" / "env.yaml", """\
+        environments:
+          staging: {provider: scale, vars: {prefix: stg}}
+          production: {provider: scale, vars: {prefix: ".."}}
+        projects:
+          "${var.prefix}": {type: imageannotation}
+          shared: {type: imageannotation, unknown_key: 1}
+        """).parent
+    result = cli("validate", str(m))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert sum("unknown key 'unknown_key'" in line for line in lines) == 1  # shared: said once
+    assert any(line.startswith("error: ") and "[environment production]" in line and "'..'" in line for line in lines)
+    assert not any("[environment staging]" in line for line in lines)
+    github = cli("validate", str(m), "--format", "github")
+    assert "[environment production]" in github.stdout and "::error file=" in github.stdout
+    assert cli("validate", str(m), "-e", "staging").exit_code == 1  # the shared problem
+
+
+def test_the_examples_with_environments_validate_in_every_environment():
+    from helpers import ROOT
+
+    for example in ("multi-env", "composition"):
+        result = cli("validate", str(ROOT / "examples" / example))
+        assert result.exit_code == 0, result.output
+        assert "valid in each environment" in result.stdout
