@@ -245,6 +245,7 @@ def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
 
 
 @main.command()
+@click.argument("path", default=".", required=False)
 @click.option("--out", "out_dir", default="manifests", show_default=True, type=click.Path(file_okay=False),
               help="Directory to write the manifests into.")
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Export only these projects (repeatable).")
@@ -253,12 +254,13 @@ def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
               help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).")
 @click.option("--templates", is_flag=True, help="Factor what projects share into templates and people sets.")
 @common_options
-def export(ctx: Ctx, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None,
+def export(ctx: Ctx, path: str, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None,
            templates: bool) -> int:
-    """Write the live account as manifests (team, projects, batches)."""
+    """Write the live account as manifests (team, projects, batches). With -e, the environment is
+    read from the manifests at PATH (default: the current folder)."""
     from scaleform.export import export_account
 
-    target = target_for(ctx)
+    target = target_for(ctx, path=path)
     result = export_account(target, out_dir, projects, force=force, prefix=prefix, templates=templates)
     for note in result.notes:
         say(ctx, f"note: {note}")

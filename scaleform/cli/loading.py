@@ -11,6 +11,7 @@ from scaleform.errors import ScaleformError
 
 if TYPE_CHECKING:
     from scaleform.manifest import ManifestLoad, Manifests
+    from scaleform.manifest.environments import Environment
     from scaleform.target import Target
 
 
@@ -21,13 +22,34 @@ def manifest_load(ctx: Ctx, path: str) -> "ManifestLoad":
                         var_files=ctx.var_files, prune=False if ctx.no_prune else None)
 
 
-def target_for(ctx: Ctx, manifests: "Manifests | None" = None) -> "Target":
+def environment_at(path: str, name: str) -> "Environment":
+    """Environment `name` as the manifests at `path` declare it (export and the twin read no other
+    part of them); an unknown name is an error naming the declared ones."""
+    from scaleform.manifest import ManifestLoad
+    from scaleform.manifest.environments import choose_environment, collect_environments
+
+    load = ManifestLoad(path)
+    for _ in load.read():
+        pass
+    problems = list(load.problems)
+    chosen = choose_environment(collect_environments(load.docs, problems), name, problems)
+    if chosen is None or problems:
+        raise ScaleformError(problems)
+    return chosen
+
+
+def target_for(ctx: Ctx, manifests: "Manifests | None" = None, path: str | None = None) -> "Target":
+    """The target of a command. `path`: where to read the -e environment from when no manifests
+    are loaded (export, the twin)."""
     from scaleform.target import resolve_target
 
     if ctx.sandbox is not None:
         sandbox_ready(ctx, ctx.sandbox)
+    environment = manifests.environment if manifests else None
+    if environment is None and path is not None and ctx.environment:
+        environment = environment_at(path, ctx.environment)
     return resolve_target(
-        environment=manifests.environment if manifests else None, environment_name=ctx.environment,
+        environment=environment, environment_name=ctx.environment,
         api_url=ctx.api_url, provider=ctx.provider, sandbox=ctx.sandbox,
         parallelism=ctx.parallelism, insecure_http=ctx.insecure_http, verbose=ctx.verbose,
     )

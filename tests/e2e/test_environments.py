@@ -87,3 +87,28 @@ def test_the_examples_with_environments_validate_in_every_environment():
         result = cli("validate", str(ROOT / "examples" / example))
         assert result.exit_code == 0, result.output
         assert "valid in each environment" in result.stdout
+
+
+def test_export_and_the_twin_follow_e_to_that_environments_url_and_key(tmp_path):
+    from helpers import request_log
+
+    staging_db, production_db = make_db(tmp_path / "stg.db", "empty"), make_db(tmp_path / "prod.db", "demo")
+    with served(staging_db) as staging, served(production_db) as production:
+        m = write_manifest(tmp_path / "m" / "env.yaml", f"""\
+            environments:
+              staging: {{api_url: "{staging}", api_key_env: SCALE_STG_KEY}}
+              production: {{api_url: "{production}", api_key_env: SCALE_PROD_KEY}}
+            """).parent
+        keys = {"SCALE_STG_KEY": "test_sandbox", "SCALE_PROD_KEY": "wrong", "SCALE_API_KEY": "wrong"}
+        exported = cli("export", str(m), "-e", "staging", "--out", str(tmp_path / "out"), env=keys)
+        assert exported.exit_code == 0, exported.output
+        assert f"from {staging}" in exported.stderr
+        twin = cli("sandbox", "init", "--from-account", "-e", "staging", "--manifests", str(m),
+                   "--db", str(tmp_path / "twin.db"), env=keys)
+        assert twin.exit_code == 0, twin.output
+        unknown = cli("export", str(m), "-e", "nosuch", "--out", str(tmp_path / "o2"), env=keys)
+        assert unknown.exit_code == 1 and "unknown environment 'nosuch'" in unknown.stderr
+        assert "production, staging" in unknown.stderr
+        assert request_log(production_db) == []
+        assert request_log(staging_db) and all(r["status"] == 200 for r in request_log(staging_db))
+    assert not list((tmp_path / "out" / "projects").glob("*.yaml"))  # staging's empty account
