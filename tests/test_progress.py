@@ -35,12 +35,17 @@ def test_throttling_is_named():
     assert "throttled by the API; retrying GET /projects in 1.0 s (attempt 2): HTTP 429" in screen.getvalue()
 
 
-def test_off_a_terminal_or_quiet_nothing_is_written():
+def test_off_a_terminal_only_retries_are_written_one_line_each_and_quiet_writes_nothing():
     plain = io.StringIO()
     line = ProgressLine(Ctx(), stream=plain)
     line.reads(1, 2)
     line.retry(RetryEvent("GET", "/teams", 1.0, 2, 8, "HTTP 503", False))
+    line.retry(RetryEvent("GET", "/projects", 0.5, 2, None, "HTTP 429", True))
+    line.reads(2, 2)
     line.done()
-    quiet = Terminal()
+    assert plain.getvalue() == ("note: retrying GET /teams in 1.0 s (attempt 2 of 8): HTTP 503\n"
+                                "note: throttled by the API; retrying GET /projects in 0.5 s (attempt 2): HTTP 429\n")
+    quiet, quiet_plain = Terminal(), io.StringIO()
     ProgressLine(Ctx(quiet=True), stream=quiet).reads(1, 1)
-    assert plain.getvalue() == "" and quiet.getvalue() == ""
+    ProgressLine(Ctx(quiet=True), stream=quiet_plain).retry(RetryEvent("GET", "/teams", 1.0, 2, 8, "HTTP 503", False))
+    assert quiet.getvalue() == "" and quiet_plain.getvalue() == ""

@@ -1,5 +1,6 @@
 """One progress line on a terminal, rewritten in place: reads done, and retries as they happen.
-Off a terminal (or with --quiet) it prints nothing."""
+Off a terminal (CI) each retry and throttling pause is one line on stderr instead, so a slow run
+says why; --quiet prints nothing."""
 from __future__ import annotations
 
 import sys
@@ -7,6 +8,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scaleform.cli.options import Ctx
+from scaleform.names import terminal_safe
+from scaleform.secrets import redact
 
 if TYPE_CHECKING:
     from scaleform.target import Target
@@ -18,6 +21,7 @@ class ProgressLine:
     def __init__(self, ctx: Ctx, what: str = "Reading the live account", stream: TextIO | None = None):
         self.stream = stream or sys.stderr
         self.on = not ctx.quiet and self.stream.isatty()
+        self.lines = not ctx.quiet and not self.on  # off a terminal: retries as plain lines
         self.what = what
         self.counts = ""
         self.note = ""
@@ -25,7 +29,8 @@ class ProgressLine:
 
     def watching(self, target: "Target | None") -> "Target | None":
         """`target`, telling this line of every retry its client schedules."""
-        return replace(target, on_retry=self.retry) if target is not None and self.on else target
+        watched = self.on or self.lines
+        return replace(target, on_retry=self.retry) if target is not None and watched else target
 
     def reads(self, done: int, total: int) -> None:
         """A read ended: the count so far (the total grows as reads are planned)."""
@@ -37,6 +42,9 @@ class ProgressLine:
     def retry(self, event: Any) -> None:
         """A RetryEvent from the client: shown until the next read ends."""
         self.note = ("throttled by the API; " if event.throttled else "") + str(event)
+        if self.lines:
+            self.stream.write(redact(terminal_safe(f"note: {self.note}")) + "\n")
+            self.stream.flush()
         self._draw()
 
     def done(self) -> None:
