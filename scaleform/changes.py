@@ -66,6 +66,10 @@ def deferred_reasons(deferred: tuple[Change, ...] | list[Change]) -> str:
     return "; ".join(sorted({"invitations pending" if c.waits_for_invitation else (c.why or "") for c in deferred}))
 
 
+# With --base-manifests: an unmanaged item the base branch declared (its file or entry was removed).
+RELEASED = "released"
+
+
 @dataclass(frozen=True)
 class Unmanaged:
     address: Address

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from scaleform.changes import RELEASED
 from scaleform.manifest import Manifests
 from scaleform.plan import Plan
-from scaleform.planning import make_plan
+from scaleform.planning import declared_addresses, make_plan
 from scaleform.target import Target
 
 
@@ -26,4 +27,10 @@ def all_introduced(plan: Plan) -> dict[str, str]:
 
 
 def classify(plan: Plan, base_manifests: Manifests, target: Target) -> dict[str, str]:
-    return classify_against(plan, make_plan(base_manifests, target))
+    """Changes marked introduced or drift; live items the base managed and this change set no
+    longer declares (a removed file) marked `released`: they stay live, untouched."""
+    marks = classify_against(plan, make_plan(base_manifests, target))
+    before = declared_addresses(base_manifests.desired)
+    marks.update({u.address.text: RELEASED for u in plan.unmanaged if u.address.text in before})
+    return marks
+

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from scaleform.changes import RELEASED
 from scaleform.plan import Plan
 
 
@@ -12,4 +13,7 @@ def render_json(plan: Plan, classification: dict[str, str] | None = None) -> str
         for section in ("changes", "deferred", "suppressed"):
             for c in data[section]:
                 c["classification"] = classification.get(c["address"], "introduced")
+        for u in data["unmanaged"]:
+            if classification.get(u["address"]) == RELEASED:
+                u["classification"] = RELEASED
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

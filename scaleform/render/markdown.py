@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from scaleform.plan import Plan
 from scaleform.safety import refusal_line
-from scaleform.render.rows import KIND_TITLES, Row, extra_summary, header, plan_rows, summary_line
+from scaleform.render.rows import (KIND_TITLES, RELEASED_TITLE, Row, extra_summary, header, plan_rows, released,
+                                   summary_line)
 
 LIMIT = 60_000
 
@@ -40,6 +41,9 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
     if refusal:
         out += [f"> [!WARNING]\n> **{cell(refusal)}.**", ""]
     out += [f"**{cell(summary_line(plan))}**", ""]
+    gone = released(plan, classification)
+    if gone:
+        out += [f"> [!NOTE]\n> **{cell(RELEASED_TITLE)}:**", *(f"> - {cell(a)}" for a in gone), ""]
     out += [cell(line) for line in extra_summary(plan) if not (failed and line == plan.rehearsal.line())]
     out.append(f"<sub>{cell(header(plan))}</sub>")
     out.append("")

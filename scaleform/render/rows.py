@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from scaleform.changes import deferred_reasons
+from scaleform.changes import RELEASED, deferred_reasons
 from scaleform.plan import Plan
 from scaleform.render.field_diff import field_diff, fmt
 
@@ -126,3 +126,12 @@ def extra_summary(plan: Plan) -> list[str]:
         n = len(plan.suppressed)
         out.append(f"{n} removal{'s' if n != 1 else ''} suppressed (prune is off).")
     return out
+
+
+RELEASED_TITLE = ("No longer managed: removed in this pull request. Each stays live as it is; scaleform will "
+                  "not change or remove it")
+
+
+def released(plan: Plan, classification: dict[str, str] | None) -> list[str]:
+    """The unmanaged addresses this change set stopped managing (see classify)."""
+    return [u.address.text for u in plan.unmanaged if (classification or {}).get(u.address.text) == RELEASED]

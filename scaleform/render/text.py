@@ -6,7 +6,7 @@ import json
 from scaleform.names import terminal_safe
 from scaleform.plan import Plan
 from scaleform.safety import refusal_line
-from scaleform.render.rows import Row, extra_summary, header, plan_rows, summary_line
+from scaleform.render.rows import RELEASED_TITLE, Row, extra_summary, header, plan_rows, released, summary_line
 
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
 RESET = "\033[0m"
@@ -46,6 +46,9 @@ def render_text(plan: Plan, color: bool = False, classification: dict[str, str] 
     refusal = refusal_line(plan)
     if refusal:
         out += [f"Warning: {refusal}.", ""]
+    gone = released(plan, classification)
+    if gone:
+        out += [f"{RELEASED_TITLE}:", *(f"    {a}" for a in gone), ""]
     for section, title in SECTIONS:
         section_rows = [r for r in rows if r.section == section]
         if section_rows:
