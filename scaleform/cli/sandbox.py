@@ -55,14 +55,17 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--teams", type=click.IntRange(0), help="large: staff each project with one of N teams (default: scattered).")
 @click.option("--force", is_flag=True, help="Replace an existing database.")
 @click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
+@click.option("--manifests", "manifest_path", default=".", show_default=True, type=click.Path(),
+              help="With -e: the manifests that declare the environment.")
 @_common(*_TARGET, *_OUTPUT)
 def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
-                 batches: int | None, seed: int, teams: int | None, force: bool, from_account: bool) -> int:
+                 batches: int | None, seed: int, teams: int | None, force: bool, from_account: bool,
+                 manifest_path: str) -> int:
     """Create a sandbox account from a fixture, or as a twin of a live account."""
     from scaleform.sandbox.admin import init_db, init_twin
 
     if from_account:
-        say(ctx, init_twin(db, target_for(ctx), force=force))
+        say(ctx, init_twin(db, target_for(ctx, path=manifest_path), force=force))
         return 0
     summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed,
                       teams=teams)
@@ -86,17 +89,17 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
 @click.option("--fault-retry-after", metavar="SECONDS", help="A Retry-After header on injected faults (default: none).")
 @click.option("--rate-limit", type=click.FloatRange(0), default=0.0, help="Requests per second before 429.")
 @click.option("--seed", type=int, default=None, help="Seed for injected faults.")
-@click.option("--api-key", "api_key", default=None, metavar="KEY",
-              help="The key the sandbox accepts (default: $SCALE_API_KEY, else test_sandbox). A fake key for "
-                   "a local server, never a real one.")
+@click.option("--api-key-env", metavar="NAME",
+              help="Accept the key in environment variable NAME instead of test_sandbox (never read from "
+                   "SCALE_API_KEY unless named here; a key is never given on the command line).")
 @_common(*_OUTPUT)
 def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
-                  fault_mode: str, rate_limit: float, seed: int | None, api_key: str | None, **aim: Any) -> int:
+                  fault_mode: str, rate_limit: float, seed: int | None, api_key_env: str | None, **aim: Any) -> int:
     """Serve the sandbox over HTTP (Basic auth with the sandbox key)."""
     from scaleform.sandbox.admin import serve_db
 
     serve_db(db, host, port, latency_ms=latency_ms, fault_rate=fault_rate, fault_mode=fault_mode,
-             rate_limit=rate_limit, seed=seed, warn=lambda text: say(ctx, text), api_key=api_key, **aim)
+             rate_limit=rate_limit, seed=seed, warn=lambda text: say(ctx, text), api_key_env=api_key_env, **aim)
     return 0
 
 

@@ -10,8 +10,15 @@ from scaleform.sandbox import DEFAULT_API_KEY
 from scaleform.sandbox.faults import FaultConfig
 
 
-def sandbox_key() -> str:
-    return os.environ.get("SCALE_API_KEY") or DEFAULT_API_KEY
+def served_key(api_key_env: str | None) -> str:
+    """The key `sandbox serve` accepts: the sandbox key, or the value of the variable the operator
+    names. Never SCALE_API_KEY by itself: a live key in the shell must not become the sandbox's."""
+    if api_key_env is None:
+        return DEFAULT_API_KEY
+    key = os.environ.get(api_key_env, "")
+    if not key:
+        raise ScaleformError(f"--api-key-env names {api_key_env}, which is not set or empty")
+    return key
 
 
 def _fresh(db: str, force: bool) -> None:
@@ -36,22 +43,24 @@ def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> 
               for t in ("team", "projects", "assignments", "groups", "batches")}
     store.db.close()
     return (f"created sandbox '{db}' from fixture '{fixture}': " + ", ".join(f"{n} {t}" for t, n in counts.items())
-            + f". API key: the value of SCALE_API_KEY, or '{DEFAULT_API_KEY}' when unset.")
+            + f". `sandbox serve` accepts the key '{DEFAULT_API_KEY}' (or the one --api-key-env names).")
 
 
 def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate: float = 0,
              fault_mode: str = "before", rate_limit: float = 0, seed: int | None = None,
-             warn: Callable[[str], None] = print, api_key: str | None = None, fault_on: Iterable[str] = (),
+             warn: Callable[[str], None] = print, api_key_env: str | None = None, fault_on: Iterable[str] = (),
              fault_status: int = 503, fault_retry_after: str | None = None) -> None:
     from scaleform.sandbox.server import serve
 
     if not Path(db).exists():
         raise ScaleformError(f"sandbox database '{db}' does not exist; create it with "
                              f"`scaleform sandbox init --db {db}`")
+    key = served_key(api_key_env)
     if host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"warning: binding {host}: the sandbox will accept connections from other machines")
-    serve(db, host, port, api_key or sandbox_key(), FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed,
-                                                                tuple(fault_on), fault_status, fault_retry_after))
+    faults = FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed, tuple(fault_on), fault_status,
+                         fault_retry_after)
+    serve(db, host, port, key, faults)
 
 
 def accept_invites(db: str, emails: Iterable[str]) -> list[str]:

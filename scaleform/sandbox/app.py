@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
+import re
 import time
 from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote
@@ -19,6 +19,7 @@ from scaleform.sandbox import DEFAULT_API_KEY
 from scaleform.sandbox.faults import FaultConfig, Faults
 from scaleform.sandbox.assignment_cache import EncodedJSON
 from scaleform.sandbox.base import SandboxError
+from scaleform.sandbox.fields import MAX_BODY, parse_body
 from scaleform.sandbox.store import Store
 
 Handler = Callable[[Store, list[str], dict, dict], Any]
@@ -81,6 +82,40 @@ def _error(status: int, message: str, headers: dict | None = None) -> JSONRespon
     return JSONResponse({"status_code": status, "error": message}, status_code=status, headers=headers)
 
 
+def _too_large() -> SandboxError:
+    return SandboxError(413, f"Request body is larger than the limit of {MAX_BODY // (1024 * 1024)} MB")
+
+
+def _declared_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]+", value.strip()):  # ASCII digits only: int() takes others too
+        raise SandboxError(400, "The Content-Length header is not a number")
+    return int(value)
+
+
+async def read_body(request: Request, receive: Callable) -> bytes:
+    """The request body, or a 413 once it is over MAX_BODY: the declared length is checked before
+    reading, and a chunked body is counted as it arrives; nothing past the limit is kept."""
+    declared = _declared_length(request)
+    if declared is not None and declared > MAX_BODY:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise SandboxError(400, "The request body ended early: the client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
 def _normalize_query(raw: str) -> dict[str, str]:
     out = {}
     for k, v in parse_qsl(raw, keep_blank_values=False):
@@ -112,13 +147,19 @@ class SandboxApp:
             return
         request = Request(scope, receive)
         started = time.time()
-        response = await self.handle(request, scope)
+        try:
+            response = await self.handle(request, scope, receive)
+        except Exception:
+            self._log(scope, started, 500)  # a bug: the server answers 500 and shows the traceback
+            raise
+        self._log(scope, started, response.status_code)
+        await response(scope, receive, send)
+
+    def _log(self, scope: dict, started: float, status: int) -> None:
         if self.log_requests:
             raw = scope.get("raw_path") or scope["path"].encode()
             with self.store.lock:
-                self.store.log_request(started, time.time(), request.method, raw.decode("latin-1"),
-                                       response.status_code)
-        await response(scope, receive, send)
+                self.store.log_request(started, time.time(), scope["method"], raw.decode("latin-1"), status)
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -133,13 +174,19 @@ class SandboxApp:
             return value == self.api_key
         return False
 
-    async def handle(self, request: Request, scope: dict) -> Response:
+    async def handle(self, request: Request, scope: dict, receive: Callable) -> Response:
+        # The body is read first, whatever the answer: an unread rest would be drained by the
+        # server, and a body over the limit must be refused before anything else looks at it.
+        try:
+            data = await read_body(request, receive)
+        except SandboxError as exc:
+            return _error(exc.status, exc.message, {"Connection": "close"})
         if not self._authorized(request):
             return _error(401, "Unauthorized: please provide a valid API key (HTTP Basic, key as the username)")
         retry_after = self.faults.throttle()
         if retry_after is not None:
             return _error(429, "Too many requests hit the API too quickly", {"Retry-After": str(retry_after)})
-        response = await self.respond(request, scope)
+        response = await self.respond(request, scope, data)
         # The latency is added once the answer is ready, as if on its way back. Requests arrive
         # spread out, so their work is done as they arrive; had the work waited for the latency,
         # concurrent requests would wake together and queue on this one thread.
@@ -147,7 +194,7 @@ class SandboxApp:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
         return response
 
-    async def respond(self, request: Request, scope: dict) -> Response:
+    async def respond(self, request: Request, scope: dict, data: bytes) -> Response:
         raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         forced = self.faults.intercept(request.method, raw)
         if forced is not None:
@@ -164,17 +211,9 @@ class SandboxApp:
         if found == "405":
             return _error(405, f"Method {request.method} is not allowed on {raw}")
         handler, names = found
-        body: Any = {}
-        data = await request.body()
-        if data.strip():
-            try:
-                body = json.loads(data)
-            except (ValueError, UnicodeDecodeError):
-                return _error(400, "Request body is not valid JSON")
-            if not isinstance(body, dict):
-                return _error(400, "Request body must be a JSON object")
         query = _normalize_query(scope.get("query_string", b"").decode("latin-1"))
         try:
+            body = parse_body(data)
             with self.store.transaction() as store:
                 result = handler(store, names, body, query)
         except SandboxError as exc:

@@ -5,7 +5,8 @@ import json
 import sqlite3
 
 from scaleform.sandbox.assignment_cache import EncodedJSON
-from scaleform.sandbox.base import ACTIVE, SandboxError, StoreBase, strings, worker_id
+from scaleform.sandbox.base import ACTIVE, SandboxError, StoreBase, worker_id
+from scaleform.sandbox.fields import strings, text
 
 
 class AssignmentOps(StoreBase):
@@ -19,8 +20,8 @@ class AssignmentOps(StoreBase):
         return self.assignment_cache.encoded(self.assignments())
 
     def _assignment_args(self, body: dict) -> tuple[list[str], list[str]]:
-        emails = [e.lower() for e in strings(body.get("emails"), "emails")]
-        projects = strings(body.get("projects"), "projects")
+        emails = [e.lower() for e in strings(body, "emails")]
+        projects = strings(body, "projects")
         for p in projects:
             self._project(p)
         return emails, projects
@@ -41,12 +42,11 @@ class AssignmentOps(StoreBase):
 
     def unassign(self, body: dict) -> EncodedJSON:
         """Remove assignments; answers with the whole map, as the API does."""
-        emails = [e.lower() for e in strings(body.get("emails"), "emails")]
-        projects = body.get("projects")
-        if projects is None:  # the API marks projects optional: then every assignment goes
-            projects = [r["project"] for r in self.db.execute(
-                f"SELECT DISTINCT project FROM assignments WHERE email IN ({','.join('?' * len(emails))})", emails)]
-        projects = strings(projects, "projects")
+        emails = [e.lower() for e in strings(body, "emails")]
+        if body.get("projects") is None:  # the API marks projects optional: then every assignment goes
+            projects = self._projects_of(emails)
+        else:
+            projects = strings(body, "projects")
         for p in projects:
             self._project(p)
         amap = self.assignments()
@@ -56,6 +56,14 @@ class AssignmentOps(StoreBase):
                 self._leave_groups(email, p)
             self.assignment_cache.removed(amap, email, projects)
         return self.assignments_json()
+
+    def _projects_of(self, emails: list[str]) -> list[str]:
+        """The projects any of `emails` is assigned to (one query each: a list of emails may be
+        longer than SQLite takes as parameters)."""
+        found: set[str] = set()
+        for email in set(emails):
+            found.update(r[0] for r in self.db.execute("SELECT project FROM assignments WHERE email=?", (email,)))
+        return sorted(found)
 
     def _leave_groups(self, email: str, project: str) -> None:
         """Nobody can be in a group of a project they are not assigned to."""
@@ -89,10 +97,8 @@ class AssignmentOps(StoreBase):
 
     def create_group(self, project: str, body: dict) -> dict:
         self._studio_project(project)
-        name = body.get("name")
-        if not isinstance(name, str) or not name:
-            raise SandboxError(400, 'Parameter is invalid, reason: "name" is required')
-        emails = sorted({e.lower() for e in strings(body.get("emails"), "emails")})
+        name = text(body, "name", required=True)
+        emails = sorted({e.lower() for e in strings(body, "emails")})
         if self.db.execute("SELECT 1 FROM groups WHERE project=? AND name=?", (project, name)).fetchone():
             raise SandboxError(409, f"A group named {name!r} already exists in project {project!r}")
         self._check_assigned(project, emails)
@@ -109,8 +115,8 @@ class AssignmentOps(StoreBase):
 
     def update_group(self, project: str, name: str, body: dict) -> dict:
         row = self._group(project, name)
-        add = [e.lower() for e in strings(body.get("add_emails"), "add_emails", required=False)]
-        remove = {e.lower() for e in strings(body.get("remove_emails"), "remove_emails", required=False)}
+        add = [e.lower() for e in strings(body, "add_emails", required=False)]
+        remove = {e.lower() for e in strings(body, "remove_emails", required=False)}
         self._check_assigned(project, add)
         members = [m for m in json.loads(row["members"]) if m not in remove]
         members = sorted(set(members) | set(add))

@@ -11,6 +11,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 from scaleform.sandbox.assignment_cache import AssignmentCache
@@ -48,7 +49,8 @@ def is_sandbox_db(path: str | Path) -> bool:
     """Whether the existing file at `path` is a scaleform sandbox: it carries the marker, or (made
     before the marker existed) every sandbox table. Only reads; a foreign file stays untouched."""
     try:
-        db = sqlite3.connect(f"file:{Path(path).resolve().as_posix()}?mode=ro", uri=True)
+        # The path is percent-encoded: a `?` or `#` in it would otherwise end the file name.
+        db = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
     except sqlite3.Error:
         return False
     try:
@@ -83,15 +85,6 @@ def parse_iso(text: str) -> datetime:
 def worker_id(email: str) -> str:
     """A stable 24-hex id for a teammate (the API's ids are opaque; only stability matters)."""
     return hashlib.sha1(email.encode()).hexdigest()[:24]
-
-
-def strings(value: Any, field: str, required: bool = True) -> list[str]:
-    """`value` as a list of strings, or the API's 400 naming `field`."""
-    if value is None and not required:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SandboxError(400, f'Parameter is invalid, reason: "{field}" must be an array of strings')
-    return value
 
 
 class StoreBase:

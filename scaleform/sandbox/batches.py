@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from scaleform.sandbox.base import BATCH_COLUMNS, SandboxError, StoreBase, iso, strings
+from scaleform.sandbox.base import BATCH_COLUMNS, SandboxError, StoreBase, iso
+from scaleform.sandbox.fields import flag, mapping, strings, text
 from scaleform.sandbox.batch_query import STATUSES, parse_batch_query
 
 
@@ -29,20 +30,17 @@ def studio_json(row: sqlite3.Row, position: int) -> dict:
 class BatchOps(StoreBase):
     # -- batches --------------------------------------------------------------------------------
     def create_batch(self, body: dict) -> dict:
-        name, project = body.get("name"), body.get("project")
-        if not isinstance(name, str) or not name or not isinstance(project, str):
-            raise SandboxError(400, 'Parameter is invalid, reason: "name" and "project" are required')
+        name, project = text(body, "name", required=True), text(body, "project", required=True)
+        calibration, self_label = flag(body, "calibration_batch"), flag(body, "self_label_batch")
+        callback, metadata = text(body, "callback") or "", mapping(body, "metadata") or {}
         prow = self._project(project)
         if self.db.execute("SELECT 1 FROM batches WHERE name=?", (name,)).fetchone():
             raise SandboxError(409, f"A batch with name {name!r} already exists.")
-        metadata = body.get("metadata") or {}
-        if not isinstance(metadata, dict):
-            raise SandboxError(400, 'Parameter is invalid, reason: "metadata" must be an object')
         status = "staging" if (prow["studio"] or prow["rapid"]) else "in_progress"
         top = self.db.execute("SELECT COALESCE(MAX(priority), 0) FROM batches").fetchone()[0]
         self.db.execute(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (name, self.new_id(3), project, status, iso(self.now()), int(bool(body.get("calibration_batch"))),
-                         int(bool(body.get("self_label_batch"))), body.get("callback") or "", json.dumps(metadata),
+                        (name, self.new_id(3), project, status, iso(self.now()), int(calibration), int(self_label),
+                         callback, json.dumps(metadata),
                          "[]", top + 1, 0, 0, self.next_seq()))
         return batch_json(self._batch(name))
 
@@ -102,7 +100,7 @@ class BatchOps(StoreBase):
         if name not in pending:
             self._batch(name)
             raise SandboxError(400, f"Batch {name!r} is not a pending Studio batch")
-        groups = strings(body.get("groups"), "groups")
+        groups = strings(body, "groups")
         project = pending[name]["project"]
         known = {r["name"] for r in self.db.execute("SELECT name FROM groups WHERE project=?", (project,))}
         out = []

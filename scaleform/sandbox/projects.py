@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from scaleform.sandbox.base import SandboxError, StoreBase, iso
+from scaleform.sandbox.fields import choice, count, flag, invalid, mapping, text
 
 TASK_TYPES = frozenset("""annotation categorization comparison cuboidannotation datacollection documentmodel
 documenttranscription imageannotation laneannotation lidarannotation lidarlinking lidarsegmentation
@@ -14,6 +15,7 @@ transcription textcollection videoannotation videoboxannotation videoplaybackann
 videocuboidannotation sensorfusion chat chatexperimental chatlite multichat multistage
 federal2dvideoannotation""".split())
 PIPELINES = ("standard_task", "consensus_task")
+HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds; the API sets them, not params
 
 
 def project_json(row: sqlite3.Row) -> dict:
@@ -32,33 +34,50 @@ def project_json(row: sqlite3.Row) -> dict:
 
 def pipeline_args(body: dict, studio: bool, required: bool) -> tuple[str | None, int | None]:
     """The pipeline and consensus attempts of a create or update body, checked as the API does."""
-    pipeline, attempts = body.get("pipeline"), body.get("consensus_attempts")
-    if pipeline is None and attempts is None and not required:
+    if body.get("pipeline") is None and body.get("consensus_attempts") is None and not required:
         return None, None
     if not studio:
         raise SandboxError(400, "Pipeline configuration is only available for Studio projects")
-    if pipeline not in PIPELINES:
-        raise SandboxError(400, 'Parameter is invalid, reason: "pipeline" must be standard_task or consensus_task')
-    if attempts is not None:
-        if pipeline != "consensus_task":
-            raise SandboxError(400, '"consensus_attempts" is only valid with the consensus_task pipeline')
-        if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
-            raise SandboxError(400, '"consensus_attempts" must be a positive integer')
+    pipeline = choice(body, "pipeline", PIPELINES)
+    attempts = count(body, "consensus_attempts")
+    if attempts is not None and pipeline != "consensus_task":
+        raise SandboxError(400, '"consensus_attempts" is only valid with the consensus_task pipeline')
     return pipeline, attempts
+
+
+def params_of(body: dict, field: str | None = None) -> dict | None:
+    """The params a body sets (the field `field` of it, or the whole body), without the keys a
+    history entry adds itself."""
+    params = body if field is None else mapping(body, field)
+    for key in HISTORY_ONLY:
+        if params is not None and key in params:
+            raise invalid(key, "is set by the API and cannot be a param")
+    return params
+
+
+def next_version(history: list) -> int:
+    """The version after the latest (a twin's copied history may hold any value there)."""
+    last = history[-1].get("version") if history and isinstance(history[-1], dict) else None
+    return last + 1 if isinstance(last, int) and not isinstance(last, bool) else len(history)
+
+
+def _label(entry: Any) -> str:
+    """An ontology entry's label: the entry itself, or its "choice"; its other fields checked."""
+    if isinstance(entry, str):
+        return entry
+    if not isinstance(entry, dict) or not isinstance(entry.get("choice"), str):
+        raise SandboxError(400, 'Each ontology entry must be a string or an object with a "choice"')
+    text(entry, "display")
+    text(entry, "description")
+    if entry.get("subchoices") is not None and not isinstance(entry["subchoices"], list):
+        raise invalid("subchoices", "must be an array")
+    return entry["choice"]
 
 
 def check_choices(choices: list, seen: set[str]) -> None:
     """Each entry a string or {choice, subchoices}; every label unique across the whole tree."""
     for c in choices:
-        if isinstance(c, str):
-            label = c
-        elif isinstance(c, dict) and isinstance(c.get("choice"), str):
-            label = c["choice"]
-            sub = c.get("subchoices")
-            if sub is not None and not isinstance(sub, list):
-                raise SandboxError(400, '"subchoices" must be an array')
-        else:
-            raise SandboxError(400, "Each ontology entry must be a string or an object with a \"choice\"")
+        label = _label(c)
         if label in seen:
             raise SandboxError(400, f"Ontology choices and their subchoices must be unique throughout the ontology: {label!r}")
         seen.add(label)
@@ -76,18 +95,15 @@ class ProjectOps(StoreBase):
         return project_json(self._project(name))
 
     def create_project(self, body: dict) -> dict:
-        name, ptype = body.get("name"), body.get("type")
-        if not isinstance(name, str) or not name:
-            raise SandboxError(400, 'Parameter is invalid, reason: "name" is required')
+        name, ptype = text(body, "name", required=True), text(body, "type", required=True)
         if ptype not in TASK_TYPES:
-            raise SandboxError(400, f'Parameter is invalid, reason: "type" must be a task type, got {ptype!r}')
+            raise invalid("type", f"must be a task type, got {ptype[:60]!r}")
+        studio, rapid = flag(body, "studio"), flag(body, "rapid")
+        params = params_of(body, "params")
+        text(body, "datasetId")  # accepted and ignored: the sandbox has no Nucleus datasets
+        pipeline, attempts = pipeline_args(body, studio, required=False)
         if self.db.execute("SELECT 1 FROM projects WHERE name=?", (name,)).fetchone():
             raise SandboxError(409, f"A project with name {name!r} already exists.")
-        studio, rapid = bool(body.get("studio")), bool(body.get("rapid"))
-        params = body.get("params")
-        if params is not None and not isinstance(params, dict):
-            raise SandboxError(400, 'Parameter is invalid, reason: "params" must be an object')
-        pipeline, attempts = pipeline_args(body, studio, required=False)
         now = iso(self.now())
         history = [] if params is None else [{"version": 0, "created_at": now, **params}]
         self.db.execute("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -98,32 +114,31 @@ class ProjectOps(StoreBase):
 
     def set_params(self, name: str, body: dict) -> dict:
         row = self._project(name)
-        body = dict(body or {})
-        patch = body.pop("patch", False)
+        patch = flag(body, "patch")
+        given = params_of({k: v for k, v in body.items() if k != "patch"})
         history = json.loads(row["param_history"])
-        latest = {k: v for k, v in (history[-1] if history else {}).items() if k not in ("version", "created_at")}
-        params = {**latest, **body} if patch else body
-        version = history[-1]["version"] + 1 if history else 0
-        history.append({"version": version, "created_at": iso(self.now()), **params})
+        latest = {k: v for k, v in (history[-1] if history else {}).items() if k not in HISTORY_ONLY}
+        params = {**latest, **given} if patch else given
+        history.append({"version": next_version(history), "created_at": iso(self.now()), **params})
         self.db.execute("UPDATE projects SET param_history=? WHERE name=?", (json.dumps(history), name))
         return self.get_project(name)
 
     def set_ontology(self, name: str, body: dict) -> dict:
         row = self._project(name)
-        ontology = (body or {}).get("ontology")
+        ontology, label = body.get("ontology"), text(body, "name")
         if not isinstance(ontology, list) or not ontology:
-            raise SandboxError(400, 'Parameter is invalid, reason: "ontology" is required and must be a non-empty array')
+            raise invalid("ontology", "is required and must be a non-empty array")
         check_choices(ontology, set())
         history = json.loads(row["ontology_history"])
         entry = {"version": len(history), "created_at": iso(self.now()), "ontology": ontology}
-        if isinstance(body.get("name"), str):
-            entry["name"] = body["name"]
+        if label is not None:
+            entry["name"] = label
         history.append(entry)
         self.db.execute("UPDATE projects SET ontology_history=? WHERE name=?", (json.dumps(history), name))
         return self.get_project(name)
 
     def update_pipeline(self, name: str, body: dict) -> dict:
         row = self._project(name)
-        pipeline, attempts = pipeline_args(body or {}, bool(row["studio"]), required=True)
+        pipeline, attempts = pipeline_args(body, bool(row["studio"]), required=True)
         self.db.execute("UPDATE projects SET pipeline=?, consensus_attempts=? WHERE name=?", (pipeline, attempts, name))
         return self.get_project(name)

@@ -5,17 +5,11 @@ import sqlite3
 from datetime import timedelta
 from typing import Any, Iterable
 
-from scaleform.sandbox.base import SandboxError, StoreBase, iso, strings
+from scaleform.sandbox.base import SandboxError, StoreBase, iso
+from scaleform.sandbox.fields import choice, strings
 
 SETTABLE = ("labeler", "member", "manager")
 INVITE_DAYS = 7
-
-
-def _settable_role(body: dict) -> str:
-    role = body.get("team_role")
-    if role not in SETTABLE:
-        raise SandboxError(400, f'Parameter is invalid, reason: "team_role" must be one of {", ".join(SETTABLE)}')
-    return role
 
 
 class TeamOps(StoreBase):
@@ -44,8 +38,8 @@ class TeamOps(StoreBase):
         self._team_changed()
 
     def invite(self, body: dict) -> list[dict]:
-        emails = [e.lower() for e in strings(body.get("emails"), "emails")]
-        role = _settable_role(body)
+        emails = [e.lower() for e in strings(body, "emails")]
+        role = choice(body, "team_role", SETTABLE)
         if not emails:
             raise SandboxError(400, 'Parameter is invalid, reason: "emails" must not be empty')
         for email in emails:
@@ -61,8 +55,8 @@ class TeamOps(StoreBase):
         return self.list_team()
 
     def set_role(self, body: dict) -> list[dict]:
-        emails = [e.lower() for e in strings(body.get("emails"), "emails")]
-        role = _settable_role(body)
+        emails = [e.lower() for e in strings(body, "emails")]
+        role = choice(body, "team_role", SETTABLE)
         for email in emails:
             row = self._member(email)
             if row is None:

@@ -32,7 +32,7 @@ def _env() -> dict:
 
 def test_a_refused_phase_6_call_is_reported_and_apply_writes_nothing(tmp_path, refuse_group_update):
     db = make_db(tmp_path / "live.db")
-    with served(db, "--api-key", LIVE_KEY) as url:
+    with served(db, "--api-key-env", "SCALE_API_KEY", env=_env()) as url:
         planned = cli("plan", QUICKSTART, "--api-url", url, "--rehearse", "--format", "json", env=_env())
         assert planned.exit_code == 1, planned.output  # a failed rehearsal fails the check
         text = cli("plan", QUICKSTART, "--api-url", url, "--rehearse", env=_env())
@@ -71,7 +71,7 @@ def test_a_clean_rehearsal_sends_what_the_real_apply_then_sends(tmp_path):
 
     db = make_db(tmp_path / "live.db")
     twin = tmp_path / "twin.db"
-    with served(db, "--api-key", LIVE_KEY) as url:
+    with served(db, "--api-key-env", "SCALE_API_KEY", env=_env()) as url:
         target = resolve_target(api_url=url, env=_env())
         manifests = load_manifests(QUICKSTART)
         plan = rehearsal.rehearse(make_plan(manifests, target), manifests, target, twin_path=str(twin))
@@ -100,7 +100,7 @@ def test_a_batch_created_after_the_plan_fails_the_priority_call(tmp_path):
     from scaleform.target import resolve_target
 
     db = make_db(tmp_path / "live.db")
-    with served(db, "--api-key", LIVE_KEY) as url:
+    with served(db, "--api-key-env", "SCALE_API_KEY", env=_env()) as url:
         target = resolve_target(api_url=url, env=_env())
         manifests = load_manifests(QUICKSTART)
         plan = make_plan(manifests, target)

@@ -60,7 +60,7 @@ def test_serve_accepts_only_its_api_key(tmp_path):
     import httpx
 
     db = make_db(tmp_path / "k.db", "demo")
-    with served(db, "--api-key", "test_custom_key") as url:
+    with served(db, "--api-key-env", "SCALE_SANDBOX_KEY", env={"SCALE_SANDBOX_KEY": "test_custom_key"}) as url:
         assert httpx.get(url + "/teams", auth=("test_custom_key", "")).status_code == 200
         assert httpx.get(url + "/teams", auth=(KEY, "")).status_code == 401
 

@@ -20,7 +20,7 @@ def test_key_never_leaks_on_success_or_failure(tmp_path, root):
     plan_file = tmp_path / "plan.json"
     out_dir = tmp_path / "exported"
     outputs = []
-    with served(db, env={"SCALE_API_KEY": KEY}) as url:
+    with served(db, "--api-key-env", "SCALE_API_KEY", env={"SCALE_API_KEY": KEY}) as url:
         for args in (
             ("validate", qs, "-v"),
             ("plan", qs, "--api-url", url, "-v"),

@@ -105,7 +105,7 @@ def _without_ids(value: object) -> object:
 
 def test_twin_answers_every_read_as_the_account_does(source, tmp_path):
     twin = tmp_path / "twin.db"
-    with served(source, "--api-key", LIVE_KEY) as url:
+    with served(source, "--api-key-env", "SCALE_API_KEY", env={"SCALE_API_KEY": LIVE_KEY}) as url:
         result = cli("sandbox", "init", "--db", str(twin), "--from-account", "--api-url", url,
                      "--parallelism", "3", env={"SCALE_API_KEY": LIVE_KEY})
         assert result.exit_code == 0, result.output
@@ -146,7 +146,7 @@ def test_an_in_memory_twin_from_an_open_client(source):
 
 def test_from_account_leaves_no_half_made_twin(source, tmp_path):
     twin = tmp_path / "t.db"
-    with served(source, "--api-key", LIVE_KEY) as url:
+    with served(source, "--api-key-env", "SCALE_API_KEY", env={"SCALE_API_KEY": LIVE_KEY}) as url:
         result = cli("sandbox", "init", "--db", str(twin), "--from-account", "--api-url", url,
                      env={"SCALE_API_KEY": "live_wrong_key"})
     assert result.exit_code == 1 and "Error:" in result.stderr and "401" in result.stderr
