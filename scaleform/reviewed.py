@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Sequence
 
 from scaleform.changes import Change
 from scaleform.errors import ScaleformError
@@ -36,19 +37,22 @@ class ReviewedCount:
                 f"{self.in_place} already in place.")
 
 
-def check_reviewed(plan: Plan, reviewed: Plan, source: str) -> ReviewedCount:
-    """Refuse (ScaleformError, naming them) the changes of `plan` that `reviewed` does not hold with
-    the same values, and a reviewed plan made for another account or environment."""
-    if reviewed.target != plan.target:
-        raise ScaleformError(f"{source} was made for {reviewed.target.get('api_url')} (environment "
-                             f"{reviewed.target.get('environment')}), not {plan.target.get('api_url')} (environment "
-                             f"{plan.target.get('environment')}); nothing was applied")
-    approved = {_key(c) for c in reviewed.changes}
+def check_reviewed(plan: Plan, reviewed: Sequence[tuple[str, Plan]]) -> ReviewedCount:
+    """Refuse (ScaleformError, naming them) the changes of `plan` that no reviewed plan holds with
+    the same values, and a reviewed plan made for another account or environment. `reviewed`:
+    (file name, plan) pairs, e.g. the plans of every pull request merged since the last apply."""
+    for source, r in reviewed:
+        if r.target != plan.target:
+            raise ScaleformError(f"'{source}' was made for {r.target.get('api_url')} (environment "
+                                 f"{r.target.get('environment')}), not {plan.target.get('api_url')} (environment "
+                                 f"{plan.target.get('environment')}); nothing was applied")
+    approved = {_key(c) for _, r in reviewed for c in r.changes}
     extra = [c for c in plan.changes if _key(c) not in approved]
     if extra:
         named = ", ".join(f"{c.address.text} ({c.action})" for c in extra[:MAX_NAMED])
         more = f" and {len(extra) - MAX_NAMED} more" if len(extra) > MAX_NAMED else ""
-        raise ScaleformError(f"refusing to apply: {len(extra)} change(s) are not in the reviewed plan {source} with "
+        files = ", ".join(f"'{source}'" for source, _ in reviewed)
+        raise ScaleformError(f"refusing to apply: {len(extra)} change(s) are not in the reviewed plan ({files}) with "
                              f"the same values: {named}{more}. Nothing was written. They came from commits or "
                              "account changes after the review: re-run the pull request's plan check and review them")
-    return ReviewedCount(len(reviewed.changes), len(plan.changes))
+    return ReviewedCount(len(approved), len(plan.changes))

@@ -164,11 +164,12 @@ def _read_plan(file: str):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="The apply report's format (json: schemas/apply-report.schema.json).")
 @click.option("--rehearse", is_flag=True, help="Rehearse on a throwaway twin first; apply only if it is clean.")
-@click.option("--reviewed", "reviewed_file", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="A saved plan that was reviewed: plan afresh and refuse any change it does not hold.")
+@click.option("--reviewed", "reviewed_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE", help="A saved plan that was reviewed: plan afresh and refuse any change it does not "
+                                   "hold (repeatable: the changes of several reviewed plans).")
 @common_options
 def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...],
-          force: bool, fmt: str, rehearse: bool, reviewed_file: str | None) -> int:
+          force: bool, fmt: str, rehearse: bool, reviewed_files: tuple[str, ...]) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
     from scaleform.apply import apply_plan, apply_saved_plan, check_safety
     from scaleform.render.report import progress_line
@@ -184,7 +185,7 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
             emit(progress_line(result))
 
     counted = None
-    if plan_file and reviewed_file:
+    if plan_file and reviewed_files:
         raise ScaleformError("--plan applies a saved plan as it is; --reviewed plans afresh from the manifests and "
                              "checks the result against a reviewed plan. Use one of them")
     if plan_file and rehearse:
@@ -198,13 +199,13 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
         report = apply_saved_plan(the_plan, saved_plan_target(ctx, the_plan.target), force, progress,
                                   checked=lambda: show(the_plan, False))
     else:
-        reviewed = _read_plan(reviewed_file) if reviewed_file else None  # a damaged file fails first
+        reviewed = [(f, _read_plan(f)) for f in reviewed_files]  # a damaged file fails before any read
         _, target, the_plan = _make_plan(ctx, path or ".", targets, rehearse)
         show(the_plan, not auto_approve)
-        if reviewed is not None:
+        if reviewed:
             from scaleform.reviewed import check_reviewed
 
-            counted = check_reviewed(the_plan, reviewed, f"'{reviewed_file}'")
+            counted = check_reviewed(the_plan, reviewed)
         if rehearse:
             from scaleform.rehearsal import require_clean
 

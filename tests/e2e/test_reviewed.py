@@ -76,3 +76,18 @@ def test_a_reviewed_plan_for_another_account_is_refused(tmp_path):
     refused = cli("apply", str(QUICKSTART), "--sandbox", str(db), "--auto-approve", "--reviewed", reviewed)
     assert refused.exit_code == 1 and "was made for sandbox:" in refused.stderr
     assert writes(db) == []
+
+
+def test_several_reviewed_plans_approve_their_union(tmp_path):
+    db = make_db(tmp_path / "s.db", "demo")
+    m = tmp_path / "m"
+    m.mkdir()
+    for f in QUICKSTART.glob("*.yaml"):
+        (m / f.name).write_text(f.read_text())
+    first = _reviewed(tmp_path, db, m)
+    (tmp_path / "first.json").write_text(open(first).read())
+    write_manifest(m / "later.yaml", "projects:\n  merged-later: {type: imageannotation, studio: true}\n")
+    second = _reviewed(tmp_path, db, m)
+    both = cli("apply", str(m), "--sandbox", str(db), "--auto-approve", "--reviewed", str(tmp_path / "first.json"),
+               "--reviewed", second)
+    assert both.exit_code == 0, both.output
