@@ -56,7 +56,8 @@ CASES = [
     ("undefined-var-value", {"a.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: '${var.nope}'}\n"},
      "a.yaml:4:27", "undefined variable 'nope'"),
     ("env-interp", {"a.yaml": "projects:\n  p:\n    type: '${env.HOME}'\n"}, "a.yaml:3:11", "only ${var.NAME}"),
-    ("env-required", {"a.yaml": "environments:\n  staging: {provider: scale}\nteam: {}\n"}, "a.yaml:2:3", "-e/--environment"),
+    ("env-unknown", {"a.yaml": "environments:\n  staging: {provider: scale}\nteam: {}\n"}, "a.yaml:2:3",
+     "unknown environment 'qa'"),
     ("group-member-not-labeler", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers: [li@acme.ai]\n    groups:\n      g: [bo@acme.ai]\n"},
      "a.yaml:6:11", "not among the labelers"),
     ("labeler-not-in-team", {"a.yaml": OK_TEAM + "projects:\n  p:\n    type: a\n    labelers: [li@acme.ai, bo@acme.ai]\n"},
@@ -91,7 +92,7 @@ CASES = [
 @pytest.mark.parametrize("case_id,files,where,fragment", CASES, ids=[c[0] for c in CASES])
 def test_malformed_inputs_are_located(tmp_path, case_id, files, where, fragment):
     d = write(tmp_path, files)
-    result = CliRunner().invoke(main, ["validate", str(d)])
+    result = CliRunner().invoke(main, ["validate", str(d), *(["-e", "qa"] if case_id == "env-unknown" else [])])
     out = result.output
     assert result.exit_code == 1, out
     assert "Traceback" not in out

@@ -77,9 +77,9 @@ def test_each_read_is_parsed_as_it_arrives(tmp_path, monkeypatch):
 
     real = refresh_module.parse_team
 
-    def parse_team_then_open(data):
+    def parse_team_then_open(data, skipped=None):
         gate.set()
-        return real(data)
+        return real(data, skipped)
 
     monkeypatch.setattr(refresh_module, "parse_team", parse_team_then_open)
     live, scope = asyncio.run(asyncio.wait_for(refresh(GroupsWaitForTheTeam(), scope_for(d), d), 10))
