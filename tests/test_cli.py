@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from helpers import cli
+from helpers import ROOT, cli
 
 HEAVY = ("starlette", "uvicorn", "deepdiff", "httpx")
 
@@ -44,10 +44,14 @@ def test_applying_a_saved_plan_does_not_import_the_manifest_stack(tmp_path, root
     assert "scaleform.apply" in modules and "yaml" not in modules and "scaleform.manifest" not in modules
 
 
-def test_version_everywhere():
+def test_version_everywhere_names_the_commit():
+    import subprocess
+
     from scaleform import __version__
-    assert cli("--version").stdout.strip() == f"scaleform, version {__version__}"
-    assert cli("plan", "--version").stdout.strip() == f"scaleform, version {__version__}"
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    expected = f"scaleform {__version__} (commit {head[:12]})" if head else f"scaleform {__version__} (commit unknown)"
+    assert cli("--version").stdout.strip() == expected
+    assert cli("plan", "--version").stdout.strip() == expected
 
 
 def test_bad_flag_is_a_usage_error_without_traceback():

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import click
 
-from scaleform import __version__
 from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_target, target_for
-from scaleform.cli.options import Ctx, ScaleformGroup, common_options, emit, manifests_kept, say
+from scaleform.cli.options import Ctx, ScaleformGroup, common_options, emit, manifests_kept, say, version_option
 from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
 
 
 @click.group(cls=ScaleformGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="scaleform")
+@version_option()
 def main() -> None:
     """Keep a Scale AI account's configuration in git: validate, plan, apply."""
 

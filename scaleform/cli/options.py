@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from scaleform import __version__
 from scaleform.errors import ScaleformError
 
 DEFAULT_SANDBOX_DB = ".scaleform/sandbox.db"
@@ -93,6 +92,20 @@ def manifests_kept() -> Iterator[None]:
         gc.enable()
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from scaleform.build_info import version_line
+
+        click.echo(version_line())
+        ctx.exit(0)
+
+
+def version_option() -> Callable:
+    """--version: the version and the commit it was built from (computed only when asked)."""
+    return click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+                        help="Show the version and the commit it was built from, and exit.")
+
+
 _COMMON = [
     click.option("-e", "--environment", help="Environment declared in the manifests."),
     click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a ${var.NAME} (repeatable)."),
@@ -108,7 +121,7 @@ _COMMON = [
     click.option("--no-color", is_flag=True, help="Plain output."),
     click.option("-v", "--verbose", is_flag=True, help="Log API calls; show tracebacks on errors."),
     click.option("-q", "--quiet", is_flag=True, help="Only errors and requested output."),
-    click.version_option(__version__, "--version", prog_name="scaleform"),
+    version_option(),
 ]
 _NAMES = ("environment", "var", "var_file", "api_url", "provider", "sandbox", "parallelism", "no_prune",
           "insecure_http", "no_color", "verbose", "quiet")
