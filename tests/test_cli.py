@@ -170,3 +170,77 @@ def test_a_missing_sandbox_is_named_before_the_manifests_are_read(tmp_path, monk
     monkeypatch.chdir(tmp_path)  # no manifests here at all
     result = cli("plan", "--sandbox", "typo.db")
     assert result.exit_code == 1 and "sandbox database 'typo.db' does not exist" in result.output
+
+
+def _commands(group=None, prefix=()):
+    from scaleform.cli import main
+
+    group = group or main
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name), command
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_every_command_has_examples_in_its_help():
+    for path, _ in _commands():
+        text = cli(*path, "--help").stdout
+        assert "Examples:" in text and "  scaleform " in text.split("Examples:")[1], path
+
+
+NETWORK = ("--api-url", "--provider", "--sandbox", "--parallelism", "--insecure-http")
+
+
+@pytest.mark.parametrize("path, absent", [
+    (("validate",), (*NETWORK, "--no-prune")), (("render",), (*NETWORK, "--no-prune")),
+    (("show",), (*NETWORK, "--no-prune", "--var", "-e,")), (("export",), ("--no-prune", "--var ", "--var-file")),
+    (("sandbox", "serve"), (*NETWORK, "--no-prune", "-e,")), (("sandbox", "init"), ("--no-prune", "--var ")),
+])
+def test_no_command_lists_an_option_it_ignores(path, absent):
+    text = cli(*path, "--help").stdout
+    for option in absent:
+        assert option not in text, (path, option)
+
+
+def test_term_dumb_and_no_color_mean_no_colour(monkeypatch):
+    import sys
+
+    from scaleform.cli.options import Ctx
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Tty())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert Ctx.from_options().color is True
+    monkeypatch.setenv("TERM", "dumb")
+    assert Ctx.from_options().color is False
+
+
+def test_completion_prints_each_shells_script_and_paths_complete(tmp_path):
+    for shell in ("bash", "zsh", "fish"):
+        result = cli("completion", shell)
+        assert result.exit_code == 0 and "_SCALEFORM_COMPLETE" in result.stdout
+    from click.shell_completion import ShellComplete
+
+    from scaleform.cli import main
+
+    completions = ShellComplete(main, {}, "scaleform", "_SCALEFORM_COMPLETE").get_completions(["plan"], "ex")
+    assert [(c.type, c.value) for c in completions] == [("file", "ex")]
+
+
+def test_a_sandbox_value_that_is_no_database_next_to_a_path_is_a_usage_error(tmp_path):
+    result = cli("plan", str(ROOT / "examples" / "quickstart"), "--sandbox", "mydb")
+    assert result.exit_code == 1 and "'mydb' does not look like a database" in result.output
+    assert not (tmp_path / "mydb").exists()
+
+
+def test_the_saved_plan_hint_is_a_command_that_works_for_its_target():
+    from scaleform.cli.loading import saved_plan_command
+
+    assert saved_plan_command("sandbox:s.db", "p.json") == "scaleform apply --plan p.json"
+    assert saved_plan_command("https://api.scale.com/v1", "p.json") == "scaleform apply --plan p.json"
+    assert saved_plan_command("http://127.0.0.1:9/v1", "p.json") == \
+        "scaleform apply --plan p.json --api-url http://127.0.0.1:9/v1"

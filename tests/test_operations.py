@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from helpers import change as c
-from scaleform.model import DesiredProject, DesiredState
-from scaleform.operations import Call, Operation, build_operations, call_for, grouped_pairs
+from scaleform.model import DesiredState
+from scaleform.operations import Call, build_operations, call_for, grouped_pairs
 
 EMPTY = DesiredState(team=None, projects={}, batches={}, batch_priority=None)
 

@@ -13,10 +13,10 @@ def op(call: Call, *addresses: str) -> Operation:
 
 def test_progress_lines_name_the_first_address_and_the_verb():
     line = progress_line(OpResult(op(Call.INVITE, "team.member[a@x.io]", "team.member[b@x.io]"), "applied", 0.25))
-    assert line == "team.member[a@x.io], team.member[b@x.io]: invited (0.2s)"
-    assert progress_line(OpResult(op(Call.FINALIZE_BATCH, "batch[b].status"), "applied")).endswith("finalized (0.0s)")
+    assert line == "team.member[a@x.io], team.member[b@x.io]: invited (200 ms)"
+    assert progress_line(OpResult(op(Call.FINALIZE_BATCH, "batch[b].status"), "applied")).endswith("finalized (0 ms)")
     failed = progress_line(OpResult(op(Call.SET_PARAMS, "project[p].params"), "failed", 1.0, "HTTP 400: bad"))
-    assert failed == "project[p].params: FAILED (1.0s): HTTP 400: bad"
+    assert failed == "project[p].params: FAILED (1.0 s): HTTP 400: bad"
 
 
 def test_a_clean_apply_counts_calls_and_changes():
@@ -53,9 +53,9 @@ def test_a_group_member_removed_is_reported_as_removed():
         return Operation(Call.UPDATE_GROUP, 6, "PUT", "/studio/projects/p/groups/g",
                          {"add_emails": add, "remove_emails": remove},
                          (change("project[p].group[g].member[z@x.io]").address,))
-    assert progress_line(OpResult(put([], ["z@x.io"]), "applied")).endswith(": removed (0.0s)")
-    assert progress_line(OpResult(put(["z@x.io"], []), "applied")).endswith(": added (0.0s)")
-    assert progress_line(OpResult(put(["y@x.io"], ["z@x.io"]), "applied")).endswith(": 1 added, 1 removed (0.0s)")
+    assert progress_line(OpResult(put([], ["z@x.io"]), "applied")).endswith(": removed (0 ms)")
+    assert progress_line(OpResult(put(["z@x.io"], []), "applied")).endswith(": added (0 ms)")
+    assert progress_line(OpResult(put(["y@x.io"], ["z@x.io"]), "applied")).endswith(": 1 added, 1 removed (0 ms)")
 
 
 def test_the_next_step_agrees_in_number():

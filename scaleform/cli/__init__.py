@@ -1,6 +1,7 @@
 """The command line. `main` is the entry point; each module adds its commands to it."""
 from __future__ import annotations
 
+from scaleform.cli import completion as _completion  # noqa: F401  (registers `scaleform completion`)
 from scaleform.cli import sandbox as _sandbox  # noqa: F401  (registers `scaleform sandbox`)
 from scaleform.cli import schema_command as _schema  # noqa: F401  (registers `scaleform schema`)
 from scaleform.cli.commands import main

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import click
 
-from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_target, target_for
-from scaleform.cli.options import Ctx, ScaleformGroup, common_options, emit, manifests_kept, say, version_option
+from scaleform.cli.loading import (early_target, manifest_load, sandbox_ready, saved_plan_command, saved_plan_target,
+                                   target_for)
+from scaleform.cli.options import (MANIFESTS, OUTPUT, TARGET, Ctx, ScaleformGroup, common_options, emit,
+                                   manifests_kept, say, version_option)
 from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
 
@@ -24,12 +26,18 @@ def main() -> None:
     """Keep a Scale AI account's configuration in git: validate, plan, apply."""
 
 
-@main.command()
-@click.argument("path", default=".", required=False)
+@main.command(short_help="Check manifests offline: schema, references, variables, every environment.")
+@click.argument("path", default=".", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
-@common_options
+@common_options(*MANIFESTS, *OUTPUT)
 def validate(ctx: Ctx, path: str, fmt: str) -> int:
-    """Check manifests offline: schema, references, variables."""
+    """Check manifests offline: schema, references, variables (every declared environment unless -e).
+
+    \b
+    Examples:
+      scaleform validate manifests
+      scaleform validate manifests --format github    # annotations in GitHub Actions
+    """
     from scaleform.render.problems import render_problems, render_remarks
     from scaleform.validation import validate_environments
 
@@ -51,11 +59,17 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
 
 
 @main.command(short_help="Print the effective manifests: templates merged, sets expanded, variables filled in.")
-@click.argument("path", default=".", required=False)
+@click.argument("path", default=".", required=False, type=click.Path())
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Only these projects (repeatable).")
-@common_options
+@common_options(*MANIFESTS, *OUTPUT)
 def render(ctx: Ctx, path: str, projects: tuple[str, ...]) -> int:
-    """Print the effective manifests: templates merged, people sets expanded, variables interpolated."""
+    """Print the effective manifests: templates merged, people sets expanded, variables interpolated.
+
+    \b
+    Examples:
+      scaleform render manifests -e staging
+      scaleform render manifests --project street-signs
+    """
     from scaleform.manifest.effective import render_effective
 
     emit(render_effective(manifest_load(ctx, path), projects), nl=False)
@@ -90,8 +104,6 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
                 address_prefixes, line.reads, timings)
     finally:
         line.done()
-    if address_prefixes:
-        say(ctx, "Warning: targeting is in effect; the plan covers only " + ", ".join(address_prefixes))
     if ctx.verbose:
         emit("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
     if rehearse:
@@ -102,18 +114,27 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
 
 
 @main.command()
-@click.argument("path", default=".", required=False)
+@click.argument("path", default=".", required=False, type=click.Path())
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).")
 @click.option("--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced).")
 @click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first.")
-@common_options
+@common_options()
 def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
          base_manifests: str | None, rehearse: bool) -> int:
-    """Read the live account and show what apply would change."""
+    """Read the live account and show what apply would change.
+
+    \b
+    Examples:
+      scaleform plan manifests --sandbox               # try it on the local sandbox
+      scaleform plan manifests -e staging --out plan.json --format markdown
+    """
     manifests, target, the_plan = _make_plan(ctx, path, targets, rehearse)
+    if fmt != "text":  # the text plan says it itself; JSON and Markdown on stdout are for machines
+        for warning in the_plan.warnings:
+            say(ctx, f"Warning: {warning}")
     classification = None
     if base_manifests:
         from scaleform.classify import all_introduced, classify
@@ -131,7 +152,7 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
         from scaleform.secrets import redact
 
         Path(out).write_text(redact(render_json(the_plan, classification)))
-        say(ctx, f"Saved the plan to {out}. Apply exactly it with: scaleform apply --plan {out}")
+        say(ctx, f"Saved the plan to {out}. Apply exactly it with: {saved_plan_command(target.api_url, out)}")
     emit(_render(the_plan, fmt, ctx.color, classification), nl=False, escaped=fmt != "markdown")
     if the_plan.rehearsal is not None and not the_plan.rehearsal.clean:
         return 1  # a failed rehearsal fails the check, whatever the format
@@ -141,9 +162,15 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@common_options
+@common_options(*OUTPUT)
 def show(ctx: Ctx, file: str, fmt: str) -> int:
-    """Show a saved plan, with every API call apply would send."""
+    """Show a saved plan, with every API call apply would send.
+
+    \b
+    Examples:
+      scaleform show plan.json
+      scaleform show plan.json --format markdown
+    """
     emit(_render(_read_plan(file), fmt, ctx.color, calls=True), nl=False, escaped=fmt != "markdown")
     return 0
 
@@ -155,7 +182,7 @@ def _read_plan(file: str):
 
 
 @main.command(short_help="Apply the changes (asks first unless --auto-approve or --plan).")
-@click.argument("path", default=None, required=False)
+@click.argument("path", default=None, required=False, type=click.Path())
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).")
@@ -166,10 +193,17 @@ def _read_plan(file: str):
 @click.option("--reviewed", "reviewed_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="FILE", help="A saved plan that was reviewed: plan afresh and refuse any change it does not "
                                    "hold (repeatable: the changes of several reviewed plans).")
-@common_options
+@common_options()
 def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...],
           force: bool, fmt: str, rehearse: bool, reviewed_files: tuple[str, ...]) -> int:
-    """Apply the changes (asks for confirmation unless --auto-approve or --plan)."""
+    """Apply the changes (asks for confirmation unless --auto-approve or --plan).
+
+    \b
+    Examples:
+      scaleform apply manifests --sandbox
+      scaleform apply manifests -e production --reviewed plan.json --auto-approve
+      scaleform apply --plan plan.json
+    """
     from scaleform.apply import apply_plan, apply_saved_plan, check_safety
     from scaleform.render.report import progress_line
 
@@ -245,7 +279,7 @@ def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
 
 
 @main.command()
-@click.argument("path", default=".", required=False)
+@click.argument("path", default=".", required=False, type=click.Path())
 @click.option("--out", "out_dir", default="manifests", show_default=True, type=click.Path(file_okay=False),
               help="Directory to write the manifests into.")
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Export only these projects (repeatable).")
@@ -253,11 +287,17 @@ def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
 @click.option("--prefix-to-var", "prefix", metavar="VALUE",
               help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).")
 @click.option("--templates", is_flag=True, help="Factor what projects share into templates and people sets.")
-@common_options
+@common_options("environment", *TARGET, *OUTPUT)
 def export(ctx: Ctx, path: str, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None,
            templates: bool) -> int:
     """Write the live account as manifests (team, projects, batches). With -e, the environment is
-    read from the manifests at PATH (default: the current folder)."""
+    read from the manifests at PATH (default: the current folder).
+
+    \b
+    Examples:
+      scaleform export --sandbox --out manifests
+      scaleform export manifests -e staging --out staging --templates
+    """
     from scaleform.export import export_account
 
     target = target_for(ctx, path=path)

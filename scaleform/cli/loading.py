@@ -97,6 +97,16 @@ def saved_plan_target(ctx: Ctx, recorded: dict) -> "Target":
                          f"chooses where the key is sent. Name it yourself: --api-url {api_url}")
 
 
+def saved_plan_command(api_url: str, out: str) -> str:
+    """The apply command that works for a plan saved for `api_url`: a URL that is neither official
+    nor a sandbox must be named again (a plan file never chooses where the key goes)."""
+    from scaleform.target import PROVIDERS, recorded_sandbox
+
+    if recorded_sandbox(api_url) is not None or api_url in PROVIDERS.values():
+        return f"scaleform apply --plan {out}"
+    return f"scaleform apply --plan {out} --api-url {api_url}"
+
+
 def early_target(ctx: Ctx) -> "Target | None":
     """The target as known before the manifests load, for reads that overlap the load. None
     when the manifests can change it (-e picks an environment that may set the URL or key),

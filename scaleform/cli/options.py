@@ -41,7 +41,8 @@ class Ctx:
         return cls(environment=kw.get("environment"), vars=kw.get("var") or (), var_files=kw.get("var_file") or (),
                    api_url=kw.get("api_url"), provider=kw.get("provider"), sandbox=kw.get("sandbox"),
                    parallelism=kw.get("parallelism") or 8, no_prune=bool(kw.get("no_prune")),
-                   color=not kw.get("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+                   color=(not kw.get("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+                          and os.environ.get("TERM") != "dumb"),
                    verbose=bool(kw.get("verbose")), quiet=bool(kw.get("quiet")),
                    insecure_http=bool(kw.get("insecure_http")))
 
@@ -125,22 +126,44 @@ _COMMON = [
 ]
 _NAMES = ("environment", "var", "var_file", "api_url", "provider", "sandbox", "parallelism", "no_prune",
           "insecure_http", "no_color", "verbose", "quiet")
+# Which shared options a command uses, so its --help lists nothing it ignores.
+MANIFESTS = ("environment", "var", "var_file")
+TARGET = ("api_url", "provider", "sandbox", "parallelism", "insecure_http")
+OUTPUT = ("no_color", "verbose", "quiet")
+ALL = _NAMES
 
 
-def common_options(fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(**kw: Any) -> Any:
-        options = {n: kw.pop(n, None) for n in _NAMES}
-        sandbox = options.get("sandbox")
-        if sandbox is not None and not _looks_like_db(sandbox) and "path" in kw and kw["path"] in (None, "."):
-            # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
-            kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
-        ctx = Ctx.from_options(**options)
-        return guarded(ctx, fn, **kw)
+def _option_name(option: Callable) -> str:
+    return option(lambda: None).__click_params__[-1].name
 
-    for option in reversed(_COMMON):
-        wrapper = option(wrapper)
-    return wrapper
+
+def common_options(*names: str) -> Callable:
+    """The shared options named (all of them when none are), parsed into a `Ctx`; the command runs
+    guarded (every failure a message and exit 1)."""
+    wanted = set(names or ALL)
+    chosen = [o for o in _COMMON if _option_name(o) in wanted or _option_name(o) == "version"]
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(**kw: Any) -> Any:
+            options = {n: kw.pop(n, None) for n in _NAMES if n in wanted}
+            options.setdefault("no_color", None)
+            sandbox = options.get("sandbox")
+            if sandbox is not None and not _looks_like_db(sandbox) and "path" in kw:
+                if kw["path"] not in (None, "."):
+                    raise click.UsageError(f"--sandbox {sandbox}: '{sandbox}' does not look like a database (a file "
+                                           "ending in .db, .sqlite or .sqlite3, or an existing file), and PATH is "
+                                           f"given too. Name the database DB.db, or put PATH first: "
+                                           f"`{kw['path']} --sandbox {sandbox}.db`")
+                # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
+                kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
+            ctx = Ctx.from_options(**options)
+            return guarded(ctx, fn, **kw)
+
+        for option in reversed(chosen):
+            wrapper = option(wrapper)
+        return wrapper
+    return decorate
 
 
 def _looks_like_db(value: str) -> bool:

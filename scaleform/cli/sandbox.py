@@ -3,42 +3,26 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import functools
 
 import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import _COMMON, DEFAULT_SANDBOX_DB, Ctx, guarded, say
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, say
 
-_TARGET = ("environment", "var", "var_file", "api_url", "provider", "sandbox", "parallelism", "insecure_http")
+_TARGET = ("environment", "api_url", "provider", "sandbox", "parallelism", "insecure_http")
 _OUTPUT = ("verbose", "quiet")
-
-
-def _common(*names: str) -> Callable:
-    """Only the shared options a sandbox command uses, so its --help lists nothing it ignores
-    (plan's --no-prune, say). The definitions stay the shared ones, picked by parameter name."""
-    def named(option: Callable) -> str:
-        return option(lambda: None).__click_params__[-1].name
-
-    chosen = [o for o in _COMMON if named(o) in names]
-
-    def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(**kw: Any) -> Any:
-            options = {n: kw.pop(n, None) for n in names}
-            options["no_color"] = True
-            return guarded(Ctx.from_options(**options), fn, **kw)
-
-        for option in reversed(chosen):
-            wrapper = option(wrapper)
-        return wrapper
-    return decorate
 
 
 @main.group()
 def sandbox() -> None:
-    """The local Scale-compatible API: init, serve, accept-invites."""
+    """The local Scale-compatible API: init, serve, accept-invites.
+
+    \b
+    Examples:
+      scaleform sandbox init --db demo.db
+      scaleform sandbox serve --db demo.db --port 8765
+    """
 
 
 def _sandbox_db_option(fn: Callable) -> Callable:
@@ -57,11 +41,17 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
 @click.option("--manifests", "manifest_path", default=".", show_default=True, type=click.Path(),
               help="With -e: the manifests that declare the environment.")
-@_common(*_TARGET, *_OUTPUT)
+@common_options(*_TARGET, *_OUTPUT)
 def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
                  batches: int | None, seed: int, teams: int | None, force: bool, from_account: bool,
                  manifest_path: str) -> int:
-    """Create a sandbox account from a fixture, or as a twin of a live account."""
+    """Create a sandbox account from a fixture, or as a twin of a live account.
+
+    \b
+    Examples:
+      scaleform sandbox init --db demo.db --fixture demo
+      scaleform sandbox init --db twin.db --from-account -e staging --manifests manifests
+    """
     from scaleform.sandbox.admin import init_db, init_twin
 
     if from_account:
@@ -92,10 +82,16 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
 @click.option("--api-key-env", metavar="NAME",
               help="Accept the key in environment variable NAME instead of test_sandbox (never read from "
                    "SCALE_API_KEY unless named here; a key is never given on the command line).")
-@_common(*_OUTPUT)
+@common_options(*_OUTPUT)
 def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
                   fault_mode: str, rate_limit: float, seed: int | None, api_key_env: str | None, **aim: Any) -> int:
-    """Serve the sandbox over HTTP (Basic auth with the sandbox key)."""
+    """Serve the sandbox over HTTP (Basic auth with the sandbox key).
+
+    \b
+    Examples:
+      scaleform sandbox serve --db demo.db --port 8765
+      scaleform sandbox serve --db demo.db --port 0 --latency-ms 50 --fault-rate 0.1
+    """
     from scaleform.sandbox.admin import serve_db
 
     serve_db(db, host, port, latency_ms=latency_ms, fault_rate=fault_rate, fault_mode=fault_mode,
@@ -106,9 +102,15 @@ def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fa
 @sandbox.command("accept-invites", short_help="Accept pending invitations (all, or the EMAILS given).")
 @_sandbox_db_option
 @click.argument("emails", nargs=-1)
-@_common(*_OUTPUT)
+@common_options(*_OUTPUT)
 def sandbox_accept(ctx: Ctx, db: str, emails: tuple[str, ...]) -> int:
-    """Accept pending invitations (all, or the EMAILS given), as the invitees would."""
+    """Accept pending invitations (all, or the EMAILS given), as the invitees would.
+
+    \b
+    Examples:
+      scaleform sandbox accept-invites --db demo.db
+      scaleform sandbox accept-invites --db demo.db kim@acme.ai
+    """
     from scaleform.sandbox.admin import accept_invites
 
     accepted = accept_invites(db, emails)

@@ -13,7 +13,12 @@ from scaleform.cli.options import Ctx, guarded, say
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 def schema(out_dir: str, quiet: bool) -> None:
     """Write the JSON schemas (manifests, saved plans, apply reports) into DIR, so manifests can
-    point at them relatively: `# yaml-language-server: $schema=.schema/manifest.schema.json`."""
+    point at them relatively: `# yaml-language-server: $schema=.schema/manifest.schema.json`.
+
+    \b
+    Examples:
+      scaleform schema --out manifests/.schema
+    """
     guarded(Ctx(quiet=quiet), _write, out_dir=out_dir)
 
 

@@ -45,8 +45,13 @@ def _addresses(result: OpResult) -> str:
 
 def progress_line(result: OpResult) -> str:
     if result.status == "applied":
-        return f"{_addresses(result)}: {_verb(result)} ({result.seconds:.1f}s)"
-    return f"{_addresses(result)}: FAILED ({result.seconds:.1f}s): {result.message}"
+        return f"{_addresses(result)}: {_verb(result)} ({took(result.seconds)})"
+    return f"{_addresses(result)}: FAILED ({took(result.seconds)}): {result.message}"
+
+
+def took(seconds: float) -> str:
+    """A call's duration as measured: milliseconds under a second, so a fast call never reads 0.0s."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def _invitations(deferred: tuple[Change, ...]) -> set[str]:

@@ -62,7 +62,7 @@ def test_sigterm_prints_an_accurate_report_flushes_output_and_a_rerun_converges(
         applied = int(stderr.split("Applied: ")[1].split(" call(s)")[0])
         import re
 
-        lines = [line for line in stdout.splitlines() if re.fullmatch(r"project\[p\d\d\]\S*: .* \(\d+\.\ds\)", line)]
+        lines = [line for line in stdout.splitlines() if re.fullmatch(r"project\[p\d\d\]\S*: .* \((\d+ ms|\d+\.\d s)\)", line)]
         assert applied == len(done) == len(lines)  # every per-call line reached the file
         again = cli("apply", str(m), "--api-url", url, "--auto-approve", env={"SCALE_API_KEY": KEY})
         assert again.exit_code == 0, again.output
