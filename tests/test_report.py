@@ -13,7 +13,7 @@ def op(call: Call, *addresses: str) -> Operation:
 
 def test_progress_lines_name_the_first_address_and_the_verb():
     line = progress_line(OpResult(op(Call.INVITE, "team.member[a@x.io]", "team.member[b@x.io]"), "applied", 0.25))
-    assert line == "team.member[a@x.io], team.member[b@x.io]: invited (200 ms)"
+    assert line == "team.member[a@x.io], team.member[b@x.io]: invited (250 ms)"
     assert progress_line(OpResult(op(Call.FINALIZE_BATCH, "batch[b].status"), "applied")).endswith("finalized (0 ms)")
     failed = progress_line(OpResult(op(Call.SET_PARAMS, "project[p].params"), "failed", 1.0, "HTTP 400: bad"))
     assert failed == "project[p].params: FAILED (1.0 s): HTTP 400: bad"
