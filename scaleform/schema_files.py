@@ -12,7 +12,7 @@ from scaleform.errors import ScaleformError
 from scaleform.manifest.schema import schema_path
 
 SCHEMA_DIR = ".schema"
-NAMES = ("manifest.schema.json", "plan.schema.json", "apply-report.schema.json")
+NAMES = ("manifest.schema.json", "plan.schema.json", "apply-report.schema.json", "validate.schema.json")
 
 
 def shipped() -> list[Path]:

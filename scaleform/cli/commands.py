@@ -28,7 +28,9 @@ def main() -> None:
 
 @main.command(short_help="Check manifests offline: schema, references, variables, every environment.")
 @click.argument("path", default=".", required=False, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "sarif"]), default="text",
+              show_default=True, help="github: workflow annotations; json: schemas/validate.schema.json; sarif: "
+                                      "SARIF 2.1.0 for code scanning.")
 @common_options(*MANIFESTS, *OUTPUT)
 def validate(ctx: Ctx, path: str, fmt: str) -> int:
     """Check manifests offline: schema, references, variables (every declared environment unless -e).
@@ -37,6 +39,7 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     Examples:
       scaleform validate manifests
       scaleform validate manifests --format github    # annotations in GitHub Actions
+      scaleform validate manifests --format sarif > scaleform.sarif
     """
     from scaleform.render.problems import render_problems, render_remarks
     from scaleform.validation import validate_environments
@@ -44,6 +47,14 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     with manifests_kept():
         checked = validate_environments(lambda env: manifest_load(replace(ctx, environment=env), path),
                                         ctx.environment)
+    if fmt in ("json", "sarif"):
+        from scaleform.render.findings import findings_json, findings_sarif
+
+        notes = checked.manifests.notes if checked.manifests is not None else ()
+        files = len(checked.manifests.files) if checked.manifests is not None else 0
+        emit(findings_json(checked.problems, notes, checked.environments, files) if fmt == "json"
+             else findings_sarif(checked.problems, notes), nl=False, escaped=True)
+        return 1 if checked.problems or checked.manifests is None else 0
     if checked.problems or checked.manifests is None:
         emit(render_problems(checked.problems, fmt), err=fmt == "text", nl=False)
         return 1
