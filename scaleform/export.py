@@ -7,6 +7,8 @@ is returned as notes. Export followed by plan shows `No changes.`.
 from __future__ import annotations
 
 import asyncio
+import json
+import shlex
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +195,11 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
             return await _read(client, projects)
 
     result = build_export(run_coroutine(read()), prefix)
+    if prefix and any("${var.prefix}" in text for text in result.files.values()):
+        # Nothing in the files defines `prefix`: say exactly how the first plan gets it.
+        result.notes.append(f"names starting with '{prefix}' are written as ${{var.prefix}}…; plan these manifests "
+                            f"with --var {shlex.quote('prefix=' + prefix)}, or give an environment vars: "
+                            f"{{prefix: {json.dumps(prefix)}}}")
     if templates:
         from scaleform.export_templates import factor
         result.files = factor(result.files)

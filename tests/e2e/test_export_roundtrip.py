@@ -87,8 +87,14 @@ def test_clone_into_an_empty_account_with_another_prefix(tmp_path):
         store.create_group("prod-signs", {"name": "night", "emails": ["li@acme.ai"]})
     store.db.close()
     out = tmp_path / "m"
-    assert cli("export", "--sandbox", str(a), "--out", str(out), "--prefix-to-var", "prod-").exit_code == 0
+    exported = cli("export", "--sandbox", str(a), "--out", str(out), "--prefix-to-var", "prod-")
+    assert exported.exit_code == 0
     assert "${var.prefix}signs" in (out / "projects" / "prod-signs.yaml").read_text()
+    # The note gives the exact flag: planned with it against the same account, nothing changes.
+    hint = exported.stderr.split("plan these manifests with ")[1].split(",")[0]
+    assert hint == "--var prefix=prod-"
+    assert cli("plan", str(out), "--sandbox", str(a), *hint.split(" ", 1)).stdout.endswith(
+        "No changes. The account matches the manifests.\n")
 
     b = make_db(tmp_path / "b.db", "empty")
     args = ["--sandbox", str(b), "--var", "prefix=stg-"]
