@@ -5,14 +5,16 @@ A list written two or more times (labelers, group members) becomes a shared set,
 Group members are always among the project's labelers, so a labelers list names the sets its groups
 became and spells out only the rest: each member is written once, and adding someone to such a group
 also assigns them. A group no other project has stays written out (docs/composition.md says why).
+A set is named for the projects' common name prefix and the group it is (or `labelers`):
+`signs-night`; sets that would share a name take the first project's name instead: `proj-0003-team-0`.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from scaleform.export_names import Names, slug, stem
+from scaleform.export_names import join, plain, resolve, stem
 
 Emails = tuple[str, ...]
 REF_GAIN = 2  # a set name costs a line: naming it must spare at least this many emails
@@ -39,20 +41,26 @@ def _lists(spec: dict[str, Any]) -> _Lists:
     return _Lists(labelers, [(group, tuple(members)) for group, members in (spec.get("groups") or {}).items()])
 
 
-def _shared(lists: dict[str, _Lists], names: Names) -> dict[Emails, str]:
+def _shared(lists: dict[str, _Lists]) -> dict[Emails, str]:
     """Each list of two or more emails written by two or more (project, role) -> its set's name."""
     seen: dict[Emails, list[tuple[str, str]]] = defaultdict(list)
     for project, of in lists.items():
         for role, emails in of.all():
             if len(emails) > 1:  # a set of one saves nothing
                 seen[emails].append((project, role))
-    out: dict[Emails, str] = {}
-    for emails, where in seen.items():  # first-seen order: projects come sorted by name
-        if len(where) > 1:
-            roles = {role for _, role in where}
-            role = roles.pop() if len(roles) == 1 else "people"
-            out[emails] = names(f"{stem(sorted({p for p, _ in where}), 'team')}-{slug(role) or 'group'}")
-    return out
+    shared = [(emails, where) for emails, where in seen.items() if len(where) > 1]  # first-seen order
+    names = resolve([_options(where) for _, where in shared])
+    return {emails: name for (emails, _), name in zip(shared, names)}
+
+
+def _options(where: list[tuple[str, str]]) -> list[str]:
+    """A set's names, as `export_names` takes them: the common prefix of the projects using it and the
+    role it plays there, the group's name when it is a group's members (the most frequent, then the
+    first in order); then the first of those projects in place of the prefix."""
+    projects = sorted({p for p, _ in where}, key=lambda p: (plain(p), p))
+    groups = Counter(role for _, role in where if role != "labelers")
+    role = min(groups, key=lambda g: (-groups[g], g)) if groups else "labelers"
+    return [join(stem(projects), role) or "people", join(plain(projects[0]), role)]
 
 
 def _through(emails: Emails, parts: list[tuple[str, Emails]]) -> list[str]:
@@ -79,7 +87,7 @@ def _parts(emails: Emails, groups: list[tuple[str, Emails]], names: dict[Emails,
 def factor_people(specs: dict[str, dict[str, Any]]) -> PeopleSets:
     """People sets for the projects `specs` (name -> flat spec, sorted by name)."""
     lists = {project: _lists(spec) for project, spec in specs.items()}
-    names = _shared(lists, Names())
+    names = _shared(lists)
     shared = {name: list(emails) for emails, name in names.items()}
     labelers: dict[str, list[str]] = {}
     groups: dict[str, dict[str, list[str]]] = {}

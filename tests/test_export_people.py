@@ -69,11 +69,16 @@ def test_groups_without_declared_labelers_are_written_as_they_are():
 def test_set_names_are_valid_set_names_and_never_collide():
     shift = {"labelers": E[:2], "groups": {"shift": E[:2]}}
     people = factor_people({"x-late-a": shift, "x-late-b": shift})
-    assert list(people.shared) == ["x-late-people"]  # labelers and a group: one set, named for both
+    assert list(people.shared) == ["x-late-shift"]  # labelers and a group: one set, named for the group
     people = factor_people({"${var.prefix}x-late-a": {"groups": {"late shift": E[:2]}},
                             "${var.prefix}x-late-b": {"groups": {"late shift": E[:2], "late-shift": E[2:4]}},
                             "x-late-c": {"groups": {"late-shift": E[2:4]}}})
-    assert list(people.shared) == ["x-late-late-shift", "x-late-late-shift-2"]  # no `$`, `{` or space
+    # No `$`, `{` or space; both would be `x-late-late-shift`: each takes its first project instead.
+    assert list(people.shared) == ["x-late-a-late-shift", "x-late-b-late-shift"]
+    # Numbered only when even that is the same: `${var.prefix}a` and `a` both read `a`.
+    people = factor_people({"${var.prefix}a": {"groups": {"g": E[:2]}}, "${var.prefix}b": {"groups": {"g": E[:2]}},
+                            "a": {"groups": {"g": E[2:4]}}, "b": {"groups": {"g": E[2:4]}}})
+    assert list(people.shared) == ["a-g", "a-g-2"]
 
 
 _emails = st.lists(st.sampled_from(E), unique=True, max_size=14)
