@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 
 MAX_NAME = 200
-# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows.
-CONTROL_CLASS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# C0 and C1 controls, DEL, and the invisible format characters (zero-width spaces and joiners, the
+# bidirectional overrides that reorder what a terminal shows, the byte-order mark): text that could
+# look like something else on screen.
+_FORMAT = "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+CONTROL_CLASS = "\x00-\x1f\x7f-\x9f" + _FORMAT
 _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 _EMAIL = re.compile(r"[^@\s\[\]]+@[^@\s\[\]]+\.[^@\s\[\]]+")
 
@@ -20,7 +23,9 @@ def unaddressable(name: str) -> str | None:
     if name in ("", ".", ".."):
         return "an empty, '.' or '..' name would leave its URL path segment"
     if _CONTROL.search(name):
-        return "it holds control characters"
+        return "it holds control or invisible characters"
+    if "[" in name or "]" in name:
+        return "square brackets would make its address ambiguous"
     return None
 
 
@@ -45,7 +50,7 @@ def shown(name: str) -> str:
     return f"'{text}{'…' if len(name) > MAX_NAME else ''}'"
 
 
-_UNSAFE_OUTPUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_OUTPUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _FORMAT + "]")
 
 
 def terminal_safe(text: str) -> str:

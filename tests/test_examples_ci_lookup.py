@@ -44,8 +44,10 @@ def pull(number: int, head: str, *, merged: bool = True, base: str = "main", hea
 
 
 def run(run_id: int, head: str, *, event: str = "pull_request", head_repo: str = REPO, conclusion: str = "success",
-        created: str = "2025-05-01T09:00:00Z") -> dict:
-    return {"id": run_id, "name": "scaleform", "head_branch": "branch", "head_sha": head,
+        created: str = "2025-05-01T09:00:00Z", pr: int | None = None, base: str = "main") -> dict:
+    pulls = [] if pr is None else [{"number": pr, "id": 1000 + pr, "head": {"ref": f"branch{pr}", "sha": head},
+                                    "base": {"ref": base, "sha": sha("base")}}]
+    return {"id": run_id, "name": "scaleform", "head_branch": "branch", "head_sha": head, "pull_requests": pulls,
             "path": ".github/workflows/scaleform.yml", "run_number": run_id, "event": event, "status": "completed",
             "conclusion": conclusion, "workflow_id": 77, "html_url": f"https://github.com/{REPO}/actions/runs/{run_id}",
             "created_at": created, "run_attempt": 1, "head_repository": {"full_name": head_repo}}
@@ -186,7 +188,7 @@ def test_a_merge_commit_finds_its_pull_request_and_its_newest_plan(github, tmp_p
     for s in (sha("b12-one"), head12, sha("merge12")):
         github.commit_pulls[s] = [pull(12, head12)]
     # the plan check ran twice on the last commit (a re-run after drift); the newer plan counts
-    github.runs[head12] = [run(31, head12, created="2025-05-01T12:00:00Z"), run(30, head12)]
+    github.runs[head12] = [run(31, head12, pr=12, created="2025-05-01T12:00:00Z"), run(30, head12, pr=12)]
     github.artifacts[30] = [artifact(300, 30, head12)]
     github.artifacts[31] = [artifact(310, 31, head12, created="2025-05-01T12:05:00Z")]
     github.blobs = {300: plan_zip("old plan"), 310: plan_zip("re-run plan")}
@@ -211,8 +213,8 @@ def test_a_squash_merge_uses_the_pull_requests_head_and_ignores_a_forks_run(gith
     github.commit_pulls[sha("squash13")] = [pull(13, head13), pull(99, head13, merged=False),
                                             pull(98, head13, base="release")]
     # a fork's run of the same commit could upload anything: its artifact is never taken
-    github.runs[head13] = [run(41, head13, head_repo="mallory/config", created="2025-05-01T13:00:00Z"),
-                           run(40, head13)]
+    github.runs[head13] = [run(41, head13, pr=13, head_repo="mallory/config", created="2025-05-01T13:00:00Z"),
+                           run(40, head13, pr=13)]
     github.artifacts[41] = [artifact(410, 41, head13, created="2025-05-01T13:05:00Z")]
     github.artifacts[40] = [artifact(400, 40, head13)]
     github.blobs = {400: plan_zip("our plan"), 410: plan_zip("planted")}
@@ -229,7 +231,7 @@ def test_a_rebase_merge_is_one_pull_request_and_an_expired_plan_is_skipped(githu
     github.compare[(sha("main2"), commits[-1])] = commits
     for s in commits:
         github.commit_pulls[s] = [pull(14, head14)]
-    github.runs[head14] = [run(51, head14, created="2025-05-01T14:00:00Z"), run(50, head14)]
+    github.runs[head14] = [run(51, head14, pr=14, created="2025-05-01T14:00:00Z"), run(50, head14, pr=14)]
     github.artifacts[51] = [artifact(510, 51, head14, created="2025-05-01T14:05:00Z", expired=True)]
     github.artifacts[50] = [artifact(500, 50, head14)]
     github.blobs = {500: plan_zip("live plan")}
@@ -249,7 +251,7 @@ def test_replaced_applies_leave_nothing_out_every_pull_request_since_the_last_su
     github.compare[(sha("main3"), merges[-1])] = [heads[15], merges[0], heads[16], merges[1], heads[17], merges[2]]
     for n, m in zip(heads, merges):
         github.commit_pulls[heads[n]] = github.commit_pulls[m] = [pull(n, heads[n])]
-        github.runs[heads[n]] = [run(60 + n, heads[n])]
+        github.runs[heads[n]] = [run(60 + n, heads[n], pr=n)]
         github.artifacts[60 + n] = [artifact(600 + n, 60 + n, heads[n])]
         github.blobs[600 + n] = plan_zip(f"plan {n}")
     result, outputs, saved, found = lookup(github, tmp_path, merges[-1], before=merges[1])
@@ -278,7 +280,7 @@ def test_a_pull_request_github_links_late_is_found_on_the_second_ask(github, tmp
     head18 = sha("b18")
     github.compare[(sha("before"), sha("squash18"))] = [sha("squash18")]
     github.commit_pulls[sha("squash18")] = [[], [pull(18, head18)]]
-    github.runs[head18] = [run(70, head18)]
+    github.runs[head18] = [run(70, head18, pr=18)]
     github.artifacts[70] = [artifact(700, 70, head18)]
     github.blobs = {700: plan_zip("late")}
     result, outputs, saved, found = lookup(github, tmp_path, sha("squash18"), before=sha("before"))
@@ -293,7 +295,7 @@ def test_pull_requests_without_a_plan_say_why(github, tmp_path):
     github.commit_pulls[sha("merge19")] = [pull(19, heads[19], head_repo="someone/config")]  # a fork
     github.commit_pulls[sha("merge20")] = [pull(20, heads[20])]                              # plan failed
     github.commit_pulls[sha("merge21")] = [pull(21, heads[21], head_repo=None)]              # fork deleted
-    github.runs[heads[20]] = [run(80, heads[20], conclusion="failure")]
+    github.runs[heads[20]] = [run(80, heads[20], conclusion="failure", pr=20)]
     result, outputs, saved, found = lookup(github, tmp_path, sha("merge21"), before=sha("main5"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert saved == {} and outputs == {"plans": "0", "pulls": "19 20 21"}
@@ -326,9 +328,31 @@ def test_an_artifact_without_a_plan_fails_the_step(github, tmp_path):
     head23 = sha("b23")
     github.compare[(sha("main7"), sha("merge23"))] = [sha("merge23")]
     github.commit_pulls[sha("merge23")] = [pull(23, head23)]
-    github.runs[head23] = [run(90, head23)]
+    github.runs[head23] = [run(90, head23, pr=23)]
     github.artifacts[90] = [artifact(900, 90, head23)]
     github.blobs = {900: b"not a zip"}
     result, _, saved, found = lookup(github, tmp_path, sha("merge23"), before=sha("main7"))
     assert result.returncode == 1 and "holds no readable plan.json" in result.stdout
     assert saved == {} and found is None
+
+
+def test_a_plan_uploaded_by_another_pull_request_from_the_same_commit_is_never_taken(github, tmp_path):
+    """Anyone who can push a branch can open a second pull request from the same head commit into a
+    base branch of their own, whose workflow file uploads any plan under the expected name."""
+    head12 = sha("x12")
+    github.successful_push_runs = [run(505, sha("main9"), event="push")]
+    github.compare[(sha("main9"), sha("merge12"))] = [head12, sha("merge12")]
+    for s in (head12, sha("merge12")):
+        github.commit_pulls[s] = [pull(12, head12)]
+    github.runs[head12] = [run(41, head12, pr=99, base="evil-base", created="2025-05-01T13:00:00Z"),
+                           run(40, head12, pr=12, base="evil-base", created="2025-05-01T12:30:00Z"),
+                           run(30, head12, pr=12)]
+    github.artifacts[41] = [artifact(410, 41, head12, created="2025-05-01T13:05:00Z")]
+    github.artifacts[40] = [artifact(400, 40, head12, created="2025-05-01T12:35:00Z")]
+    github.artifacts[30] = [artifact(300, 30, head12)]
+    github.blobs = {410: plan_zip("pull request 99's plan"), 400: plan_zip("into another base"),
+                    300: plan_zip("the reviewed plan")}
+    result, _, saved, found = lookup(github, tmp_path, sha("merge12"), before=sha("main9"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert saved == {"pr-12.json": "the reviewed plan"}
+    assert found["pulls"][0]["plan_run"].endswith("/actions/runs/30")

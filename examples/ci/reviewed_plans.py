@@ -174,6 +174,14 @@ def merged_pulls(gh: GitHub, shas: list[str], branch: str, retries: int, delay: 
     return dict(sorted(pulls.items())), pending
 
 
+def _checks(run: dict, pull: dict) -> bool:
+    """Whether `run` is this pull request's own check: another pull request opened from the same
+    commit, into a base branch whose workflow file its author controls, could upload any plan."""
+    base = (pull.get("base") or {}).get("ref")
+    return any(p.get("number") == pull["number"] and (p.get("base") or {}).get("ref") == base
+               for p in run.get("pull_requests") or [] if isinstance(p, dict))
+
+
 def reviewed_plan(gh: GitHub, workflow: str, pull: dict, artifact: str, out: Path) -> dict:
     """The pull request's newest plan artifact, saved to OUT/pr-NUMBER.json; or why there is none."""
     head = pull["head"]["sha"]
@@ -185,7 +193,7 @@ def reviewed_plan(gh: GitHub, workflow: str, pull: dict, artifact: str, out: Pat
     best, expired = None, False
     for run in gh.pages(f"actions/workflows/{workflow}/runs", "workflow_runs", event="pull_request", head_sha=head):
         run_repo = (run.get("head_repository") or {}).get("full_name") or ""
-        if run.get("head_sha") != head or run_repo.casefold() != gh.repo.casefold():
+        if run.get("head_sha") != head or run_repo.casefold() != gh.repo.casefold() or not _checks(run, pull):
             continue
         for a in gh.get(f"actions/runs/{run['id']}/artifacts", name=artifact, per_page=100).get("artifacts", []):
             if a.get("name") != artifact:

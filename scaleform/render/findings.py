@@ -6,6 +6,7 @@ JSON follows schemas/validate.schema.json. SARIF 2.1.0 is what GitHub code scann
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from typing import Any, Sequence
 
 from scaleform import __version__
@@ -34,7 +35,8 @@ def findings_json(problems: Sequence[Problem], notes: Sequence[str], environment
 
 
 def _sarif_location(location: Location) -> dict[str, Any]:
-    uri = "file://" + location.file if location.file.startswith("/") else location.file  # relative: the repo's
+    path = quote(location.file)  # a URI: a comma, colon or space in a file name is escaped
+    uri = "file://" + path if location.file.startswith("/") else path  # relative: to the repository
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
     if location.line:
         region: dict[str, int] = {"startLine": location.line}

@@ -361,3 +361,10 @@ def test_bidirectional_and_c1_controls_are_not_names(tmp_path, name):
     m.write_text(json.dumps({"projects": {name: {"type": "imageannotation"}}}))
     result = cli("validate", str(m))
     assert result.exit_code == 1 and "is not a valid name" in result.stderr
+
+
+def test_a_name_with_brackets_cannot_pose_as_another_address(tmp_path):
+    m = write_manifest(tmp_path / "n.yaml", 'projects:\n  "street-signs].labeler[bo@acme.ai": {type: imageannotation}\n'
+                                              'team:\n  labelers: ["a]b@x.io"]\n')
+    result = cli("validate", str(m))
+    assert result.exit_code == 1 and "is not a valid name" in result.stderr and "a]b@x.io" in result.stderr
