@@ -18,9 +18,10 @@ class Validation:
     manifests: Manifests | None  # of the first environment checked, when it is valid
 
 
-def _one(load: ManifestLoad) -> tuple[Manifests | None, list[Problem]]:
+def _one(load: ManifestLoad, read: bool = False) -> tuple[Manifests | None, list[Problem]]:
+    """Finish `load` (`read`: its files are read already), as manifests or as its problems."""
     try:
-        return load.complete(), []
+        return (load.finish() if read else load.complete()), []
     except ScaleformError as exc:
         return None, list(exc.problems)
 
@@ -34,10 +35,14 @@ def validate_environments(load: Callable[[str | None], ManifestLoad], environmen
     for _ in probe.read():
         pass
     names = sorted(collect_environments(probe.docs, []))
-    if not names:
-        manifests, problems = _one(load(None))
+    if not names:  # the common case: the files are read once
+        manifests, problems = _one(probe, read=True)
         return Validation((), tuple(problems), manifests)
-    results = [(name, *_one(load(name))) for name in names]
+    del probe  # each environment reads the files afresh; keep one load alive at a time
+    results: list[tuple[str, Manifests | None, list[Problem]]] = []
+    for name in names:
+        manifests, problems = _one(load(name))
+        results.append((name, None if results else manifests, problems))  # only the first is kept
     shared = set.intersection(*(set(problems) for _, _, problems in results))
     out = [p for p in results[0][2] if p in shared]
     for name, _, problems in results:

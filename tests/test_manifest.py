@@ -313,3 +313,46 @@ def test_a_link_that_leaves_the_manifest_folder_is_refused_before_anything_is_re
     assert "evil.yaml' is a symbolic link to a file outside" in text and "leaked-secret-value" not in text
     (m / "evil.yaml").unlink()
     assert len(_load(m).files) == 2
+
+
+def test_alias_expansion_is_counted_over_all_files_of_a_load(tmp_path, monkeypatch):
+    from scaleform.manifest import located
+
+    monkeypatch.setattr(located, "MAX_ALIAS_NODES", 100)
+    bomb = "projects:\n  p{i}:\n    type: a\n    params:\n      a: &a [x, x, x, x, x, x, x, x, x]\n      b: [*a, *a]\n"
+    for i in range(5):  # 20 values copied through aliases in each file: 100 in all is the limit
+        (tmp_path / f"m{i}.yaml").write_text(bomb.replace("{i}", str(i)))
+    assert len(load_manifests(tmp_path).desired.projects) == 5
+    (tmp_path / "m5.yaml").write_text(bomb.replace("{i}", "5"))
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(tmp_path)
+    (problem,) = exc.value.problems
+    assert "aliases expand to more than 100 values" in problem.message and "limit on alias expansion" in problem.message
+    assert str(problem.location) == f"{tmp_path.as_posix()}/m5.yaml:5:10"  # the anchor whose copy crossed it
+
+
+def test_a_rule_broken_by_every_email_of_a_big_set_lists_the_first_hundred(tmp_path):
+    (tmp_path / "m.yaml").write_text("team:\n  labelers: [ana@acme.ai]\npeople:\n  crew:\n"
+                                     + "".join(f"  - u{i}@acme.ai\n" for i in range(150))
+                                     + "projects:\n  p: {type: a, labelers: [crew]}\n")
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(tmp_path)
+    problems = exc.value.problems
+    assert len(problems) == 101
+    assert sum("is a labeler of 'p' but is not in `team`" in p.message for p in problems) == 100
+    (last,) = [p for p in problems if p.message.startswith("… and 50 more emails not in `team`")]
+    assert str(last.location) == f"{tmp_path.as_posix()}/m.yaml:105:5"  # u100, the first left out
+
+
+def test_a_long_variable_named_in_many_places_is_stopped_at_the_limit(tmp_path, monkeypatch):
+    import scaleform.manifest as manifest
+
+    monkeypatch.setattr(manifest, "MAX_VARIABLE_TEXT", 1_000)
+    (tmp_path / "m.yaml").write_text("projects:\n  p:\n    type: a\n    params:\n      l:\n"
+                                     + "      - ${var.long}\n" * 11)
+    assert load_manifests(tmp_path, variables={"long": "x" * 90}).desired.projects["p"].params["l"][0] == "x" * 90
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(tmp_path, variables={"long": "x" * 91})
+    (problem,) = exc.value.problems
+    assert "more than 1,000 characters" in problem.message and "${var.long} (91 characters)" in problem.message
+    assert str(problem.location) == f"{tmp_path.as_posix()}/m.yaml:1:1"

@@ -52,7 +52,7 @@ def test_an_expanded_email_is_located_where_the_set_lists_it():
     problems: list[Problem] = []
     out = People([doc], problems).expand(doc["list"], "the list")
     assert problems == [] and out == ["bo@acme.ai", "li@acme.ai"]
-    loc = out.item_locs[1]
+    loc = out.locs["li@acme.ai"]
     assert str(loc) == "p.yaml:2:11" and isinstance(loc, Via)
     assert loc.note == "through people set 'all' at p.yaml:4:20"
 
@@ -71,3 +71,52 @@ def test_sets_nested_deeper_than_the_limit_are_an_error_not_a_crash(order):
     problems: list[Problem] = []
     People([load_yaml(text, "p.yaml")], problems)
     assert len(problems) == 1 and f"more than {MAX_DEPTH} levels deep" in problems[0].message
+
+
+def test_a_set_is_expanded_once_and_shared_by_every_list_that_names_it(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "people:\n  crew: [li@acme.ai, bo@acme.ai]\n  unused: [crew, kim@acme.ai]\n"
+        "projects:\n" + "".join(f"  p{i}: {{type: t, labelers: [crew], groups: {{g: [crew]}}}}\n" for i in range(3)))
+    projects = load_manifests(tmp_path).desired.projects
+    first = projects["p0"].labelers
+    assert first == ("li@acme.ai", "bo@acme.ai")
+    assert all(p.labelers is first and p.groups["g"].members is first for p in projects.values())
+    loc = projects["p2"].labeler_locs["bo@acme.ai"]  # noted on demand, for the list that named the set
+    assert isinstance(loc, Via) and loc.note == f"through people set 'crew' at {tmp_path.as_posix()}/m.yaml:7:28"
+
+
+def test_an_email_written_twice_beside_a_set_is_still_an_error(tmp_path):
+    from scaleform.errors import ScaleformError
+
+    (tmp_path / "m.yaml").write_text("people:\n  crew: [li@acme.ai]\n"
+                                     "projects:\n"
+                                     "  p: {type: t, labelers: [bo@acme.ai, crew, li@acme.ai, BO@acme.ai]}\n")
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(tmp_path)
+    assert [p.message for p in exc.value.problems] == ["bo@acme.ai is listed twice in the labelers of project 'p'"]
+    assert exc.value.problems[0].location.column == 57 and exc.value.problems[0].other.column == 27
+
+
+def test_expansion_past_the_cap_is_one_located_error(tmp_path, monkeypatch):
+    from scaleform.errors import ScaleformError
+    from scaleform.manifest import people
+
+    monkeypatch.setattr(people, "MAX_EXPANDED", 10)
+    (tmp_path / "m.yaml").write_text("people:\n  crew: [a@b.co, c@b.co, d@b.co, e@b.co]\n  all: [crew]\n"
+                                     "projects:\n" + "".join(f"  p{i}: {{type: t, labelers: [all]}}\n"
+                                                              for i in range(3)))
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(tmp_path)
+    (problem,) = exc.value.problems
+    assert "people sets expand to more than 10 emails in all" in problem.message
+    assert (problem.location.line, problem.location.column) == (6, 28)  # p1's `all`: 4 (crew in all) + 4 + 4
+
+
+def test_a_set_no_list_names_is_checked_but_never_expanded():
+    doc = load_yaml("people:\n  big: [a@b.co, c@b.co]\n  unused: [big, d@b.co, d@b.co]\n  used: [big]\n"
+                    "list: [used]\n", "p.yaml")
+    problems: list[Problem] = []
+    people = People([doc], problems)
+    assert [p.message for p in problems] == ["d@b.co is listed twice in people set 'unused'"]
+    assert list(people.expand(doc["list"], "the list")) == ["a@b.co", "c@b.co"]
+    assert sorted(people.done) == ["big", "used"] and people.expanded == 4  # big into used, used into the list

@@ -116,8 +116,53 @@ def test_a_chain_deeper_than_the_limit_is_an_error_not_a_crash(tmp_path, order):
 def test_inheritance_that_would_copy_too_much_is_refused_once(tmp_path, monkeypatch):
     from scaleform.manifest import templates
 
-    monkeypatch.setattr(templates, "MAX_INHERITED", 100)
+    monkeypatch.setattr(templates, "MAX_MERGED", 100)
     doc = {"templates": {"big": {"type": "x", "params": {f"k{i}": i for i in range(40)}}},
            "projects": {f"p{i}": {"extends": "big"} for i in range(5)}}
     problems = _problems(tmp_path, doc)
-    assert len(problems) == 1 and "inherit more than 100 values" in problems[0]
+    assert len(problems) == 1 and "merge into more than 100 values" in problems[0]
+
+
+layers = st.lists(st.dictionaries(keys, st.one_of(leaves, params), max_size=3), max_size=6)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.one_of(st.none(), params), layers)
+def test_merging_a_list_in_one_pass_equals_merging_it_one_layer_at_a_time(base, overs):
+    from functools import reduce
+
+    from scaleform.manifest.templates import merge_all
+
+    loaded = [load_yaml(yaml.safe_dump(layer), f"l{i}.yaml") for i, layer in enumerate(overs)]
+    if base is None:
+        want = reduce(reference_merge, overs, {})
+        got = merge_all(None, loaded) if loaded else {}
+    else:  # a base is taken as written: its own nulls stay
+        want = reduce(reference_merge, overs, base)
+        got = merge_all(load_yaml(yaml.safe_dump(base), "base.yaml"), loaded)
+    assert got == want
+
+
+def test_a_wide_extends_list_takes_time_linear_in_its_length(tmp_path):
+    import time
+
+    def seconds(n: int) -> float:
+        path = tmp_path / f"m{n}.yaml"
+        path.write_text("templates:\n" + "".join(f"  t{i}: {{params: {{k{i}: {i}}}}}\n" for i in range(n))
+                        + "projects:\n  p:\n    type: a\n    extends: [" + ", ".join(f"t{i}" for i in range(n)) + "]\n")
+        start = time.process_time()
+        assert len(load_manifests(path).desired.projects["p"].params) == n
+        return time.process_time() - start
+
+    seconds(100)  # warm up
+    small, large = seconds(1_000), seconds(8_000)
+    assert large < 8 * small * 2.5  # quadratic merging took 64 times as long, not 8
+
+
+def test_only_the_first_unknown_names_get_a_did_you_mean(tmp_path):
+    names = [f"t{i}" for i in range(30)]
+    problems = _problems(tmp_path, {"templates": {n: {"type": "x"} for n in names},
+                                    "projects": {"p": {"extends": [f"{n}x" for n in names]}}})
+    assert len(problems) == 30
+    assert sum("did you mean" in p for p in problems) == 10
+    assert sum("declared templates: t0, t1, t10" in p for p in problems) == 20

@@ -16,13 +16,14 @@ from scaleform.errors import Location, Problem, ScaleformError
 from scaleform.manifest.compose import compose
 from scaleform.manifest.desired import build_desired
 from scaleform.manifest.environments import Environment, choose_environment, collect_environments
-from scaleform.manifest.located import LocDict, load_yaml
+from scaleform.manifest.located import AliasBudget, LocDict, load_yaml
 from scaleform.manifest.references import check_references
 from scaleform.manifest.schema import validate_document
 from scaleform.manifest.variables import interpolate
 from scaleform.model import DesiredState
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_VARIABLE_TEXT = 2_000_000  # characters ${var.…} put into the manifests, all files together
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _inside(root: Path, files: list[Path]) -> None:
                                       Location(f.as_posix())) for f in outside])
 
 
-def _read(path: Path, problems: list[Problem]) -> tuple[str, LocDict | None, bytes]:
+def _read(path: Path, problems: list[Problem], aliases: AliasBudget) -> tuple[str, LocDict | None, bytes]:
     name = path.as_posix()
     try:
         data = path.read_bytes()
@@ -88,12 +89,12 @@ def _read(path: Path, problems: list[Problem]) -> tuple[str, LocDict | None, byt
         problems.append(Problem(f"file is not UTF-8 text (byte {exc.start})", Location(name)))
         return name, None, data
     try:
-        doc = load_yaml(text, name)
+        doc = load_yaml(text, name, aliases)
     except ScaleformError as exc:
         problems.extend(exc.problems)
         return name, None, data
     if doc is None:
-        problems.append(Problem("the file is empty; a manifest needs at least `version: 1`", Location(name, 1, 1)))
+        problems.append(Problem("the file is empty; a manifest file holds at least one section, such as `version: 1`", Location(name, 1, 1)))
         return name, None, data
     if not isinstance(doc, LocDict):
         problems.append(Problem("a manifest file must be a mapping of sections (version, team, projects, ...)",
@@ -137,6 +138,43 @@ def _is_plain(data: bytes) -> bool:
     return b"${" not in data and b"\\" not in data
 
 
+class _TooMuchText(Exception):
+    """Variables would put more than MAX_VARIABLE_TEXT characters into the manifests."""
+
+
+class _VariableText(dict):
+    """The variables, counting the characters they put into the manifests: a long value named in
+    many places would otherwise be multiplied (render writes every copy)."""
+
+    def __init__(self, values: Mapping[str, str]):
+        super().__init__(values)
+        self.used = 0
+
+    def __getitem__(self, name: str) -> str:
+        value = super().__getitem__(name)
+        self.used += len(value)
+        if self.used > MAX_VARIABLE_TEXT:
+            raise _TooMuchText(name, len(value))
+        return value
+
+
+def _interpolated(doc: LocDict, variables: _VariableText, problems: list[Problem]) -> LocDict:
+    out = LocDict(doc.loc)
+    for key, value in doc.items():
+        if key != "environments":  # they hold the variables; they are not themselves interpolated
+            try:
+                value = interpolate(value, variables, problems, doc.value_locs[key])
+            except _TooMuchText as exc:
+                name, length = exc.args
+                problems.append(Problem(
+                    f"variables put more than {MAX_VARIABLE_TEXT:,} characters into the manifests (the limit on "
+                    f"variable text, over all files read together); ${{var.{name}}} ({length:,} characters) is "
+                    "named too often in this section: name a long value in fewer places", doc.key_locs[key]))
+                raise ScaleformError(problems) from None
+        out.put(key, value, doc.key_locs[key], doc.value_locs[key])
+    return out
+
+
 class ManifestLoad:
     """One load in two steps, so a caller can act on each file as it is parsed (the planner starts
     reads while the rest still loads): `read()` parses the files one by one and yields each
@@ -156,11 +194,12 @@ class ManifestLoad:
         self.plain: set[int] = set()  # ids of documents interpolation cannot change
         self.checked: dict[int, list[Problem]] = {}  # schema problems of plain documents, by id
         self.digest = hashlib.sha256()
+        self.aliases = AliasBudget()  # one for all files: many small alias bombs add up
         self.effective: list[LocDict] = []  # the documents as they take effect (set by finish())
 
     def read(self) -> Iterator[tuple[LocDict, bool]]:
         for f in self.files:
-            name, doc, data = _read(f, self.problems)
+            name, doc, data = _read(f, self.problems, self.aliases)
             self.digest.update(name.encode() + b"\0" + data + b"\0")
             if doc is not None:
                 self.docs.append(doc)
@@ -193,17 +232,8 @@ class ManifestLoad:
         merged_vars.update(self.variables or {})
         digest.update(json.dumps(merged_vars, sort_keys=True).encode())
 
-        resolved: list[LocDict] = []
-        for doc in docs:
-            if id(doc) in self.plain:
-                resolved.append(doc)
-                continue
-            out = LocDict(doc.loc)
-            for key, value in doc.items():
-                # Environments hold the variables; they are not themselves interpolated.
-                new = value if key == "environments" else interpolate(value, merged_vars, problems, doc.value_locs[key])
-                out.put(key, new, doc.key_locs[key], doc.value_locs[key])
-            resolved.append(out)
+        counted = _VariableText(merged_vars)
+        resolved = [doc if id(doc) in self.plain else _interpolated(doc, counted, problems) for doc in docs]
 
         schema_problems: list[Problem] = []
         for doc in resolved:

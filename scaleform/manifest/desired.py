@@ -5,18 +5,24 @@ afterwards in `references.py`, on the finished state.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, LocList, key_loc, named_entries, value_loc
+from scaleform.manifest.people import Emails
+from scaleform.manifest.references import Capped
 from scaleform.model import (DesiredBatch, DesiredGroup, DesiredMember, DesiredProject, DesiredState,
                              Ontology, Pipeline, normalize_choices)
 
 _ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
 
 
-def _emails(items: Any, problems: list[Problem], what: str) -> tuple[tuple[str, ...], dict[str, Location]]:
+def _emails(items: Any, problems: list[Problem], what: str) -> tuple[tuple[str, ...], Mapping[str, Location]]:
     """Lower-cased emails of a located list; a repeat (in any case) is an error."""
+    if isinstance(items, Emails):  # sets expanded: shared emails, locations noted on demand
+        problems.extend(Problem(f"{email} is listed twice in {what}", loc, first)
+                        for email, loc, first in items.repeats)
+        return items.keys, items.locs
     out: list[str] = []
     locs: dict[str, Location] = {}
     if not isinstance(items, LocList):
@@ -62,7 +68,8 @@ def _project(name: str, spec: LocDict, loc: Location, problems: list[Problem]) -
         pipeline = Pipeline(p["type"], p.get("consensus_attempts"))
         if "consensus_attempts" in p:
             locs["pipeline.consensus_attempts"] = p.key_locs["consensus_attempts"]
-    labelers, labeler_locs = (None, {})
+    labelers: tuple[str, ...] | None = None
+    labeler_locs: Mapping[str, Location] = {}
     if "labelers" in spec:
         labelers, labeler_locs = _emails(spec["labelers"], problems, f"the labelers of project '{name}'")
     groups = None
@@ -94,6 +101,7 @@ def _batch(name: str, spec: LocDict, loc: Location) -> DesiredBatch:
 def _team(docs: list[LocDict], problems: list[Problem]) -> dict[str, DesiredMember] | None:
     """Each declared person's role, merged across files (None: no file declares `team`)."""
     team: dict[str, DesiredMember] | None = None
+    twice = Capped(problems, "people declared twice in `team`")
     for doc in docs:
         if not isinstance(doc.get("team"), LocDict):
             continue
@@ -102,13 +110,17 @@ def _team(docs: list[LocDict], problems: list[Problem]) -> dict[str, DesiredMemb
             emails, locs = _emails(doc["team"].get(key), problems, f"team.{key}")
             for email in emails:
                 if email in team:
-                    other = team[email]
-                    what = (f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
-                            if other.role != role else f"{email} is declared twice in team.{key}")
-                    problems.append(Problem(what, locs[email], other.loc))
+                    twice.add(lambda: _twice(email, team[email], role, key, locs[email]))
                     continue
                 team[email] = DesiredMember(email, role, locs[email])
+    twice.close()
     return team
+
+
+def _twice(email: str, other: DesiredMember, role: str, key: str, loc: Location) -> Problem:
+    what = (f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
+            if other.role != role else f"{email} is declared twice in team.{key}")
+    return Problem(what, loc, other.loc)
 
 
 def _once(docs: list[LocDict], key: str, what: str, problems: list[Problem]) -> tuple[Any, Location | None]:

@@ -114,7 +114,35 @@ def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequ
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, looking at each distinct text once: expanded people sets and templates
+    print the same values in many projects, and analysing a text (a loop over its characters) and
+    resolving its tag (regular expressions) are most of what writing it costs. Both depend on the
+    text alone (the safe dumper has no path resolvers), so the output is the same."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._analysed: dict[str, Any] = {}
+        self._resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        found = self._analysed.get(scalar)
+        if found is None:
+            found = self._analysed[scalar] = super().analyze_scalar(scalar)
+        return found
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = super().resolve(kind, value, implicit)
+        return found
+
+
 def render_effective(load: ManifestLoad, projects: Sequence[str] = ()) -> str:
     manifests = load.complete()
     doc = effective_document(load.effective, manifests, projects)
-    return _HEADER + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return _HEADER + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                               width=100)

@@ -3,7 +3,8 @@
 Mappings become `LocDict` and sequences `LocList`: plain dict/list subclasses that also remember
 where each key and value came from, so any later check can point at the exact node without
 threading locations through every call. Duplicate keys are errors (PyYAML keeps the last one
-silently); alias expansion is bounded so an alias bomb cannot exhaust memory.
+silently); alias expansion is bounded, per file and per load, so alias bombs (one, or many small
+ones in many files) cannot exhaust memory.
 """
 from __future__ import annotations
 
@@ -17,7 +18,18 @@ from scaleform.errors import Location, Problem, ScaleformError, Via
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 200_000  # values built from one file, aliases expanded: stops billion-laughs
+MAX_ALIAS_NODES = 50_000  # values built again through aliases, all files of one load together
+TEXT_UNIT = 64  # a long text counts one value per this many characters: about what writing one value costs
 MAX_DEPTH = 200
+
+
+class AliasBudget:
+    """Values built through aliases so far, shared by the files of one load: each file alone may be
+    small, but what they expand to adds up in the one process that checks them all."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_ALIAS_NODES if limit is None else limit
+        self.used = 0
 
 
 class LocDict(dict):
@@ -88,14 +100,19 @@ _STR = "tag:yaml.org,2002:str"
 
 
 class _Builder:
-    def __init__(self, path: str):
+    def __init__(self, path: str, aliases: AliasBudget):
         self.path = path
         self.count = 0
+        self.aliases = aliases
+        self.built: set[int] = set()  # ids of nodes built once (collections, long texts): again is an alias
+        self.sizes: dict[int, int] = {}  # id of a node -> the values it builds into (see _size)
         self.scalars = yaml.SafeLoader("")  # used only for its scalar constructors
 
-    def build(self, node: yaml.Node, depth: int = 0, loc: Location | None = None) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0, loc: Location | None = None, copy: bool = False) -> Any:
         """`loc` is where `node` starts, when the caller already made it (each node's mark is
-        turned into a Location once: a 300-file load makes about 70,000 of them)."""
+        turned into a Location once: a 300-file load makes about 70,000 of them). `copy`: the node
+        is inside a copy made through an alias (the composer hands back the anchored node), which
+        was charged to the alias budget as a whole."""
         self.count += 1
         if self.count > MAX_NODES:
             raise ScaleformError(
@@ -104,15 +121,52 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels", loc or _mark(self.path, node.start_mark))
         if isinstance(node, yaml.ScalarNode):
+            if not copy and len(node.value) > TEXT_UNIT and self._again(node):
+                self._charge(node, loc, depth)
             return self._scalar(node)
+        if not copy and self._again(node):
+            copy = True
+            self._charge(node, loc, depth)
         loc = loc or _mark(self.path, node.start_mark)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc, depth)
+            return self._mapping(node, loc, depth, copy)
         out = LocList(loc)
         for item in node.value:
             iloc = _mark(self.path, item.start_mark)
-            out.put(self.build(item, depth + 1, iloc), iloc)
+            out.put(self.build(item, depth + 1, iloc, copy), iloc)
         return out
+
+    def _again(self, node: yaml.Node) -> bool:
+        """True when `node` was built before: this build is a copy, through an alias. Callers skip
+        short texts: an alias to one costs about as much to write as it yields."""
+        if id(node) in self.built:
+            return True
+        self.built.add(id(node))
+        return False
+
+    def _charge(self, node: yaml.Node, loc: Location | None, depth: int) -> None:
+        """Count a copy made through an alias, whole, before building it."""
+        budget = self.aliases
+        budget.used += self._size(node, depth)
+        if budget.used > budget.limit:
+            raise ScaleformError(
+                f"YAML aliases expand to more than {budget.limit:,} values (an alias bomb?): the limit on "
+                f"alias expansion, counted over all files read together, a text once per {TEXT_UNIT} "
+                "characters; write the values out, or share them through a template (`extends`) instead of "
+                "nesting aliases", loc or _mark(self.path, node.start_mark))
+
+    def _size(self, node: yaml.Node, depth: int) -> int:
+        """The values `node` builds into, keys included (a text counts once per TEXT_UNIT characters)."""
+        if isinstance(node, yaml.ScalarNode):
+            return 1 + len(node.value) // TEXT_UNIT
+        found = self.sizes.get(id(node))
+        if found is None:
+            if depth > MAX_DEPTH:  # a recursive alias (`&a [*a]`) or deep nesting
+                raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)",
+                                     _mark(self.path, node.start_mark))
+            parts = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            found = self.sizes[id(node)] = 1 + sum(self._size(part, depth + 1) for part in parts)
+        return found
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _STR:  # most values; the constructor would return node.value too
@@ -128,14 +182,14 @@ class _Builder:
             return value
         return self.scalars.construct_object(node)
 
-    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int) -> LocDict:
+    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int, copy: bool) -> LocDict:
         out = LocDict(loc)
         merged: list[LocDict] = []
         for key_node, value_node in node.value:
             kloc = _mark(self.path, key_node.start_mark)
             vloc = _mark(self.path, value_node.start_mark)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                value = self.build(value_node, depth + 1, vloc)
+                value = self.build(value_node, depth + 1, vloc, copy)
                 sources = value if isinstance(value, list) else [value]
                 for src in sources:
                     if not isinstance(src, LocDict):
@@ -144,6 +198,8 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ScaleformError("mapping keys must be plain text, not lists or mappings", kloc)
+            if not copy and len(key_node.value) > TEXT_UNIT and self._again(key_node):
+                self._charge(key_node, kloc, depth)
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key) if not isinstance(key, bool) else str(key).lower()
@@ -151,7 +207,7 @@ class _Builder:
                 raise ScaleformError(
                     [Problem(f"duplicate key '{key}' (YAML would silently keep only the last one); "
                              "remove or rename one of them", kloc, out.key_locs[key])])
-            out.put(key, self.build(value_node, depth + 1, vloc), kloc, vloc)
+            out.put(key, self.build(value_node, depth + 1, vloc, copy), kloc, vloc)
         for src in merged:  # explicit keys win over merged ones, as YAML specifies
             for key, value in src.items():
                 if key not in out:
@@ -165,8 +221,9 @@ def _tab_near(text: str, line: int) -> bool:
                for i in (line - 1, line) if 0 <= i < len(lines))
 
 
-def load_yaml(text: str, path: str) -> Any:
-    """Parse one YAML document into located values. Raises ScaleformError with a location."""
+def load_yaml(text: str, path: str, aliases: AliasBudget | None = None) -> Any:
+    """Parse one YAML document into located values. Raises ScaleformError with a location.
+    `aliases` is shared by the files of one load (a fresh one when None)."""
     try:
         loader = _Composer(text)
         try:
@@ -187,7 +244,7 @@ def load_yaml(text: str, path: str) -> Any:
     if node is None:
         return None
     try:
-        return _Builder(path).build(node)
+        return _Builder(path, aliases or AliasBudget()).build(node)
     except RecursionError:
         raise ScaleformError("the document nests too deeply (recursive alias?)", Location(path)) from None
     except yaml.MarkedYAMLError as exc:  # a scalar YAML cannot construct, such as a bare `=`

@@ -6,11 +6,51 @@ declared team) becomes a note here and is decided by `plan`.
 """
 from __future__ import annotations
 
-from scaleform.errors import Problem
+from typing import Callable
+
+from scaleform.errors import Location, Problem
 from scaleform.model import DesiredState
+
+MAX_SAME = 100  # problems of one kind listed; the rest are counted
+
+
+class Capped:
+    """Problems of one kind: the first MAX_SAME listed, the rest counted in one last problem. One
+    rule broken by every email of a big people set would otherwise hold and print a line each."""
+
+    def __init__(self, problems: list[Problem], kind: str):
+        self.problems = problems
+        self.kind = kind
+        self.listed = 0
+        self.more = 0
+        self.first_left: Location | None = None
+
+    def add(self, problem: Callable[[], Problem]) -> None:
+        """`problem` makes the problem: only those listed (and the first left out) are made."""
+        if self.listed < MAX_SAME:
+            self.listed += 1
+            self.problems.append(problem())
+            return
+        if not self.more:
+            self.first_left = problem().location
+        self.more += 1
+
+    def close(self) -> None:
+        if self.more:
+            self.problems.append(Problem(f"… and {self.more:,} more {self.kind} (only the first {MAX_SAME} are "
+                                         "listed)", self.first_left))
 
 
 def check_references(state: DesiredState, problems: list[Problem]) -> list[str]:
+    not_in_team = Capped(problems, "emails not in `team`")
+    not_labelers = Capped(problems, "group members not among their project's labelers")
+    notes = _check(state, problems, not_in_team, not_labelers)
+    not_in_team.close()
+    not_labelers.close()
+    return notes
+
+
+def _check(state: DesiredState, problems: list[Problem], not_in_team: Capped, not_labelers: Capped) -> list[str]:
     notes: list[str] = []
     team = state.team
     for project in state.projects.values():
@@ -25,18 +65,20 @@ def check_references(state: DesiredState, problems: list[Problem]) -> list[str]:
         if team is not None:
             for email in project.labelers or ():
                 if email not in team:
-                    problems.append(Problem(f"{email} is a labeler of '{project.name}' but is not in `team`; "
-                                            "add them to team (or remove them here)", project.labeler_locs[email]))
+                    not_in_team.add(lambda: Problem(
+                        f"{email} is a labeler of '{project.name}' but is not in `team`; add them to team (or "
+                        "remove them here)", project.labeler_locs[email]))
         labelers = set(project.labelers) if project.labelers is not None else None
         for group in (project.groups or {}).values():
             for email in group.members:
-                loc = group.member_locs[email]
                 if labelers is not None and email not in labelers:
-                    problems.append(Problem(f"{email} is in group '{group.name}' but is not among the labelers "
-                                            f"of project '{project.name}'; group members must be assigned to "
-                                            "the project", loc, project.locs.get("labelers")))
+                    not_labelers.add(lambda: Problem(
+                        f"{email} is in group '{group.name}' but is not among the labelers of project "
+                        f"'{project.name}'; group members must be assigned to the project",
+                        group.member_locs[email], project.locs.get("labelers")))
                 elif labelers is None and team is not None and email not in team:
-                    problems.append(Problem(f"{email} is in group '{group.name}' but is not in `team`", loc))
+                    not_in_team.add(lambda: Problem(f"{email} is in group '{group.name}' but is not in `team`",
+                                                    group.member_locs[email]))
     for batch in state.batches.values():
         project = state.projects.get(batch.project)
         if project is None:

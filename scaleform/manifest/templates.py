@@ -8,55 +8,117 @@ with nothing under it to merge into, keeps its values as written: params may hol
 Every value keeps the location where it was written. A value a project inherits is located at
 the template, marked (`located.via`) with the project and the `extends` entry it came through,
 so any later problem about it names both.
+
+An `extends` list is merged in one pass (`merge_all`), so its cost is linear in its length. What
+merging copies in all is capped (MAX_MERGED): a few lines can make many projects copy a big
+template, and everything after (checks, render) reads every copy.
 """
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from scaleform.errors import Location, Problem
-from scaleform.manifest.located import LocDict, LocList, named_entries, plain, via
+from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, Via, named_entries, plain, via
 
 MAX_DEPTH = 64  # templates extending templates: deeper is a mistake (and would exhaust the stack)
-MAX_INHERITED = 2_000_000  # values copied into projects in all: a few templates cannot blow up memory
+MAX_MERGED = 200_000  # values copied while applying templates, to projects and templates in all
+
+
+class OverBudget(Exception):
+    """The merges of one load would copy more than their budget allows (see MAX_MERGED)."""
+
+
+class Budget:
+    """Values copied so far by the template merges of one load."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def spend(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise OverBudget
 
 
 def merge(base: LocDict, over: LocDict) -> LocDict:
     """`over` applied onto `base` (neither is changed); the locations come with the values."""
-    out = LocDict(over.loc)
-    for key, value in base.items():
-        out.put(key, value, base.key_locs[key], base.value_locs[key])
-    for key, value in over.items():
-        if value is None:
-            if key in out:
-                del out[key], out.key_locs[key], out.value_locs[key]
-            continue
-        if isinstance(value, LocDict) and isinstance(out.get(key), LocDict):
-            value = merge(out[key], value)
-        out.put(key, value, over.key_locs[key], over.value_locs[key])
+    return merge_all(base, [over])
+
+
+def merge_all(base: LocDict | None, overs: Sequence[LocDict], budget: Budget | None = None) -> LocDict:
+    """`overs` applied onto `base` left to right (onto nothing when None), in one pass: linear in
+    their total size, where merging them one at a time copies the growing result once per layer.
+    `base` is taken as written, nulls included; in `overs` a null removes the key. Nothing given is
+    changed."""
+    layers = list(overs) if base is None else [base, *overs]
+    out = LocDict(layers[-1].loc)
+    chains: dict[str, list[LocDict]] = {}  # key -> the mappings to merge there, in order
+    for i, layer in enumerate(layers):
+        if budget is not None:
+            budget.spend(len(layer))
+        as_written = base is not None and i == 0
+        for key, value in layer.items():
+            if value is None and not as_written:
+                if key in out:
+                    del out[key], out.key_locs[key], out.value_locs[key]
+                    chains.pop(key, None)
+                continue
+            if isinstance(value, LocDict):
+                chains.setdefault(key, []).append(value)
+            else:
+                chains.pop(key, None)
+            out.put(key, value, layer.key_locs[key], layer.value_locs[key])
+    for key, chain in chains.items():
+        if len(chain) > 1:
+            out[key] = merge_all(chain[0], chain[1:], budget)
     return out
+
+
+class _Marker:
+    """Copies values with every location noted; a location met again (aliases copy many values
+    written at one place) gets the same noted location, not another."""
+
+    def __init__(self, note: str) -> None:
+        self.note = note
+        self.vias: dict[Location, Via] = {}
+
+    def loc(self, loc: Location) -> Location:
+        if type(loc) is not Location:  # already noted: its own note goes with it
+            return via(loc, self.note)
+        out = self.vias.get(loc)
+        if out is None:
+            out = self.vias[loc] = via(loc, self.note)
+        return out
+
+    def copy(self, value: Any) -> Any:
+        if isinstance(value, LocDict):
+            out = LocDict(self.loc(value.loc))
+            for key, item in value.items():
+                out.put(key, self.copy(item), self.loc(value.key_locs[key]), self.loc(value.value_locs[key]))
+            return out
+        if isinstance(value, LocList):
+            out_list = LocList(self.loc(value.loc))
+            for item, loc in zip(value, value.item_locs):
+                out_list.put(self.copy(item), self.loc(loc))
+            return out_list
+        return value
 
 
 def mark(value: Any, note: str) -> Any:
     """A copy of `value` whose every location carries `note`."""
-    if isinstance(value, LocDict):
-        out = LocDict(via(value.loc, note))
-        for key, item in value.items():
-            out.put(key, mark(item, note), via(value.key_locs[key], note), via(value.value_locs[key], note))
-        return out
-    if isinstance(value, LocList):
-        out_list = LocList(via(value.loc, note))
-        for item, loc in zip(value, value.item_locs):
-            out_list.put(mark(item, note), via(loc, note))
-        return out_list
-    return value
+    return _Marker(note).copy(value)
 
 
 def size(value: Any) -> int:
+    """What copying `value` into a project costs, in values (see TEXT_UNIT)."""
     if isinstance(value, dict):
         return 1 + sum(size(v) for v in value.values())
     if isinstance(value, list):
         return 1 + sum(size(v) for v in value)
+    if isinstance(value, str):
+        return 1 + len(value) // TEXT_UNIT
     return 1
 
 
@@ -85,8 +147,34 @@ def known_names(names: Iterable[str], wanted: str, what: str) -> str:
     close = difflib.get_close_matches(wanted, names, n=3)
     if close:
         return "did you mean " + " or ".join(f"'{n}'" for n in close) + "?"
+    return _declared(names, what)
+
+
+def _declared(names: list[str], what: str) -> str:
     shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
     return f"declared {what}: {shown}"
+
+
+class Hints:
+    """What to say about unknown names. Only the first few get a did-you-mean: thousands of
+    unknown names against thousands declared would compare each with each."""
+
+    FIRST = 10
+
+    def __init__(self, names: Iterable[str], what: str) -> None:
+        self.names = names
+        self.what = what
+        self.given = 0
+        self.listed: str | None = None
+
+    def __call__(self, wanted: str) -> str:
+        self.given += 1
+        if self.given <= self.FIRST:
+            return known_names(self.names, wanted, self.what)
+        if self.listed is None:
+            names = sorted(self.names)
+            self.listed = _declared(names, self.what) if names else f"no {self.what} are declared"
+        return self.listed
 
 
 class Templates:
@@ -96,11 +184,13 @@ class Templates:
         self.problems = problems
         self.specs: dict[str, LocDict]
         self.specs, self.locs = named_entries(docs, "templates", "template", LocDict, problems)
+        self.hints = Hints(self.specs, "templates")
         self.done: dict[str, LocDict] = {}
         self.broken: set[str] = set()  # templates whose own `extends` failed: their users are skipped
         self.sizes: dict[str, int] = {}
         self.depth: dict[str, int] = {}  # levels of `extends` under a resolved template, itself included
-        self.inherited = 0  # values copied into projects so far (see MAX_INHERITED)
+        self.budget = Budget(MAX_MERGED)
+        self.over = False  # the budget ran out (and the problem is reported)
         for name in self.specs:  # declaration order, so a cycle is reported at the same entry every run
             self._resolve(name, [])
 
@@ -109,24 +199,30 @@ class Templates:
             return self.done[name]
         spec = self.specs[name]
         stack.append(name)
-        result = LocDict(spec.loc)
+        bases: list[LocDict] = []
         for entry, loc in extends_entries(spec):
             base = self.base(entry, loc, f"template '{name}'", stack)
             if base is None or entry in self.broken:
                 self.broken.add(name)
                 continue
-            result = merge(result, base)
+            bases.append(base)
             self.depth[name] = max(self.depth.get(name, 1), self.depth[entry] + 1)
         stack.pop()
         self.depth.setdefault(name, 1)
-        self.done[name] = result = merge(result, own_keys(spec))
+        try:
+            result = merge_all(None, [*bases, own_keys(spec)], self.budget)
+        except OverBudget:
+            self._over_budget(spec.key_locs.get("extends", spec.loc))
+            self.broken.add(name)
+            result = LocDict(spec.loc)
+        self.done[name] = result
         return result
 
     def base(self, entry: str, loc: Location, who: str, stack: list[str]) -> LocDict | None:
         """The resolved template an `extends` entry names, or None (and a problem at the entry)."""
         if entry not in self.specs:
             self.problems.append(Problem(f"unknown template '{entry}' in the `extends` of {who}; "
-                                         + known_names(self.specs, entry, "templates"), loc))
+                                         + self.hints(entry), loc))
             return None
         if entry in stack:
             chain = " -> ".join([*stack[stack.index(entry):], entry])
@@ -139,32 +235,40 @@ class Templates:
             return None
         return self._resolve(entry, stack)
 
+    def _over_budget(self, loc: Location) -> None:
+        if self.over:
+            return
+        self.over = True  # said once, where the limit was crossed: every later merge fails too
+        self.problems.append(Problem(
+            f"templates merge into more than {self.budget.limit:,} values in all (the limit on template merges: "
+            "each project or template that extends a template copies what it inherits, a text once per "
+            f"{TEXT_UNIT} characters); make the big templates smaller, or have fewer projects extend them", loc))
+
     def project(self, name: str, spec: LocDict) -> LocDict | None:
         """The effective spec of project `name`; None when it cannot be made (problems reported)."""
         entries = extends_entries(spec)
         if not entries and None not in spec.values():
             return spec  # nothing to compose: the spec as written
-        result = LocDict(spec.loc)
-        given_by: dict[str, tuple[str, Location]] = {}  # top-level key -> the template entry that gave it
-        usable = True
-        for entry, loc in entries:
+        found: list[tuple[str, Location, LocDict]] = []
+        for entry, loc in entries:  # every entry, so that each unknown one is reported
             base = self.base(entry, loc, f"project '{name}'", [])
-            if base is None or entry in self.broken:
-                usable = False
-                continue
-            if entry not in self.sizes:
-                self.sizes[entry] = size(base)
-            before, self.inherited = self.inherited, self.inherited + self.sizes[entry]
-            if self.inherited > MAX_INHERITED:
-                if before <= MAX_INHERITED:  # said once, at the entry that crossed the limit
-                    self.problems.append(Problem(f"projects inherit more than {MAX_INHERITED} values from templates "
-                                                 "in all; make the templates smaller", loc))
-                return None
-            result = merge(result, mark(base, f"inherited by project '{name}' at {loc}"))
-            given_by.update((key, (entry, loc)) for key in base)
-        own = own_keys(spec)
-        result = merge(result, own)
-        if not usable:
+            if base is not None and entry not in self.broken:
+                found.append((entry, loc, base))
+        if len(found) < len(entries):
+            return None
+        given_by: dict[str, tuple[str, Location]] = {}  # top-level key -> the template entry that gave it
+        layers: list[LocDict] = []
+        at = spec.key_locs.get("extends", spec.loc)
+        try:
+            for entry, at, base in found:  # `at`: the entry being copied, where the budget may run out
+                if entry not in self.sizes:
+                    self.sizes[entry] = size(base)
+                self.budget.spend(self.sizes[entry])
+                layers.append(mark(base, f"inherited by project '{name}' at {at}"))
+                given_by.update((key, (entry, at)) for key in base)
+            result = merge_all(None, [*layers, own_keys(spec)], self.budget)
+        except OverBudget:
+            self._over_budget(at)
             return None
         return self._checked(name, spec, result, given_by)
 
