@@ -18,6 +18,7 @@ from scaleform.manifest.desired import build_desired
 from scaleform.manifest.environments import Environment, choose_environment, collect_environments
 from scaleform.manifest.located import AliasBudget, LocDict, load_yaml
 from scaleform.manifest.references import check_references
+from scaleform.manifest.requires import check_requires
 from scaleform.manifest.schema import validate_document
 from scaleform.manifest.variables import interpolate
 from scaleform.model import DesiredState
@@ -222,6 +223,7 @@ class ManifestLoad:
     def finish(self) -> Manifests:
         """The merged manifests; raises ScaleformError listing every problem. Call after read()."""
         problems, docs, digest = self.problems, self.docs, self.digest
+        check_requires(docs)  # before anything else: an older build must not judge newer syntax
         envs = collect_environments(docs, problems)
         env = choose_environment(envs, self.environment, problems) if (envs or self.environment) else None
         if envs and env is None:
