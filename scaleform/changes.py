@@ -1,6 +1,7 @@
 """The `Change`: one create/update/delete on one address, and the one sort key plans use."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,11 @@ class Change:
 
     def sort_key(self) -> tuple:
         return (self.phase, self.address.text, self.action)
+
+    def same_as_key(self) -> tuple[str, str, str]:
+        """Equal for two changes that do the same to the same address (plans compared across runs:
+        --base-manifests and apply --reviewed)."""
+        return (self.address.text, self.action, json.dumps(self.after, sort_keys=True))
 
     def to_json(self) -> dict:
         out = {"address": self.address.text, "action": self.action, "before": self.before, "after": self.after,

@@ -2,8 +2,6 @@
 account already differed from the base branch's manifests in the same way)."""
 from __future__ import annotations
 
-import json
-
 from scaleform.changes import RELEASED
 from scaleform.manifest import Manifests
 from scaleform.plan import Plan
@@ -11,13 +9,9 @@ from scaleform.planning import declared_addresses, make_plan
 from scaleform.target import Target
 
 
-def _key(change) -> tuple:
-    return (change.address.text, change.action, json.dumps(change.after, sort_keys=True))
-
-
 def classify_against(plan: Plan, base: Plan) -> dict[str, str]:
-    known = {_key(c) for c in (*base.changes, *base.deferred, *base.suppressed)}
-    return {c.address.text: ("drift" if _key(c) in known else "introduced")
+    known = {c.same_as_key() for c in (*base.changes, *base.deferred, *base.suppressed)}
+    return {c.address.text: ("drift" if c.same_as_key() in known else "introduced")
             for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
 
 

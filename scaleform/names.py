@@ -44,9 +44,15 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def escaped(text: str) -> str:
+    """`text` with every control and invisible character escaped, line breaks included: a value
+    quoted inside a one-line message."""
+    return _CONTROL.sub(_escape, text)
+
+
 def shown(name: str) -> str:
     """`name` quoted for a message, control characters escaped and at most MAX_NAME shown."""
-    text = _CONTROL.sub(_escape, name[:MAX_NAME])
+    text = escaped(name[:MAX_NAME])
     return f"'{text}{'…' if len(name) > MAX_NAME else ''}'"
 
 

@@ -7,19 +7,13 @@ was applied meanwhile) is fine: the account already is as reviewed.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Sequence
 
-from scaleform.changes import Change
 from scaleform.errors import ScaleformError
 from scaleform.plan import Plan
 
 MAX_NAMED = 20
-
-
-def _key(change: Change) -> tuple[str, str, str]:
-    return (change.address.text, change.action, json.dumps(change.after, sort_keys=True))
 
 
 @dataclass(frozen=True)
@@ -46,8 +40,8 @@ def check_reviewed(plan: Plan, reviewed: Sequence[tuple[str, Plan]]) -> Reviewed
             raise ScaleformError(f"'{source}' was made for {r.target.get('api_url')} (environment "
                                  f"{r.target.get('environment')}), not {plan.target.get('api_url')} (environment "
                                  f"{plan.target.get('environment')}); nothing was applied")
-    approved = {_key(c) for _, r in reviewed for c in r.changes}
-    extra = [c for c in plan.changes if _key(c) not in approved]
+    approved = {c.same_as_key() for _, r in reviewed for c in r.changes}
+    extra = [c for c in plan.changes if c.same_as_key() not in approved]
     if extra:
         named = ", ".join(f"{c.address.text} ({c.action})" for c in extra[:MAX_NAMED])
         more = f" and {len(extra) - MAX_NAMED} more" if len(extra) > MAX_NAMED else ""

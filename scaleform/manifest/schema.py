@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -20,12 +19,12 @@ from typing import TYPE_CHECKING, Any, Callable
 import fastjsonschema
 
 from scaleform.errors import Location, Problem
+from scaleform.names import escaped
 from scaleform.manifest.located import LocDict, LocList, key_loc, value_loc
 
 if TYPE_CHECKING:
     import jsonschema
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
                "boolean": "true or false", "number": "a number",
                "null": "null"}
@@ -145,7 +144,7 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, (int, float)):
         return f"the number {value}"
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))  # never raw to a terminal
+    text = escaped(str(value))
     return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 

@@ -31,7 +31,7 @@ def findings_json(problems: Sequence[Problem], notes: Sequence[str], environment
             "problems": [{"message": p.message, "location": _where(p.location), "other": _where(p.other)}
                          for p in problems],
             "notes": list(notes)}
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"  # ASCII: safe on a terminal as it is
 
 
 def _sarif_location(location: Location) -> dict[str, Any]:
@@ -64,4 +64,4 @@ def findings_sarif(problems: Sequence[Problem], notes: Sequence[str]) -> str:
                                           "helpUri": URI}]}},
            "results": results}
     data = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, indent=2) + "\n"

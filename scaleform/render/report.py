@@ -50,7 +50,7 @@ def progress_line(result: OpResult) -> str:
 
 
 def took(seconds: float) -> str:
-    """A call's duration as measured: milliseconds under a second, so a fast call never reads 0.0s."""
+    """A call's duration as measured: milliseconds under a second, so a fast call reads as what it took."""
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 

@@ -8,6 +8,15 @@ from helpers import ROOT, cli, make_db, request_log, write_manifest, writes
 QUICKSTART = ROOT / "examples" / "quickstart"
 
 
+def _quickstart_copy(tmp_path):
+    """The quickstart manifests in a folder of the test's own, for a merge to add to."""
+    m = tmp_path / "m"
+    m.mkdir()
+    for f in QUICKSTART.glob("*.yaml"):
+        (m / f.name).write_text(f.read_text())
+    return m
+
+
 def _reviewed(tmp_path, db, manifests) -> str:
     out = tmp_path / "reviewed.json"
     made = cli("plan", str(manifests), "--sandbox", str(db), "--out", str(out))
@@ -29,10 +38,7 @@ def test_a_reviewed_plan_applies_and_the_report_counts_it(tmp_path):
 
 def test_a_change_merged_after_review_is_refused_before_any_write(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
-    m = tmp_path / "m"
-    m.mkdir()
-    for f in QUICKSTART.glob("*.yaml"):
-        (m / f.name).write_text(f.read_text())
+    m = _quickstart_copy(tmp_path)
     reviewed = _reviewed(tmp_path, db, m)
     write_manifest(m / "later.yaml", "projects:\n  merged-later: {type: imageannotation, studio: true}\n")
     before = len(request_log(db))
@@ -80,10 +86,7 @@ def test_a_reviewed_plan_for_another_account_is_refused(tmp_path):
 
 def test_several_reviewed_plans_approve_their_union(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
-    m = tmp_path / "m"
-    m.mkdir()
-    for f in QUICKSTART.glob("*.yaml"):
-        (m / f.name).write_text(f.read_text())
+    m = _quickstart_copy(tmp_path)
     first = _reviewed(tmp_path, db, m)
     (tmp_path / "first.json").write_text(open(first).read())
     write_manifest(m / "later.yaml", "projects:\n  merged-later: {type: imageannotation, studio: true}\n")
