@@ -5,8 +5,9 @@ one or more problems; the CLI prints them and exits 1, never a traceback.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 
 class Location(NamedTuple):
@@ -51,11 +52,11 @@ class ScaleformError(Exception):
     def __init__(self, problems: list[Problem] | str, location: Location | None = None):
         if isinstance(problems, str):
             problems = [Problem(problems, location)]
-        self.problems = sorted(map(explained, problems), key=_problem_key)
+        self.problems = sorted(map(explained, problems), key=problem_order)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def _problem_key(p: Problem) -> tuple:
+def problem_order(p: Problem) -> tuple:
     loc = p.location or Location("")
     return (loc.file, loc.line, loc.column, p.message)
 
@@ -68,3 +69,9 @@ def explained(problem: Problem) -> Problem:
         return problem
     message = f"{problem.message} ({loc.note})" if isinstance(loc, Via) else problem.message
     return Problem(message, loc and Location(*loc), other and Location(*other))
+
+
+def did_you_mean(wanted: str, known: Iterable[str]) -> str | None:
+    """`did you mean 'x' or 'y'?` for the known words close to `wanted`, or None."""
+    close = difflib.get_close_matches(wanted, sorted(known), n=3)
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?" if close else None

@@ -90,6 +90,7 @@ class DesiredState:
     prune: bool = True
     batch_priority_loc: Location | None = None
     notes: tuple[str, ...] = ()
+    strict_params: bool = False  # settings.strict_params: undocumented params keys are errors
 
 
 # ---- live ------------------------------------------------------------------------------------

@@ -119,6 +119,6 @@ def test_render_of_an_unknown_project_or_a_bad_manifest_is_a_located_error(tmp_p
     result = cli("render", str(tmp_path))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"{tmp_path.as_posix()}/m.yaml:3:20: unknown template 'nope'" in result.output
-    write_manifest(tmp_path / "m.yaml", "version: 1\nprojects:\n  signs: {type: a}\n")
+    write_manifest(tmp_path / "m.yaml", "version: 1\nprojects:\n  signs: {type: chat}\n")
     result = cli("render", str(tmp_path), "--project", "sings")
     assert result.exit_code == 1 and "--project sings: no such project is declared; did you mean 'signs'?" in result.output

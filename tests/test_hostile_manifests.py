@@ -90,7 +90,7 @@ def test_mutated_examples(workdir, seed, which, textual):
                                               for p, c in zip("abcdefgh", "bcdefghi")) + "projects: *i\n",
     "projects: &p\n  x: *p\n",
     "team: " + "[" * 5000 + "]" * 5000 + "\n",
-    "projects:\n  p:\n    type: a\n    params: {x: '" + "y" * 2_000_000 + "'}\n",
+    "projects:\n  p:\n    type: chat\n    params: {x: '" + "y" * 2_000_000 + "'}\n",
     "version: 1\n" + "# comment\n" * 10000,
 ])
 def test_pathological_inputs(workdir, text):

@@ -20,61 +20,61 @@ CASES = [
     ("yaml-syntax", {"a.yaml": "version: 1\nteam: [\n"}, "a.yaml:3:1", "YAML syntax error"),
     ("tab-indent", {"a.yaml": "version: 1\nteam:\n\tmanagers: []\n"}, "a.yaml:3:1", "tab"),
     ("dup-top-key", {"a.yaml": "version: 1\nversion: 1\n"}, "a.yaml:2:1", "duplicate key 'version'"),
-    ("dup-project-key", {"a.yaml": "projects:\n  p:\n    type: a\n    type: b\n"}, "a.yaml:4:5", "duplicate key 'type'"),
-    ("dup-deep-key", {"a.yaml": "projects:\n  p:\n    type: a\n    params:\n      x:\n        y: 1\n        y: 2\n"},
+    ("dup-project-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    type: chatlite\n"}, "a.yaml:4:5", "duplicate key 'type'"),
+    ("dup-deep-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    params:\n      x:\n        y: 1\n        y: 2\n"},
      "a.yaml:7:9", "duplicate key 'y'"),
-    ("dup-project-name-same-file", {"a.yaml": "projects:\n  p: {type: a}\n  p: {type: b}\n"}, "a.yaml:3:3", "duplicate key 'p'"),
+    ("dup-project-name-same-file", {"a.yaml": "projects:\n  p: {type: chat}\n  p: {type: chatlite}\n"}, "a.yaml:3:3", "duplicate key 'p'"),
     ("unknown-top", {"a.yaml": "version: 1\nteams: {}\n"}, "a.yaml:2:1", "unknown key 'teams'"),
-    ("unknown-project-key", {"a.yaml": "projects:\n  p:\n    type: a\n    color: red\n"}, "a.yaml:4:5", "unknown key 'color'"),
+    ("unknown-project-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    color: red\n"}, "a.yaml:4:5", "unknown key 'color'"),
     ("unknown-batch-key", {"a.yaml": "batches:\n  b:\n    project: p\n    priority: 3\n"}, "a.yaml:4:5", "unknown key 'priority'"),
     ("unknown-team-role", {"a.yaml": "team:\n  admins: [a@b.co]\n"}, "a.yaml:2:3", "unknown key 'admins'"),
     ("unknown-settings", {"a.yaml": "settings:\n  purge: true\n"}, "a.yaml:2:3", "unknown key 'purge'"),
-    ("unknown-ontology-key", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices: [x]\n      labels: [y]\n"},
+    ("unknown-ontology-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices: [x]\n      labels: [y]\n"},
      "a.yaml:6:7", "unknown key 'labels'"),
-    ("unknown-choice-key", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices:\n        - choice: x\n          colour: red\n"},
+    ("unknown-choice-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - choice: x\n          colour: red\n"},
      "a.yaml:7:11", "unknown key 'colour'"),
     ("bad-version", {"a.yaml": "version: 2\n"}, "a.yaml:1:10", "must be one of 1"),
     ("type-missing", {"a.yaml": "projects:\n  p:\n    studio: true\n"}, "a.yaml:3:5", "required key 'type'"),
     ("type-wrong", {"a.yaml": "projects:\n  p:\n    type: 5\n"}, "a.yaml:3:11", "must be text"),
-    ("studio-not-bool", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: yes please\n"}, "a.yaml:4:13", "true or false"),
-    ("labelers-not-list", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers: li@acme.ai\n"}, "a.yaml:4:15", "must be a list"),
+    ("studio-not-bool", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: yes please\n"}, "a.yaml:4:13", "true or false"),
+    ("labelers-not-list", {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers: li@acme.ai\n"}, "a.yaml:4:15", "must be a list"),
     ("projects-list", {"a.yaml": "projects:\n  - p\n"}, "a.yaml:2:3", "must be a mapping"),
-    ("params-list", {"a.yaml": "projects:\n  p:\n    type: a\n    params: [1]\n"}, "a.yaml:4:13", "must be a mapping"),
+    ("params-list", {"a.yaml": "projects:\n  p:\n    type: chat\n    params: [1]\n"}, "a.yaml:4:13", "must be a mapping"),
     ("bad-email-team", {"a.yaml": "team:\n  labelers: [not-an-email]\n"}, "a.yaml:2:14", "not a valid email"),
-    ("bad-email-labelers", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers:\n      - li@acme\n"}, "a.yaml:5:9", "not a valid email"),
-    ("bad-email-group", {"a.yaml": "projects:\n  p:\n    type: a\n    groups:\n      g: [x y@a.co]\n"}, "a.yaml:5:11", "not a valid email"),
+    ("bad-email-labelers", {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers:\n      - li@acme\n"}, "a.yaml:5:9", "not a valid email"),
+    ("bad-email-group", {"a.yaml": "projects:\n  p:\n    type: chat\n    groups:\n      g: [x y@a.co]\n"}, "a.yaml:5:11", "not a valid email"),
     ("two-roles", {"a.yaml": "team:\n  managers: [ana@acme.ai]\n  labelers: [Ana@acme.ai]\n"}, "a.yaml:3:14", "two roles"),
     ("dup-email-same-list", {"a.yaml": "team:\n  labelers: [li@acme.ai, LI@acme.ai]\n"}, "a.yaml:2:26", "listed twice"),
-    ("project-two-files", {"a.yaml": "projects:\n  p: {type: a}\n", "b.yaml": "projects:\n  p: {type: a}\n"},
+    ("project-two-files", {"a.yaml": "projects:\n  p: {type: chat}\n", "b.yaml": "projects:\n  p: {type: chat}\n"},
      "b.yaml:2:3", "project 'p' is declared twice"),
     ("batch-two-files", {"a.yaml": "batches:\n  b: {project: p}\n", "b.yaml": "batches:\n  b: {project: p}\n"},
      "b.yaml:2:3", "batch 'b' is declared twice"),
     ("email-two-files", {"a.yaml": OK_TEAM, "b.yaml": "team:\n  managers: [li@acme.ai]\n"}, "b.yaml:2:14", "two roles"),
     ("settings-two-files", {"a.yaml": "settings: {prune: true}\n", "b.yaml": "settings: {prune: false}\n"},
      "b.yaml:1:1", "one file only"),
-    ("undefined-var", {"a.yaml": "projects:\n  ${var.prefix}-x: {type: a}\n"}, "a.yaml:2:3", "undefined variable 'prefix'"),
-    ("undefined-var-value", {"a.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: '${var.nope}'}\n"},
+    ("undefined-var", {"a.yaml": "projects:\n  ${var.prefix}-x: {type: chat}\n"}, "a.yaml:2:3", "undefined variable 'prefix'"),
+    ("undefined-var-value", {"a.yaml": "projects:\n  p:\n    type: chat\n    params: {instruction: '${var.nope}'}\n"},
      "a.yaml:4:27", "undefined variable 'nope'"),
     ("env-interp", {"a.yaml": "projects:\n  p:\n    type: '${env.HOME}'\n"}, "a.yaml:3:11", "only ${var.NAME}"),
     ("env-unknown", {"a.yaml": "environments:\n  staging: {provider: scale}\nteam: {}\n"}, "a.yaml:2:3",
      "unknown environment 'qa'"),
-    ("group-member-not-labeler", {"a.yaml": "projects:\n  p:\n    type: a\n    labelers: [li@acme.ai]\n    groups:\n      g: [bo@acme.ai]\n"},
+    ("group-member-not-labeler", {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers: [li@acme.ai]\n    groups:\n      g: [bo@acme.ai]\n"},
      "a.yaml:6:11", "not among the labelers"),
-    ("labeler-not-in-team", {"a.yaml": OK_TEAM + "projects:\n  p:\n    type: a\n    labelers: [li@acme.ai, bo@acme.ai]\n"},
+    ("labeler-not-in-team", {"a.yaml": OK_TEAM + "projects:\n  p:\n    type: chat\n    labelers: [li@acme.ai, bo@acme.ai]\n"},
      "a.yaml:7:28", "not in `team`"),
-    ("pipeline-non-studio", {"a.yaml": "projects:\n  p:\n    type: a\n    pipeline: {type: standard_task}\n"},
+    ("pipeline-non-studio", {"a.yaml": "projects:\n  p:\n    type: chat\n    pipeline: {type: standard_task}\n"},
      "a.yaml:4:5", "needs `studio: true`"),
-    ("pipeline-studio-false", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: false\n    pipeline: {type: standard_task}\n"},
+    ("pipeline-studio-false", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: false\n    pipeline: {type: standard_task}\n"},
      "a.yaml:5:5", "needs `studio: true`"),
-    ("consensus-standard", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: true\n    pipeline: {type: standard_task, consensus_attempts: 2}\n"},
+    ("consensus-standard", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: true\n    pipeline: {type: standard_task, consensus_attempts: 2}\n"},
      "a.yaml:5:37", "needs `type: consensus_task`"),
-    ("pipeline-bad-type", {"a.yaml": "projects:\n  p:\n    type: a\n    studio: true\n    pipeline: {type: fancy}\n"},
+    ("pipeline-bad-type", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: true\n    pipeline: {type: fancy}\n"},
      "a.yaml:5:22", "must be one of"),
-    ("ontology-dup-depth", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices:\n        - car\n        - choice: vehicle\n          subchoices: [bus, car]\n"},
+    ("ontology-dup-depth", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - car\n        - choice: vehicle\n          subchoices: [bus, car]\n"},
      "a.yaml:8:29", "'car' appears twice"),
-    ("ontology-dup-deep", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology:\n      choices:\n        - choice: a\n          subchoices:\n            - choice: b\n              subchoices: [a]\n"},
+    ("ontology-dup-deep", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - choice: a\n          subchoices:\n            - choice: b\n              subchoices: [a]\n"},
      "a.yaml:9:28", "'a' appears twice"),
-    ("ontology-empty", {"a.yaml": "projects:\n  p:\n    type: a\n    ontology: {choices: []}\n"}, "a.yaml:4:25", "must not be empty"),
+    ("ontology-empty", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology: {choices: []}\n"}, "a.yaml:4:25", "must not be empty"),
     ("priority-bad", {"a.yaml": "batch_priority: newest\n"}, "a.yaml:1:17", "batch_priority"),
     ("batch-project-missing", {"a.yaml": "batches:\n  b: {create: true}\n"}, "a.yaml:2:6", "required key 'project'"),
     ("batch-group-dup", {"a.yaml": "batches:\n  b: {project: p, groups: [g, g]}\n"}, "a.yaml:2:31", "'g' twice"),
@@ -84,7 +84,7 @@ CASES = [
     ("alias-bomb", {"a.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                                 "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"},
      "a.yaml:", "alias bomb"),
-    ("nan", {"a.yaml": "projects:\n  p:\n    type: a\n    params: {x: .nan}\n"}, "a.yaml:4:17", "finite number"),
+    ("nan", {"a.yaml": "projects:\n  p:\n    type: chat\n    params: {x: .nan}\n"}, "a.yaml:4:17", "finite number"),
     ("not-utf8", {"a.yaml": b"version: 1\nteam: \xff\n"}, "a.yaml", "not UTF-8"),
 ]
 
@@ -187,10 +187,10 @@ def test_unknown_environment(tmp_path):
 def test_plain_files_are_those_interpolation_cannot_change(tmp_path):
     from scaleform.manifest import ManifestLoad
 
-    write(tmp_path, {"a.yaml": "# yaml-language-server: $schema=../schemas/manifest.schema.json\nprojects:\n  p: {type: a}\n",
-                     "b.yaml": "projects:\n  ${var.n}: {type: a}\n",
+    write(tmp_path, {"a.yaml": "# yaml-language-server: $schema=../schemas/manifest.schema.json\nprojects:\n  p: {type: chat}\n",
+                     "b.yaml": "projects:\n  ${var.n}: {type: chat}\n",
                      # a double-quoted escape spells `${` without those bytes in the file
-                     "c.yaml": 'projects:\n  q:\n    type: a\n    params: {instruction: "\\x24{var.n}"}\n'})
+                     "c.yaml": 'projects:\n  q:\n    type: chat\n    params: {instruction: "\\x24{var.n}"}\n'})
     load = ManifestLoad(tmp_path, variables={"n": "r"})
     assert [plain for _, plain in load.read()] == [True, False, False]
     desired = load.finish().desired
@@ -201,9 +201,9 @@ def test_plain_files_are_those_interpolation_cannot_change(tmp_path):
 def test_schema_problems_keep_file_order_when_plain_files_are_checked_as_they_are_read(tmp_path):
     from scaleform.manifest import ManifestLoad
 
-    write(tmp_path, {"a.yaml": "projects:\n  p: {typo: 1, type: a}\n",
-                     "b.yaml": "projects:\n  ${var.n}: {type: a, typo2: 1}\n",  # checked in finish()
-                     "c.yaml": "projects:\n  q: {type: a, typo3: 1}\n"})
+    write(tmp_path, {"a.yaml": "projects:\n  p: {typo: 1, type: chat}\n",
+                     "b.yaml": "projects:\n  ${var.n}: {type: chat, typo2: 1}\n",  # checked in finish()
+                     "c.yaml": "projects:\n  q: {type: chat, typo3: 1}\n"})
 
     def unknown_keys(load):
         with pytest.raises(ScaleformError) as exc:
@@ -225,7 +225,7 @@ def test_schema_problems_keep_file_order_when_plain_files_are_checked_as_they_ar
 
 
 def test_literal_dollar_brace(tmp_path):
-    write(tmp_path, {"m.yaml": "projects:\n  p:\n    type: a\n    params: {instruction: 'cost $${var.x}'}\n"})
+    write(tmp_path, {"m.yaml": "projects:\n  p:\n    type: chat\n    params: {instruction: 'cost $${var.x}'}\n"})
     assert load_manifests(tmp_path).desired.projects["p"].params["instruction"] == "cost ${var.x}"
 
 
@@ -319,7 +319,7 @@ def test_alias_expansion_is_counted_over_all_files_of_a_load(tmp_path, monkeypat
     from scaleform.manifest import located
 
     monkeypatch.setattr(located, "MAX_ALIAS_NODES", 100)
-    bomb = "projects:\n  p{i}:\n    type: a\n    params:\n      a: &a [x, x, x, x, x, x, x, x, x]\n      b: [*a, *a]\n"
+    bomb = "projects:\n  p{i}:\n    type: chat\n    params:\n      a: &a [x, x, x, x, x, x, x, x, x]\n      b: [*a, *a]\n"
     for i in range(5):  # 20 values copied through aliases in each file: 100 in all is the limit
         (tmp_path / f"m{i}.yaml").write_text(bomb.replace("{i}", str(i)))
     assert len(load_manifests(tmp_path).desired.projects) == 5
@@ -334,7 +334,7 @@ def test_alias_expansion_is_counted_over_all_files_of_a_load(tmp_path, monkeypat
 def test_a_rule_broken_by_every_email_of_a_big_set_lists_the_first_hundred(tmp_path):
     (tmp_path / "m.yaml").write_text("team:\n  labelers: [ana@acme.ai]\npeople:\n  crew:\n"
                                      + "".join(f"  - u{i}@acme.ai\n" for i in range(150))
-                                     + "projects:\n  p: {type: a, labelers: [crew]}\n")
+                                     + "projects:\n  p: {type: chat, labelers: [crew]}\n")
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path)
     problems = exc.value.problems
@@ -348,7 +348,7 @@ def test_a_long_variable_named_in_many_places_is_stopped_at_the_limit(tmp_path, 
     import scaleform.manifest as manifest
 
     monkeypatch.setattr(manifest, "MAX_VARIABLE_TEXT", 1_000)
-    (tmp_path / "m.yaml").write_text("projects:\n  p:\n    type: a\n    params:\n      l:\n"
+    (tmp_path / "m.yaml").write_text("projects:\n  p:\n    type: chat\n    params:\n      l:\n"
                                      + "      - ${var.long}\n" * 11)
     assert load_manifests(tmp_path, variables={"long": "x" * 90}).desired.projects["p"].params["l"][0] == "x" * 90
     with pytest.raises(ScaleformError) as exc:

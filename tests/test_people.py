@@ -40,7 +40,7 @@ def test_expanded_lists_equal_the_reference_expansion(tmp_path_factory, drawn):
     sets, team, labelers, members = drawn
     path = tmp_path_factory.mktemp("m") / "m.yaml"
     path.write_text(yaml.safe_dump({"version": 1, "people": sets, "team": {"labelers": team},
-                                    "projects": {"p": {"type": "t", "labelers": labelers, "groups": {"g": members}}}}))
+                                    "projects": {"p": {"type": "chat", "labelers": labelers, "groups": {"g": members}}}}))
     desired = load_manifests(path).desired
     assert list(desired.team) == reference_expand(team, sets)
     assert list(desired.projects["p"].labelers) == reference_expand(labelers, sets)
@@ -76,13 +76,13 @@ def test_sets_nested_deeper_than_the_limit_are_an_error_not_a_crash(order):
 def test_a_set_is_expanded_once_and_shared_by_every_list_that_names_it(tmp_path):
     (tmp_path / "m.yaml").write_text(
         "people:\n  crew: [li@acme.ai, bo@acme.ai]\n  unused: [crew, kim@acme.ai]\n"
-        "projects:\n" + "".join(f"  p{i}: {{type: t, labelers: [crew], groups: {{g: [crew]}}}}\n" for i in range(3)))
+        "projects:\n" + "".join(f"  p{i}: {{type: chat, labelers: [crew], groups: {{g: [crew]}}}}\n" for i in range(3)))
     projects = load_manifests(tmp_path).desired.projects
     first = projects["p0"].labelers
     assert first == ("li@acme.ai", "bo@acme.ai")
     assert all(p.labelers is first and p.groups["g"].members is first for p in projects.values())
     loc = projects["p2"].labeler_locs["bo@acme.ai"]  # noted on demand, for the list that named the set
-    assert isinstance(loc, Via) and loc.note == f"through people set 'crew' at {tmp_path.as_posix()}/m.yaml:7:28"
+    assert isinstance(loc, Via) and loc.note == f"through people set 'crew' at {tmp_path.as_posix()}/m.yaml:7:31"
 
 
 def test_an_email_written_twice_beside_a_set_is_still_an_error(tmp_path):
@@ -90,11 +90,11 @@ def test_an_email_written_twice_beside_a_set_is_still_an_error(tmp_path):
 
     (tmp_path / "m.yaml").write_text("people:\n  crew: [li@acme.ai]\n"
                                      "projects:\n"
-                                     "  p: {type: t, labelers: [bo@acme.ai, crew, li@acme.ai, BO@acme.ai]}\n")
+                                     "  p: {type: chat, labelers: [bo@acme.ai, crew, li@acme.ai, BO@acme.ai]}\n")
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path)
     assert [p.message for p in exc.value.problems] == ["bo@acme.ai is listed twice in the labelers of project 'p'"]
-    assert exc.value.problems[0].location.column == 57 and exc.value.problems[0].other.column == 27
+    assert exc.value.problems[0].location.column == 60 and exc.value.problems[0].other.column == 30
 
 
 def test_expansion_past_the_cap_is_one_located_error(tmp_path, monkeypatch):
@@ -103,13 +103,13 @@ def test_expansion_past_the_cap_is_one_located_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(people, "MAX_EXPANDED", 10)
     (tmp_path / "m.yaml").write_text("people:\n  crew: [a@b.co, c@b.co, d@b.co, e@b.co]\n  all: [crew]\n"
-                                     "projects:\n" + "".join(f"  p{i}: {{type: t, labelers: [all]}}\n"
+                                     "projects:\n" + "".join(f"  p{i}: {{type: chat, labelers: [all]}}\n"
                                                               for i in range(3)))
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path)
     (problem,) = exc.value.problems
     assert "people sets expand to more than 10 emails in all" in problem.message
-    assert (problem.location.line, problem.location.column) == (6, 28)  # p1's `all`: 4 (crew in all) + 4 + 4
+    assert (problem.location.line, problem.location.column) == (6, 31)  # p1's `all`: 4 (crew in all) + 4 + 4
 
 
 def test_a_set_no_list_names_is_checked_but_never_expanded():

@@ -23,7 +23,7 @@ def test_scope_reads_only_what_is_touched(tmp_path):
     d = load(tmp_path, "team:\n  labelers: [a@x.io]\n")
     s = scope_for(d)
     assert (s.team, s.assignments, s.projects, s.studio_batches, s.batch_list) == (True, False, False, False, False)
-    d = load(tmp_path, "projects:\n  p: {type: t, groups: {g: [a@x.io]}}\nbatches:\n  b: {project: p, create: true}\n"
+    d = load(tmp_path, "projects:\n  p: {type: chat, groups: {g: [a@x.io]}}\nbatches:\n  b: {project: p, create: true}\n"
                        "batch_priority: default\n")
     s = scope_for(d)
     assert s.assignments and s.projects and s.studio_batches and s.batch_list
@@ -52,7 +52,7 @@ def test_refresh_counts_and_second_stage(tmp_path):
 def test_each_read_is_parsed_as_it_arrives(tmp_path, monkeypatch):
     # The team list (3,000 members in the benchmark) is parsed while other reads are still out,
     # not after the last one: here the group read cannot finish until the team has been parsed.
-    d = load(tmp_path, "team:\n  labelers: [a@x.io]\nprojects:\n  p: {type: t, groups: {g: [a@x.io]}}\n")
+    d = load(tmp_path, "team:\n  labelers: [a@x.io]\nprojects:\n  p: {type: chat, groups: {g: [a@x.io]}}\n")
     gate = asyncio.Event()
 
     class GroupsWaitForTheTeam:
@@ -106,7 +106,7 @@ def test_parse_rejects_malformed_shapes():
 def test_refresh_reads_groups_only_where_a_project_may_be_studio(tmp_path):
     from helpers import GroupsOnlyInStudio as _Account
 
-    d = load(tmp_path, "projects:\n  s: {type: t, groups: {}}\n  o: {type: t, groups: {}}\n  u: {type: t, groups: {}}\n")
+    d = load(tmp_path, "projects:\n  s: {type: chat, groups: {}}\n  o: {type: chat, groups: {}}\n  u: {type: chat, groups: {}}\n")
     account = _Account([{"name": "s", "type": "t", "studio": True, "param_history": []},
                         {"name": "o", "type": "t", "studio": False, "param_history": []},
                         {"name": "u", "type": "t", "param_history": []}])

@@ -110,7 +110,7 @@ def test_a_stale_shipped_validator_is_compiled_afresh(monkeypatch):
     try:
         check = schema._fast_check()
         assert check is not _fast_validator.validate
-        assert is_valid(load_yaml("version: 1\nprojects:\n  p: {type: t}\n", "m.yaml"))
+        assert is_valid(load_yaml("version: 1\nprojects:\n  p: {type: chat}\n", "m.yaml"))
         assert not is_valid(load_yaml("version: 1\nprojects:\n  p: {typo: t}\n", "m.yaml"))
     finally:
         schema._fast_check.cache_clear()

@@ -103,21 +103,21 @@ def test_a_chain_deeper_than_the_limit_is_an_error_not_a_crash(tmp_path, order):
     from scaleform.manifest.templates import MAX_DEPTH
 
     names = list(range(MAX_DEPTH + 5))[::order]
-    chain = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "x"}) for i in names}
+    chain = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "chat"}) for i in names}
     problems = _problems(tmp_path, {"templates": chain, "projects": {"p": {"extends": f"t{MAX_DEPTH + 4}"}}})
     assert len(problems) == 1 and f"more than {MAX_DEPTH} levels deep" in problems[0]
-    shallow = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "x"}) for i in names[::order][:MAX_DEPTH][::order]}
+    shallow = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "chat"}) for i in names[::order][:MAX_DEPTH][::order]}
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump({"templates": shallow, "projects": {"p": {"extends": f"t{MAX_DEPTH - 1}"}}},
                                    sort_keys=False))
-    assert load_manifests(path).desired.projects["p"].type == "x"  # exactly the limit is fine
+    assert load_manifests(path).desired.projects["p"].type == "chat"  # exactly the limit is fine
 
 
 def test_inheritance_that_would_copy_too_much_is_refused_once(tmp_path, monkeypatch):
     from scaleform.manifest import templates
 
     monkeypatch.setattr(templates, "MAX_MERGED", 100)
-    doc = {"templates": {"big": {"type": "x", "params": {f"k{i}": i for i in range(40)}}},
+    doc = {"templates": {"big": {"type": "chat", "params": {f"k{i}": i for i in range(40)}}},
            "projects": {f"p{i}": {"extends": "big"} for i in range(5)}}
     problems = _problems(tmp_path, doc)
     assert len(problems) == 1 and "merge into more than 100 values" in problems[0]
@@ -149,7 +149,7 @@ def test_a_wide_extends_list_takes_time_linear_in_its_length(tmp_path):
     def seconds(n: int) -> float:
         path = tmp_path / f"m{n}.yaml"
         path.write_text("templates:\n" + "".join(f"  t{i}: {{params: {{k{i}: {i}}}}}\n" for i in range(n))
-                        + "projects:\n  p:\n    type: a\n    extends: [" + ", ".join(f"t{i}" for i in range(n)) + "]\n")
+                        + "projects:\n  p:\n    type: chat\n    extends: [" + ", ".join(f"t{i}" for i in range(n)) + "]\n")
         start = time.process_time()
         assert len(load_manifests(path).desired.projects["p"].params) == n
         return time.process_time() - start
@@ -161,7 +161,7 @@ def test_a_wide_extends_list_takes_time_linear_in_its_length(tmp_path):
 
 def test_only_the_first_unknown_names_get_a_did_you_mean(tmp_path):
     names = [f"t{i}" for i in range(30)]
-    problems = _problems(tmp_path, {"templates": {n: {"type": "x"} for n in names},
+    problems = _problems(tmp_path, {"templates": {n: {"type": "chat"} for n in names},
                                     "projects": {"p": {"extends": [f"{n}x" for n in names]}}})
     assert len(problems) == 30
     assert sum("did you mean" in p for p in problems) == 10

@@ -41,7 +41,7 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
       scaleform validate manifests --format github    # annotations in GitHub Actions
       scaleform validate manifests --format sarif > scaleform.sarif
     """
-    from scaleform.render.problems import render_problems, render_remarks
+    from scaleform.render.problems import render_problems, render_remarks, render_warnings
     from scaleform.validation import validate_environments
 
     with manifests_kept():
@@ -51,14 +51,17 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
         from scaleform.render.findings import findings_json, findings_sarif
 
         notes = checked.manifests.notes if checked.manifests is not None else ()
+        warnings = checked.manifests.warnings if checked.manifests is not None else ()
         files = len(checked.manifests.files) if checked.manifests is not None else 0
-        emit(findings_json(checked.problems, notes, checked.environments, files) if fmt == "json"
-             else findings_sarif(checked.problems, notes), nl=False, escaped=True)
+        emit(findings_json(checked.problems, warnings, notes, checked.environments, files) if fmt == "json"
+             else findings_sarif(checked.problems, warnings, notes), nl=False, escaped=True)
         return 1 if checked.problems or checked.manifests is None else 0
     if checked.problems or checked.manifests is None:
         emit(render_problems(checked.problems, fmt), err=fmt == "text", nl=False)
         return 1
     manifests = checked.manifests
+    # Warnings show even with --quiet: each may be a typo that apply would send.
+    emit(render_warnings(manifests.warnings, fmt), err=fmt == "text", nl=False)
     if fmt == "github":  # annotations go to stdout, where the runner reads workflow commands
         emit(render_remarks("note", manifests.notes, fmt), nl=False)
     if not ctx.quiet:
@@ -115,6 +118,9 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
                 address_prefixes, line.reads, timings)
     finally:
         line.done()
+    from scaleform.render.problems import render_warnings
+
+    emit(render_warnings(manifests.warnings), err=True, nl=False)
     if ctx.verbose:
         emit("timing: " + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items()), err=True)
     if rehearse:

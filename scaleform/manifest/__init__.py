@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
-from scaleform.errors import Location, Problem, ScaleformError
+from scaleform.errors import Location, Problem, ScaleformError, problem_order
 from scaleform.manifest.compose import compose
 from scaleform.manifest.desired import build_desired
 from scaleform.manifest.environments import Environment, choose_environment, collect_environments
@@ -20,6 +20,7 @@ from scaleform.manifest.located import AliasBudget, LocDict, load_yaml
 from scaleform.manifest.references import check_references
 from scaleform.manifest.requires import check_requires
 from scaleform.manifest.schema import validate_document
+from scaleform.manifest.task_types import check_task_types
 from scaleform.manifest.variables import interpolate
 from scaleform.model import DesiredState
 
@@ -35,6 +36,7 @@ class Manifests:
     files: tuple[str, ...]
     notes: tuple[str, ...] = ()
     variables: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # located: undocumented params keys
 
 
 def discover(path: str | Path) -> list[Path]:
@@ -248,10 +250,12 @@ class ManifestLoad:
         self.effective = effective = compose(resolved, problems)
         desired = build_desired(effective, self.prune, problems)
         notes = check_references(desired, problems)
+        warnings = check_task_types(desired.projects.values(), desired.strict_params, problems)
         if problems:
             raise ScaleformError(problems)
         return Manifests(desired=desired, environment=env, digest="sha256:" + digest.hexdigest(),
-                         files=tuple(f.as_posix() for f in self.files), notes=tuple(notes), variables=merged_vars)
+                         files=tuple(f.as_posix() for f in self.files), notes=tuple(notes), variables=merged_vars,
+                         warnings=tuple(sorted(warnings, key=problem_order)))
 
 
 def load_manifests(path: str | Path = ".", environment: str | None = None,

@@ -139,6 +139,7 @@ def _once(docs: list[LocDict], key: str, what: str, problems: list[Problem]) -> 
 def build_desired(docs: list[LocDict], prune_override: bool | None, problems: list[Problem]) -> DesiredState:
     settings, _ = _once(docs, "settings", "`settings` may appear in one file only", problems)
     prune = bool(settings.get("prune", True)) if isinstance(settings, dict) else True
+    strict_params = bool(settings.get("strict_params", False)) if isinstance(settings, dict) else False
     team = _team(docs, problems)
     specs, locs = named_entries(docs, "projects", "project", object, problems)
     projects = {name: _project(name, spec, locs[name], problems) for name, spec in specs.items()}
@@ -149,4 +150,4 @@ def build_desired(docs: list[LocDict], prune_override: bool | None, problems: li
     if prune_override is False:
         prune = False
     return DesiredState(team=team, projects=projects, batches=batches, batch_priority=priority,
-                        prune=prune, batch_priority_loc=priority_loc)
+                        prune=prune, batch_priority_loc=priority_loc, strict_params=strict_params)

@@ -15,10 +15,9 @@ template, and everything after (checks, render) reads every copy.
 """
 from __future__ import annotations
 
-import difflib
 from typing import Any, Iterable, Sequence
 
-from scaleform.errors import Location, Problem
+from scaleform.errors import Location, Problem, did_you_mean
 from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, Via, named_entries, plain, via
 
 MAX_DEPTH = 64  # templates extending templates: deeper is a mistake (and would exhaust the stack)
@@ -144,10 +143,7 @@ def known_names(names: Iterable[str], wanted: str, what: str) -> str:
     names = sorted(names)
     if not names:
         return f"no {what} are declared"
-    close = difflib.get_close_matches(wanted, names, n=3)
-    if close:
-        return "did you mean " + " or ".join(f"'{n}'" for n in close) + "?"
-    return _declared(names, what)
+    return did_you_mean(wanted, names) or _declared(names, what)
 
 
 def _declared(names: list[str], what: str) -> str:

@@ -1,7 +1,7 @@
-"""`validate --format json|sarif`: the problems and notes of a validation as data.
+"""`validate --format json|sarif`: the problems, warnings and notes of a validation as data.
 
 JSON follows schemas/validate.schema.json. SARIF 2.1.0 is what GitHub code scanning uploads
-(`github/codeql-action/upload-sarif`): one run, one result per problem or note, each located.
+(`github/codeql-action/upload-sarif`): one run, one result per problem, warning or note.
 """
 from __future__ import annotations
 
@@ -24,13 +24,15 @@ def _where(location: Location | None) -> dict[str, Any] | None:
     return {"file": location.file, "line": location.line or None, "column": location.column or None}
 
 
-def findings_json(problems: Sequence[Problem], notes: Sequence[str], environments: Sequence[str],
-                  files: int) -> str:
+def _finding(p: Problem) -> dict[str, Any]:
+    return {"message": p.message, "location": _where(p.location), "other": _where(p.other)}
+
+
+def findings_json(problems: Sequence[Problem], warnings: Sequence[Problem], notes: Sequence[str],
+                  environments: Sequence[str], files: int) -> str:
     data = {"format_version": FORMAT_VERSION, "scaleform_version": __version__, "valid": not problems,
-            "files": files, "environments": list(environments),
-            "problems": [{"message": p.message, "location": _where(p.location), "other": _where(p.other)}
-                         for p in problems],
-            "notes": list(notes)}
+            "files": files, "environments": list(environments), "problems": [_finding(p) for p in problems],
+            "warnings": [_finding(w) for w in warnings], "notes": list(notes)}
     return json.dumps(data, indent=2, sort_keys=True) + "\n"  # ASCII: safe on a terminal as it is
 
 
@@ -55,8 +57,9 @@ def _result(level: str, message: str, location: Location | None, other: Location
     return result
 
 
-def findings_sarif(problems: Sequence[Problem], notes: Sequence[str]) -> str:
+def findings_sarif(problems: Sequence[Problem], warnings: Sequence[Problem], notes: Sequence[str]) -> str:
     results = [_result("error", p.message, p.location, p.other) for p in problems]
+    results += [_result("warning", w.message, w.location, w.other) for w in warnings]
     results += [_result("note", n, None) for n in notes]
     run = {"tool": {"driver": {"name": "scaleform", "version": __version__, "informationUri": URI,
                                "rules": [{"id": RULE, "name": "ManifestProblem",

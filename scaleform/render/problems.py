@@ -57,3 +57,10 @@ def render_remarks(kind: Literal["warning", "note"], messages: Sequence[str], fm
         level: Level = "warning" if kind == "warning" else "notice"
         return "".join(annotation(level, m) + "\n" for m in messages)
     return "".join(f"{kind}: {m}\n" for m in messages)
+
+
+def render_warnings(warnings: Sequence[Problem], fmt: str = "text") -> str:
+    """Located warnings: `warning: file:line:col: …` lines, or `::warning` annotations."""
+    if fmt == "github":
+        return "".join(annotation("warning", w.message, w.location) + "\n" for w in warnings)
+    return "".join(f"warning: {w}\n" for w in warnings)

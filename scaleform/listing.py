@@ -1,0 +1,10 @@
+"""Long lists in messages: the first few, then how many more."""
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def first_few(items: Sequence[str], limit: int, sep: str = ", ") -> str:
+    """`a, b and 3 more`: the first `limit` items joined by `sep`, then the count of the rest."""
+    shown = sep.join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
