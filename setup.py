@@ -1,6 +1,7 @@
 """Stamps the commit a build is made from into the package (scaleform/_commit.txt), so that
 `scaleform --version` names it from a wheel or an sdist, where there is no git checkout.
 Everything else about the package is in pyproject.toml."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,13 @@ STAMP = Path("scaleform", "_commit.txt")
 
 def _commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=Path(__file__).resolve().parent,
+        )
     except (OSError, subprocess.SubprocessError):
         out = None
     if out is not None and out.returncode == 0 and out.stdout.strip():

@@ -9,6 +9,7 @@ The public Python API (used by the CLI and by pipelines that embed scaleform):
 
 Imports are lazy so `scaleform --help` and `validate` stay fast.
 """
+
 from __future__ import annotations
 
 from typing import Any

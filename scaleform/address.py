@@ -4,6 +4,7 @@ Addresses are built from names by the differ and rendered once into the text for
 (`project[a].group[night].member[li@acme.ai]`). `Address.parse` reads that text back, for saved
 plans only; no other module looks inside an address string.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,35 +50,35 @@ class Address:
 
     # -- constructors, one per row of the address table ---------------------------------------
     @classmethod
-    def member(cls, email: str) -> "Address":
+    def member(cls, email: str) -> Address:
         return cls(Kind.MEMBER, email=email)
 
     @classmethod
-    def of_project(cls, project: str, facet: Kind = Kind.PROJECT) -> "Address":
+    def of_project(cls, project: str, facet: Kind = Kind.PROJECT) -> Address:
         return cls(facet, project=project)
 
     @classmethod
-    def labeler(cls, project: str, email: str) -> "Address":
+    def labeler(cls, project: str, email: str) -> Address:
         return cls(Kind.LABELER, project=project, email=email)
 
     @classmethod
-    def of_group(cls, project: str, group: str) -> "Address":
+    def of_group(cls, project: str, group: str) -> Address:
         return cls(Kind.GROUP, project=project, group=group)
 
     @classmethod
-    def group_member(cls, project: str, group: str, email: str) -> "Address":
+    def group_member(cls, project: str, group: str, email: str) -> Address:
         return cls(Kind.GROUP_MEMBER, project=project, group=group, email=email)
 
     @classmethod
-    def of_batch(cls, batch: str, facet: Kind = Kind.BATCH) -> "Address":
+    def of_batch(cls, batch: str, facet: Kind = Kind.BATCH) -> Address:
         return cls(facet, batch=batch)
 
     @classmethod
-    def priority(cls) -> "Address":
+    def priority(cls) -> Address:
         return cls(Kind.BATCH_PRIORITY)
 
     @classmethod
-    def parse(cls, text: str) -> "Address":
+    def parse(cls, text: str) -> Address:
         """The address that renders as `text`; ValueError when there is none."""
         match = _PATTERN.match(text)
         if match is None:
@@ -128,4 +129,6 @@ _PATTERN = re.compile(
     r"|batch\[(?P<batch>.*?)\](?:\.(?P<batch_facet>status|groups))?"
     r"|project\[(?P<project>.*?)\](?:\.(?P<facet>params|ontology|pipeline)"
     r"|\.labeler\[(?P<labeler>[^\]]*)\]"
-    r"|\.group\[(?P<group>.*?)\](?:\.member\[(?P<group_email>[^\]]*)\])?)?)$", re.DOTALL)
+    r"|\.group\[(?P<group>.*?)\](?:\.member\[(?P<group_email>[^\]]*)\])?)?)$",
+    re.DOTALL,
+)

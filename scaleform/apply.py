@@ -5,22 +5,24 @@ Before any write: the removal threshold and, for saved plans, the target and
 staleness checks. A non-retryable failure stops later phases; calls already in flight finish.
 Ctrl-C does the same: no new call starts, in-flight calls complete, the report is printed.
 """
+
 from __future__ import annotations
 
 import asyncio
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
+from scaleform.address import Kind
 from scaleform.api.endpoints import Differs
 from scaleform.api.errors import Conflict
+from scaleform.changes import Change
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved
-from scaleform.address import Kind
-from scaleform.changes import Change
 from scaleform.model import LiveState
 from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
@@ -28,6 +30,7 @@ from scaleform.refresh import refresh
 from scaleform.reviewed import ReviewedCount
 from scaleform.safety import check_safety, safety_problems  # noqa: F401  (apply's public names)
 from scaleform.target import Target
+
 
 @dataclass
 class OpResult:
@@ -56,11 +59,14 @@ class ApplyReport:
 
 def _check_target(plan: Plan, target: Target) -> None:
     if plan.target.get("api_url") != target.api_url:
-        raise ScaleformError(f"the plan was made for {plan.target.get('api_url')}, not {target.api_url}; "
-                             "apply it against the same API URL, or make a new plan")
+        raise ScaleformError(
+            f"the plan was made for {plan.target.get('api_url')}, not {target.api_url}; "
+            "apply it against the same API URL, or make a new plan"
+        )
     if plan.target.get("environment") != target.environment and target.environment is not None:
-        raise ScaleformError(f"the plan was made for environment '{plan.target.get('environment')}', not "
-                             f"'{target.environment}'")
+        raise ScaleformError(
+            f"the plan was made for environment '{plan.target.get('environment')}', not '{target.environment}'"
+        )
 
 
 async def _check_fresh(client: Any, plan: Plan) -> LiveState:
@@ -79,8 +85,10 @@ def saved_safety(plan: Plan, live: LiveState) -> dict:
     The recorded live count (the declared collections) is kept when it is the smaller."""
     kinds = {Kind.LABELER: "labeler", Kind.GROUP_MEMBER: "member"}
     removed = Counter(kinds[c.kind] for c in plan.changes if c.action == "delete" and c.kind in kinds)
-    totals = {"labeler": sum(len(p) for p in (live.assignments or {}).values()),
-              "member": sum(len(g.members) for groups in live.groups.values() for g in groups.values())}
+    totals = {
+        "labeler": sum(len(p) for p in (live.assignments or {}).values()),
+        "member": sum(len(g.members) for groups in live.groups.values() for g in groups.values()),
+    }
     out = {}
     for key, count in removed.items():
         recorded = (plan.safety.get(key) or {}).get("live")
@@ -125,8 +133,10 @@ class _Executor:
             # done when the live object matches everything we asked for, failed otherwise.
             verdict = await self.client.verify(request)
             if isinstance(verdict, Differs):
-                raise ScaleformError(f"{op.realizes[0].text} already exists with other {' and '.join(verdict.fields)}; "
-                                     "someone else made it. Run `scaleform plan` again to see what differs") from None
+                raise ScaleformError(
+                    f"{op.realizes[0].text} already exists with other {' and '.join(verdict.fields)}; "
+                    "someone else made it. Run `scaleform plan` again to see what differs"
+                ) from None
             if not verdict:
                 raise
 
@@ -139,8 +149,10 @@ class _Executor:
             ops = [op for op in remaining if op.phase == phase]
             remaining = [op for op in remaining if op.phase != phase]
             # Phase 4: a batch's finalize waits for its own create.
-            waves = [[op for op in ops if op.call is not Call.FINALIZE_BATCH],
-                     [op for op in ops if op.call is Call.FINALIZE_BATCH]]
+            waves = [
+                [op for op in ops if op.call is not Call.FINALIZE_BATCH],
+                [op for op in ops if op.call is Call.FINALIZE_BATCH],
+            ]
             for wave in waves:
                 if failed or self.stop.is_set():
                     report.results += [OpResult(op, "not attempted") for op in wave]
@@ -153,14 +165,20 @@ class _Executor:
         return report
 
 
-async def apply_async(plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None = None,
-                      stop: asyncio.Event | None = None) -> ApplyReport:
+async def apply_async(
+    plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None = None, stop: asyncio.Event | None = None
+) -> ApplyReport:
     async with target.client() as client:
         return await execute_on(client, plan, target, on_result, stop)
 
 
-async def execute_on(client: Any, plan: Plan, target: Target, on_result: Callable[[OpResult], None] | None,
-                     stop: asyncio.Event | None = None) -> ApplyReport:
+async def execute_on(
+    client: Any,
+    plan: Plan,
+    target: Target,
+    on_result: Callable[[OpResult], None] | None,
+    stop: asyncio.Event | None = None,
+) -> ApplyReport:
     """Run the plan's operations through an open client (the target's, or a rehearsal twin's)."""
     executor = _Executor(client, target.parallelism, on_result)
     if stop is not None:
@@ -180,17 +198,22 @@ async def execute_on(client: Any, plan: Plan, target: Target, on_result: Callabl
             loop.remove_signal_handler(signum)
 
 
-def apply_plan(plan: Plan, target: Target, force: bool = False,
-               on_result: Callable[[OpResult], None] | None = None) -> ApplyReport:
+def apply_plan(
+    plan: Plan, target: Target, force: bool = False, on_result: Callable[[OpResult], None] | None = None
+) -> ApplyReport:
     """Carry out `plan` against `target`. Refuses (ScaleformError) when the removal threshold is
     crossed and `force` is false."""
     check_safety(plan, force)
     return run_coroutine(apply_async(plan, target, on_result))
 
 
-def apply_saved_plan(plan: Plan, target: Target, force: bool = False,
-                     on_result: Callable[[OpResult], None] | None = None,
-                     checked: Callable[[], None] | None = None) -> ApplyReport:
+def apply_saved_plan(
+    plan: Plan,
+    target: Target,
+    force: bool = False,
+    on_result: Callable[[OpResult], None] | None = None,
+    checked: Callable[[], None] | None = None,
+) -> ApplyReport:
     """Apply a saved plan: refuse another account, re-read what the plan read and refuse when
     anything moved (ScaleformError naming it), then run `checked` (the CLI shows the plan there;
     it may raise) and carry the plan out. The re-read and the writes share one client, so the

@@ -4,6 +4,7 @@ Every install is pinned by commit, so the version number alone cannot tell two b
 wheel or an sdist carries the commit in `_commit.txt` (written by setup.py at build time); a git
 checkout (an editable install) asks git. Only `--version` calls this, so start-up pays nothing.
 """
+
 from __future__ import annotations
 
 import subprocess

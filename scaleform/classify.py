@@ -1,5 +1,6 @@
 """`plan --base-manifests`: mark each change `introduced` (by this change set) or `drift` (the
 account already differed from the base branch's manifests in the same way)."""
+
 from __future__ import annotations
 
 from scaleform.changes import RELEASED
@@ -11,8 +12,10 @@ from scaleform.target import Target
 
 def classify_against(plan: Plan, base: Plan) -> dict[str, str]:
     known = {c.same_as_key() for c in (*base.changes, *base.deferred, *base.suppressed)}
-    return {c.address.text: ("drift" if c.same_as_key() in known else "introduced")
-            for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
+    return {
+        c.address.text: ("drift" if c.same_as_key() in known else "introduced")
+        for c in (*plan.changes, *plan.deferred, *plan.suppressed)
+    }
 
 
 def all_introduced(plan: Plan) -> dict[str, str]:
@@ -27,4 +30,3 @@ def classify(plan: Plan, base_manifests: Manifests, target: Target) -> dict[str,
     before = declared_addresses(base_manifests.desired)
     marks.update({u.address.text: RELEASED for u in plan.unmanaged if u.address.text in before})
     return marks
-

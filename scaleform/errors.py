@@ -3,11 +3,13 @@
 Every user-facing failure is a `Problem` (what, where, what to do). A `ScaleformError` carries
 one or more problems; the CLI prints them and exits 1, never a traceback.
 """
+
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 
 class Location(NamedTuple):

@@ -1,8 +1,10 @@
 """Running a coroutine to completion from synchronous code (the CLI and the Python API)."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Coroutine, TypeVar
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

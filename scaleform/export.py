@@ -4,25 +4,33 @@ Writes `team.yaml`, `projects/<name>.yaml` and `batches.yaml`. What the format c
 (pending or expired invitations, disabled members, the admin's assignments) goes in comments and
 is returned as notes. Export followed by plan shows `No changes.`.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
-import shlex
 import re
+import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
-
+from typing import Any
 
 from scaleform.api.errors import InvalidRequest
+from scaleform.api.parse import (
+    addressable,
+    latest_ontology,
+    parse_assignments,
+    parse_groups,
+    parse_project,
+    parse_studio_batches,
+    parse_team,
+)
 from scaleform.errors import ScaleformError
+from scaleform.event_loop import run_coroutine
 from scaleform.export_files import encoded, project_paths, write_files
 from scaleform.manifest_text import manifest_yaml
-from scaleform.event_loop import run_coroutine
 from scaleform.schema_files import SCHEMA_DIR, modeline, shipped, write_schemas
-from scaleform.api.parse import (addressable, latest_ontology, parse_assignments, parse_groups, parse_project,
-                                 parse_studio_batches, parse_team)
 from scaleform.target import Target
 
 ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
@@ -68,7 +76,8 @@ def _comment(text: str) -> str:
 
 async def _read(client: Any, projects: Iterable[str]) -> dict:
     team, assignments, all_projects, studio = await asyncio.gather(
-        client.list_team(), client.assignments(), client.list_projects(), client.studio_batches())
+        client.list_team(), client.assignments(), client.list_projects(), client.studio_batches()
+    )
     wanted = set(projects)
     chosen = [p for p in all_projects if isinstance(p, dict) and (not wanted or p.get("name") in wanted)]
     missing = wanted - {p.get("name") for p in chosen}
@@ -77,8 +86,14 @@ async def _read(client: Any, projects: Iterable[str]) -> dict:
     skipped: list[str] = []
     chosen = [p for p in chosen if not isinstance(p.get("name"), str) or addressable("project", p["name"], skipped)]
     groups = await asyncio.gather(*(_groups(client, p) for p in chosen if p.get("studio") is not False))
-    return {"team": team, "assignments": assignments, "projects": chosen, "studio": studio,
-            "groups": dict(groups), "skipped": skipped}
+    return {
+        "team": team,
+        "assignments": assignments,
+        "projects": chosen,
+        "studio": studio,
+        "groups": dict(groups),
+        "skipped": skipped,
+    }
 
 
 async def _groups(client: Any, project: dict) -> tuple[str, Any]:
@@ -94,7 +109,7 @@ async def _groups(client: Any, project: dict) -> tuple[str, Any]:
 
 def _templated(name: str, prefix: str | None) -> str:
     if prefix and name.startswith(prefix):
-        return "${var.prefix}" + escaped(name[len(prefix):])
+        return "${var.prefix}" + escaped(name[len(prefix) :])
     return escaped(name)  # a literal `${` in a live name must survive interpolation
 
 
@@ -123,12 +138,16 @@ def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
     comments = []
     for email, m in sorted(team.items()):
         if m.role == "invited":
-            comments.append(f"#   {_comment(email)}: invitation pending (expires {_comment(str(m.expiry))}; "
-                            f"{'as a labeler' if m.is_studio_labeler else 'role not reported'})")
+            comments.append(
+                f"#   {_comment(email)}: invitation pending (expires {_comment(str(m.expiry))}; "
+                f"{'as a labeler' if m.is_studio_labeler else 'role not reported'})"
+            )
         elif m.role == "disabled":
             comments.append(f"#   {_comment(email)}: disabled (add them under a role to re-enable)")
     if comments:
-        notes.append(f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only")
+        notes.append(
+            f"{len(comments)} pending invitation(s) or disabled member(s) are listed in team.yaml comments only"
+        )
     text = modeline("team.yaml") + "version: 1\n"
     if admin:
         text += f"# The account admin ({_comment(admin)}) is not listed: the admin's role is never managed.\n"
@@ -157,35 +176,51 @@ def build_export(raw: dict, prefix: str | None = None) -> Export:
         groups = parse_groups(name, raw["groups"].get(name, []), skipped)
         header = modeline(paths[name]) + "version: 1\n"
         if admin and admin in labelers:
-            header += (f"# {_comment(admin)} (the admin) is assigned here; the admin cannot be declared in team, "
-                       "so labelers and the groups holding the admin are not managed for this project.\n")
+            header += (
+                f"# {_comment(admin)} (the admin) is assigned here; the admin cannot be declared in team, "
+                "so labelers and the groups holding the admin are not managed for this project.\n"
+            )
             out.notes.append(f"project '{name}': the admin is assigned, so its labelers are not exported")
         else:
             spec["labelers"] = labelers
-        shown = {g: sorted(v.members) for g, v in sorted(groups.items())
-                 if not v.is_singleton and not (admin and admin in v.members)}
+        shown = {
+            g: sorted(v.members)
+            for g, v in sorted(groups.items())
+            if not v.is_singleton and not (admin and admin in v.members)
+        }
         if groups:
             spec["groups"] = shown
         out.files[paths[name]] = header + manifest_yaml({"projects": {t(name): escaped(spec)}})
 
     studio = parse_studio_batches(raw["studio"])
-    batches = {t(b.name): {"project": t(b.project), "groups": escaped(list(b.groups))} for b in studio
-               if b.project in paths and addressable("batch", b.name, skipped)}
+    batches = {
+        t(b.name): {"project": t(b.project), "groups": escaped(list(b.groups))}
+        for b in studio
+        if b.project in paths and addressable("batch", b.name, skipped)
+    }
     body: dict[str, Any] = {}
     if batches:
         body["batches"] = batches
     if studio:
         body["batch_priority"] = [t(b.name) for b in studio]
-    text = (modeline("batches.yaml") + "version: 1\n"
-            "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
-            "# create/finalize flags are not exported.\n")
+    text = (
+        modeline("batches.yaml") + "version: 1\n"
+        "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
+        "# create/finalize flags are not exported.\n"
+    )
     out.files["batches.yaml"] = text + (manifest_yaml(body) if body else "")
     out.notes += sorted(set(skipped))
     return out
 
 
-def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] = (), force: bool = False,
-                   prefix: str | None = None, templates: bool = False) -> Export:
+def export_account(
+    target: Target,
+    out_dir: str | Path,
+    projects: Iterable[str] = (),
+    force: bool = False,
+    prefix: str | None = None,
+    templates: bool = False,
+) -> Export:
     """Read the account and write manifests under `out_dir`. Never overwrites without `force`.
     `templates`: factor what projects share into templates and people sets."""
     out_dir = Path(out_dir)
@@ -197,11 +232,14 @@ def export_account(target: Target, out_dir: str | Path, projects: Iterable[str] 
     result = build_export(run_coroutine(read()), prefix)
     if prefix and any("${var.prefix}" in text for text in result.files.values()):
         # Nothing in the files defines `prefix`: say exactly how the first plan gets it.
-        result.notes.append(f"names starting with '{prefix}' are written as ${{var.prefix}}…; plan these manifests "
-                            f"with --var {shlex.quote('prefix=' + prefix)}, or give an environment vars: "
-                            f"{{prefix: {json.dumps(prefix)}}}")
+        result.notes.append(
+            f"names starting with '{prefix}' are written as ${{var.prefix}}…; plan these manifests "
+            f"with --var {shlex.quote('prefix=' + prefix)}, or give an environment vars: "
+            f"{{prefix: {json.dumps(prefix)}}}"
+        )
     if templates:
         from scaleform.export_templates import factor
+
         result.files = factor(result.files)
     # The schemas are generated copies, not the user's: always replaced, so always current.
     schemas = [f"{SCHEMA_DIR}/{source.name}" for source in shipped()]

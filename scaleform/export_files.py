@@ -5,6 +5,7 @@ file system, or equal to another one ignoring case (macOS, Windows), must not fa
 midway. Every name is settled before the first write; the files are written into a temporary
 folder next to `--out` and then renamed into place, and any failure puts back what was there.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,10 +13,10 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Mapping
 from urllib.parse import quote
 
 from scaleform.errors import ScaleformError
@@ -75,13 +76,16 @@ def _refuse_case_clashes(paths: Mapping[str, str]) -> None:
     for name, path in sorted(paths.items()):
         other = seen.setdefault(path.lower(), name)
         if other != name:
-            raise ScaleformError(f"projects {other!r} and {name!r} would share the file {path} on a "
-                                 "case-insensitive file system; export them separately with --project")
+            raise ScaleformError(
+                f"projects {other!r} and {name!r} would share the file {path} on a "
+                "case-insensitive file system; export them separately with --project"
+            )
 
 
 @dataclass
 class _Undo:
     """What the write did, to put back on failure."""
+
     created: list[Path] = field(default_factory=list)  # folders made, in order
     placed: list[Path] = field(default_factory=list)  # targets now holding a new file
     replaced: list[tuple[Path, Path]] = field(default_factory=list)  # (target, where its old file waits)
@@ -97,8 +101,9 @@ def _relative(rel: str) -> PurePosixPath:
 
 def _refuse_link(path: Path) -> None:
     if path.is_symlink():
-        raise ScaleformError(f"export does not write through symbolic links: {path} is one; remove it "
-                             "or choose another --out")
+        raise ScaleformError(
+            f"export does not write through symbolic links: {path} is one; remove it or choose another --out"
+        )
 
 
 def _refuse_links(out: Path, rel: PurePosixPath) -> Path:
@@ -199,8 +204,13 @@ def _failure(out: Path, exc: Exception) -> ScaleformError:
     return ScaleformError(f"export failed and left {out} as it was: {why}")
 
 
-def write_files(out: Path, files: Mapping[str, str], write_generated: Callable[[Path], object], force: bool,
-                generated: Iterable[str] = ()) -> None:
+def write_files(
+    out: Path,
+    files: Mapping[str, str],
+    write_generated: Callable[[Path], object],
+    force: bool,
+    generated: Iterable[str] = (),
+) -> None:
     """Write `files` (relative path -> text), and the files `write_generated(folder)` writes (the
     relative paths `generated`), into `out`: all of them or, on any failure, none."""
     rels = sorted({*files, *generated})

@@ -6,6 +6,7 @@ say `stg-instruction`, then `stg-transcription-instruction`, then `stg-receipts-
 whose names would be the same all move to their next name, until no two share one; only items that
 have run out of names and still share one get `-2`, `-3`, ... (in the order they were given).
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,7 @@ def stem(names: list[str]) -> str:
     project's whole name."""
     cut = [plain(n) for n in names]
     first, last = min(cut), max(cut)
-    common = first[:next((i for i, (a, b) in enumerate(zip(first, last)) if a != b), min(len(first), len(last)))]
+    common = first[: next((i for i, (a, b) in enumerate(zip(first, last)) if a != b), min(len(first), len(last)))]
     common = slug(re.sub(r"[^-_.]*$", "", common) if len(names) > 1 and first != last else common)
     return common if len(common) >= 3 else ""
 

@@ -8,6 +8,7 @@ also assigns them. A group no other project has stays written out (docs/composit
 A set is named for the projects' common name prefix and the group it is (or `labelers`):
 `signs-night`; sets that would share a name take the first project's name instead: `proj-0003-team-0`.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -75,13 +76,17 @@ def _through(emails: Emails, parts: list[tuple[str, Emails]]) -> list[str]:
     return named + [e for e in emails if e not in covered]
 
 
-def _parts(emails: Emails, groups: list[tuple[str, Emails]], names: dict[Emails, str],
-           strict: bool) -> list[tuple[str, Emails]]:
+def _parts(
+    emails: Emails, groups: list[tuple[str, Emails]], names: dict[Emails, str], strict: bool
+) -> list[tuple[str, Emails]]:
     """The named group lists inside `emails`; `strict` (for a set's own body): strictly inside, so
     two sets can never name each other."""
     whole = set(emails)
-    return [(names[m], m) for _, m in groups
-            if m in names and m != emails and (set(m) < whole if strict else set(m) <= whole)]
+    return [
+        (names[m], m)
+        for _, m in groups
+        if m in names and m != emails and (set(m) < whole if strict else set(m) <= whole)
+    ]
 
 
 def factor_people(specs: dict[str, dict[str, Any]]) -> PeopleSets:

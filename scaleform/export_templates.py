@@ -7,6 +7,7 @@ geometries templates extend the type's), so a project names only the narrowest t
 on one line: `extends: [proj-consensus, proj-car-bus-thing0]`. People lists become people sets as
 `export_people` says. Names say what the template holds (`export_names` makes them unique).
 """
+
 from __future__ import annotations
 
 import json
@@ -82,7 +83,7 @@ def _facet_label(label: str, value: str) -> str:
         return slug(str(data.get("type", "")).removesuffix("_task")) or "pipeline"
     if label == PARAMS + "geometries":
         return _geometry_label(data)
-    return slug(label[len(PARAMS):]) or "param"  # live text names a template only by its plain letters
+    return slug(label[len(PARAMS) :]) or "param"  # live text names a template only by its plain letters
 
 
 def _label(facets: list[Facet]) -> str:
@@ -183,8 +184,9 @@ class _Dumper(ManifestDumper):
     pass
 
 
-_Dumper.add_representer(_OneLine, lambda dumper, value: dumper.represent_sequence(
-    "tag:yaml.org,2002:seq", value, flow_style=True))
+_Dumper.add_representer(
+    _OneLine, lambda dumper, value: dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+)
 
 
 def _yaml(data: dict) -> str:
@@ -202,7 +204,7 @@ def _body(facets: list[Facet]) -> dict[str, Any]:
         if label == "kind":
             body.update(json.loads(value))
         elif label.startswith(PARAMS):
-            body.setdefault("params", {})[label[len(PARAMS):]] = json.loads(value)
+            body.setdefault("params", {})[label[len(PARAMS) :]] = json.loads(value)
         else:
             body[label] = json.loads(value)
     return body
@@ -237,8 +239,9 @@ def _parse(path: str, text: str) -> Project:
 
 def factor(files: dict[str, str]) -> dict[str, str]:
     """A flat export's files -> the same account with templates and people sets."""
-    projects = sorted((_parse(path, text) for path, text in files.items() if path.startswith("projects/")),
-                      key=lambda p: p.name)
+    projects = sorted(
+        (_parse(path, text) for path, text in files.items() if path.startswith("projects/")), key=lambda p: p.name
+    )
     templates, extends, shared = _templates(projects)
     people = factor_people({p.name: p.spec for p in projects})
     out = dict(files)

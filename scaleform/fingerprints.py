@@ -1,12 +1,13 @@
 """Digests of every live object a plan read ("absent" included), so a saved plan can tell what
 moved before it is applied."""
+
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any
 
 from scaleform.address import Address, Kind
 from scaleform.model import LiveState

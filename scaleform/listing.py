@@ -1,7 +1,8 @@
 """Long lists in messages: the first few, then how many more."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def first_few(items: Sequence[str], limit: int, sep: str = ", ") -> str:

@@ -1,5 +1,6 @@
 """Manifests as text, the way scaleform writes them (export, export --templates): keys in the
 order given, block style, multi-line strings as literal blocks."""
+
 from __future__ import annotations
 
 from typing import Any

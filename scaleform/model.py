@@ -5,11 +5,13 @@ plan-time errors (a labeler who is nobody's teammate, a type change) still point
 Ontologies are kept in one normal form (every choice an object with sorted keys) so comparing
 desired and live is plain equality.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from scaleform.errors import Location
 
@@ -18,6 +20,7 @@ ACTIVE_ROLES = ("admin", "manager", "member", "labeler")
 
 
 # ---- desired ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DesiredMember:
@@ -95,6 +98,7 @@ class DesiredState:
 
 # ---- live ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LiveMember:
     email: str
@@ -166,6 +170,7 @@ class LiveState:
 
 
 # ---- ontology normal form --------------------------------------------------------------------
+
 
 def normalize_choices(choices: Any) -> tuple:
     """A bare string equals {choice: s}; keys sorted; subchoices normalized recursively."""

@@ -4,6 +4,7 @@ file and a terminal; and text made safe to print.
 Manifests enforce the same rule through the schema (`$defs/name`); live objects are checked
 here, because anyone who can create a project, group or batch in the account writes their names.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,9 @@ MAX_NAME = 200
 # C0 and C1 controls, DEL, and the invisible format characters (zero-width spaces and joiners, the
 # bidirectional overrides that reorder what a terminal shows, the byte-order mark): text that could
 # look like something else on screen.
-_FORMAT = "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+)
 CONTROL_CLASS = "\x00-\x1f\x7f-\x9f" + _FORMAT
 _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 _EMAIL = re.compile(r"[^@\s\[\]]+@[^@\s\[\]]+\.[^@\s\[\]]+")

@@ -4,13 +4,15 @@ Batching rules: invites and role changes one call per role; assignment adds/remo
 emails sharing a project set share a call (or projects sharing an email set, whichever needs
 fewer calls); one create or PUT per group; one PUT per batch; one priority call.
 """
+
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any
 
 from scaleform.address import Address, Kind
 from scaleform.api import endpoints as ep
@@ -47,8 +49,13 @@ class Operation:
     realizes: tuple[Address, ...]
 
     def to_json(self) -> dict:
-        return {"phase": self.phase, "method": self.method, "path": self.path, "body": self.body,
-                "realizes": [a.text for a in self.realizes]}
+        return {
+            "phase": self.phase,
+            "method": self.method,
+            "path": self.path,
+            "body": self.body,
+            "realizes": [a.text for a in self.realizes],
+        }
 
     def sort_key(self) -> tuple:
         return (self.phase, self.path, json.dumps(self.body, sort_keys=True), tuple(a.text for a in self.realizes))
@@ -118,8 +125,10 @@ def grouped_pairs(pairs: dict[tuple[str, str], Address]) -> list[tuple[list[str]
         calls = [(sorted(emails), sorted(projects)) for projects, emails in emails_by_projects.items()]
     else:
         calls = [(sorted(emails), sorted(projects)) for emails, projects in projects_by_emails.items()]
-    return [(emails, projects, [pairs[(e, p)] for e in emails for p in projects])
-            for emails, projects in sorted(calls, key=lambda c: (c[1], c[0]))]
+    return [
+        (emails, projects, [pairs[(e, p)] for e in emails for p in projects])
+        for emails, projects in sorted(calls, key=lambda c: (c[1], c[0]))
+    ]
 
 
 @dataclass
@@ -160,8 +169,7 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
     found = _Sorted()
     for c in changes:
         found.add(c)
-    ops = [*_team_ops(found), *_project_ops(found), *_batch_ops(found), *_assignment_ops(found),
-           *_group_ops(found)]
+    ops = [*_team_ops(found), *_project_ops(found), *_batch_ops(found), *_assignment_ops(found), *_group_ops(found)]
     if found.priority is not None:
         p = found.priority
         request = ep.reset_priorities() if p.after == "default" else ep.set_priorities(p.after)
@@ -171,11 +179,14 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
 
 def _team_ops(found: _Sorted) -> list[Operation]:
     ops = []
-    for call, requests, items_by_role in ((Call.INVITE, ep.invite, found.invites),
-                                          (Call.SET_ROLE, ep.set_role, found.roles)):
+    for call, requests, items_by_role in (
+        (Call.INVITE, ep.invite, found.invites),
+        (Call.SET_ROLE, ep.set_role, found.roles),
+    ):
         for role, items in sorted(items_by_role.items()):
-            ops.append(_operation(call, "member", requests([c.address.email for c in items], role),
-                                  [c.address for c in items]))
+            ops.append(
+                _operation(call, "member", requests([c.address.email for c in items], role), [c.address for c in items])
+            )
     return ops
 
 
@@ -185,17 +196,25 @@ def _project_ops(found: _Sorted) -> list[Operation]:
         params, pipeline, ontology = (facets.get(k) for k in (Kind.PARAMS, Kind.PIPELINE, Kind.ONTOLOGY))
         if Kind.PROJECT in facets:
             created = facets[Kind.PROJECT].after
-            request = ep.create_project(name, created["type"], studio=created["studio"], rapid=created["rapid"],
-                                        params=params.after if params else None,
-                                        pipeline=pipeline.after if pipeline else None)
+            request = ep.create_project(
+                name,
+                created["type"],
+                studio=created["studio"],
+                rapid=created["rapid"],
+                params=params.after if params else None,
+                pipeline=pipeline.after if pipeline else None,
+            )
             realized = [c.address for c in (facets[Kind.PROJECT], params, pipeline) if c is not None]
             ops.append(_operation(Call.CREATE_PROJECT, "project", request, realized))
         else:
             if params is not None:
                 ops.append(_operation(Call.SET_PARAMS, "settings", ep.set_params(name, params.after), [params.address]))
             if pipeline is not None:
-                ops.append(_operation(Call.UPDATE_PIPELINE, "settings", ep.update_pipeline(name, pipeline.after),
-                                      [pipeline.address]))
+                ops.append(
+                    _operation(
+                        Call.UPDATE_PIPELINE, "settings", ep.update_pipeline(name, pipeline.after), [pipeline.address]
+                    )
+                )
         if ontology is not None:
             request = ep.set_ontology(name, ontology.after["choices"], ontology.after.get("name"))
             ops.append(_operation(Call.SET_ONTOLOGY, "settings", request, [ontology.address]))
@@ -207,24 +226,38 @@ def _batch_ops(found: _Sorted) -> list[Operation]:
     for name, facets in sorted(found.batches.items()):
         if Kind.BATCH in facets:
             created = facets[Kind.BATCH].after
-            request = ep.create_batch(created["project"], name, calibration=created["calibration_batch"],
-                                      self_label=created["self_label_batch"])
+            request = ep.create_batch(
+                created["project"],
+                name,
+                calibration=created["calibration_batch"],
+                self_label=created["self_label_batch"],
+            )
             ops.append(_operation(Call.CREATE_BATCH, "batch", request, [facets[Kind.BATCH].address]))
         if Kind.BATCH_STATUS in facets:
-            ops.append(_operation(Call.FINALIZE_BATCH, "batch_status", ep.finalize_batch(name),
-                                  [facets[Kind.BATCH_STATUS].address]))
+            ops.append(
+                _operation(
+                    Call.FINALIZE_BATCH, "batch_status", ep.finalize_batch(name), [facets[Kind.BATCH_STATUS].address]
+                )
+            )
         if Kind.BATCH_GROUPS in facets:
             change = facets[Kind.BATCH_GROUPS]
-            ops.append(_operation(Call.ASSIGN_BATCH_GROUPS, "batch_groups", ep.assign_studio_batch(name, change.after),
-                                  [change.address]))
+            ops.append(
+                _operation(
+                    Call.ASSIGN_BATCH_GROUPS,
+                    "batch_groups",
+                    ep.assign_studio_batch(name, change.after),
+                    [change.address],
+                )
+            )
     return ops
 
 
 def _assignment_ops(found: _Sorted) -> list[Operation]:
     ops = []
-    for call, phase, requests, pairs in ((Call.ADD_ASSIGNMENTS, "labeler_add", ep.add_assignments, found.adds),
-                                         (Call.REMOVE_ASSIGNMENTS, "labeler_remove", ep.remove_assignments,
-                                          found.removes)):
+    for call, phase, requests, pairs in (
+        (Call.ADD_ASSIGNMENTS, "labeler_add", ep.add_assignments, found.adds),
+        (Call.REMOVE_ASSIGNMENTS, "labeler_remove", ep.remove_assignments, found.removes),
+    ):
         for emails, projects, addresses in grouped_pairs(pairs):
             ops.append(_operation(call, phase, requests(emails, projects), addresses))
     return ops
@@ -240,6 +273,12 @@ def _group_ops(found: _Sorted) -> list[Operation]:
     for (project, group), changes in sorted(members.items()):
         add = [c.address.email for c in changes if c.action == "create"]
         remove = [c.address.email for c in changes if c.action != "create"]
-        ops.append(_operation(Call.UPDATE_GROUP, "group_member", ep.update_group(project, group, add, remove),
-                              [c.address for c in changes]))
+        ops.append(
+            _operation(
+                Call.UPDATE_GROUP,
+                "group_member",
+                ep.update_group(project, group, add, remove),
+                [c.address for c in changes],
+            )
+        )
     return ops

@@ -1,10 +1,11 @@
 """The `Plan`: changes, what cannot run yet, what was seen but is not managed, and the ordered
 operations that realize the changes; its versioned JSON form (schemas/plan.schema.json)."""
+
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
 from scaleform import __version__
 from scaleform.address import Address
@@ -42,15 +43,19 @@ class Rehearsal:
             return f"rehearsal interrupted after {self.applied} of {self.calls} calls; nothing is proven"
         if self.failed is not None:
             f = self.failed
-            return (f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "
-                    f"{', '.join(f['realizes'])}) was refused: {f['error']}. {self.applied} of {self.calls} "
-                    f"calls applied before it, {self.not_attempted} not attempted")
+            return (
+                f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "
+                f"{', '.join(f['realizes'])}) was refused: {f['error']}. {self.applied} of {self.calls} "
+                f"calls applied before it, {self.not_attempted} not attempted"
+            )
         calls = f"{self.calls} call{'s' if self.calls != 1 else ''} applied cleanly"
         if self.remaining:
             shown = ", ".join(self.remaining[:MAX_LISTED])
             more = f" and {len(self.remaining) - MAX_LISTED} more" if len(self.remaining) > MAX_LISTED else ""
-            return (f"rehearsal: {calls}, but the account would still differ from the manifests: "
-                    f"{len(self.remaining)} change(s) remain ({shown}{more})")
+            return (
+                f"rehearsal: {calls}, but the account would still differ from the manifests: "
+                f"{len(self.remaining)} change(s) remain ({shown}{more})"
+            )
         line = f"rehearsal: {calls}; the account would then match the manifests"
         if self.deferred:
             stay = "change stays" if self.deferred == 1 else "changes stay"
@@ -58,17 +63,30 @@ class Rehearsal:
         return line
 
     def to_json(self) -> dict:
-        return {"clean": self.clean, "calls": self.calls, "applied": self.applied,
-                "failed": dict(self.failed) if self.failed is not None else None,
-                "not_attempted": self.not_attempted, "remaining": list(self.remaining),
-                "deferred": self.deferred, "deferred_why": self.deferred_why, "line": self.line()}
+        return {
+            "clean": self.clean,
+            "calls": self.calls,
+            "applied": self.applied,
+            "failed": dict(self.failed) if self.failed is not None else None,
+            "not_attempted": self.not_attempted,
+            "remaining": list(self.remaining),
+            "deferred": self.deferred,
+            "deferred_why": self.deferred_why,
+            "line": self.line(),
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Rehearsal":
+    def from_json(cls, data: dict) -> Rehearsal:
         failed = data["failed"]
-        return cls(int(data["calls"]), int(data["applied"]), dict(failed) if failed is not None else None,
-                   int(data["not_attempted"]), tuple(data["remaining"]), int(data["deferred"]),
-                   str(data["deferred_why"]))
+        return cls(
+            int(data["calls"]),
+            int(data["applied"]),
+            dict(failed) if failed is not None else None,
+            int(data["not_attempted"]),
+            tuple(data["remaining"]),
+            int(data["deferred"]),
+            str(data["deferred_why"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,8 +109,13 @@ class Plan:
         def count(action: str) -> int:
             return sum(1 for c in self.changes if c.action == action)
 
-        return {"add": count("create"), "change": count("update"), "remove": count("delete"),
-                "deferred": len(self.deferred), "suppressed": len(self.suppressed)}
+        return {
+            "add": count("create"),
+            "change": count("update"),
+            "remove": count("delete"),
+            "deferred": len(self.deferred),
+            "suppressed": len(self.suppressed),
+        }
 
     @property
     def has_changes(self) -> bool:
@@ -100,38 +123,51 @@ class Plan:
 
     def to_json(self) -> dict:
         data = {
-            "format_version": FORMAT_VERSION, "scaleform_version": __version__, "target": self.target,
-            "manifest_digest": self.manifest_digest, "summary": self.summary,
-            "changes": [c.to_json() for c in self.changes], "deferred": [c.to_json() for c in self.deferred],
-            "suppressed": [c.to_json() for c in self.suppressed], "unmanaged": [u.to_json() for u in self.unmanaged],
-            "warnings": list(self.warnings), "operations": [o.to_json() for o in self.operations],
-            "fingerprints": dict(self.fingerprints), "refresh_scope": self.scope.to_json(), "safety": self.safety,
+            "format_version": FORMAT_VERSION,
+            "scaleform_version": __version__,
+            "target": self.target,
+            "manifest_digest": self.manifest_digest,
+            "summary": self.summary,
+            "changes": [c.to_json() for c in self.changes],
+            "deferred": [c.to_json() for c in self.deferred],
+            "suppressed": [c.to_json() for c in self.suppressed],
+            "unmanaged": [u.to_json() for u in self.unmanaged],
+            "warnings": list(self.warnings),
+            "operations": [o.to_json() for o in self.operations],
+            "fingerprints": dict(self.fingerprints),
+            "refresh_scope": self.scope.to_json(),
+            "safety": self.safety,
         }
         if self.rehearsal is not None:  # absent otherwise, so unrehearsed plans keep their bytes
             data["rehearsal"] = self.rehearsal.to_json()
         return data
 
     @classmethod
-    def from_json(cls, data: Any, source: str = "plan file") -> "Plan":
+    def from_json(cls, data: Any, source: str = "plan file") -> Plan:
         """A saved plan, with its operations rebuilt from its changes by the code `plan` uses;
         ScaleformError when the recorded operations differ from the rebuilt ones (a plan file is
         data, never a script: what apply sends follows from the changes a reviewer reads)."""
         if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
-            raise ScaleformError(f"{source} is not a scaleform plan (format_version {FORMAT_VERSION}); make it "
-                                 "with `scaleform plan --out FILE`")
+            raise ScaleformError(
+                f"{source} is not a scaleform plan (format_version {FORMAT_VERSION}); make it "
+                "with `scaleform plan --out FILE`"
+            )
         try:
             changes = tuple(map(Change.from_json, data["changes"]))
             _possible(changes, source)
             operations = tuple(build_operations(changes))
             _same_operations(data["operations"], operations, source)
             return cls(
-                target=dict(data["target"]), manifest_digest=data["manifest_digest"], changes=changes,
+                target=dict(data["target"]),
+                manifest_digest=data["manifest_digest"],
+                changes=changes,
                 deferred=tuple(map(Change.from_json, data["deferred"])),
                 suppressed=tuple(map(Change.from_json, data["suppressed"])),
                 unmanaged=tuple(Unmanaged(Address.parse(u["address"]), u["reason"]) for u in data["unmanaged"]),
                 warnings=tuple(data["warnings"]),
                 operations=operations,
-                fingerprints=dict(data["fingerprints"]), scope=RefreshScope.from_json(data["refresh_scope"]),
+                fingerprints=dict(data["fingerprints"]),
+                scope=RefreshScope.from_json(data["refresh_scope"]),
                 safety=dict(data.get("safety") or {}),
                 rehearsal=Rehearsal.from_json(data["rehearsal"]) if data.get("rehearsal") is not None else None,
             )
@@ -144,12 +180,19 @@ def _possible(changes: tuple[Change, ...], source: str) -> None:
     that cannot be addressed safely (the operations would not do what `show` says)."""
     for c in changes:
         a = c.address
-        why = (f"'{c.action}' is not an action {a.kind.value} changes have" if c.action not in ACTIONS[a.kind]
-               else next((w for w in (unaddressable(n) for n in (a.project, a.group, a.batch) if n is not None) if w),
-                         None) or (unaddressable_email(a.email) if a.email is not None else None))
+        why = (
+            f"'{c.action}' is not an action {a.kind.value} changes have"
+            if c.action not in ACTIONS[a.kind]
+            else next(
+                (w for w in (unaddressable(n) for n in (a.project, a.group, a.batch) if n is not None) if w), None
+            )
+            or (unaddressable_email(a.email) if a.email is not None else None)
+        )
         if why:
-            raise ScaleformError(f"{source} was altered: change {terminal_safe(a.text)[:200]} is not one scaleform "
-                                 f"plans ({why}). Nothing was sent. Make the plan again with `scaleform plan --out FILE`")
+            raise ScaleformError(
+                f"{source} was altered: change {terminal_safe(a.text)[:200]} is not one scaleform "
+                f"plans ({why}). Nothing was sent. Make the plan again with `scaleform plan --out FILE`"
+            )
 
 
 def _same_operations(recorded: Any, rebuilt: tuple[Operation, ...], source: str) -> None:
@@ -158,20 +201,33 @@ def _same_operations(recorded: Any, rebuilt: tuple[Operation, ...], source: str)
         raise TypeError("operations is not a list")
     for i, (have, want) in enumerate(zip(recorded, (o.to_json() for o in rebuilt)), 1):
         if have != want:
-            field_name = next((k for k in ("method", "path", "body", "phase", "realizes")
-                               if not isinstance(have, dict) or have.get(k) != want[k]), "fields")
+            field_name = next(
+                (
+                    k
+                    for k in ("method", "path", "body", "phase", "realizes")
+                    if not isinstance(have, dict) or have.get(k) != want[k]
+                ),
+                "fields",
+            )
             shown = have.get("path") if isinstance(have, dict) else have
+            made = _short(want.get(field_name) if field_name in want else want)
             raise ScaleformError(
                 f"{source} was altered: operation {i} ({str(shown)[:120]}) does not match its changes (its "
-                f"{field_name} differs from what they make: {_short(want.get(field_name) if field_name in want else want)}). "
-                "Nothing was sent. Make the plan again with `scaleform plan --out FILE`")
+                f"{field_name} differs from what they make: {made}). "
+                "Nothing was sent. Make the plan again with `scaleform plan --out FILE`"
+            )
     if len(recorded) != len(rebuilt):
-        which = ("adds an operation that its changes do not make" if len(recorded) > len(rebuilt)
-                 else "lacks an operation that its changes make")
+        which = (
+            "adds an operation that its changes do not make"
+            if len(recorded) > len(rebuilt)
+            else "lacks an operation that its changes make"
+        )
         i = min(len(recorded), len(rebuilt)) + 1
-        raise ScaleformError(f"{source} was altered: it {which} (operation {i}; "
-                             f"recorded {len(recorded)}, its changes make {len(rebuilt)}). Nothing was sent. "
-                             "Make the plan again with `scaleform plan --out FILE`")
+        raise ScaleformError(
+            f"{source} was altered: it {which} (operation {i}; "
+            f"recorded {len(recorded)}, its changes make {len(rebuilt)}). Nothing was sent. "
+            "Make the plan again with `scaleform plan --out FILE`"
+        )
 
 
 def _short(value: Any) -> str:
@@ -181,14 +237,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def build_plan(live: LiveState, changes: Diff, scope: RefreshScope, target: dict,
-               manifest_digest: str) -> Plan:
+def build_plan(live: LiveState, changes: Diff, scope: RefreshScope, target: dict, manifest_digest: str) -> Plan:
     safety = {kind: {"remove": r.removed, "live": r.live} for kind, r in changes.removals.items()}
     return Plan(
-        target=target, manifest_digest=manifest_digest, changes=tuple(changes.changes),
-        deferred=tuple(changes.deferred), suppressed=tuple(changes.suppressed), unmanaged=tuple(changes.unmanaged),
-        warnings=tuple(sorted(set(changes.warnings))), operations=tuple(build_operations(changes.changes)),
-        fingerprints=Fingerprints(live, scope), scope=scope, safety=safety,
+        target=target,
+        manifest_digest=manifest_digest,
+        changes=tuple(changes.changes),
+        deferred=tuple(changes.deferred),
+        suppressed=tuple(changes.suppressed),
+        unmanaged=tuple(changes.unmanaged),
+        warnings=tuple(sorted(set(changes.warnings))),
+        operations=tuple(build_operations(changes.changes)),
+        fingerprints=Fingerprints(live, scope),
+        scope=scope,
+        safety=safety,
     )
 
 
@@ -226,8 +288,14 @@ def keep_addresses(plan: Plan, address_prefixes: Iterable[str], known: Iterable[
 
     changes = kept(plan.changes)
     warning = "targeting is in effect: the plan may be incomplete (--target " + ", ".join(targets) + ")"
-    return replace(plan, changes=changes, deferred=kept(plan.deferred), suppressed=kept(plan.suppressed),
-                   warnings=plan.warnings + (warning,), operations=tuple(build_operations(changes)))
+    return replace(
+        plan,
+        changes=changes,
+        deferred=kept(plan.deferred),
+        suppressed=kept(plan.suppressed),
+        warnings=plan.warnings + (warning,),
+        operations=tuple(build_operations(changes)),
+    )
 
 
 def _no_match(target: str, seen: set[str]) -> str:
@@ -236,5 +304,7 @@ def _no_match(target: str, seen: set[str]) -> str:
     heads = {a.split("].", 1)[0] + "]" if "]." in a else a for a in seen}
     close = difflib.get_close_matches(target, sorted(heads | seen), n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    return (f"--target {target} matches no address in the manifests or the account (targets match whole "
-            f"components, like project[NAME] or team.member[EMAIL]){hint}")
+    return (
+        f"--target {target} matches no address in the manifests or the account (targets match whole "
+        f"components, like project[NAME] or team.member[EMAIL]){hint}"
+    )

@@ -4,10 +4,11 @@ It is read with a size cap, validated against schemas/plan.schema.json, and turn
 whose operations are rebuilt from its changes (Plan.from_json refuses a file whose recorded
 operations differ). Nothing here sends a request.
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from scaleform.plan import FORMAT_VERSION, Plan
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator() -> Any:
     import jsonschema
 
@@ -51,7 +52,9 @@ def read_plan(file: str) -> Plan:
     if isinstance(data, dict) and data.get("format_version") == FORMAT_VERSION:  # else from_json says what it is
         error = next(iter(sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))), None)
         if error is not None:
-            raise ScaleformError(f"{source} does not match schemas/plan.schema.json at {_where(error.absolute_path)}: "
-                                 f"{error.message[:300]}. Nothing was sent. Make the plan again with "
-                                 "`scaleform plan --out FILE`")
+            raise ScaleformError(
+                f"{source} does not match schemas/plan.schema.json at {_where(error.absolute_path)}: "
+                f"{error.message[:300]}. Nothing was sent. Make the plan again with "
+                "`scaleform plan --out FILE`"
+            )
     return Plan.from_json(data, source)

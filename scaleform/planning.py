@@ -3,11 +3,13 @@
 - `make_plan`: from manifests already loaded;
 - `load_and_plan`: from manifests still on disk, starting reads while the files parse.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from scaleform.address import Address
 from scaleform.diff import diff
@@ -28,16 +30,27 @@ def target_json(target: Target) -> dict:
     return {"api_url": target.api_url, "environment": target.environment}
 
 
-async def make_plan_async(manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
-                          progress: Progress | None = None, timings: dict[str, float] | None = None) -> Plan:
+async def make_plan_async(
+    manifests: Manifests,
+    target: Target,
+    address_prefixes: Iterable[str] = (),
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> Plan:
     """`timings`, when given, receives wall seconds of the refresh and CPU seconds of diff and plan."""
     async with target.client() as client:
         return await plan_on_client(client, manifests, target, address_prefixes, progress, timings)
 
 
-async def plan_on_client(client: Any, manifests: Manifests, target: Target, address_prefixes: Iterable[str],
-                         progress: Progress | None, timings: dict[str, float] | None,
-                         prefetch: Prefetch | None = None) -> Plan:
+async def plan_on_client(
+    client: Any,
+    manifests: Manifests,
+    target: Target,
+    address_prefixes: Iterable[str],
+    progress: Progress | None,
+    timings: dict[str, float] | None,
+    prefetch: Prefetch | None = None,
+) -> Plan:
     """Plan through an open client; the plan records `target` as the account it is for."""
     desired = manifests.desired
     started = time.monotonic()
@@ -48,8 +61,9 @@ async def plan_on_client(client: Any, manifests: Manifests, target: Target, addr
     plan = build_plan(live, changes, scope, target_json(target), manifests.digest)
     plan = keep_addresses(plan, address_prefixes, declared_addresses(desired))
     if timings is not None:
-        timings.update(refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu,
-                       plan_cpu=time.process_time() - cpu_diff)
+        timings.update(
+            refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu, plan_cpu=time.process_time() - cpu_diff
+        )
     return plan
 
 
@@ -65,16 +79,26 @@ def declared_addresses(desired: DesiredState) -> set[str]:
     return out
 
 
-def make_plan(manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
-              progress: Progress | None = None, timings: dict[str, float] | None = None) -> Plan:
+def make_plan(
+    manifests: Manifests,
+    target: Target,
+    address_prefixes: Iterable[str] = (),
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> Plan:
     """Read the live account for `target` and plan the changes the manifests ask for;
     `address_prefixes` keeps only the changes under those addresses (--target)."""
     return run_coroutine(make_plan_async(manifests, target, address_prefixes, progress, timings))
 
 
-def load_and_plan(load: ManifestLoad, resolve_target: Callable[[Manifests], Target], early_target: Target | None,
-                  address_prefixes: Iterable[str] = (), progress: Progress | None = None,
-                  timings: dict[str, float] | None = None) -> tuple[Manifests, Target, Plan]:
+def load_and_plan(
+    load: ManifestLoad,
+    resolve_target: Callable[[Manifests], Target],
+    early_target: Target | None,
+    address_prefixes: Iterable[str] = (),
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[Manifests, Target, Plan]:
     """Load the manifests and plan them, reading from `early_target` while files still parse.
 
     `early_target` is the target as known before the manifests (None: do not read early);
@@ -84,9 +108,14 @@ def load_and_plan(load: ManifestLoad, resolve_target: Callable[[Manifests], Targ
     return run_coroutine(_load_and_plan(load, resolve_target, early_target, tuple(address_prefixes), progress, timings))
 
 
-async def _load_and_plan(load: ManifestLoad, resolve_target: Callable[[Manifests], Target],
-                         early_target: Target | None, address_prefixes: tuple[str, ...],
-                         progress: Progress | None, timings: dict[str, float] | None) -> tuple[Manifests, Target, Plan]:
+async def _load_and_plan(
+    load: ManifestLoad,
+    resolve_target: Callable[[Manifests], Target],
+    early_target: Target | None,
+    address_prefixes: tuple[str, ...],
+    progress: Progress | None,
+    timings: dict[str, float] | None,
+) -> tuple[Manifests, Target, Plan]:
     if early_target is None:
         manifests = load.complete()
         target = resolve_target(manifests)

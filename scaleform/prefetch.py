@@ -13,6 +13,7 @@ prefetch can save time but never change a plan. Reads go through the same client
 parallelism limit. Reads go unused only when the load fails or the manifests name another
 target; they are cancelled then.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -4,15 +4,24 @@
 in saved plans so `apply --plan` can re-read exactly the same objects for its staleness check.
 Any failed or malformed read aborts the refresh: a plan is never made from a partial read.
 """
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from scaleform.api.errors import InvalidRequest, NotFound
-from scaleform.api.parse import (parse_assignments, parse_batch, parse_batch_created, parse_groups, parse_projects,
-                                 parse_studio_batches, parse_team)
+from scaleform.api.parse import (
+    parse_assignments,
+    parse_batch,
+    parse_batch_created,
+    parse_groups,
+    parse_projects,
+    parse_studio_batches,
+    parse_team,
+)
 from scaleform.model import DesiredState, LiveBatch, LiveGroup, LiveProject, LiveState
 
 if TYPE_CHECKING:
@@ -39,7 +48,7 @@ class RefreshScope:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "RefreshScope":
+    def from_json(cls, data: dict) -> RefreshScope:
         known = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -64,8 +73,9 @@ def scope_for(desired: DesiredState) -> RefreshScope:
         batch_names=tuple(sorted(n for n, b in desired.batches.items() if b.create or b.finalize)),
         emails=tuple(sorted(emails)),
         project_names=tuple(sorted(project_names)),
-        labeler_projects=tuple(sorted(n for n, p in desired.projects.items()
-                                      if p.labelers is not None or p.groups is not None)),
+        labeler_projects=tuple(
+            sorted(n for n, p in desired.projects.items() if p.labelers is not None or p.groups is not None)
+        ),
         studio_batch_names=tuple(sorted(desired.batches)),
         priority=desired.batch_priority is not None,
     )
@@ -79,8 +89,13 @@ def has_groups(projects: Mapping[str, LiveProject], name: str) -> bool:
     return name in projects and projects[name].studio is not False
 
 
-async def refresh(client: Any, scope: RefreshScope, desired: DesiredState | None = None,
-                  progress: Progress | None = None, prefetch: Prefetch | None = None) -> tuple[LiveState, RefreshScope]:
+async def refresh(
+    client: Any,
+    scope: RefreshScope,
+    desired: DesiredState | None = None,
+    progress: Progress | None = None,
+    prefetch: Prefetch | None = None,
+) -> tuple[LiveState, RefreshScope]:
     """Read the live state for `scope`. With `desired`, also read the groups of projects that
     lose a labeler (they must leave those groups first); the returned scope includes them.
     With `prefetch`, a read it already started is awaited instead of being sent again."""
@@ -106,8 +121,9 @@ class _Reader:
             if self.progress:
                 self.progress(self.done, self.total)
 
-    async def account_read(self, wanted: bool, name: str, call: Callable[[], Awaitable],
-                           parse: Callable[[Any], Any]) -> Any:
+    async def account_read(
+        self, wanted: bool, name: str, call: Callable[[], Awaitable], parse: Callable[[Any], Any]
+    ) -> Any:
         """An account-wide read (None when not wanted)."""
         if not wanted:
             return None
@@ -148,8 +164,10 @@ class _Reader:
     async def read(self, scope: RefreshScope, desired: DesiredState | None) -> tuple[LiveState, RefreshScope]:
         client = self.client
         projects_read = self.projects_read = asyncio.ensure_future(
-            self.account_read(scope.projects, "projects", client.list_projects,
-                              lambda data: parse_projects(data, self.skipped)))
+            self.account_read(
+                scope.projects, "projects", client.list_projects, lambda data: parse_projects(data, self.skipped)
+            )
+        )
 
         async def groups() -> dict[str, dict[str, LiveGroup]]:
             # A saved plan's scope is final. With `desired`, groups are read only for projects that
@@ -161,38 +179,56 @@ class _Reader:
 
         team, assignments, projects, studio, batch_created, live_groups, batches = await asyncio.gather(
             self.account_read(scope.team, "team", client.list_team, lambda data: parse_team(data, self.skipped)),
-            self.account_read(scope.assignments, "assignments", client.assignments,
-                              lambda data: parse_assignments(data, self.skipped)),
+            self.account_read(
+                scope.assignments, "assignments", client.assignments, lambda data: parse_assignments(data, self.skipped)
+            ),
             projects_read,
             self.account_read(scope.studio_batches, "studio_batches", client.studio_batches, parse_studio_batches),
             self.account_read(scope.batch_list, "batch_list", client.list_batches, parse_batch_created),
             groups(),
             asyncio.gather(*(self.batch(b) for b in scope.batch_names)),
         )
-        live = LiveState(team=team, assignments=assignments, projects=projects, groups=live_groups,
-                         studio_batches=studio, batches=dict(batches), batch_created=batch_created)
+        live = LiveState(
+            team=team,
+            assignments=assignments,
+            projects=projects,
+            groups=live_groups,
+            studio_batches=studio,
+            batches=dict(batches),
+            batch_created=batch_created,
+        )
         if desired is not None:
             live, scope = await self.groups_of_losing_projects(live, scope, desired)
         return replace(live, unaddressable=tuple(sorted(set(self.skipped)))), scope
 
-    async def groups_of_losing_projects(self, live: LiveState, scope: RefreshScope,
-                                        desired: DesiredState) -> tuple[LiveState, RefreshScope]:
+    async def groups_of_losing_projects(
+        self, live: LiveState, scope: RefreshScope, desired: DesiredState
+    ) -> tuple[LiveState, RefreshScope]:
         """Stage 2: the groups of projects that lose a labeler (they leave its groups first)."""
-        existing = ({p for p in live.projects if has_groups(live.projects, p)} if live.projects is not None
-                    else set(scope.group_projects))
+        existing = (
+            {p for p in live.projects if has_groups(live.projects, p)}
+            if live.projects is not None
+            else set(scope.group_projects)
+        )
         wanted = {p for p in scope.group_projects if p in existing}
         losing = set()
         if live.assignments is not None:
             for name, project in desired.projects.items():
-                if (project.labelers is not None and name in existing
-                        and live.project_labelers(name) - set(project.labelers)):
+                if (
+                    project.labelers is not None
+                    and name in existing
+                    and live.project_labelers(name) - set(project.labelers)
+                ):
                     losing.add(name)
         extra = await self.all_groups(sorted(losing - set(live.groups)))
         unknown = _batches_to_look_up(live, scope, desired)
         found = dict(await asyncio.gather(*(self.batch(b) for b in unknown)))
         live = replace(live, groups={**live.groups, **extra}, batches={**live.batches, **found})
-        return live, replace(scope, group_projects=tuple(sorted(wanted | losing)),
-                             batch_names=tuple(sorted({*scope.batch_names, *unknown})))
+        return live, replace(
+            scope,
+            group_projects=tuple(sorted(wanted | losing)),
+            batch_names=tuple(sorted({*scope.batch_names, *unknown})),
+        )
 
 
 def _batches_to_look_up(live: LiveState, scope: RefreshScope, desired: DesiredState) -> list[str]:

@@ -6,10 +6,12 @@ then match the manifests, or names the first call the twin refused. It is only a
 sandbox's fidelity to the real API. Heavy modules (the sandbox, httpx) load inside `rehearse`,
 so a plain `plan` does not pay for them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from scaleform.changes import deferred_reasons
 from scaleform.errors import ScaleformError
@@ -40,12 +42,18 @@ def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:
     record = None
     if first is not None:
         op = first.operation
-        record = {"phase": op.phase, "method": op.method, "path": op.path,
-                  "realizes": [a.text for a in op.realizes], "error": first.message}
+        record = {
+            "phase": op.phase,
+            "method": op.method,
+            "path": op.path,
+            "realizes": [a.text for a in op.realizes],
+            "error": first.message,
+        }
     else:  # interrupted before any call failed
         record = {"phase": 0, "method": "", "path": "", "realizes": [], "error": "the rehearsal was interrupted"}
-    return Rehearsal(len(plan.operations), len(report.by_status("applied")), record,
-                     len(report.by_status("not attempted")))
+    return Rehearsal(
+        len(plan.operations), len(report.by_status("applied")), record, len(report.by_status("not attempted"))
+    )
 
 
 def _twin_target(store: Store, target: Target) -> Target:
@@ -56,12 +64,19 @@ def _twin_target(store: Store, target: Target) -> Target:
     from scaleform.target import SANDBOX_URL
 
     app = SandboxApp(store, api_key=TWIN_KEY, faults=TWIN_FAULTS)
-    return replace(target, api_url=SANDBOX_URL, api_key=TWIN_KEY, sandbox_db=None,
-                   transport=httpx.ASGITransport(app=app), on_retry=None)
+    return replace(
+        target,
+        api_url=SANDBOX_URL,
+        api_key=TWIN_KEY,
+        sandbox_db=None,
+        transport=httpx.ASGITransport(app=app),
+        on_retry=None,
+    )
 
 
-async def rehearse_async(plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
-                         twin_path: str = ":memory:") -> Rehearsal:
+async def rehearse_async(
+    plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (), twin_path: str = ":memory:"
+) -> Rehearsal:
     """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`."""
     from scaleform.apply import execute_on
     from scaleform.planning import plan_on_client
@@ -77,12 +92,20 @@ async def rehearse_async(plan: Plan, manifests: Manifests, target: Target, addre
             again = await plan_on_client(twin, manifests, target, tuple(address_prefixes), None, None)
     finally:
         store.db.close()
-    return Rehearsal(len(plan.operations), len(plan.operations), None, 0,
-                     tuple(c.address.text for c in again.changes), len(again.deferred), _deferred_why(again))
+    return Rehearsal(
+        len(plan.operations),
+        len(plan.operations),
+        None,
+        0,
+        tuple(c.address.text for c in again.changes),
+        len(again.deferred),
+        _deferred_why(again),
+    )
 
 
-def rehearse(plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (),
-             twin_path: str = ":memory:") -> Plan:
+def rehearse(
+    plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (), twin_path: str = ":memory:"
+) -> Plan:
     """`plan` with its rehearsal attached."""
     from scaleform.event_loop import run_coroutine
 
@@ -95,5 +118,7 @@ def require_clean(plan: Plan) -> None:
     r = plan.rehearsal
     if r is None or not r.clean:
         why = r.line() if r is not None else "the plan was not rehearsed"
-        raise ScaleformError(f"refusing to apply: {why}. Nothing was written to {plan.target.get('api_url')}. "
-                             "Fix the manifests (or the account), then run `scaleform plan --rehearse` again")
+        raise ScaleformError(
+            f"refusing to apply: {why}. Nothing was written to {plan.target.get('api_url')}. "
+            "Fix the manifests (or the account), then run `scaleform plan --rehearse` again"
+        )

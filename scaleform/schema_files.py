@@ -4,6 +4,7 @@ A modeline must point at a file the whole team has at the same relative place: t
 package's copy lives at a different path on every machine, so manifests point at `.schema/`
 inside their own folder instead.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,4 +41,3 @@ def modeline(relative_file: str) -> str:
     folder's `.schema/manifest.schema.json`, relative, with forward slashes on every platform."""
     up = "../" * len(Path(relative_file).parent.parts)
     return f"# yaml-language-server: $schema={up}{SCHEMA_DIR}/manifest.schema.json\n"
-

@@ -4,6 +4,7 @@ An API or a proxy can echo the key back in another form than it was sent: as the
 value (base64 of `KEY:`), percent-encoded, or in other letter case. Each registered secret is
 matched in all of those forms.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,13 @@ def register_secret(value: str | None) -> None:
 
 def _forms(secret: str) -> set[str]:
     raw = secret.encode()
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
-             "".join(f"%{b:02X}" for b in raw)}  # every byte escaped, as some proxies echo it
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        "".join(f"%{b:02X}" for b in raw),
+    }  # every byte escaped, as some proxies echo it
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         basic = encode(raw + b":").decode()  # the Basic-auth value
         forms |= {basic, basic.rstrip("=")}
@@ -33,7 +39,7 @@ def _forms(secret: str) -> set[str]:
         # alone, whatever surrounds it
         for k in range(3):
             text = encode(b"\0" * k + raw).decode()
-            forms.add(text[(4 * k + 2) // 3:((k + len(raw)) * 8) // 6])
+            forms.add(text[(4 * k + 2) // 3 : ((k + len(raw)) * 8) // 6])
     return {f for f in forms if len(f) >= 6}
 
 
@@ -55,4 +61,4 @@ def redact(text: str) -> str:
 def redacted_prefix(text: str, limit: int) -> str:
     """At most `limit` characters of `text`, redacted before it is cut, so no cut can leave part of
     a key that redaction would no longer recognize."""
-    return redact(text[:limit + _MARGIN])[:limit]
+    return redact(text[: limit + _MARGIN])[:limit]

@@ -1,13 +1,15 @@
 """Which account to talk to: API URL, key and transport, resolved from options, variables and
 the chosen environment. The key comes only from the environment, never a flag."""
+
 from __future__ import annotations
 
 import ipaddress
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scaleform.errors import ScaleformError
@@ -28,7 +30,7 @@ def sandbox_api_url(db: str) -> str:
 
 def recorded_sandbox(api_url: str) -> str | None:
     """The database path when a plan recorded the in-process sandbox as its target, else None."""
-    return api_url[len(_SANDBOX_PREFIX):] if api_url.startswith(_SANDBOX_PREFIX) else None
+    return api_url[len(_SANDBOX_PREFIX) :] if api_url.startswith(_SANDBOX_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,17 @@ class Target:
             from scaleform.sandbox.app import SandboxApp
 
             app = SandboxApp(open_sandbox(self.sandbox_db), api_key=self.api_key)
-            return ApiClient(SANDBOX_URL, self.api_key, transport=httpx.ASGITransport(app=app),
-                             parallelism=self.parallelism, log=log, **kw)
-        return ApiClient(self.api_url, self.api_key, transport=self.transport, parallelism=self.parallelism,
-                         log=log, **kw)
+            return ApiClient(
+                SANDBOX_URL,
+                self.api_key,
+                transport=httpx.ASGITransport(app=app),
+                parallelism=self.parallelism,
+                log=log,
+                **kw,
+            )
+        return ApiClient(
+            self.api_url, self.api_key, transport=self.transport, parallelism=self.parallelism, log=log, **kw
+        )
 
 
 _SANDBOXES: dict[str, Any] = {}
@@ -89,8 +98,10 @@ def open_sandbox(db: str):
     if key not in _SANDBOXES:
         fresh = not Path(db).exists()
         if not fresh and not is_sandbox_db(db):
-            raise ScaleformError(f"'{db}' is not a scaleform sandbox database; it was left untouched. Create a "
-                                 f"sandbox with `scaleform sandbox init --db PATH`")
+            raise ScaleformError(
+                f"'{db}' is not a scaleform sandbox database; it was left untouched. Create a "
+                f"sandbox with `scaleform sandbox init --db PATH`"
+            )
         store = Store(db)
         if fresh:
             init_store(store, "demo")
@@ -110,17 +121,23 @@ def _is_loopback(host: str) -> bool:
 
 def check_url(url: str, insecure_http: bool = False) -> str:
     if not url.isascii():
-        raise ScaleformError(f"API URL {url.encode('ascii', 'backslashreplace').decode()} holds non-ASCII characters; "
-                             "a host that looks like another is never connected to. Write the host in ASCII")
+        raise ScaleformError(
+            f"API URL {url.encode('ascii', 'backslashreplace').decode()} holds non-ASCII characters; "
+            "a host that looks like another is never connected to. Write the host in ASCII"
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ScaleformError(f"API URL '{url}' is not an http(s) URL like https://api.scale.com/v1")
     if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
-        raise ScaleformError(f"API URL '{url}' carries credentials, a query or a fragment; give the base URL only, "
-                             "like https://api.scale.com/v1 (the key comes from the environment)")
+        raise ScaleformError(
+            f"API URL '{url}' carries credentials, a query or a fragment; give the base URL only, "
+            "like https://api.scale.com/v1 (the key comes from the environment)"
+        )
     if parts.scheme == "http" and not _is_loopback(parts.hostname) and not insecure_http:
-        raise ScaleformError(f"refusing plain http:// to {parts.hostname}: the API key would cross the network "
-                             "unencrypted. Use https://, or --insecure-http if you really mean it")
+        raise ScaleformError(
+            f"refusing plain http:// to {parts.hostname}: the API key would cross the network "
+            "unencrypted. Use https://, or --insecure-http if you really mean it"
+        )
     return url.rstrip("/")
 
 
@@ -144,14 +161,22 @@ def _manifest_url(environment: Environment) -> str | None:
         raise ScaleformError(
             f"environment '{environment.name}' sets api_url to {url.encode('ascii', 'backslashreplace').decode()}"
             f"{where}, which is neither a provider's official URL nor a loopback address. Manifests never choose "
-            "where the key is sent: name that URL yourself with --api-url or SCALE_API_URL, or use `provider:`")
+            "where the key is sent: name that URL yourself with --api-url or SCALE_API_URL, or use `provider:`"
+        )
     return url
 
 
-def resolve_target(environment: Environment | None = None, environment_name: str | None = None,
-                   api_url: str | None = None, provider: str | None = None, sandbox: str | None = None,
-                   parallelism: int = 8, insecure_http: bool = False, verbose: bool = False,
-                   env: dict[str, str] | None = None) -> Target:
+def resolve_target(
+    environment: Environment | None = None,
+    environment_name: str | None = None,
+    api_url: str | None = None,
+    provider: str | None = None,
+    sandbox: str | None = None,
+    parallelism: int = 8,
+    insecure_http: bool = False,
+    verbose: bool = False,
+    env: dict[str, str] | None = None,
+) -> Target:
     """Flags first (--sandbox, --api-url, --provider), then SCALE_API_URL, then the chosen
     environment's api_url or provider (within what a manifest may say), then Scale."""
     env = os.environ if env is None else env
@@ -168,12 +193,16 @@ def resolve_target(environment: Environment | None = None, environment_name: str
     url = check_url(url or PROVIDERS["scale"], insecure_http)
     key_var = environment.api_key_env if environment and environment.api_key_env else "SCALE_API_KEY"
     if not key_var.startswith(KEY_PREFIXES):
-        raise ScaleformError(f"environment '{name}' names {key_var} in api_key_env; a manifest may only name a "
-                             f"variable starting with {' or '.join(KEY_PREFIXES)}, never another secret of the job")
+        raise ScaleformError(
+            f"environment '{name}' names {key_var} in api_key_env; a manifest may only name a "
+            f"variable starting with {' or '.join(KEY_PREFIXES)}, never another secret of the job"
+        )
     key = env.get(key_var, "")
     if not key:
         where = f" (environment '{name}' names it in api_key_env)" if environment and environment.api_key_env else ""
-        raise ScaleformError(f"no API key: set the environment variable {key_var}{where}. Keys are never taken "
-                             "from flags or manifests. To try scaleform without an account, add --sandbox")
+        raise ScaleformError(
+            f"no API key: set the environment variable {key_var}{where}. Keys are never taken "
+            "from flags or manifests. To try scaleform without an account, add --sandbox"
+        )
     register_secret(key)
     return Target(url, name, key, parallelism=parallelism, verbose=verbose)

@@ -1,10 +1,11 @@
 """`validate` across environments: without -e, every declared environment is checked, since each
 one's variables can make its own errors (a name, a reference). Problems every environment shares
 are said once; the others name their environment."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from scaleform.errors import Problem, ScaleformError
 from scaleform.manifest import ManifestLoad, Manifests

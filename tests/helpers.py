@@ -1,4 +1,5 @@
 """Shared test helpers: a real `scaleform sandbox serve` on a loopback port, and in-process clients."""
+
 from __future__ import annotations
 
 import contextlib
@@ -7,8 +8,8 @@ import random
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import yaml
@@ -28,9 +29,13 @@ def scaleform_cmd(*args: str) -> list[str]:
 @contextlib.contextmanager
 def served(db: str | Path, *flags: str, env: dict | None = None) -> Iterator[str]:
     """Run `scaleform sandbox serve --port 0` and yield its base URL; stop it afterwards."""
-    proc = subprocess.Popen(scaleform_cmd("sandbox", "serve", "--db", str(db), "--port", "0", *flags),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        scaleform_cmd("sandbox", "serve", "--db", str(db), "--port", "0", *flags),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() is not None else "")
@@ -120,12 +125,25 @@ def asgi_target(store: Store, faults=None, parallelism: int = 8):
     from scaleform.target import Target
 
     app = SandboxApp(store, faults=faults)
-    return Target("http://sandbox.invalid/v1", None, KEY, parallelism=parallelism,
-                  transport=httpx.ASGITransport(app=app), retry=RetryPolicy(attempts=6, base=0.01, cap=0.05))
+    return Target(
+        "http://sandbox.invalid/v1",
+        None,
+        KEY,
+        parallelism=parallelism,
+        transport=httpx.ASGITransport(app=app),
+        retry=RetryPolicy(attempts=6, base=0.01, cap=0.05),
+    )
 
 
-def change(address: str, action: str = "create", before=None, after=None, phase: int = 5, reason: str = "r",
-           why: str | None = None):
+def change(
+    address: str,
+    action: str = "create",
+    before=None,
+    after=None,
+    phase: int = 5,
+    reason: str = "r",
+    why: str | None = None,
+):
     """A Change on the address that renders as `address`."""
     from scaleform.address import Address
     from scaleform.changes import Change
@@ -137,8 +155,19 @@ def empty_plan(changes=(), deferred=(), suppressed=(), operations=(), safety=Non
     from scaleform.plan import Plan
     from scaleform.refresh import RefreshScope
 
-    return Plan(target or {}, "", tuple(changes), tuple(deferred), tuple(suppressed), (), (), tuple(operations), {},
-                RefreshScope(), safety or {})
+    return Plan(
+        target or {},
+        "",
+        tuple(changes),
+        tuple(deferred),
+        tuple(suppressed),
+        (),
+        (),
+        tuple(operations),
+        {},
+        RefreshScope(),
+        safety or {},
+    )
 
 
 # ---- shared hypothesis strategies and manifest fixtures -----------------------------------------
@@ -155,11 +184,19 @@ def example_manifest_files(root: Path = ROOT) -> list[Path]:
 
 EXAMPLES = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "examples" / "quickstart").glob("*.yaml"))]
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-                    st.text(max_size=30), st.sampled_from(["${var.x}", "${env.HOME}", "$${", "a@b.co", "*", "<<"]))
-trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=5),
-                                                      st.dictionaries(st.text(max_size=12), inner, max_size=5)),
-                     max_leaves=40)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.sampled_from(["${var.x}", "${env.HOME}", "$${", "a@b.co", "*", "<<"]),
+)
+trees = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=12), inner, max_size=5)),
+    max_leaves=40,
+)
 
 
 def mutate(doc, rng: random.Random, depth: int = 0):
@@ -216,11 +253,11 @@ class GroupsOnlyInStudio:
 
     async def list_groups(self, project):
         from scaleform.api.errors import InvalidRequest
+
         self.group_reads.append(project)
         if next(p for p in self.projects if p["name"] == project).get("studio") is not True:
             raise InvalidRequest("GET", f"/studio/projects/{project}/groups", 400, "not a Studio project")
         return []
-
 
 
 def write_files(tmp_path: Path, files: dict) -> Path:
@@ -267,7 +304,7 @@ class Listener:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "Listener":
+    def __enter__(self) -> Listener:
         self.thread.start()
         return self
 

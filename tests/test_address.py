@@ -1,4 +1,5 @@
 """address: built from names, rendered once, parsed back from saved plans."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,18 +12,21 @@ names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_siz
 emails = st.from_regex(r"[a-z0-9.]{1,8}@[a-z]{1,6}\.io", fullmatch=True)
 
 
-@pytest.mark.parametrize("address,text", [
-    (Address.member("a@x.io"), "team.member[a@x.io]"),
-    (Address.of_project("p"), "project[p]"),
-    (Address.of_project("p", Kind.ONTOLOGY), "project[p].ontology"),
-    (Address.labeler("p", "a@x.io"), "project[p].labeler[a@x.io]"),
-    (Address.of_group("p", "night"), "project[p].group[night]"),
-    (Address.group_member("p", "night", "a@x.io"), "project[p].group[night].member[a@x.io]"),
-    (Address.of_batch("b"), "batch[b]"),
-    (Address.of_batch("b", Kind.BATCH_STATUS), "batch[b].status"),
-    (Address.of_batch("b", Kind.BATCH_GROUPS), "batch[b].groups"),
-    (Address.priority(), "studio.batch_priority"),
-])
+@pytest.mark.parametrize(
+    "address,text",
+    [
+        (Address.member("a@x.io"), "team.member[a@x.io]"),
+        (Address.of_project("p"), "project[p]"),
+        (Address.of_project("p", Kind.ONTOLOGY), "project[p].ontology"),
+        (Address.labeler("p", "a@x.io"), "project[p].labeler[a@x.io]"),
+        (Address.of_group("p", "night"), "project[p].group[night]"),
+        (Address.group_member("p", "night", "a@x.io"), "project[p].group[night].member[a@x.io]"),
+        (Address.of_batch("b"), "batch[b]"),
+        (Address.of_batch("b", Kind.BATCH_STATUS), "batch[b].status"),
+        (Address.of_batch("b", Kind.BATCH_GROUPS), "batch[b].groups"),
+        (Address.priority(), "studio.batch_priority"),
+    ],
+)
 def test_every_kind_renders_in_the_contract_form(address, text):
     assert address.text == str(address) == text
     assert Address.parse(text) == address

@@ -1,4 +1,5 @@
 """The API client against the in-process sandbox: every method, pagination, errors, odd names."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,13 @@ def test_every_method_round_trips(store):
             assert new["role"] == "invited" and new["isStudioLabeler"] is True and new["expiry"].endswith("Z")
             team = await c.set_role(["ana@acme.ai"], "manager")
             assert next(m for m in team if m["email"] == "ana@acme.ai")["role"] == "manager"
-            p = await c.create_project("odd / name @x", "imageannotation", studio=True, params={"instruction": "i"},
-                                       pipeline={"pipeline": "consensus_task", "consensus_attempts": 2})
+            p = await c.create_project(
+                "odd / name @x",
+                "imageannotation",
+                studio=True,
+                params={"instruction": "i"},
+                pipeline={"pipeline": "consensus_task", "consensus_attempts": 2},
+            )
             assert p["param_history"][0]["version"] == 0 and p["pipeline"] == "consensus_task"
             p = await c.set_params("odd / name @x", {"instruction": "j"})
             assert [h["version"] for h in p["param_history"]] == [0, 1] and p["param_history"][-1]["instruction"] == "j"
@@ -69,6 +75,7 @@ def test_every_method_round_trips(store):
             # unassigning removes the person from that project's groups
             assert (await c.list_groups("odd / name @x"))[0]["numWorkers"] == 0
             assert c.calls > 20
+
     run(go())
 
 
@@ -83,6 +90,7 @@ def test_pagination_follows_has_more(store):
             assert created == sorted(created, reverse=True)
             only = await c.list_batches(page_size=2, project="street-signs")
             assert [b["name"] for b in only] == ["street-signs-2026-10"]
+
     run(go())
     pages = [r for r in store.requests() if r["path"] == "/v1/batches" and r["method"] == "GET"]
     assert len(pages) == 3 + 1  # 9 batches in pages of 3, then the filtered single page
@@ -111,6 +119,7 @@ def test_errors_are_typed_and_say_where(store):
                 await c.set_ontology("street-signs", ["a", {"choice": "b", "subchoices": ["a"]}])
             with pytest.raises(InvalidRequest):
                 await c.update_pipeline("legacy-ocr", {"pipeline": "standard_task", "consensus_attempts": 2})
+
     run(go())
 
 
@@ -121,6 +130,7 @@ def test_wrong_key_is_401_without_the_key(store):
                 await c.list_team()
             assert "SUPERSECRET" not in str(e.value) and "rejected the key" in str(e.value)
             assert "SUPERSECRET" not in repr(c)
+
     run(go())
 
 
@@ -139,8 +149,12 @@ def test_a_refusal_after_server_errors_still_gets_its_quick_second_try():
         return httpx.Response(answer, json=[] if answer == 200 else {"error": "busy"})
 
     async def go():
-        async with ApiClient("http://api.invalid/v1", "k", transport=httpx.MockTransport(handler),
-                             retry=RetryPolicy(base=0.001, connect_pause=0.001)) as c:
+        async with ApiClient(
+            "http://api.invalid/v1",
+            "k",
+            transport=httpx.MockTransport(handler),
+            retry=RetryPolicy(base=0.001, connect_pause=0.001),
+        ) as c:
             return await c.list_team(), c.calls
 
     assert run(go()) == ([], 5)
@@ -164,13 +178,18 @@ def test_a_409_after_an_unknown_outcome_is_checked_before_it_is_reported():
         return httpx.Response(status, json=body)
 
     async def go():
-        async with ApiClient("http://api.invalid/v1", "k", transport=httpx.MockTransport(handler),
-                             retry=RetryPolicy(base=0.001)) as c:
+        async with ApiClient(
+            "http://api.invalid/v1", "k", transport=httpx.MockTransport(handler), retry=RetryPolicy(base=0.001)
+        ) as c:
             return await c.create_project("p", "imageannotation")
 
     assert run(go()) == project
-    assert seen == [("POST", "/v1/projects"), ("GET", "/v1/projects/p"), ("POST", "/v1/projects"),
-                    ("GET", "/v1/projects/p")]
+    assert seen == [
+        ("POST", "/v1/projects"),
+        ("GET", "/v1/projects/p"),
+        ("POST", "/v1/projects"),
+        ("GET", "/v1/projects/p"),
+    ]
 
 
 def test_a_409_without_an_earlier_unknown_outcome_is_reported(store):
@@ -178,6 +197,7 @@ def test_a_409_without_an_earlier_unknown_outcome_is_reported(store):
         async with in_process(store) as c:
             with pytest.raises(Conflict):
                 await c.create_project("street-signs", "imageannotation")
+
     run(go())
     assert [r["method"] for r in store.requests()] == ["POST"]  # no read-back: it existed before
 
@@ -189,8 +209,10 @@ def test_pagination_without_a_total_follows_has_more_and_keeps_each_batch_once()
 
     # An API that reports no total: pages are followed one by one. A batch created between two
     # reads shifts the second page, so "b" is seen twice and must be kept once.
-    pages = {0: {"docs": [{"name": "a"}, {"name": "b"}], "has_more": True},
-             2: {"docs": [{"name": "b"}, {"name": "c"}], "has_more": False}}
+    pages = {
+        0: {"docs": [{"name": "a"}, {"name": "b"}], "has_more": True},
+        2: {"docs": [{"name": "b"}, {"name": "c"}], "has_more": False},
+    }
     asked: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

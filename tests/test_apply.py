@@ -1,4 +1,5 @@
 """apply: the removal threshold and the report."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,10 @@ def plan_with(safety: dict) -> Plan:
     return Plan({}, "", (), (), (), (), (), (), {}, RefreshScope(), safety)
 
 
-@pytest.mark.parametrize("remove,live,refused", [(9, 10, False), (10, 40, False), (10, 39, True), (11, 20, True),
-                                                 (100, 10_000, False), (0, 0, False)])
+@pytest.mark.parametrize(
+    "remove,live,refused",
+    [(9, 10, False), (10, 40, False), (10, 39, True), (11, 20, True), (100, 10_000, False), (0, 0, False)],
+)
 def test_threshold_needs_ten_and_a_quarter(remove, live, refused):
     plan = plan_with({"labeler": {"remove": remove, "live": live}, "member": {"remove": 0, "live": 5}})
     assert bool(safety_problems(plan)) is refused
@@ -42,8 +45,9 @@ def test_a_saved_plan_is_checked_and_applied_over_one_client(tmp_path, root, mon
         return real(self, *a, **kw)
 
     monkeypatch.setattr(Target, "client", counting)
-    report = apply_saved_plan(plan, target, force=True, on_result=lambda r: order.append("write"),
-                              checked=lambda: order.append("checked"))
+    report = apply_saved_plan(
+        plan, target, force=True, on_result=lambda r: order.append("write"), checked=lambda: order.append("checked")
+    )
     assert report.ok and len(report.results) == len(plan.operations)
     assert opened == [1]  # the staleness re-read and the writes share the client
     assert order[0] == "checked" and order.count("write") == len(plan.operations)

@@ -1,4 +1,5 @@
 """GET /batches filters: every bound, in every spelling of an instant, against a reference computed here."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +11,8 @@ import httpx
 import pytest
 
 from scaleform.sandbox.app import SandboxApp
-from scaleform.sandbox.batch_query import instant, parse_batch_query
 from scaleform.sandbox.base import SandboxError
+from scaleform.sandbox.batch_query import instant, parse_batch_query
 from scaleform.sandbox.fixtures import init_store
 from scaleform.sandbox.store import Store
 
@@ -41,23 +42,39 @@ def spell(when: datetime, how: str) -> str:
 # name -> (created, completed, audited); None: never completed/audited. Millisecond offsets
 # put some times just after a whole-second bound; two are stored with an offset, as a twin copies them.
 BATCHES = {
-    f"b{i}": (BASE + timedelta(minutes=10 * i, milliseconds=500 * (i % 2)),
-              BASE + timedelta(hours=5, minutes=10 * i) if i % 3 else None,
-              BASE + timedelta(hours=9, minutes=20 * i, milliseconds=250) if i % 4 == 1 else None)
+    f"b{i}": (
+        BASE + timedelta(minutes=10 * i, milliseconds=500 * (i % 2)),
+        BASE + timedelta(hours=5, minutes=10 * i) if i % 3 else None,
+        BASE + timedelta(hours=9, minutes=20 * i, milliseconds=250) if i % 4 == 1 else None,
+    )
     for i in range(9)
 }
 STORED_WITH_OFFSET = {"b2", "b7"}
-COLUMN = {"start_time": 0, "end_time": 0, "completed_after": 1, "completed_before": 1,
-          "audited_after": 2, "audited_before": 2}
-KEEP = {"start_time": lambda t, b: t >= b, "end_time": lambda t, b: t <= b,
-        "completed_after": lambda t, b: t > b, "completed_before": lambda t, b: t < b,
-        "audited_after": lambda t, b: t > b, "audited_before": lambda t, b: t < b}
+COLUMN = {
+    "start_time": 0,
+    "end_time": 0,
+    "completed_after": 1,
+    "completed_before": 1,
+    "audited_after": 2,
+    "audited_before": 2,
+}
+KEEP = {
+    "start_time": lambda t, b: t >= b,
+    "end_time": lambda t, b: t <= b,
+    "completed_after": lambda t, b: t > b,
+    "completed_before": lambda t, b: t < b,
+    "audited_after": lambda t, b: t > b,
+    "audited_before": lambda t, b: t < b,
+}
 # Whole-second bounds: some equal a batch's time (inclusive vs strict edges), some fall between.
-BOUNDS = {"start_time": BASE + timedelta(minutes=40), "end_time": BASE + timedelta(minutes=50),
-          "completed_after": BASE + timedelta(hours=5, minutes=20),
-          "completed_before": BASE + timedelta(hours=5, minutes=70),
-          "audited_after": BASE + timedelta(hours=9, minutes=20),
-          "audited_before": BASE + timedelta(hours=11)}
+BOUNDS = {
+    "start_time": BASE + timedelta(minutes=40),
+    "end_time": BASE + timedelta(minutes=50),
+    "completed_after": BASE + timedelta(hours=5, minutes=20),
+    "completed_before": BASE + timedelta(hours=5, minutes=70),
+    "audited_after": BASE + timedelta(hours=9, minutes=20),
+    "audited_before": BASE + timedelta(hours=11),
+}
 SPELLINGS = ("Z", "Z-no-ms", "+01:00", "-05:30-no-ms", "naive-utc")
 
 
@@ -72,9 +89,12 @@ def store():
             s.create_batch({"project": "pq"[i % 2], "name": name})
             how = "+01:00" if name in STORED_WITH_OFFSET else "Z"
             s.db.execute("UPDATE batches SET created_at=? WHERE name=?", (spell(created, how), name))
-            s.set_batch_progress(name, "completed" if completed else None,
-                                 completed_at=spell(completed, how) if completed else None,
-                                 audited_at=spell(audited, how) if audited else None)
+            s.set_batch_progress(
+                name,
+                "completed" if completed else None,
+                completed_at=spell(completed, how) if completed else None,
+                audited_at=spell(audited, how) if audited else None,
+            )
     return s
 
 
@@ -84,23 +104,33 @@ def listed(store: Store, params: dict) -> httpx.Response:
         auth = {"Authorization": "Basic " + base64.b64encode(b"test_sandbox:").decode()}
         async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=auth) as c:
             return await c.get("/v1/batches", params=params)
+
     return asyncio.run(go())
 
 
 def reference(filters: dict[str, datetime], project: str | None = None, status: str | None = None) -> set[str]:
     out = set()
     for i, (name, times) in enumerate(BATCHES.items()):
-        if project and "pq"[i % 2] != project or status and ("completed" if times[1] else
-                                                              "in_progress" if i % 2 == 0 else "staging") != status:
+        if (
+            project
+            and "pq"[i % 2] != project
+            or status
+            and ("completed" if times[1] else "in_progress" if i % 2 == 0 else "staging") != status
+        ):
             continue
         if all(times[COLUMN[f]] is not None and KEEP[f](times[COLUMN[f]], b) for f, b in filters.items()):
             out.add(name)
     return out
 
 
-COMBOS = [(f,) for f in BOUNDS] + [("start_time", "end_time"), ("completed_after", "completed_before"),
-                                    ("audited_after", "audited_before"), ("start_time", "completed_before"),
-                                    ("end_time", "audited_after"), tuple(BOUNDS)]
+COMBOS = [(f,) for f in BOUNDS] + [
+    ("start_time", "end_time"),
+    ("completed_after", "completed_before"),
+    ("audited_after", "audited_before"),
+    ("start_time", "completed_before"),
+    ("end_time", "audited_after"),
+    tuple(BOUNDS),
+]
 
 
 @pytest.mark.parametrize("combo", COMBOS, ids=["+".join(c) for c in COMBOS])
@@ -138,11 +168,18 @@ def test_completed_and_audited_times_are_shown_once_set(store):
     assert docs["b1"]["audited_at"] == spell(BATCHES["b1"][2], "Z")
 
 
-@pytest.mark.parametrize("params,needle", [
-    ({"created_after": "2026-01-01"}, "created_after"), ({"name": "b1"}, "name"),
-    ({"start_time": "yesterday"}, "start_time"), ({"status": "done"}, "status"),
-    ({"completed_after": "2026-13-01T00:00:00Z"}, "completed_after"), ({"detailed": "true"}, "detailed"),
-    ({"exclude_archived": "maybe"}, "exclude_archived")])
+@pytest.mark.parametrize(
+    "params,needle",
+    [
+        ({"created_after": "2026-01-01"}, "created_after"),
+        ({"name": "b1"}, "name"),
+        ({"start_time": "yesterday"}, "start_time"),
+        ({"status": "done"}, "status"),
+        ({"completed_after": "2026-13-01T00:00:00Z"}, "completed_after"),
+        ({"detailed": "true"}, "detailed"),
+        ({"exclude_archived": "maybe"}, "exclude_archived"),
+    ],
+)
 def test_unknown_filters_and_bad_values_are_a_400_naming_them(store, params, needle):
     r = listed(store, params)
     assert r.status_code == 400 and r.json()["status_code"] == 400 and needle in r.json()["error"]

@@ -7,14 +7,15 @@ Each case runs the CLI in a fresh child of a fresh Python (RUSAGE_CHILDREN is a 
 child a process has waited for), which reports the child's peak memory and CPU time. The margins
 are generous: this tests a bound, not speed. docs/bounds.md has the measurements.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -36,8 +37,10 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": rc, "rss_kib": r.ru_maxrss, "cpu": r.ru_utime + r.ru_stime, "stderr": err[-2000:]}))
 """
 
-LIMIT_ERROR = re.compile(r":\d+:\d+: .*more than [\d,]+ .*\(.*the limit on (alias expansion|template merges|people "
-                         r"sets|variable text)")
+LIMIT_ERROR = re.compile(
+    r":\d+:\d+: .*more than [\d,]+ .*\(.*the limit on (alias expansion|template merges|people "
+    r"sets|variable text)"
+)
 
 
 def _set(n: int) -> str:
@@ -48,30 +51,40 @@ def _set(n: int) -> str:
 def one_set_many_projects(d: Path) -> None:
     """A 48,000-email set named by 40 projects: 1.9 million emails if each use copied them."""
     (d / "people.yaml").write_text("version: 1\n" + _set(48_000))
-    (d / "projects.yaml").write_text("version: 1\nprojects:\n" + "".join(
-        f"  p{i}: {{type: imageannotation, labelers: [big]}}\n" for i in range(40)))
+    (d / "projects.yaml").write_text(
+        "version: 1\nprojects:\n" + "".join(f"  p{i}: {{type: imageannotation, labelers: [big]}}\n" for i in range(40))
+    )
 
 
 def many_unused_sets(d: Path) -> None:
     """A 47,000-email set and 200 sets that include it (each with one more email), named by nothing."""
-    (d / "people.yaml").write_text("version: 1\n" + _set(47_000)
-                                   + "".join(f"  s{i}: [big, x{i}@acme.ai]\n" for i in range(200)))
+    (d / "people.yaml").write_text(
+        "version: 1\n" + _set(47_000) + "".join(f"  s{i}: [big, x{i}@acme.ai]\n" for i in range(200))
+    )
     (d / "projects.yaml").write_text("version: 1\nprojects:\n  p: {type: imageannotation, labelers: [big]}\n")
 
 
 def wide_extends(d: Path) -> None:
     """One project extending 12,000 templates, each giving one param (merged one by one: quadratic)."""
     (d / "m.yaml").write_text(
-        "version: 1\ntemplates:\n" + "".join(f"  t{i}:\n    params: {{k{i}: {i}}}\n" for i in range(12_000))
+        "version: 1\ntemplates:\n"
+        + "".join(f"  t{i}:\n    params: {{k{i}: {i}}}\n" for i in range(12_000))
         + "projects:\n  p:\n    type: imageannotation\n    extends:\n"
-        + "".join(f"    - t{i}\n" for i in range(12_000)))
+        + "".join(f"    - t{i}\n" for i in range(12_000))
+    )
 
 
 def alias_template(d: Path) -> None:
     """Under 1 KB: nine aliases of the level before, five levels deep, as the params of a template 26
     projects extend (within the old node cap per file, the old cap on inherited values)."""
-    lines = ["version: 1", "templates:", "  t:", "    type: imageannotation", "    params:",
-             "      l0: &l0 [" + ", ".join(["x"] * 9) + "]"]
+    lines = [
+        "version: 1",
+        "templates:",
+        "  t:",
+        "    type: imageannotation",
+        "    params:",
+        "      l0: &l0 [" + ", ".join(["x"] * 9) + "]",
+    ]
     lines += [f"      l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 5)]
     lines += ["projects:"] + [f"  p{i}: {{extends: t}}" for i in range(26)]
     (d / "m.yaml").write_text("\n".join(lines) + "\n")
@@ -81,7 +94,8 @@ def long_variable(d: Path) -> None:
     """A 200,000-character variable named 2,000 times: 400 MB of text for render to write."""
     (d / "m.yaml").write_text(
         "version: 1\nenvironments:\n  e:\n    provider: scale\n    vars: {long: " + "x" * 200_000 + "}\n"
-        "projects:\n  p:\n    type: imageannotation\n    params:\n      l:\n" + "      - ${var.long}\n" * 2_000)
+        "projects:\n  p:\n    type: imageannotation\n    params:\n      l:\n" + "      - ${var.long}\n" * 2_000
+    )
 
 
 CASES: dict[str, Callable[[Path], None]] = {
@@ -106,14 +120,23 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
 
 def _run(command: str, path: Path, *options: str) -> dict:
     # Run from the input's folder: `python -m` puts the current folder first on the import path.
-    done = subprocess.run([sys.executable, "-c", _WRAPPER, command, *options, str(path)], capture_output=True,
-                          text=True, timeout=120, cwd=path)
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, command, *options, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=path,
+    )
     return json.loads(done.stdout)
 
 
 # The variable is copied by reference until render writes each copy: validate never paid for it.
-RUNS = [(case, command) for case in CASES for command in ("validate", "render")
-        if (case, command) != ("long-variable", "validate")]
+RUNS = [
+    (case, command)
+    for case in CASES
+    for command in ("validate", "render")
+    if (case, command) != ("long-variable", "validate")
+]
 
 
 @pytest.mark.parametrize("case,command", RUNS)

@@ -1,4 +1,5 @@
 """--base-manifests classification: same change on the base branch = drift."""
+
 from __future__ import annotations
 
 from helpers import change

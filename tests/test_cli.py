@@ -1,4 +1,5 @@
 """The CLI: a thin face. Start-up imports only what a command uses; options parse as documented."""
+
 from __future__ import annotations
 
 import os
@@ -13,11 +14,18 @@ HEAVY = ("starlette", "uvicorn", "deepdiff", "httpx")
 
 
 def imported_by(*args: str, env: dict | None = None) -> set[str]:
-    code = ("import sys, runpy; sys.argv = ['scaleform', *sys.argv[1:]]\n"
-            "try:\n    runpy.run_module('scaleform', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, **(env or {})})
+    code = (
+        "import sys, runpy; sys.argv = ['scaleform', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('scaleform', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
     return {line.split(".")[0] for line in result.stderr.splitlines()} | set(result.stderr.splitlines())
 
 
@@ -38,8 +46,9 @@ def test_applying_a_saved_plan_does_not_import_the_manifest_stack(tmp_path, root
     assert cli("sandbox", "init", "--db", str(tmp_path / "s.db")).exit_code == 0
     made = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(tmp_path / "s.db"), "--out", str(saved))
     assert made.exit_code == 0 and saved.exists()
-    modules = imported_by("apply", "--plan", str(saved), "--api-url", "http://127.0.0.1:9/v1",
-                          env={"SCALE_API_KEY": "k"})
+    modules = imported_by(
+        "apply", "--plan", str(saved), "--api-url", "http://127.0.0.1:9/v1", env={"SCALE_API_KEY": "k"}
+    )
     assert any(line.startswith("Error: the plan was made for sandbox:") for line in modules)  # it reached the check
     assert "scaleform.apply" in modules and "yaml" not in modules and "scaleform.manifest" not in modules
 
@@ -48,6 +57,7 @@ def test_version_everywhere_names_the_commit():
     import subprocess
 
     from scaleform import __version__
+
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     expected = f"scaleform {__version__} (commit {head[:12]})" if head else f"scaleform {__version__} (commit unknown)"
     assert cli("--version").stdout.strip() == expected
@@ -61,8 +71,12 @@ def test_bad_flag_is_a_usage_error_without_traceback():
 
 def test_a_mistyped_flag_under_detailed_exitcode_exits_1_not_2():
     # 2 means "changes" to a drift check; a usage error must never look like drift
-    result = subprocess.run([sys.executable, "-m", "scaleform", "plan", "--detailed-exitcode", "--formt", "json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "scaleform", "plan", "--detailed-exitcode", "--formt", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "--formt" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -81,11 +95,20 @@ def test_a_missing_base_means_every_change_is_introduced(tmp_path, root):
     db = tmp_path / "s.db"
     assert cli("sandbox", "init", "--db", str(db)).exit_code == 0
     out = tmp_path / "p.json"
-    result = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--base-manifests",
-                 str(tmp_path / "absent"), "--out", str(out))
+    result = cli(
+        "plan",
+        str(root / "examples" / "quickstart"),
+        "--sandbox",
+        str(db),
+        "--base-manifests",
+        str(tmp_path / "absent"),
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0 and "every change counts as introduced" in result.stderr
     assert f"scaleform apply --plan {out}" in result.stderr
     import json
+
     changes = json.loads(out.read_text())["changes"]
     assert changes and {c["classification"] for c in changes} == {"introduced"}
 
@@ -140,11 +163,14 @@ def test_help_never_cuts_a_command_summary_short(group):
     assert result.exit_code == 0 and "..." not in commands
 
 
-@pytest.mark.parametrize("command,own", [
-    ("init", ["--fixture", "--from-account", "--api-url", "-e, --environment"]),
-    ("serve", ["--port", "--fault-rate"]),
-    ("accept-invites", ["--db"]),
-])
+@pytest.mark.parametrize(
+    "command,own",
+    [
+        ("init", ["--fixture", "--from-account", "--api-url", "-e, --environment"]),
+        ("serve", ["--port", "--fault-rate"]),
+        ("accept-invites", ["--db"]),
+    ],
+)
 def test_sandbox_commands_list_only_their_own_options(command, own):
     text = cli("sandbox", command, "--help").output
     assert all(option in text for option in own)
@@ -161,6 +187,7 @@ def test_a_sandbox_is_one_file_after_a_command(tmp_path, root):
     assert cli("apply", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--auto-approve").exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.db"]
     import shutil
+
     shutil.copy(db, tmp_path / "b.db")
     plan = cli("plan", str(root / "examples" / "quickstart"), "--sandbox", str(tmp_path / "b.db"))
     assert "Plan: 0 to add, 0 to change, 0 to remove." in plan.stdout
@@ -191,11 +218,17 @@ def test_every_command_has_examples_in_its_help():
 NETWORK = ("--api-url", "--provider", "--sandbox", "--parallelism", "--insecure-http")
 
 
-@pytest.mark.parametrize("path, absent", [
-    (("validate",), (*NETWORK, "--no-prune")), (("render",), (*NETWORK, "--no-prune")),
-    (("show",), (*NETWORK, "--no-prune", "--var", "-e,")), (("export",), ("--no-prune", "--var ", "--var-file")),
-    (("sandbox", "serve"), (*NETWORK, "--no-prune", "-e,")), (("sandbox", "init"), ("--no-prune", "--var ")),
-])
+@pytest.mark.parametrize(
+    "path, absent",
+    [
+        (("validate",), (*NETWORK, "--no-prune")),
+        (("render",), (*NETWORK, "--no-prune")),
+        (("show",), (*NETWORK, "--no-prune", "--var", "-e,")),
+        (("export",), ("--no-prune", "--var ", "--var-file")),
+        (("sandbox", "serve"), (*NETWORK, "--no-prune", "-e,")),
+        (("sandbox", "init"), ("--no-prune", "--var ")),
+    ],
+)
 def test_no_command_lists_an_option_it_ignores(path, absent):
     text = cli(*path, "--help").stdout
     for option in absent:
@@ -242,5 +275,7 @@ def test_the_saved_plan_hint_is_a_command_that_works_for_its_target():
 
     assert saved_plan_command("sandbox:s.db", "p.json") == "scaleform apply --plan p.json"
     assert saved_plan_command("https://api.scale.com/v1", "p.json") == "scaleform apply --plan p.json"
-    assert saved_plan_command("http://127.0.0.1:9/v1", "p.json") == \
-        "scaleform apply --plan p.json --api-url http://127.0.0.1:9/v1"
+    assert (
+        saved_plan_command("http://127.0.0.1:9/v1", "p.json")
+        == "scaleform apply --plan p.json --api-url http://127.0.0.1:9/v1"
+    )

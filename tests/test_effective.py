@@ -1,4 +1,5 @@
 """`scaleform render`: the effective manifests validate and plan exactly as their source does."""
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,15 @@ from hypothesis import strategies as st
 from helpers import cli, make_db, write_manifest
 
 EMAILS = ["li@acme.ai", "bo@acme.ai", "kim@acme.ai", "raj@acme.ai"]
-params = st.dictionaries(st.sampled_from(["instruction", "min_height", "tags", "cost"]),
-                         st.one_of(st.integers(0, 20), st.sampled_from(["Box it.", "a $${x} b", "${var.prefix}"]),
-                                   st.lists(st.sampled_from(["x", "y"]), max_size=2)), max_size=3)
+params = st.dictionaries(
+    st.sampled_from(["instruction", "min_height", "tags", "cost"]),
+    st.one_of(
+        st.integers(0, 20),
+        st.sampled_from(["Box it.", "a $${x} b", "${var.prefix}"]),
+        st.lists(st.sampled_from(["x", "y"]), max_size=2),
+    ),
+    max_size=3,
+)
 
 
 @st.composite
@@ -23,14 +30,20 @@ def composed(draw):
     sets = {"night": draw(st.lists(st.sampled_from(EMAILS), unique=True, min_size=1, max_size=3))}
     sets["all"] = draw(st.lists(st.sampled_from(EMAILS + ["night"]), unique=True, min_size=1, max_size=4))
     templates = {
-        "studio": {"type": "imageannotation", "studio": True, "params": draw(params),
-                   "pipeline": {"type": "consensus_task", "consensus_attempts": draw(st.integers(1, 4))}},
+        "studio": {
+            "type": "imageannotation",
+            "studio": True,
+            "params": draw(params),
+            "pipeline": {"type": "consensus_task", "consensus_attempts": draw(st.integers(1, 4))},
+        },
         "eu": {"extends": "studio", "params": draw(params), "labelers": ["night"]},
         "text": {"type": "textcollection", "params": {"instruction": "Read ${var.prefix}."}},
     }
     projects = {}
     for i in range(draw(st.integers(1, 4))):
-        spec: dict = {"extends": draw(st.lists(st.sampled_from(sorted(templates)), unique=True, min_size=1, max_size=2))}
+        spec: dict = {
+            "extends": draw(st.lists(st.sampled_from(sorted(templates)), unique=True, min_size=1, max_size=2))
+        }
         if draw(st.booleans()):
             spec["params"] = draw(params)
         if draw(st.booleans()):
@@ -40,8 +53,13 @@ def composed(draw):
         if "studio" not in spec["extends"] and "eu" not in spec["extends"] and draw(st.booleans()):
             spec["ontology"] = {"name": "v1", "choices": ["car", {"choice": "bus", "subchoices": ["red"]}]}
         projects[f"${{var.prefix}}-p{i}"] = spec
-    return {"version": 1, "people": sets, "templates": templates,
-            "team": {"managers": ["ana@acme.ai"], "labelers": ["all", *EMAILS]}, "projects": projects}
+    return {
+        "version": 1,
+        "people": sets,
+        "templates": templates,
+        "team": {"managers": ["ana@acme.ai"], "labelers": ["all", *EMAILS]},
+        "projects": projects,
+    }
 
 
 def _plan(db: Path, path: Path, *extra: str) -> str:
@@ -73,31 +91,41 @@ def test_render_output_revalidates_and_plans_byte_identically(db, tmp_path_facto
 
 
 def test_render_merges_expands_interpolates_and_orders_keys(tmp_path):
-    write_manifest(tmp_path / "b.yaml", """\
+    write_manifest(
+        tmp_path / "b.yaml",
+        """\
         version: 1
         projects:
           ${var.prefix}-signs:
             labelers: [crew]
             extends: base
             params: {b: 2, a: {y: 1}}
-        """)
-    write_manifest(tmp_path / "a.yaml", """\
+        """,
+    )
+    write_manifest(
+        tmp_path / "a.yaml",
+        """\
         version: 1
         people:
           crew: [Li@acme.ai, bo@acme.ai]
         templates:
           base: {params: {a: {x: '$${literal}'}}, studio: true, type: imageannotation}
-        """)
+        """,
+    )
     result = cli("render", str(tmp_path), "--var", "prefix=eu")
     assert result.exit_code == 0, result.output
     body = result.stdout.split("\n", 2)[2]  # after the two header lines
-    assert body == ("version: 1\nprojects:\n  eu-signs:\n    type: imageannotation\n    studio: true\n"
-                    "    params:\n      a:\n        x: $${literal}\n        y: 1\n      b: 2\n"
-                    "    labelers:\n    - li@acme.ai\n    - bo@acme.ai\n")
+    assert body == (
+        "version: 1\nprojects:\n  eu-signs:\n    type: imageannotation\n    studio: true\n"
+        "    params:\n      a:\n        x: $${literal}\n        y: 1\n      b: 2\n"
+        "    labelers:\n    - li@acme.ai\n    - bo@acme.ai\n"
+    )
 
 
 def test_render_keeps_the_chosen_environment_and_can_show_one_project(tmp_path):
-    write_manifest(tmp_path / "m.yaml", """\
+    write_manifest(
+        tmp_path / "m.yaml",
+        """\
         version: 1
         environments:
           staging: {provider: scale, api_key_env: SCALE_STAGING_KEY, vars: {p: stg}}
@@ -105,7 +133,8 @@ def test_render_keeps_the_chosen_environment_and_can_show_one_project(tmp_path):
         projects:
           ${var.p}-a: {type: imageannotation}
           ${var.p}-b: {type: textcollection}
-        """)
+        """,
+    )
     result = cli("render", str(tmp_path), "-e", "staging")
     doc = yaml.safe_load(result.stdout)
     assert doc["environments"] == {"staging": {"provider": "scale", "api_key_env": "SCALE_STAGING_KEY"}}
@@ -121,4 +150,6 @@ def test_render_of_an_unknown_project_or_a_bad_manifest_is_a_located_error(tmp_p
     assert f"{tmp_path.as_posix()}/m.yaml:3:20: unknown template 'nope'" in result.output
     write_manifest(tmp_path / "m.yaml", "version: 1\nprojects:\n  signs: {type: chat}\n")
     result = cli("render", str(tmp_path), "--project", "sings")
-    assert result.exit_code == 1 and "--project sings: no such project is declared; did you mean 'signs'?" in result.output
+    assert (
+        result.exit_code == 1 and "--project sings: no such project is declared; did you mean 'signs'?" in result.output
+    )

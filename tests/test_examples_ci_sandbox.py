@@ -4,6 +4,7 @@ operator may): the examples with environments validate and plan for every listed
 the whole loop holds: the pull request's plan is the reviewed plan, the merge applies it, a change
 nobody reviewed is refused before any write, a push without a reviewed plan applies nothing, and
 the drift check sees the result."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import KEY, make_db, served, writes
 from test_examples_ci import ROOT, listed_environments, step
 from test_examples_ci_scripts import run_bash
+
+from helpers import KEY, make_db, served, writes
 
 KEYS = dict(listed_environments())
 
@@ -40,8 +42,15 @@ def run_step(job: str, name: str, repo: Path, environment: str, accounts: dict, 
     """One of the workflow's steps, verbatim, in `job`'s matrix leg for `environment`, with the key
     as GitHub would hand it over (secrets[matrix.key]) and that environment's account."""
     given = {"SCALEFORM_KEY_NAME": KEYS[environment], "SCALEFORM_KEY": KEY, **env}
-    return run_bash(step(job, name)["run"], repo.parent, cwd=str(repo), SCALEFORM_ENV=environment,
-                    SCALE_API_URL=accounts[environment][0], RUNNER_TEMP=str(repo.parent / "runner"), **given)
+    return run_bash(
+        step(job, name)["run"],
+        repo.parent,
+        cwd=str(repo),
+        SCALEFORM_ENV=environment,
+        SCALE_API_URL=accounts[environment][0],
+        RUNNER_TEMP=str(repo.parent / "runner"),
+        **given,
+    )
 
 
 def drift(repo: Path, environment: str, accounts: dict) -> tuple[int, dict]:
@@ -58,7 +67,7 @@ def test_an_example_with_environments_validates_and_plans_with_the_workflows_ste
     result, _ = run_bash(step("validate", "Validate")["run"], tmp_path, cwd=str(repo))
     assert result.returncode == 0 and "::error" not in result.stdout, result.stdout + result.stderr
     assert "valid in each environment" in result.stdout
-    for environment, key in KEYS.items():
+    for environment in KEYS:
         result, _ = run_step("plan", "plan", repo, environment, accounts)
         assert result.returncode == 0, (environment, result.stderr)
         assert "rehearsal:" in (repo / "plan.md").read_text()
@@ -116,7 +125,7 @@ def test_the_loop_applies_the_reviewed_plan_and_nothing_else(tmp_path, accounts)
     assert report in (tmp_path / "github_summary").read_text()
     assert writes(staging_db)
     assert drift(repo, "staging", accounts) == (0, {"drift": "false"})  # invitations pending are no drift
-    assert drift(repo, "production", accounts)[0] == 2                     # production was not touched
+    assert drift(repo, "production", accounts)[0] == 2  # production was not touched
 
     # a later push with no reviewed plan (a bot's or a fork's merge, a direct push): nothing to
     # apply is green; something to apply is refused, naming it, and nothing is written
@@ -128,8 +137,10 @@ def test_the_loop_applies_the_reviewed_plan_and_nothing_else(tmp_path, accounts)
     projects.write_text(reviewed_text.replace("Draw a box around every traffic sign.", "Box every sign."))
     result, out = run_step("apply", "unreviewed", repo, "staging", accounts)
     assert result.returncode == 1 and out == {"outcome": "refused"}
-    assert "::error title=scaleform::refusing to apply: 1 change(s) and no reviewed plan: " \
-           "project[stg-street-signs].params (update)" in result.stdout
+    assert (
+        "::error title=scaleform::refusing to apply: 1 change(s) and no reviewed plan: "
+        "project[stg-street-signs].params (update)" in result.stdout
+    )
     assert "refusing to apply" in (repo / "apply.err").read_text()
     # ...and the apply step itself never runs apply without a reviewed plan
     result, out = run_step("apply", "apply", repo, "staging", accounts)
@@ -145,4 +156,6 @@ def test_manifests_without_environments_declare_one_as_the_readme_says(tmp_path,
     result, _ = run_step("plan", "plan", repo, "production", accounts)
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((repo / "manifests" / "environments.yaml").read_text()) == {
-        "version": 1, "environments": {"production": {}}}
+        "version": 1,
+        "environments": {"production": {}},
+    }

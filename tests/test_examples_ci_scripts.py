@@ -2,6 +2,7 @@
 list, the merge base, the plan comment, the apply report on the merged pull requests and the drift
 issue (under node, with a stand-in for github-script), and the drift judgement on plans of a
 sandbox account."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import cli, make_db
 from test_examples_ci import ROOT, step, workflow
+
+from helpers import cli, make_db
 
 BIN = str(Path(sys.executable).parent)  # the scaleform these tests run with
 
@@ -27,23 +29,41 @@ def run_bash(script: str, tmp_path: Path, **env: str) -> tuple[subprocess.Comple
     summary = tmp_path / "github_summary"
     summary.touch()
     env.setdefault("SCALEFORM_ENVIRONMENTS", workflow()["env"]["SCALEFORM_ENVIRONMENTS"])
-    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], capture_output=True,
-                            text=True, cwd=env.pop("cwd", tmp_path),
-                            env={**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-                                 "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), **env})
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=env.pop("cwd", tmp_path),
+        env={
+            **os.environ,
+            "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            **env,
+        },
+    )
     values = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return result, values
 
 
-@pytest.mark.parametrize("head_repo, author_type, actor, planned", [
-    ("acme/config", "User", "ana", "true"),
-    ("someone/config", "User", "someone", "false"),          # a fork
-    ("acme/config", "Bot", "dependabot[bot]", "false"),       # a bot's pull request
-    ("acme/config", "User", "renovate[bot]", "false"),        # a bot pushing to a person's branch
-])
+@pytest.mark.parametrize(
+    "head_repo, author_type, actor, planned",
+    [
+        ("acme/config", "User", "ana", "true"),
+        ("someone/config", "User", "someone", "false"),  # a fork
+        ("acme/config", "Bot", "dependabot[bot]", "false"),  # a bot's pull request
+        ("acme/config", "User", "renovate[bot]", "false"),  # a bot pushing to a person's branch
+    ],
+)
 def test_forks_and_bots_are_validated_but_not_planned(tmp_path, head_repo, author_type, actor, planned):
-    result, out = run_bash(step("validate", "gate")["run"], tmp_path, GITHUB_REPOSITORY="acme/config",
-                           HEAD_REPO=head_repo, AUTHOR_TYPE=author_type, ACTOR=actor)
+    result, out = run_bash(
+        step("validate", "gate")["run"],
+        tmp_path,
+        GITHUB_REPOSITORY="acme/config",
+        HEAD_REPO=head_repo,
+        AUTHOR_TYPE=author_type,
+        ACTOR=actor,
+    )
     assert result.returncode == 0, result.stderr
     assert out == {"plan": planned}
     if planned == "false":
@@ -62,14 +82,17 @@ jq "$4" "$GH_ANSWER"
 """
 
 
-@pytest.mark.parametrize("statuses, run", [
-    ([], "true"),
-    (["completed", "completed"], "true"),
-    (["in_progress"], "false"),                 # an apply half done would look like drift
-    (["completed", "queued"], "false"),         # queued: it will run
-    (["pending"], "false"),                     # waiting in the concurrency group: it will run
-    (["waiting", "completed"], "true"),         # awaiting a reviewer's approval: it may never run
-])
+@pytest.mark.parametrize(
+    "statuses, run",
+    [
+        ([], "true"),
+        (["completed", "completed"], "true"),
+        (["in_progress"], "false"),  # an apply half done would look like drift
+        (["completed", "queued"], "false"),  # queued: it will run
+        (["pending"], "false"),  # waiting in the concurrency group: it will run
+        (["waiting", "completed"], "true"),  # awaiting a reviewer's approval: it may never run
+    ],
+)
 def test_the_drift_check_stands_down_only_for_an_apply_that_will_run(tmp_path, statuses, run):
     if shutil.which("jq") is None:
         pytest.skip("jq is not installed: the stand-in for gh filters with it")
@@ -77,20 +100,30 @@ def test_the_drift_check_stands_down_only_for_an_apply_that_will_run(tmp_path, s
     bin_dir.mkdir()
     (bin_dir / "gh").write_text(FAKE_GH)
     (bin_dir / "gh").chmod(0o755)
-    (tmp_path / "runs.json").write_text(json.dumps(
-        {"total_count": len(statuses), "workflow_runs": [{"id": i, "status": s} for i, s in enumerate(statuses)]}))
-    result, out = run_bash(step("drift", "quiet")["run"], tmp_path, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-                           GH_LOG=str(tmp_path / "gh.log"), GH_ANSWER=str(tmp_path / "runs.json"),
-                           GITHUB_REPOSITORY="acme/config",
-                           GITHUB_WORKFLOW_REF="acme/config/.github/workflows/scaleform.yml@refs/heads/main")
+    (tmp_path / "runs.json").write_text(
+        json.dumps(
+            {"total_count": len(statuses), "workflow_runs": [{"id": i, "status": s} for i, s in enumerate(statuses)]}
+        )
+    )
+    result, out = run_bash(
+        step("drift", "quiet")["run"],
+        tmp_path,
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        GH_LOG=str(tmp_path / "gh.log"),
+        GH_ANSWER=str(tmp_path / "runs.json"),
+        GITHUB_REPOSITORY="acme/config",
+        GITHUB_WORKFLOW_REF="acme/config/.github/workflows/scaleform.yml@refs/heads/main",
+    )
     assert result.returncode == 0, result.stderr
     assert out == {"run": run}
-    assert (tmp_path / "gh.log").read_text() == \
-        "repos/acme/config/actions/workflows/scaleform.yml/runs?event=push&per_page=20\n"
+    assert (
+        tmp_path / "gh.log"
+    ).read_text() == "repos/acme/config/actions/workflows/scaleform.yml/runs?event=push&per_page=20\n"
     assert ("Drift check skipped" in result.stdout) == (run == "false")
 
 
 # ---- the environment list ---------------------------------------------------------------------------
+
 
 def environments(tmp_path: Path, listed: str | None = None) -> tuple[subprocess.CompletedProcess, object]:
     env = {} if listed is None else {"SCALEFORM_ENVIRONMENTS": listed}
@@ -101,8 +134,10 @@ def environments(tmp_path: Path, listed: str | None = None) -> tuple[subprocess.
 def test_the_environment_list_becomes_the_matrix(tmp_path):
     result, matrix = environments(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert matrix == [{"environment": "staging", "key": "SCALE_STAGING_API_KEY"},
-                      {"environment": "production", "key": "SCALE_API_KEY"}]
+    assert matrix == [
+        {"environment": "staging", "key": "SCALE_STAGING_API_KEY"},
+        {"environment": "production", "key": "SCALE_API_KEY"},
+    ]
 
 
 def test_one_environment_alone_takes_the_default_key(tmp_path):
@@ -111,15 +146,18 @@ def test_one_environment_alone_takes_the_default_key(tmp_path):
     assert matrix == [{"environment": "production", "key": "SCALE_API_KEY"}]
 
 
-@pytest.mark.parametrize("listed", [
-    "",                                               # nothing listed
-    "staging SCALE_A\nstaging SCALE_B",               # twice
-    "staging GITHUB_TOKEN",                           # not a scaleform key: never exported
-    "staging PATH",
-    "staging SCALE_A extra",
-    "../x SCALE_A",
-    "-e SCALE_A",
-])
+@pytest.mark.parametrize(
+    "listed",
+    [
+        "",  # nothing listed
+        "staging SCALE_A\nstaging SCALE_B",  # twice
+        "staging GITHUB_TOKEN",  # not a scaleform key: never exported
+        "staging PATH",
+        "staging SCALE_A extra",
+        "../x SCALE_A",
+        "-e SCALE_A",
+    ],
+)
 def test_a_wrong_environment_list_stops_the_run(tmp_path, listed):
     result, matrix = environments(tmp_path, listed)
     assert result.returncode == 1 and matrix is None
@@ -128,9 +166,15 @@ def test_a_wrong_environment_list_stops_the_run(tmp_path, listed):
 
 # ---- the merge base ------------------------------------------------------------------------------------
 
+
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args], cwd=cwd,
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def test_the_base_is_the_merge_base_not_the_moved_main(tmp_path):
@@ -152,8 +196,9 @@ def test_the_base_is_the_merge_base_not_the_moved_main(tmp_path):
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(upstream), str(clone))
     git(clone, "checkout", "-q", "origin/feature")
-    result, out = run_bash(step("plan", "base")["run"], tmp_path, cwd=str(clone), BASE_REF="main",
-                           RUNNER_TEMP=str(tmp_path / "runner"))
+    result, out = run_bash(
+        step("plan", "base")["run"], tmp_path, cwd=str(clone), BASE_REF="main", RUNNER_TEMP=str(tmp_path / "runner")
+    )
     assert result.returncode == 0, result.stderr
     assert out == {"sha": branch_point}
     assert (tmp_path / "runner" / "base" / "manifests" / "team.yaml").read_text() == "at the branch point\n"
@@ -191,8 +236,13 @@ def run_script(tmp_path: Path, job: str, name: str, lists: dict | None = None, *
     script = step(job, name)["with"]["script"]
     (tmp_path / "state.json").write_text(json.dumps({"script": script, "lists": lists or {}}))
     (tmp_path / "harness.js").write_text(SCRIPT_HARNESS)
-    result = subprocess.run([node, str(tmp_path / "harness.js"), str(tmp_path / "state.json")], cwd=tmp_path,
-                            capture_output=True, text=True, env={**os.environ, "SCALEFORM_ENV": "staging", **env})
+    result = subprocess.run(
+        [node, str(tmp_path / "harness.js"), str(tmp_path / "state.json")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SCALEFORM_ENV": "staging", **env},
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -207,8 +257,15 @@ def run_comment(tmp_path: Path, comments: list[dict], outcome: str, plan_md: str
         (tmp_path / "plan.md").write_text(plan_md)
     if plan_err:
         (tmp_path / "plan.err").write_text(plan_err)
-    calls = run_script(tmp_path, "plan", "Post or update the plan comment", {"listComments": comments},
-                       PLAN_OUTCOME=outcome, HEAD_SHA="h" * 40, BASE_SHA="b" * 40)
+    calls = run_script(
+        tmp_path,
+        "plan",
+        "Post or update the plan comment",
+        {"listComments": comments},
+        PLAN_OUTCOME=outcome,
+        HEAD_SHA="h" * 40,
+        BASE_SHA="b" * 40,
+    )
     assert calls[0] == ["listComments", {"owner": "acme", "repo": "config", "issue_number": 7, "per_page": 100}]
     return calls[1:]
 
@@ -250,24 +307,45 @@ def test_a_huge_plan_is_cut_to_what_github_accepts(tmp_path):
 
 # ---- the apply report, as a comment on each merged pull request ------------------------------------------
 
+
 def lookup(tmp_path: Path, pulls: list[dict], without: list[str] = ()) -> None:
     (tmp_path / "reviewed").mkdir(exist_ok=True)
-    (tmp_path / "reviewed" / "lookup.json").write_text(json.dumps(
-        {"head": "m" * 40, "since": "x", "commits": [], "artifact": "scaleform-plan-staging", "pulls": pulls,
-         "without_pull": list(without)}))
+    (tmp_path / "reviewed" / "lookup.json").write_text(
+        json.dumps(
+            {
+                "head": "m" * 40,
+                "since": "x",
+                "commits": [],
+                "artifact": "scaleform-plan-staging",
+                "pulls": pulls,
+                "without_pull": list(without),
+            }
+        )
+    )
 
 
-PULL_12 = {"number": 12, "head_sha": "a" * 40, "plan": "pr-12.json",
-           "plan_run": "https://github.com/acme/config/actions/runs/5", "why": None}
-PULL_13 = {"number": 13, "head_sha": "f" * 40, "plan": None, "plan_run": None,
-           "why": "it comes from a fork, whose plan check gets no key: it was never planned"}
+PULL_12 = {
+    "number": 12,
+    "head_sha": "a" * 40,
+    "plan": "pr-12.json",
+    "plan_run": "https://github.com/acme/config/actions/runs/5",
+    "why": None,
+}
+PULL_13 = {
+    "number": 13,
+    "head_sha": "f" * 40,
+    "plan": None,
+    "plan_run": None,
+    "why": "it comes from a fork, whose plan check gets no key: it was never planned",
+}
 
 
 def run_report(tmp_path: Path, outcome: str, md: str = "", err: str = "") -> list:
     (tmp_path / "apply.md").write_text(md)
     (tmp_path / "apply.err").write_text(err)
-    return run_script(tmp_path, "apply", "Post the result on the merged pull requests", OUTCOME=outcome,
-                      RUNNER_TEMP=str(tmp_path))
+    return run_script(
+        tmp_path, "apply", "Post the result on the merged pull requests", OUTCOME=outcome, RUNNER_TEMP=str(tmp_path)
+    )
 
 
 def test_an_apply_is_reported_on_every_merged_pull_request(tmp_path):
@@ -286,8 +364,10 @@ def test_an_apply_is_reported_on_every_merged_pull_request(tmp_path):
 
 def test_a_refusal_says_what_to_do_and_names_commits_without_a_pull_request(tmp_path):
     lookup(tmp_path, [PULL_12], without=["d" * 40])
-    err = ("Error: refusing to apply: 1 change(s) are not in the reviewed plan ('pr-12.json') with the same values: "
-           "project[x] (create). Nothing was written. ... re-run the pull request's plan check and review them\n")
+    err = (
+        "Error: refusing to apply: 1 change(s) are not in the reviewed plan ('pr-12.json') with the same values: "
+        "project[x] (create). Nothing was written. ... re-run the pull request's plan check and review them\n"
+    )
     calls = run_report(tmp_path, "refused", err=err)
     assert [(c[0], c[1]["issue_number"]) for c in calls] == [("createComment", 12)]
     body = calls[0][1]["body"]
@@ -317,17 +397,16 @@ DRIFT_MARKER = "<!-- scaleform-drift:staging -->"
 
 def run_issue(tmp_path: Path, issues: list[dict], drift: str, plan_md: str = "**Plan: 1 to add.**\n") -> list:
     (tmp_path / "plan.md").write_text(plan_md)
-    calls = run_script(tmp_path, "drift", "Open, update or close the drift issue", {"listForRepo": issues},
-                       DRIFT=drift)
+    calls = run_script(tmp_path, "drift", "Open, update or close the drift issue", {"listForRepo": issues}, DRIFT=drift)
     assert calls[0] == ["listForRepo", {"owner": "acme", "repo": "config", "state": "open", "per_page": 100}]
     return calls[1:]
 
 
 OUR_ISSUE = {"number": 40, "user": BOT, "body": DRIFT_MARKER + "\nold drift"}
 LOOKALIKES = [
-    {"number": 41, "user": MALLORY, "body": DRIFT_MARKER + "\nplanted"},                            # not ours
-    {"number": 42, "user": BOT, "body": DRIFT_MARKER + "\npr", "pull_request": {"url": "x"}},        # a pull request
-    {"number": 43, "user": BOT, "body": "<!-- scaleform-drift:production -->\nprod"},               # other environment
+    {"number": 41, "user": MALLORY, "body": DRIFT_MARKER + "\nplanted"},  # not ours
+    {"number": 42, "user": BOT, "body": DRIFT_MARKER + "\npr", "pull_request": {"url": "x"}},  # a pull request
+    {"number": 43, "user": BOT, "body": "<!-- scaleform-drift:production -->\nprod"},  # other environment
 ]
 
 
@@ -359,6 +438,7 @@ def test_no_drift_and_no_issue_does_nothing(tmp_path):
 
 # ---- the drift judgement -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def drift_plans(tmp_path_factory) -> dict[str, Path]:
     """Plans of the quickstart at three moments: drifted, only invitations pending, converged."""
@@ -383,8 +463,9 @@ def drift_plans(tmp_path_factory) -> dict[str, Path]:
 
 
 def judge(tmp_path: Path, plan: Path) -> tuple[subprocess.CompletedProcess, str, dict]:
-    result, out = run_bash(step("drift", "judge")["run"].replace("plan.json", shlex.quote(str(plan))),
-                           tmp_path, SCALEFORM_ENV="production")
+    result, out = run_bash(
+        step("drift", "judge")["run"].replace("plan.json", shlex.quote(str(plan))), tmp_path, SCALEFORM_ENV="production"
+    )
     return result, (tmp_path / "github_summary").read_text(), out
 
 
@@ -402,8 +483,10 @@ def test_pending_invitations_alone_are_not_drift_and_are_named(tmp_path, drift_p
     result, summary, out = judge(tmp_path, drift_plans["pending"])
     assert result.returncode == 0, result.stderr
     assert out == {"drift": "false"}
-    assert f"::notice title=scaleform::{plan['summary']['deferred']} change(s) wait for pending invitations" \
+    assert (
+        f"::notice title=scaleform::{plan['summary']['deferred']} change(s) wait for pending invitations"
         in result.stdout
+    )
     assert summary.startswith("No drift in production")
     assert all(f"{d['address']}: invitation pending" in summary for d in plan["deferred"])
 

@@ -1,28 +1,66 @@
 """export: the pure builder from API responses to manifest files."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import yaml
 
 from scaleform.export import build_export, file_name
 
 RAW = {
-    "team": [{"email": "boss@x.io", "role": "admin"}, {"email": "m@x.io", "role": "manager"},
-             {"email": "l@x.io", "role": "labeler"}, {"email": "i@x.io", "role": "invited", "expiry": "2030-01-01T00:00:00.000Z"},
-             {"email": "d@x.io", "role": "disabled"}],
+    "team": [
+        {"email": "boss@x.io", "role": "admin"},
+        {"email": "m@x.io", "role": "manager"},
+        {"email": "l@x.io", "role": "labeler"},
+        {"email": "i@x.io", "role": "invited", "expiry": "2030-01-01T00:00:00.000Z"},
+        {"email": "d@x.io", "role": "disabled"},
+    ],
     "assignments": {"boss@x.io": ["adm"], "m@x.io": [], "l@x.io": ["prod-a", "adm"]},
-    "projects": [{"name": "prod-a", "type": "imageannotation", "studio": True, "rapid": False,
-                  "param_history": [{"version": 0, "created_at": "t", "instruction": "x\ny"}],
-                  "ontologyHistory": [{"name": "v1", "ontology": ["a", {"choice": "b"}]}],
-                  "pipeline": "consensus_task", "consensus_attempts": 2},
-                 {"name": "adm", "type": "categorization", "studio": True, "rapid": False, "param_history": [],
-                  "pipeline": "standard_task"}],
-    "groups": {"prod-a": [{"id": "1", "name": "g", "numWorkers": 1, "isSingleton": False,
-                           "workers": [{"id": "w", "email": "l@x.io"}]}],
-               "adm": [{"id": "2", "name": "with-admin", "numWorkers": 1, "isSingleton": False,
-                        "workers": [{"id": "w", "email": "boss@x.io"}]}]},
-    "studio": [{"id": "b", "name": "prod-a-b1", "projectId": "p", "projectName": "prod-a", "batchType": "Production",
-                "total": 0, "completed": 0, "groups": ["g"]}],
+    "projects": [
+        {
+            "name": "prod-a",
+            "type": "imageannotation",
+            "studio": True,
+            "rapid": False,
+            "param_history": [{"version": 0, "created_at": "t", "instruction": "x\ny"}],
+            "ontologyHistory": [{"name": "v1", "ontology": ["a", {"choice": "b"}]}],
+            "pipeline": "consensus_task",
+            "consensus_attempts": 2,
+        },
+        {
+            "name": "adm",
+            "type": "categorization",
+            "studio": True,
+            "rapid": False,
+            "param_history": [],
+            "pipeline": "standard_task",
+        },
+    ],
+    "groups": {
+        "prod-a": [
+            {"id": "1", "name": "g", "numWorkers": 1, "isSingleton": False, "workers": [{"id": "w", "email": "l@x.io"}]}
+        ],
+        "adm": [
+            {
+                "id": "2",
+                "name": "with-admin",
+                "numWorkers": 1,
+                "isSingleton": False,
+                "workers": [{"id": "w", "email": "boss@x.io"}],
+            }
+        ],
+    },
+    "studio": [
+        {
+            "id": "b",
+            "name": "prod-a-b1",
+            "projectId": "p",
+            "projectName": "prod-a",
+            "batchType": "Production",
+            "total": 0,
+            "completed": 0,
+            "groups": ["g"],
+        }
+    ],
 }
 
 
@@ -39,8 +77,11 @@ def test_build_export_files_and_notes(tmp_path):
     assert "labelers" not in adm and adm["groups"] == {}  # the admin is assigned: not manageable
     assert any("admin is assigned" in n for n in out.notes)
     batches = yaml.safe_load(out.files["batches.yaml"])
-    assert batches == {"version": 1, "batches": {"${var.prefix}a-b1": {"project": "${var.prefix}a", "groups": ["g"]}},
-                       "batch_priority": ["${var.prefix}a-b1"]}
+    assert batches == {
+        "version": 1,
+        "batches": {"${var.prefix}a-b1": {"project": "${var.prefix}a", "groups": ["g"]}},
+        "batch_priority": ["${var.prefix}a-b1"],
+    }
 
 
 def test_file_names_are_safe_and_reversible():
@@ -54,12 +95,17 @@ def test_export_reads_groups_only_where_a_project_may_be_studio():
 
     import pytest
 
+    from helpers import GroupsOnlyInStudio as _Account
     from scaleform.api.errors import InvalidRequest
     from scaleform.export import _read
-    from helpers import GroupsOnlyInStudio as _Account
 
-    account = _Account([{"name": "s", "type": "t", "studio": True}, {"name": "o", "type": "t", "studio": False},
-                        {"name": "u", "type": "t"}])
+    account = _Account(
+        [
+            {"name": "s", "type": "t", "studio": True},
+            {"name": "o", "type": "t", "studio": False},
+            {"name": "u", "type": "t"},
+        ]
+    )
     raw = asyncio.run(_read(account, ()))
     assert sorted(account.group_reads) == ["s", "u"]  # never an ordinary project's
     assert raw["groups"] == {"s": [], "u": []}  # the unreported flag's 400 means "no groups"

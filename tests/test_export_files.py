@@ -1,4 +1,5 @@
 """Export file names and writing: settled before any write, never through a link, all or nothing."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,10 @@ def _stem(path: str) -> str:
 
 
 def test_plain_names_keep_their_encoded_file():
-    assert project_paths(["a/b c", "plain-name_1.v2"]) == {"a/b c": "projects/a%2Fb%20c.yaml",
-                                                           "plain-name_1.v2": "projects/plain-name_1.v2.yaml"}
+    assert project_paths(["a/b c", "plain-name_1.v2"]) == {
+        "a/b c": "projects/a%2Fb%20c.yaml",
+        "plain-name_1.v2": "projects/plain-name_1.v2.yaml",
+    }
 
 
 def test_a_long_name_is_cut_on_a_character_and_hashed_the_same_whatever_else_is_exported():
@@ -55,9 +58,16 @@ def test_every_dollar_brace_in_live_text_is_escaped():
 
 
 def test_live_text_in_a_comment_cannot_end_it():
-    raw = {"team": [{"email": "boss@x.io", "role": "admin"},
-                    {"email": "i@x.io", "role": "invited", "expiry": "2030\nprojects: {evil: {type: x}}\u2028"}],
-           "assignments": {}, "projects": [], "groups": {}, "studio": []}
+    raw = {
+        "team": [
+            {"email": "boss@x.io", "role": "admin"},
+            {"email": "i@x.io", "role": "invited", "expiry": "2030\nprojects: {evil: {type: x}}\u2028"},
+        ],
+        "assignments": {},
+        "projects": [],
+        "groups": {},
+        "studio": [],
+    }
     team = build_export(raw).files["team.yaml"]
     assert yaml.safe_load(team) == {"version": 1, "team": {"managers": [], "members": [], "labelers": []}}
     assert "2030\\x0aprojects" in team and "\\u2028" in team

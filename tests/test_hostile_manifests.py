@@ -3,6 +3,7 @@ are a valid load or a ScaleformError whose problems are located; never another e
 
 The default run covers more than 2,000 examples; `pytest -m soak` runs ten times as many.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from helpers import EXAMPLES, mutate, trees
 from scaleform.errors import ScaleformError
 from scaleform.manifest import load_manifests
+
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
@@ -85,14 +87,18 @@ def test_mutated_examples(workdir, seed, which, textual):
     check(workdir, text)
 
 
-@pytest.mark.parametrize("text", [
-    "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
-                                              for p, c in zip("abcdefgh", "bcdefghi")) + "projects: *i\n",
-    "projects: &p\n  x: *p\n",
-    "team: " + "[" * 5000 + "]" * 5000 + "\n",
-    "projects:\n  p:\n    type: chat\n    params: {x: '" + "y" * 2_000_000 + "'}\n",
-    "version: 1\n" + "# comment\n" * 10000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        + "projects: *i\n",
+        "projects: &p\n  x: *p\n",
+        "team: " + "[" * 5000 + "]" * 5000 + "\n",
+        "projects:\n  p:\n    type: chat\n    params: {x: '" + "y" * 2_000_000 + "'}\n",
+        "version: 1\n" + "# comment\n" * 10000,
+    ],
+)
 def test_pathological_inputs(workdir, text):
     check(workdir, text)
 

@@ -1,4 +1,5 @@
 """Manifest loading: the malformed-input table, merging, variables and environments."""
+
 from __future__ import annotations
 
 import os
@@ -20,70 +21,214 @@ CASES = [
     ("yaml-syntax", {"a.yaml": "version: 1\nteam: [\n"}, "a.yaml:3:1", "YAML syntax error"),
     ("tab-indent", {"a.yaml": "version: 1\nteam:\n\tmanagers: []\n"}, "a.yaml:3:1", "tab"),
     ("dup-top-key", {"a.yaml": "version: 1\nversion: 1\n"}, "a.yaml:2:1", "duplicate key 'version'"),
-    ("dup-project-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    type: chatlite\n"}, "a.yaml:4:5", "duplicate key 'type'"),
-    ("dup-deep-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    params:\n      x:\n        y: 1\n        y: 2\n"},
-     "a.yaml:7:9", "duplicate key 'y'"),
-    ("dup-project-name-same-file", {"a.yaml": "projects:\n  p: {type: chat}\n  p: {type: chatlite}\n"}, "a.yaml:3:3", "duplicate key 'p'"),
+    (
+        "dup-project-key",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    type: chatlite\n"},
+        "a.yaml:4:5",
+        "duplicate key 'type'",
+    ),
+    (
+        "dup-deep-key",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    params:\n      x:\n        y: 1\n        y: 2\n"},
+        "a.yaml:7:9",
+        "duplicate key 'y'",
+    ),
+    (
+        "dup-project-name-same-file",
+        {"a.yaml": "projects:\n  p: {type: chat}\n  p: {type: chatlite}\n"},
+        "a.yaml:3:3",
+        "duplicate key 'p'",
+    ),
     ("unknown-top", {"a.yaml": "version: 1\nteams: {}\n"}, "a.yaml:2:1", "unknown key 'teams'"),
-    ("unknown-project-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    color: red\n"}, "a.yaml:4:5", "unknown key 'color'"),
-    ("unknown-batch-key", {"a.yaml": "batches:\n  b:\n    project: p\n    priority: 3\n"}, "a.yaml:4:5", "unknown key 'priority'"),
+    (
+        "unknown-project-key",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    color: red\n"},
+        "a.yaml:4:5",
+        "unknown key 'color'",
+    ),
+    (
+        "unknown-batch-key",
+        {"a.yaml": "batches:\n  b:\n    project: p\n    priority: 3\n"},
+        "a.yaml:4:5",
+        "unknown key 'priority'",
+    ),
     ("unknown-team-role", {"a.yaml": "team:\n  admins: [a@b.co]\n"}, "a.yaml:2:3", "unknown key 'admins'"),
     ("unknown-settings", {"a.yaml": "settings:\n  purge: true\n"}, "a.yaml:2:3", "unknown key 'purge'"),
-    ("unknown-ontology-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices: [x]\n      labels: [y]\n"},
-     "a.yaml:6:7", "unknown key 'labels'"),
-    ("unknown-choice-key", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - choice: x\n          colour: red\n"},
-     "a.yaml:7:11", "unknown key 'colour'"),
+    (
+        "unknown-ontology-key",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices: [x]\n      labels: [y]\n"},
+        "a.yaml:6:7",
+        "unknown key 'labels'",
+    ),
+    (
+        "unknown-choice-key",
+        {
+            "a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - choice: x\n"
+            "          colour: red\n"
+        },
+        "a.yaml:7:11",
+        "unknown key 'colour'",
+    ),
     ("bad-version", {"a.yaml": "version: 2\n"}, "a.yaml:1:10", "must be one of 1"),
     ("type-missing", {"a.yaml": "projects:\n  p:\n    studio: true\n"}, "a.yaml:3:5", "required key 'type'"),
     ("type-wrong", {"a.yaml": "projects:\n  p:\n    type: 5\n"}, "a.yaml:3:11", "must be text"),
-    ("studio-not-bool", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: yes please\n"}, "a.yaml:4:13", "true or false"),
-    ("labelers-not-list", {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers: li@acme.ai\n"}, "a.yaml:4:15", "must be a list"),
+    (
+        "studio-not-bool",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: yes please\n"},
+        "a.yaml:4:13",
+        "true or false",
+    ),
+    (
+        "labelers-not-list",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers: li@acme.ai\n"},
+        "a.yaml:4:15",
+        "must be a list",
+    ),
     ("projects-list", {"a.yaml": "projects:\n  - p\n"}, "a.yaml:2:3", "must be a mapping"),
-    ("params-list", {"a.yaml": "projects:\n  p:\n    type: chat\n    params: [1]\n"}, "a.yaml:4:13", "must be a mapping"),
+    (
+        "params-list",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    params: [1]\n"},
+        "a.yaml:4:13",
+        "must be a mapping",
+    ),
     ("bad-email-team", {"a.yaml": "team:\n  labelers: [not-an-email]\n"}, "a.yaml:2:14", "not a valid email"),
-    ("bad-email-labelers", {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers:\n      - li@acme\n"}, "a.yaml:5:9", "not a valid email"),
-    ("bad-email-group", {"a.yaml": "projects:\n  p:\n    type: chat\n    groups:\n      g: [x y@a.co]\n"}, "a.yaml:5:11", "not a valid email"),
-    ("two-roles", {"a.yaml": "team:\n  managers: [ana@acme.ai]\n  labelers: [Ana@acme.ai]\n"}, "a.yaml:3:14", "two roles"),
+    (
+        "bad-email-labelers",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers:\n      - li@acme\n"},
+        "a.yaml:5:9",
+        "not a valid email",
+    ),
+    (
+        "bad-email-group",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    groups:\n      g: [x y@a.co]\n"},
+        "a.yaml:5:11",
+        "not a valid email",
+    ),
+    (
+        "two-roles",
+        {"a.yaml": "team:\n  managers: [ana@acme.ai]\n  labelers: [Ana@acme.ai]\n"},
+        "a.yaml:3:14",
+        "two roles",
+    ),
     ("dup-email-same-list", {"a.yaml": "team:\n  labelers: [li@acme.ai, LI@acme.ai]\n"}, "a.yaml:2:26", "listed twice"),
-    ("project-two-files", {"a.yaml": "projects:\n  p: {type: chat}\n", "b.yaml": "projects:\n  p: {type: chat}\n"},
-     "b.yaml:2:3", "project 'p' is declared twice"),
-    ("batch-two-files", {"a.yaml": "batches:\n  b: {project: p}\n", "b.yaml": "batches:\n  b: {project: p}\n"},
-     "b.yaml:2:3", "batch 'b' is declared twice"),
+    (
+        "project-two-files",
+        {"a.yaml": "projects:\n  p: {type: chat}\n", "b.yaml": "projects:\n  p: {type: chat}\n"},
+        "b.yaml:2:3",
+        "project 'p' is declared twice",
+    ),
+    (
+        "batch-two-files",
+        {"a.yaml": "batches:\n  b: {project: p}\n", "b.yaml": "batches:\n  b: {project: p}\n"},
+        "b.yaml:2:3",
+        "batch 'b' is declared twice",
+    ),
     ("email-two-files", {"a.yaml": OK_TEAM, "b.yaml": "team:\n  managers: [li@acme.ai]\n"}, "b.yaml:2:14", "two roles"),
-    ("settings-two-files", {"a.yaml": "settings: {prune: true}\n", "b.yaml": "settings: {prune: false}\n"},
-     "b.yaml:1:1", "one file only"),
-    ("undefined-var", {"a.yaml": "projects:\n  ${var.prefix}-x: {type: chat}\n"}, "a.yaml:2:3", "undefined variable 'prefix'"),
-    ("undefined-var-value", {"a.yaml": "projects:\n  p:\n    type: chat\n    params: {instruction: '${var.nope}'}\n"},
-     "a.yaml:4:27", "undefined variable 'nope'"),
+    (
+        "settings-two-files",
+        {"a.yaml": "settings: {prune: true}\n", "b.yaml": "settings: {prune: false}\n"},
+        "b.yaml:1:1",
+        "one file only",
+    ),
+    (
+        "undefined-var",
+        {"a.yaml": "projects:\n  ${var.prefix}-x: {type: chat}\n"},
+        "a.yaml:2:3",
+        "undefined variable 'prefix'",
+    ),
+    (
+        "undefined-var-value",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    params: {instruction: '${var.nope}'}\n"},
+        "a.yaml:4:27",
+        "undefined variable 'nope'",
+    ),
     ("env-interp", {"a.yaml": "projects:\n  p:\n    type: '${env.HOME}'\n"}, "a.yaml:3:11", "only ${var.NAME}"),
-    ("env-unknown", {"a.yaml": "environments:\n  staging: {provider: scale}\nteam: {}\n"}, "a.yaml:2:3",
-     "unknown environment 'qa'"),
-    ("group-member-not-labeler", {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers: [li@acme.ai]\n    groups:\n      g: [bo@acme.ai]\n"},
-     "a.yaml:6:11", "not among the labelers"),
-    ("labeler-not-in-team", {"a.yaml": OK_TEAM + "projects:\n  p:\n    type: chat\n    labelers: [li@acme.ai, bo@acme.ai]\n"},
-     "a.yaml:7:28", "not in `team`"),
-    ("pipeline-non-studio", {"a.yaml": "projects:\n  p:\n    type: chat\n    pipeline: {type: standard_task}\n"},
-     "a.yaml:4:5", "needs `studio: true`"),
-    ("pipeline-studio-false", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: false\n    pipeline: {type: standard_task}\n"},
-     "a.yaml:5:5", "needs `studio: true`"),
-    ("consensus-standard", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: true\n    pipeline: {type: standard_task, consensus_attempts: 2}\n"},
-     "a.yaml:5:37", "needs `type: consensus_task`"),
-    ("pipeline-bad-type", {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: true\n    pipeline: {type: fancy}\n"},
-     "a.yaml:5:22", "must be one of"),
-    ("ontology-dup-depth", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - car\n        - choice: vehicle\n          subchoices: [bus, car]\n"},
-     "a.yaml:8:29", "'car' appears twice"),
-    ("ontology-dup-deep", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - choice: a\n          subchoices:\n            - choice: b\n              subchoices: [a]\n"},
-     "a.yaml:9:28", "'a' appears twice"),
-    ("ontology-empty", {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology: {choices: []}\n"}, "a.yaml:4:25", "must not be empty"),
+    (
+        "env-unknown",
+        {"a.yaml": "environments:\n  staging: {provider: scale}\nteam: {}\n"},
+        "a.yaml:2:3",
+        "unknown environment 'qa'",
+    ),
+    (
+        "group-member-not-labeler",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    labelers: [li@acme.ai]\n    groups:\n      g: [bo@acme.ai]\n"},
+        "a.yaml:6:11",
+        "not among the labelers",
+    ),
+    (
+        "labeler-not-in-team",
+        {"a.yaml": OK_TEAM + "projects:\n  p:\n    type: chat\n    labelers: [li@acme.ai, bo@acme.ai]\n"},
+        "a.yaml:7:28",
+        "not in `team`",
+    ),
+    (
+        "pipeline-non-studio",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    pipeline: {type: standard_task}\n"},
+        "a.yaml:4:5",
+        "needs `studio: true`",
+    ),
+    (
+        "pipeline-studio-false",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: false\n    pipeline: {type: standard_task}\n"},
+        "a.yaml:5:5",
+        "needs `studio: true`",
+    ),
+    (
+        "consensus-standard",
+        {
+            "a.yaml": "projects:\n  p:\n    type: chat\n    studio: true\n"
+            "    pipeline: {type: standard_task, consensus_attempts: 2}\n"
+        },
+        "a.yaml:5:37",
+        "needs `type: consensus_task`",
+    ),
+    (
+        "pipeline-bad-type",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    studio: true\n    pipeline: {type: fancy}\n"},
+        "a.yaml:5:22",
+        "must be one of",
+    ),
+    (
+        "ontology-dup-depth",
+        {
+            "a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - car\n"
+            "        - choice: vehicle\n          subchoices: [bus, car]\n"
+        },
+        "a.yaml:8:29",
+        "'car' appears twice",
+    ),
+    (
+        "ontology-dup-deep",
+        {
+            "a.yaml": "projects:\n  p:\n    type: chat\n    ontology:\n      choices:\n        - choice: a\n"
+            "          subchoices:\n            - choice: b\n              subchoices: [a]\n"
+        },
+        "a.yaml:9:28",
+        "'a' appears twice",
+    ),
+    (
+        "ontology-empty",
+        {"a.yaml": "projects:\n  p:\n    type: chat\n    ontology: {choices: []}\n"},
+        "a.yaml:4:25",
+        "must not be empty",
+    ),
     ("priority-bad", {"a.yaml": "batch_priority: newest\n"}, "a.yaml:1:17", "batch_priority"),
     ("batch-project-missing", {"a.yaml": "batches:\n  b: {create: true}\n"}, "a.yaml:2:6", "required key 'project'"),
     ("batch-group-dup", {"a.yaml": "batches:\n  b: {project: p, groups: [g, g]}\n"}, "a.yaml:2:31", "'g' twice"),
     ("top-level-list", {"a.yaml": "- version: 1\n"}, "a.yaml:1:1", "must be a mapping"),
     ("empty-file", {"a.yaml": ""}, "a.yaml:1:1", "file is empty"),
     ("comment-only-file", {"a.yaml": "# nothing\n"}, "a.yaml:1:1", "file is empty"),
-    ("alias-bomb", {"a.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-                                "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"},
-     "a.yaml:", "alias bomb"),
+    (
+        "alias-bomb",
+        {
+            "a.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+            "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+            "f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+        },
+        "a.yaml:",
+        "alias bomb",
+    ),
     ("nan", {"a.yaml": "projects:\n  p:\n    type: chat\n    params: {x: .nan}\n"}, "a.yaml:4:17", "finite number"),
     ("not-utf8", {"a.yaml": b"version: 1\nteam: \xff\n"}, "a.yaml", "not UTF-8"),
 ]
@@ -159,19 +304,28 @@ def test_github_format(tmp_path):
     write(tmp_path, {"a.yaml": "version: 1\nteams: {}\n"})
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "github"])
     assert result.exit_code == 1
-    assert f"::error file={tmp_path.as_posix()}/a.yaml,line=2,col=1,title=scaleform::unknown key 'teams'" in result.output
+    assert (
+        f"::error file={tmp_path.as_posix()}/a.yaml,line=2,col=1,title=scaleform::unknown key 'teams'" in result.output
+    )
 
 
 def test_variables_precedence(tmp_path):
-    write(tmp_path, {"m.yaml": textwrap.dedent("""\
+    write(
+        tmp_path,
+        {
+            "m.yaml": textwrap.dedent("""\
         environments:
           staging: {provider: scale, vars: {prefix: stg, suffix: env}}
         projects:
           ${var.prefix}-a${var.suffix}:
             type: imageannotation
-        """), "vars.yaml": "suffix: file\n"})
-    m = load_manifests(tmp_path / "m.yaml", environment="staging", var_files=[str(tmp_path / "vars.yaml")],
-                       variables={"prefix": "cli"})
+        """),
+            "vars.yaml": "suffix: file\n",
+        },
+    )
+    m = load_manifests(
+        tmp_path / "m.yaml", environment="staging", var_files=[str(tmp_path / "vars.yaml")], variables={"prefix": "cli"}
+    )
     assert list(m.desired.projects) == ["cli-afile"]
     m = load_manifests(tmp_path / "m.yaml", environment="staging")
     assert list(m.desired.projects) == ["stg-aenv"]
@@ -187,10 +341,15 @@ def test_unknown_environment(tmp_path):
 def test_plain_files_are_those_interpolation_cannot_change(tmp_path):
     from scaleform.manifest import ManifestLoad
 
-    write(tmp_path, {"a.yaml": "# yaml-language-server: $schema=../schemas/manifest.schema.json\nprojects:\n  p: {type: chat}\n",
-                     "b.yaml": "projects:\n  ${var.n}: {type: chat}\n",
-                     # a double-quoted escape spells `${` without those bytes in the file
-                     "c.yaml": 'projects:\n  q:\n    type: chat\n    params: {instruction: "\\x24{var.n}"}\n'})
+    write(
+        tmp_path,
+        {
+            "a.yaml": "# yaml-language-server: $schema=../schemas/manifest.schema.json\nprojects:\n  p: {type: chat}\n",
+            "b.yaml": "projects:\n  ${var.n}: {type: chat}\n",
+            # a double-quoted escape spells `${` without those bytes in the file
+            "c.yaml": 'projects:\n  q:\n    type: chat\n    params: {instruction: "\\x24{var.n}"}\n',
+        },
+    )
     load = ManifestLoad(tmp_path, variables={"n": "r"})
     assert [plain for _, plain in load.read()] == [True, False, False]
     desired = load.finish().desired
@@ -201,9 +360,14 @@ def test_plain_files_are_those_interpolation_cannot_change(tmp_path):
 def test_schema_problems_keep_file_order_when_plain_files_are_checked_as_they_are_read(tmp_path):
     from scaleform.manifest import ManifestLoad
 
-    write(tmp_path, {"a.yaml": "projects:\n  p: {typo: 1, type: chat}\n",
-                     "b.yaml": "projects:\n  ${var.n}: {type: chat, typo2: 1}\n",  # checked in finish()
-                     "c.yaml": "projects:\n  q: {type: chat, typo3: 1}\n"})
+    write(
+        tmp_path,
+        {
+            "a.yaml": "projects:\n  p: {typo: 1, type: chat}\n",
+            "b.yaml": "projects:\n  ${var.n}: {type: chat, typo2: 1}\n",  # checked in finish()
+            "c.yaml": "projects:\n  q: {type: chat, typo3: 1}\n",
+        },
+    )
 
     def unknown_keys(load):
         with pytest.raises(ScaleformError) as exc:
@@ -238,7 +402,13 @@ def test_emails_lowercased_and_merged(tmp_path):
 def test_merge_keys_supported(tmp_path):
     write(tmp_path, {"m.yaml": "x: &base {type: imageannotation, studio: true}\n"})
     # `x` is not a section: anchors live inside sections in practice
-    write(tmp_path, {"m.yaml": "projects:\n  a: &base {type: imageannotation, studio: true}\n  b:\n    <<: *base\n    studio: false\n"})
+    write(
+        tmp_path,
+        {
+            "m.yaml": "projects:\n  a: &base {type: imageannotation, studio: true}\n  b:\n    <<: *base\n"
+            "    studio: false\n"
+        },
+    )
     projects = load_manifests(tmp_path).desired.projects
     assert projects["b"].type == "imageannotation" and projects["b"].studio is False
 
@@ -290,7 +460,8 @@ def test_missing_environment_is_one_error_not_also_the_variables_it_leaves_undef
     with pytest.raises(ScaleformError) as exc:
         load_manifests(root / "examples" / "multi-env")
     assert [p.message for p in exc.value.problems] == [
-        "the manifests declare environments (production, refonte, staging); choose one with -e/--environment NAME"]
+        "the manifests declare environments (production, refonte, staging); choose one with -e/--environment NAME"
+    ]
 
 
 def test_a_link_that_leaves_the_manifest_folder_is_refused_before_anything_is_read(tmp_path):
@@ -319,7 +490,9 @@ def test_alias_expansion_is_counted_over_all_files_of_a_load(tmp_path, monkeypat
     from scaleform.manifest import located
 
     monkeypatch.setattr(located, "MAX_ALIAS_NODES", 100)
-    bomb = "projects:\n  p{i}:\n    type: chat\n    params:\n      a: &a [x, x, x, x, x, x, x, x, x]\n      b: [*a, *a]\n"
+    bomb = (
+        "projects:\n  p{i}:\n    type: chat\n    params:\n      a: &a [x, x, x, x, x, x, x, x, x]\n      b: [*a, *a]\n"
+    )
     for i in range(5):  # 20 values copied through aliases in each file: 100 in all is the limit
         (tmp_path / f"m{i}.yaml").write_text(bomb.replace("{i}", str(i)))
     assert len(load_manifests(tmp_path).desired.projects) == 5
@@ -332,9 +505,11 @@ def test_alias_expansion_is_counted_over_all_files_of_a_load(tmp_path, monkeypat
 
 
 def test_a_rule_broken_by_every_email_of_a_big_set_lists_the_first_hundred(tmp_path):
-    (tmp_path / "m.yaml").write_text("team:\n  labelers: [ana@acme.ai]\npeople:\n  crew:\n"
-                                     + "".join(f"  - u{i}@acme.ai\n" for i in range(150))
-                                     + "projects:\n  p: {type: chat, labelers: [crew]}\n")
+    (tmp_path / "m.yaml").write_text(
+        "team:\n  labelers: [ana@acme.ai]\npeople:\n  crew:\n"
+        + "".join(f"  - u{i}@acme.ai\n" for i in range(150))
+        + "projects:\n  p: {type: chat, labelers: [crew]}\n"
+    )
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path)
     problems = exc.value.problems
@@ -348,8 +523,9 @@ def test_a_long_variable_named_in_many_places_is_stopped_at_the_limit(tmp_path, 
     import scaleform.manifest as manifest
 
     monkeypatch.setattr(manifest, "MAX_VARIABLE_TEXT", 1_000)
-    (tmp_path / "m.yaml").write_text("projects:\n  p:\n    type: chat\n    params:\n      l:\n"
-                                     + "      - ${var.long}\n" * 11)
+    (tmp_path / "m.yaml").write_text(
+        "projects:\n  p:\n    type: chat\n    params:\n      l:\n" + "      - ${var.long}\n" * 11
+    )
     assert load_manifests(tmp_path, variables={"long": "x" * 90}).desired.projects["p"].params["l"][0] == "x" * 90
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path, variables={"long": "x" * 91})

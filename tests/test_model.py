@@ -1,4 +1,5 @@
 """model: the ontology normal form both sides compare in, and the labelers index."""
+
 from __future__ import annotations
 
 from scaleform.model import LiveState, choices_to_json, normalize_choices
@@ -7,8 +8,9 @@ from scaleform.model import LiveState, choices_to_json, normalize_choices
 def test_a_bare_string_equals_its_choice_object():
     assert normalize_choices(["a"]) == normalize_choices([{"choice": "a"}])
     assert normalize_choices([{"choice": "a", "subchoices": []}]) == normalize_choices(["a"])
-    assert normalize_choices([{"description": "d", "choice": "a"}]) == normalize_choices([{"choice": "a",
-                                                                                           "description": "d"}])
+    assert normalize_choices([{"description": "d", "choice": "a"}]) == normalize_choices(
+        [{"choice": "a", "description": "d"}]
+    )
     assert normalize_choices(["a"]) != normalize_choices([{"choice": "a", "description": "d"}])
 
 

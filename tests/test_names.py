@@ -1,4 +1,5 @@
 """names: which live names can be addressed safely, and how they are shown."""
+
 from __future__ import annotations
 
 from scaleform.names import shown, unaddressable

@@ -1,4 +1,5 @@
 """operations: changes -> the fewest API calls, each in its phase, each knowing its call."""
+
 from __future__ import annotations
 
 from helpers import change as c
@@ -9,14 +10,17 @@ EMPTY = DesiredState(team=None, projects={}, batches={}, batch_priority=None)
 
 
 def test_invites_and_roles_are_one_call_per_role():
-    changes = [c("team.member[a@x.io]", after={"role": "labeler"}, phase=1),
-               c("team.member[b@x.io]", after={"role": "labeler"}, phase=1),
-               c("team.member[m@x.io]", "update", after={"role": "manager"}, phase=1),
-               c("team.member[n@x.io]", "update", after={"role": "manager"}, phase=1)]
+    changes = [
+        c("team.member[a@x.io]", after={"role": "labeler"}, phase=1),
+        c("team.member[b@x.io]", after={"role": "labeler"}, phase=1),
+        c("team.member[m@x.io]", "update", after={"role": "manager"}, phase=1),
+        c("team.member[n@x.io]", "update", after={"role": "manager"}, phase=1),
+    ]
     ops = build_operations(changes)
     assert [(o.call, o.path, o.body) for o in ops] == [
         (Call.INVITE, "/teams/invite", {"emails": ["a@x.io", "b@x.io"], "team_role": "labeler"}),
-        (Call.SET_ROLE, "/teams/set_role", {"emails": ["m@x.io", "n@x.io"], "team_role": "manager"})]
+        (Call.SET_ROLE, "/teams/set_role", {"emails": ["m@x.io", "n@x.io"], "team_role": "manager"}),
+    ]
 
 
 def test_assignment_grouping_picks_the_smaller_side():
@@ -31,26 +35,40 @@ def test_assignment_grouping_picks_the_smaller_side():
 
 
 def test_group_create_carries_its_members_and_member_changes_share_one_put():
-    changes = [c("project[p].group[new]", after={"members": ["a@x.io"]}, phase=6),
-               c("project[p].group[new].member[a@x.io]", phase=6),
-               c("project[p].group[old].member[b@x.io]", phase=6),
-               c("project[p].group[old].member[d@x.io]", "delete", phase=6)]
+    changes = [
+        c("project[p].group[new]", after={"members": ["a@x.io"]}, phase=6),
+        c("project[p].group[new].member[a@x.io]", phase=6),
+        c("project[p].group[old].member[b@x.io]", phase=6),
+        c("project[p].group[old].member[d@x.io]", "delete", phase=6),
+    ]
     ops = build_operations(changes)
     assert [(o.call, o.method, o.path, o.body) for o in ops] == [
         (Call.CREATE_GROUP, "POST", "/studio/projects/p/groups", {"emails": ["a@x.io"], "name": "new"}),
-        (Call.UPDATE_GROUP, "PUT", "/studio/projects/p/groups/old", {"add_emails": ["b@x.io"],
-                                                                     "remove_emails": ["d@x.io"]})]
-    assert [a.text for a in ops[1].realizes] == ["project[p].group[old].member[b@x.io]",
-                                                 "project[p].group[old].member[d@x.io]"]
+        (
+            Call.UPDATE_GROUP,
+            "PUT",
+            "/studio/projects/p/groups/old",
+            {"add_emails": ["b@x.io"], "remove_emails": ["d@x.io"]},
+        ),
+    ]
+    assert [a.text for a in ops[1].realizes] == [
+        "project[p].group[old].member[b@x.io]",
+        "project[p].group[old].member[d@x.io]",
+    ]
 
 
 def test_new_project_params_and_pipeline_ride_in_the_create():
-    changes = [c("project[p/q]", after={"type": "imageannotation", "studio": True, "rapid": False}, phase=2), c("project[p/q].params", after={"x": 1}, phase=2),
-               c("project[p/q].pipeline", after={"pipeline": "standard_task"}, phase=2),
-               c("project[p/q].ontology", after={"choices": ["a"]}, phase=3)]
+    changes = [
+        c("project[p/q]", after={"type": "imageannotation", "studio": True, "rapid": False}, phase=2),
+        c("project[p/q].params", after={"x": 1}, phase=2),
+        c("project[p/q].pipeline", after={"pipeline": "standard_task"}, phase=2),
+        c("project[p/q].ontology", after={"choices": ["a"]}, phase=3),
+    ]
     ops = build_operations(changes)
-    assert [(o.phase, o.call, o.path) for o in ops] == [(2, Call.CREATE_PROJECT, "/projects"),
-                                                        (3, Call.SET_ONTOLOGY, "/projects/p%2Fq/setOntology")]
+    assert [(o.phase, o.call, o.path) for o in ops] == [
+        (2, Call.CREATE_PROJECT, "/projects"),
+        (3, Call.SET_ONTOLOGY, "/projects/p%2Fq/setOntology"),
+    ]
     assert ops[0].body["params"] == {"x": 1} and ops[0].body["pipeline"] == "standard_task"
     assert (ops[0].body["type"], ops[0].body["studio"], ops[0].body["rapid"]) == ("imageannotation", True, False)
 
@@ -58,23 +76,45 @@ def test_new_project_params_and_pipeline_ride_in_the_create():
 def test_phases_come_from_the_phase_table():
     from scaleform.changes import PHASES
 
-    changes = [c("project[p].labeler[a@x.io]"), c("project[p].labeler[b@x.io]", "delete"),
-               c("studio.batch_priority", "update", after=["b1"]), c("batch[b1].groups", "update", after=["g"])]
+    changes = [
+        c("project[p].labeler[a@x.io]"),
+        c("project[p].labeler[b@x.io]", "delete"),
+        c("studio.batch_priority", "update", after=["b1"]),
+        c("batch[b1].groups", "update", after=["g"]),
+    ]
     phases = {o.call: o.phase for o in build_operations(changes)}
-    assert phases == {Call.ADD_ASSIGNMENTS: PHASES["labeler_add"], Call.REMOVE_ASSIGNMENTS: PHASES["labeler_remove"],
-                      Call.SET_PRIORITIES: PHASES["batch_priority"], Call.ASSIGN_BATCH_GROUPS: PHASES["batch_groups"]}
+    assert phases == {
+        Call.ADD_ASSIGNMENTS: PHASES["labeler_add"],
+        Call.REMOVE_ASSIGNMENTS: PHASES["labeler_remove"],
+        Call.SET_PRIORITIES: PHASES["batch_priority"],
+        Call.ASSIGN_BATCH_GROUPS: PHASES["batch_groups"],
+    }
 
 
 def test_operations_follow_from_the_changes_alone():
-    changes = [c("project[p]", after={"type": "imageannotation", "studio": False, "rapid": True}, phase=2),
-               c("project[p].params", after={"x": 1}, phase=2),
-               c("batch[b]", after={"project": "p", "calibration_batch": True, "self_label_batch": False}, phase=4),
-               c("studio.batch_priority", "update", after="default", phase=8)]
+    changes = [
+        c("project[p]", after={"type": "imageannotation", "studio": False, "rapid": True}, phase=2),
+        c("project[p].params", after={"x": 1}, phase=2),
+        c("batch[b]", after={"project": "p", "calibration_batch": True, "self_label_batch": False}, phase=4),
+        c("studio.batch_priority", "update", after="default", phase=8),
+    ]
     ops = build_operations(changes)
     assert [(o.call, o.body) for o in ops] == [
-        (Call.CREATE_PROJECT, {"type": "imageannotation", "name": "p", "params": {"x": 1}, "rapid": True,
-                               "studio": False}),
-        (Call.CREATE_BATCH, {"project": "p", "name": "b", "calibration_batch": True, "self_label_batch": False,
-                             "callback": "", "metadata": {}}),
-        (Call.RESET_PRIORITIES, None)]
+        (
+            Call.CREATE_PROJECT,
+            {"type": "imageannotation", "name": "p", "params": {"x": 1}, "rapid": True, "studio": False},
+        ),
+        (
+            Call.CREATE_BATCH,
+            {
+                "project": "p",
+                "name": "b",
+                "calibration_batch": True,
+                "self_label_batch": False,
+                "callback": "",
+                "metadata": {},
+            },
+        ),
+        (Call.RESET_PRIORITIES, None),
+    ]
     assert call_for([changes[-1]]) is Call.RESET_PRIORITIES

@@ -1,4 +1,5 @@
 """Pacer: a 429 closes the gate for everyone and sets a learned rate; successes raise it again."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """People sets: for random set graphs, expanded lists equal a straightforward reference expansion."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,7 +30,7 @@ def set_graphs(draw):
     for i in range(draw(st.integers(1, 5))):
         sets[f"s{i}"] = draw(st.lists(st.sampled_from(EMAILS + sorted(sets)), unique=True, max_size=4))
     labelers = draw(st.lists(st.sampled_from(EMAILS + sorted(sets)), unique=True, max_size=5))
-    members = draw(st.permutations(labelers).map(lambda xs: xs[:len(xs) // 2 + 1] if xs else []))
+    members = draw(st.permutations(labelers).map(lambda xs: xs[: len(xs) // 2 + 1] if xs else []))
     team = draw(st.lists(st.sampled_from(EMAILS + sorted(sets)), unique=True, max_size=5))
     return sets, team + [e for e in labelers if e not in team], labelers, members
 
@@ -39,8 +40,16 @@ def set_graphs(draw):
 def test_expanded_lists_equal_the_reference_expansion(tmp_path_factory, drawn):
     sets, team, labelers, members = drawn
     path = tmp_path_factory.mktemp("m") / "m.yaml"
-    path.write_text(yaml.safe_dump({"version": 1, "people": sets, "team": {"labelers": team},
-                                    "projects": {"p": {"type": "chat", "labelers": labelers, "groups": {"g": members}}}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "people": sets,
+                "team": {"labelers": team},
+                "projects": {"p": {"type": "chat", "labelers": labelers, "groups": {"g": members}}},
+            }
+        )
+    )
     desired = load_manifests(path).desired
     assert list(desired.team) == reference_expand(team, sets)
     assert list(desired.projects["p"].labelers) == reference_expand(labelers, sets)
@@ -66,8 +75,9 @@ def test_a_list_naming_no_set_is_returned_as_it_is():
 def test_sets_nested_deeper_than_the_limit_are_an_error_not_a_crash(order):
     from scaleform.manifest.templates import MAX_DEPTH
 
-    text = "people:\n" + "".join(f"  s{i}: [{f's{i - 1}' if i else 'a@b.co'}]\n"
-                                 for i in list(range(MAX_DEPTH + 5))[::order])
+    text = "people:\n" + "".join(
+        f"  s{i}: [{f's{i - 1}' if i else 'a@b.co'}]\n" for i in list(range(MAX_DEPTH + 5))[::order]
+    )
     problems: list[Problem] = []
     People([load_yaml(text, "p.yaml")], problems)
     assert len(problems) == 1 and f"more than {MAX_DEPTH} levels deep" in problems[0].message
@@ -76,7 +86,8 @@ def test_sets_nested_deeper_than_the_limit_are_an_error_not_a_crash(order):
 def test_a_set_is_expanded_once_and_shared_by_every_list_that_names_it(tmp_path):
     (tmp_path / "m.yaml").write_text(
         "people:\n  crew: [li@acme.ai, bo@acme.ai]\n  unused: [crew, kim@acme.ai]\n"
-        "projects:\n" + "".join(f"  p{i}: {{type: chat, labelers: [crew], groups: {{g: [crew]}}}}\n" for i in range(3)))
+        "projects:\n" + "".join(f"  p{i}: {{type: chat, labelers: [crew], groups: {{g: [crew]}}}}\n" for i in range(3))
+    )
     projects = load_manifests(tmp_path).desired.projects
     first = projects["p0"].labelers
     assert first == ("li@acme.ai", "bo@acme.ai")
@@ -88,9 +99,11 @@ def test_a_set_is_expanded_once_and_shared_by_every_list_that_names_it(tmp_path)
 def test_an_email_written_twice_beside_a_set_is_still_an_error(tmp_path):
     from scaleform.errors import ScaleformError
 
-    (tmp_path / "m.yaml").write_text("people:\n  crew: [li@acme.ai]\n"
-                                     "projects:\n"
-                                     "  p: {type: chat, labelers: [bo@acme.ai, crew, li@acme.ai, BO@acme.ai]}\n")
+    (tmp_path / "m.yaml").write_text(
+        "people:\n  crew: [li@acme.ai]\n"
+        "projects:\n"
+        "  p: {type: chat, labelers: [bo@acme.ai, crew, li@acme.ai, BO@acme.ai]}\n"
+    )
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path)
     assert [p.message for p in exc.value.problems] == ["bo@acme.ai is listed twice in the labelers of project 'p'"]
@@ -102,9 +115,10 @@ def test_expansion_past_the_cap_is_one_located_error(tmp_path, monkeypatch):
     from scaleform.manifest import people
 
     monkeypatch.setattr(people, "MAX_EXPANDED", 10)
-    (tmp_path / "m.yaml").write_text("people:\n  crew: [a@b.co, c@b.co, d@b.co, e@b.co]\n  all: [crew]\n"
-                                     "projects:\n" + "".join(f"  p{i}: {{type: chat, labelers: [all]}}\n"
-                                                              for i in range(3)))
+    (tmp_path / "m.yaml").write_text(
+        "people:\n  crew: [a@b.co, c@b.co, d@b.co, e@b.co]\n  all: [crew]\n"
+        "projects:\n" + "".join(f"  p{i}: {{type: chat, labelers: [all]}}\n" for i in range(3))
+    )
     with pytest.raises(ScaleformError) as exc:
         load_manifests(tmp_path)
     (problem,) = exc.value.problems
@@ -113,8 +127,9 @@ def test_expansion_past_the_cap_is_one_located_error(tmp_path, monkeypatch):
 
 
 def test_a_set_no_list_names_is_checked_but_never_expanded():
-    doc = load_yaml("people:\n  big: [a@b.co, c@b.co]\n  unused: [big, d@b.co, d@b.co]\n  used: [big]\n"
-                    "list: [used]\n", "p.yaml")
+    doc = load_yaml(
+        "people:\n  big: [a@b.co, c@b.co]\n  unused: [big, d@b.co, d@b.co]\n  used: [big]\nlist: [used]\n", "p.yaml"
+    )
     problems: list[Problem] = []
     people = People([doc], problems)
     assert [p.message for p in problems] == ["d@b.co is listed twice in people set 'unused'"]

@@ -1,4 +1,5 @@
 """plan_file: reading a saved plan is bounded, schema-checked and never trusts recorded calls."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,11 @@ def _file(tmp_path, data) -> str:
 
 def _data() -> dict:
     changes = [change("project[p].labeler[a@x.io]")]
-    plan = empty_plan(changes, operations=build_operations(changes),
-                      target={"api_url": "https://api.scale.com/v1", "environment": None})
+    plan = empty_plan(
+        changes,
+        operations=build_operations(changes),
+        target={"api_url": "https://api.scale.com/v1", "environment": None},
+    )
     data = json.loads(render_json(plan))
     data["manifest_digest"] = "sha256:" + "0" * 64
     return data
@@ -32,12 +36,15 @@ def test_a_sound_plan_reads_back_with_rebuilt_operations(tmp_path):
     assert [o.path for o in plan.operations] == ["/studio/assignments/add"]
 
 
-@pytest.mark.parametrize("text, says", [
-    ("not json", "it is not JSON"),
-    ("[" * 100_000, "it is not JSON"),
-    (json.dumps({"format_version": "1.0"}), "does not match schemas/plan.schema.json at the top level"),
-    (json.dumps({"format_version": "2.0"}), "is not a scaleform plan"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("not json", "it is not JSON"),
+        ("[" * 100_000, "it is not JSON"),
+        (json.dumps({"format_version": "1.0"}), "does not match schemas/plan.schema.json at the top level"),
+        (json.dumps({"format_version": "2.0"}), "is not a scaleform plan"),
+    ],
+)
 def test_a_bad_file_is_a_clear_error(tmp_path, text, says):
     with pytest.raises(ScaleformError, match=says):
         read_plan(_file(tmp_path, text))

@@ -1,4 +1,5 @@
 """prefetch + planning.load_and_plan: reads start while files parse, and never change a plan."""
+
 from __future__ import annotations
 
 import warnings
@@ -11,7 +12,7 @@ import pytest
 from helpers import KEY, make_db
 from scaleform.errors import ScaleformError
 from scaleform.manifest import ManifestLoad, load_manifests
-from scaleform.planning import make_plan, load_and_plan
+from scaleform.planning import load_and_plan, make_plan
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.store import Store
 from scaleform.target import Target
@@ -19,11 +20,11 @@ from scaleform.target import Target
 FILES = {
     # plain: its projects' group reads may start early (street-signs exists; brand-new does not)
     "a-projects.yaml": "projects:\n"
-                       "  street-signs:\n    type: imageannotation\n    groups: {night-shift: [li@acme.ai]}\n"
-                       "  brand-new:\n    type: imageannotation\n    labelers: [zoe@acme.ai]\n    groups: {g: [zoe@acme.ai]}\n",
+    "  street-signs:\n    type: imageannotation\n    groups: {night-shift: [li@acme.ai]}\n"
+    "  brand-new:\n    type: imageannotation\n    labelers: [zoe@acme.ai]\n    groups: {g: [zoe@acme.ai]}\n",
     # interpolated: read only once the load is done, by refresh itself
     "b-vars.yaml": "projects:\n  ${var.p}:\n    type: transcription\n    labelers: [zoe@acme.ai, li@acme.ai]\n"
-                   "    groups: {ocr-team: [zoe@acme.ai, li@acme.ai]}\n",
+    "    groups: {ocr-team: [zoe@acme.ai, li@acme.ai]}\n",
     "c-team.yaml": "team:\n  labelers: [li@acme.ai, zoe@acme.ai]\n",
     "d-batches.yaml": "batch_priority: default\n",
 }
@@ -55,7 +56,8 @@ def test_same_plan_and_same_reads_as_loading_first(tmp_path):
 
     seen_at_load: list[Counter] = []
     manifests, got_target, plan = load_and_plan(
-        ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: seen_at_load.append(calls(store)) or target, target)
+        ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: seen_at_load.append(calls(store)) or target, target
+    )
 
     assert got_target == target and manifests.desired.projects.keys() == {"street-signs", "brand-new", "legacy-ocr"}
     assert plan.to_json() == expected.to_json()
@@ -99,6 +101,7 @@ def test_without_an_early_target_nothing_is_read_before_the_load(tmp_path):
     store = Store(make_db(tmp_path / "s.db"))
     target = sandbox_target(store)
     seen: list[int] = []
-    load_and_plan(ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: seen.append(len(store.requests())) or target,
-                  None)
+    load_and_plan(
+        ManifestLoad(d, variables={"p": "legacy-ocr"}), lambda m: seen.append(len(store.requests())) or target, None
+    )
     assert seen == [0] and len(store.requests()) > 0

@@ -1,4 +1,5 @@
 """cli.progress: one line on a terminal, rewritten in place, retries shown; nothing elsewhere."""
+
 from __future__ import annotations
 
 import io
@@ -43,8 +44,10 @@ def test_off_a_terminal_only_retries_are_written_one_line_each_and_quiet_writes_
     line.retry(RetryEvent("GET", "/projects", 0.5, 2, None, "HTTP 429", True))
     line.reads(2, 2)
     line.done()
-    assert plain.getvalue() == ("note: retrying GET /teams in 1.0 s (attempt 2 of 8): HTTP 503\n"
-                                "note: throttled by the API; retrying GET /projects in 0.5 s (attempt 2): HTTP 429\n")
+    assert plain.getvalue() == (
+        "note: retrying GET /teams in 1.0 s (attempt 2 of 8): HTTP 503\n"
+        "note: throttled by the API; retrying GET /projects in 0.5 s (attempt 2): HTTP 429\n"
+    )
     quiet, quiet_plain = Terminal(), io.StringIO()
     ProgressLine(Ctx(quiet=True), stream=quiet).reads(1, 1)
     ProgressLine(Ctx(quiet=True), stream=quiet_plain).retry(RetryEvent("GET", "/teams", 1.0, 2, 8, "HTTP 503", False))

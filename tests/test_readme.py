@@ -1,11 +1,13 @@
 """The README and docs/ tell the truth: the inline manifest validates and plans as described, links
 stay inside the repository, and the CI section names what the workflow really configures."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import yaml
+
 from helpers import cli, make_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +18,7 @@ DOCS = {p.name: p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))}
 def section(title: str) -> str:
     start = README.index(f"\n## {title}\n")
     end = README.find("\n## ", start + 1)
-    return README[start:end if end != -1 else None]
+    return README[start : end if end != -1 else None]
 
 
 def test_the_first_manifest_validates_and_plans_as_described(tmp_path):
@@ -28,10 +30,13 @@ def test_the_first_manifest_validates_and_plans_as_described(tmp_path):
     db = make_db(tmp_path / "demo.db")
     result = cli("plan", str(manifests), "--sandbox", str(db))
     assert result.exit_code == 0, result.output
-    for expected in ("~ team.member[ana@acme.ai]", "~ project[street-signs].params",
-                     "- project[street-signs].labeler[zoe@acme.ai]",
-                     "- project[street-signs].group[night-shift].member[zoe@acme.ai]",
-                     "project[street-signs].labeler[bo@acme.ai]  # invitation pending"):
+    for expected in (
+        "~ team.member[ana@acme.ai]",
+        "~ project[street-signs].params",
+        "- project[street-signs].labeler[zoe@acme.ai]",
+        "- project[street-signs].group[night-shift].member[zoe@acme.ai]",
+        "project[street-signs].labeler[bo@acme.ai]  # invitation pending",
+    ):
         assert expected in result.stdout, expected
 
 

@@ -1,4 +1,5 @@
 """refresh: what is read for which manifests, and how responses become live state."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,10 +7,10 @@ import asyncio
 import pytest
 
 from helpers import in_process, make_db
-from scaleform.api.errors import BadResponse
-from scaleform.manifest import load_manifests
 from scaleform import refresh as refresh_module
+from scaleform.api.errors import BadResponse
 from scaleform.api.parse import parse_project, parse_team
+from scaleform.manifest import load_manifests
 from scaleform.refresh import refresh, scope_for
 from scaleform.sandbox.store import Store
 
@@ -23,8 +24,11 @@ def test_scope_reads_only_what_is_touched(tmp_path):
     d = load(tmp_path, "team:\n  labelers: [a@x.io]\n")
     s = scope_for(d)
     assert (s.team, s.assignments, s.projects, s.studio_batches, s.batch_list) == (True, False, False, False, False)
-    d = load(tmp_path, "projects:\n  p: {type: chat, groups: {g: [a@x.io]}}\nbatches:\n  b: {project: p, create: true}\n"
-                       "batch_priority: default\n")
+    d = load(
+        tmp_path,
+        "projects:\n  p: {type: chat, groups: {g: [a@x.io]}}\nbatches:\n  b: {project: p, create: true}\n"
+        "batch_priority: default\n",
+    )
     s = scope_for(d)
     assert s.assignments and s.projects and s.studio_batches and s.batch_list
     assert s.group_projects == ("p",) and s.batch_names == ("b",) and s.emails == ("a@x.io",)
@@ -32,8 +36,11 @@ def test_scope_reads_only_what_is_touched(tmp_path):
 
 def test_refresh_counts_and_second_stage(tmp_path):
     store = Store(make_db(tmp_path / "s.db", "demo"))
-    d = load(tmp_path, "projects:\n  street-signs: {type: imageannotation, labelers: [li@acme.ai]}\n"
-                       "  new-one: {type: imageannotation, groups: {g: []}}\n")
+    d = load(
+        tmp_path,
+        "projects:\n  street-signs: {type: imageannotation, labelers: [li@acme.ai]}\n"
+        "  new-one: {type: imageannotation, groups: {g: []}}\n",
+    )
 
     async def go():
         async with in_process(store) as c:
@@ -87,10 +94,15 @@ def test_each_read_is_parsed_as_it_arrives(tmp_path, monkeypatch):
 
 
 def test_parse_project_takes_latest_params_and_ontology():
-    p = parse_project({"name": "p", "type": "t", "param_history": [{"version": 0, "created_at": "x", "a": 1},
-                                                                   {"version": 1, "created_at": "y", "a": 2}],
-                       "ontologyHistory": [{"ontology": ["x"]}, {"ontology": ["y", {"choice": "z"}]}],
-                       "studio": True})
+    p = parse_project(
+        {
+            "name": "p",
+            "type": "t",
+            "param_history": [{"version": 0, "created_at": "x", "a": 1}, {"version": 1, "created_at": "y", "a": 2}],
+            "ontologyHistory": [{"ontology": ["x"]}, {"ontology": ["y", {"choice": "z"}]}],
+            "studio": True,
+        }
+    )
     assert p.params == {"a": 2} and p.ontology == ((("choice", "y"),), (("choice", "z"),))
     assert p.pipeline_known is False and p.studio is True
 
@@ -106,10 +118,17 @@ def test_parse_rejects_malformed_shapes():
 def test_refresh_reads_groups_only_where_a_project_may_be_studio(tmp_path):
     from helpers import GroupsOnlyInStudio as _Account
 
-    d = load(tmp_path, "projects:\n  s: {type: chat, groups: {}}\n  o: {type: chat, groups: {}}\n  u: {type: chat, groups: {}}\n")
-    account = _Account([{"name": "s", "type": "t", "studio": True, "param_history": []},
-                        {"name": "o", "type": "t", "studio": False, "param_history": []},
-                        {"name": "u", "type": "t", "param_history": []}])
+    d = load(
+        tmp_path,
+        "projects:\n  s: {type: chat, groups: {}}\n  o: {type: chat, groups: {}}\n  u: {type: chat, groups: {}}\n",
+    )
+    account = _Account(
+        [
+            {"name": "s", "type": "t", "studio": True, "param_history": []},
+            {"name": "o", "type": "t", "studio": False, "param_history": []},
+            {"name": "u", "type": "t", "param_history": []},
+        ]
+    )
     live, scope = asyncio.run(refresh(account, scope_for(d), d))
     assert sorted(account.group_reads) == ["s", "u"]
     assert live.groups == {"s": {}, "u": {}} and scope.group_projects == ("s", "u")

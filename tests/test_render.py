@@ -1,4 +1,5 @@
 """Renderers: the shared row model, text conventions, Markdown limits and escaping."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,15 +8,25 @@ from helpers import change
 from scaleform.changes import Change
 from scaleform.plan import Plan
 from scaleform.refresh import RefreshScope
-from scaleform.render.markdown import LIMIT, cell, render_markdown
 from scaleform.render.field_diff import field_diff
+from scaleform.render.markdown import LIMIT, cell, render_markdown
 from scaleform.render.rows import details, ontology_diff, plan_rows, summary_line
 from scaleform.render.text import render_text
 
 
 def make_plan(changes=(), deferred=(), suppressed=()) -> Plan:
-    return Plan({"api_url": "https://api.scale.com/v1", "environment": "prod"}, "sha256:" + "0" * 64,
-                tuple(changes), tuple(deferred), tuple(suppressed), (), (), (), {}, RefreshScope())
+    return Plan(
+        {"api_url": "https://api.scale.com/v1", "environment": "prod"},
+        "sha256:" + "0" * 64,
+        tuple(changes),
+        tuple(deferred),
+        tuple(suppressed),
+        (),
+        (),
+        (),
+        {},
+        RefreshScope(),
+    )
 
 
 def labeler(i: int, action: str = "create") -> Change:
@@ -40,12 +51,17 @@ def test_markdown_cells_escape():
 
 
 def test_text_summary_and_symbols():
-    plan = make_plan([change("team.member[a@b.co]", "update", {"role": "manager"}, {"role": "labeler"}, 1, "role differs"),
-                      labeler(1), labeler(2, "delete")],
-                     deferred=[change("project[p].labeler[c@d.co]", "create", None, {}, 5, "x", why="invitation pending")])
+    plan = make_plan(
+        [
+            change("team.member[a@b.co]", "update", {"role": "manager"}, {"role": "labeler"}, 1, "role differs"),
+            labeler(1),
+            labeler(2, "delete"),
+        ],
+        deferred=[change("project[p].labeler[c@d.co]", "create", None, {}, 5, "x", why="invitation pending")],
+    )
     text = render_text(plan)
     assert text.splitlines()[0] == "scaleform plan for https://api.scale.com/v1 (environment: prod)"
-    assert "  ~ team.member[a@b.co]" in text and '(downgrade)' in text
+    assert "  ~ team.member[a@b.co]" in text and "(downgrade)" in text
     assert "  - project[p].labeler[user00002@example.com]" in text
     assert text.rstrip().endswith("Plan: 1 to add, 1 to change, 1 to remove. 1 change deferred: invitations pending.")
     assert summary_line(make_plan()) == "No changes. The account matches the manifests."
@@ -58,9 +74,10 @@ def test_rows_are_shared_by_all_views():
 
 def test_field_and_ontology_diffs():
     assert field_diff({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3, "d": 4}}) == ["~ a.c: 2 -> 3", "+ a.d: 4"]
-    lines = ontology_diff({"choices": ["x", {"choice": "y", "subchoices": ["z"]}, {"choice": "w", "description": "a"}]},
-                          {"choices": [{"choice": "x", "description": "d"}, "y", "z",
-                                       {"choice": "w", "description": "b"}], "name": "v2"})
+    lines = ontology_diff(
+        {"choices": ["x", {"choice": "y", "subchoices": ["z"]}, {"choice": "w", "description": "a"}]},
+        {"choices": [{"choice": "x", "description": "d"}, "y", "z", {"choice": "w", "description": "b"}], "name": "v2"},
+    )
     assert '+ choice x.description: "d"' in lines
     assert '~ choice w.description: "a" -> "b"' in lines
     assert "~ choice z moved from y to top level" in lines
@@ -68,13 +85,16 @@ def test_field_and_ontology_diffs():
 
 def test_a_list_entry_inside_params_shows_as_that_entry():
     before = {"geometries": {"box": {"objects_to_annotate": ["car", "bus"], "min_height": 10}}, "instruction": "x"}
-    after = {"geometries": {"box": {"objects_to_annotate": ["car", "bus", "truck"], "min_height": 10}},
-             "instruction": "x"}
+    after = {
+        "geometries": {"box": {"objects_to_annotate": ["car", "bus", "truck"], "min_height": 10}},
+        "instruction": "x",
+    }
     assert details("params", "update", before, after) == ['+ params.geometries.box.objects_to_annotate[2]: "truck"']
     removed = {"geometries": {"box": {"objects_to_annotate": ["bus"], "min_height": 12}}, "instruction": "x"}
     assert details("params", "update", before, removed) == [
         "~ params.geometries.box.min_height: 10 -> 12",
-        '- params.geometries.box.objects_to_annotate[0]: "car"']
+        '- params.geometries.box.objects_to_annotate[0]: "car"',
+    ]
 
 
 def test_a_new_value_lists_its_leaves():
@@ -85,8 +105,10 @@ def test_a_new_value_lists_its_leaves():
 def test_deferred_entries_are_marked_apart_from_adds_and_no_phases():
     from scaleform.operations import Call, Operation
 
-    plan = make_plan([labeler(1)], deferred=[change("project[p].labeler[c@d.co]", "create", None, {}, 5, "x",
-                                                    why="invitation pending")])
+    plan = make_plan(
+        [labeler(1)],
+        deferred=[change("project[p].labeler[c@d.co]", "create", None, {}, 5, "x", why="invitation pending")],
+    )
     ops = tuple(Operation(Call.ADD_ASSIGNMENTS, phase, "POST", "/x", {}, ()) for phase in (5, 6))
     plan = dataclasses.replace(plan, operations=ops)
     text = render_text(plan)

@@ -1,5 +1,6 @@
 """GitHub annotations survive hostile file names and messages: parsed back as the runner parses
 workflow commands, every property and message is what scaleform meant."""
+
 from __future__ import annotations
 
 import pytest
@@ -69,8 +70,10 @@ def test_location_without_line_names_the_file_only():
 
 
 def test_problems_render_as_error_annotations_with_the_other_location():
-    problems = [Problem("declared twice", Location("p,1.yaml", 3, 1), Location("p:0.yaml", 1, 1)),
-                Problem("no location at all")]
+    problems = [
+        Problem("declared twice", Location("p,1.yaml", 3, 1), Location("p:0.yaml", 1, 1)),
+        Problem("no location at all"),
+    ]
     lines = render_problems(problems, "github").splitlines()
     assert [parse_command(line)[0] for line in lines] == ["error", "error"]
     assert parse_command(lines[0])[1]["file"] == "p,1.yaml"

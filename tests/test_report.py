@@ -1,4 +1,5 @@
 """render.report: progress lines and the apply report name what each call did."""
+
 from __future__ import annotations
 
 from helpers import change
@@ -20,8 +21,9 @@ def test_progress_lines_name_the_first_address_and_the_verb():
 
 
 def test_a_clean_apply_counts_calls_and_changes():
-    report = ApplyReport([OpResult(op(Call.ADD_ASSIGNMENTS, "project[p].labeler[a@x.io]", "project[q].labeler[a@x.io]"),
-                                   "applied")])
+    report = ApplyReport(
+        [OpResult(op(Call.ADD_ASSIGNMENTS, "project[p].labeler[a@x.io]", "project[q].labeler[a@x.io]"), "applied")]
+    )
     assert render_report(report) == "Apply complete: 1 API call(s), 2 change(s) applied.\n"
 
 
@@ -29,16 +31,28 @@ def test_report_lists_applied_failed_and_not_attempted():
     def op(call: Call, phase: int, path: str, address: str) -> Operation:
         return Operation(call, phase, "POST", path, {}, (change(address).address,))
 
-    report = ApplyReport([OpResult(op(Call.INVITE, 1, "/teams/invite", "team.member[a@x.io]"), "applied", 0.1),
-                          OpResult(op(Call.ADD_ASSIGNMENTS, 5, "/studio/assignments/add", "project[p].labeler[a@x.io]"),
-                                   "failed", 0.2, "HTTP 400: nope"),
-                          OpResult(op(Call.REMOVE_ASSIGNMENTS, 9, "/studio/assignments/remove",
-                                      "project[p].labeler[b@x.io]"), "not attempted")])
+    report = ApplyReport(
+        [
+            OpResult(op(Call.INVITE, 1, "/teams/invite", "team.member[a@x.io]"), "applied", 0.1),
+            OpResult(
+                op(Call.ADD_ASSIGNMENTS, 5, "/studio/assignments/add", "project[p].labeler[a@x.io]"),
+                "failed",
+                0.2,
+                "HTTP 400: nope",
+            ),
+            OpResult(
+                op(Call.REMOVE_ASSIGNMENTS, 9, "/studio/assignments/remove", "project[p].labeler[b@x.io]"),
+                "not attempted",
+            ),
+        ]
+    )
     text = render_report(report)
     assert "Apply failed." in text and "Applied: 1 call(s), 1 change(s)." in text
     assert "Failed: POST /studio/assignments/add (project[p].labeler[a@x.io]): HTTP 400: nope" in text
     assert "Not attempted (1 call(s)):" in text and "scaleform plan" in text
-    assert render_report(ApplyReport([OpResult(op(Call.SET_PARAMS, 3, "/x", "project[p].params"), "applied")])).startswith("Apply complete: 1 API call(s)")
+    assert render_report(
+        ApplyReport([OpResult(op(Call.SET_PARAMS, 3, "/x", "project[p].params"), "applied")])
+    ).startswith("Apply complete: 1 API call(s)")
 
 
 def test_many_addresses_say_what_the_rest_are():
@@ -50,9 +64,15 @@ def test_many_addresses_say_what_the_rest_are():
 
 def test_a_group_member_removed_is_reported_as_removed():
     def put(add: list, remove: list) -> Operation:
-        return Operation(Call.UPDATE_GROUP, 6, "PUT", "/studio/projects/p/groups/g",
-                         {"add_emails": add, "remove_emails": remove},
-                         (change("project[p].group[g].member[z@x.io]").address,))
+        return Operation(
+            Call.UPDATE_GROUP,
+            6,
+            "PUT",
+            "/studio/projects/p/groups/g",
+            {"add_emails": add, "remove_emails": remove},
+            (change("project[p].group[g].member[z@x.io]").address,),
+        )
+
     assert progress_line(OpResult(put([], ["z@x.io"]), "applied")).endswith(": removed (0 ms)")
     assert progress_line(OpResult(put(["z@x.io"], []), "applied")).endswith(": added (0 ms)")
     assert progress_line(OpResult(put(["y@x.io"], ["z@x.io"]), "applied")).endswith(": 1 added, 1 removed (0 ms)")
@@ -63,15 +83,20 @@ def test_the_next_step_agrees_in_number():
 
     one = ApplyReport(deferred=(change("project[p].labeler[a@x.io]", why="invitation pending"),))
     assert next_step(one) == "1 change waits for 1 invitation; run apply again once it is accepted."
-    two = ApplyReport(deferred=(change("project[p].labeler[a@x.io]", why="invitation pending"),
-                                change("project[q].labeler[b@x.io]", why="invitation pending")))
+    two = ApplyReport(
+        deferred=(
+            change("project[p].labeler[a@x.io]", why="invitation pending"),
+            change("project[q].labeler[b@x.io]", why="invitation pending"),
+        )
+    )
     assert next_step(two) == "2 changes wait for 2 invitations; run apply again once they are accepted."
 
 
 def test_markdown_report_escapes_names_and_keeps_line_breaks():
     from scaleform.render.report import render_report_markdown
 
-    report = ApplyReport([OpResult(op(Call.ADD_ASSIGNMENTS, "project[a|<b>].labeler[x@y.io]", "project[c].labeler[x@y.io]"),
-                                   "applied")])
+    report = ApplyReport(
+        [OpResult(op(Call.ADD_ASSIGNMENTS, "project[a|<b>].labeler[x@y.io]", "project[c].labeler[x@y.io]"), "applied")]
+    )
     row = [line for line in render_report_markdown(report).splitlines() if line.startswith("| ✅")][0]
     assert "project[a\\|&lt;b&gt;].labeler[x@y.io]<br>project[c].labeler[x@y.io]" in row

@@ -1,4 +1,5 @@
 """Retry policy: what a failure means (ambiguous, unreachable, throttled), waits, and the event."""
+
 from __future__ import annotations
 
 import random
@@ -56,5 +57,7 @@ def test_what_a_status_means():
 def test_the_event_reads_as_a_progress_line():
     event = RetryEvent("GET", "/teams", 2.1, 3, 8, "HTTP 503", False)
     assert str(event) == "retrying GET /teams in 2.1 s (attempt 3 of 8): HTTP 503"
-    assert str(RetryEvent("GET", "/teams", 0.74, 9, None, "HTTP 429", True)) == \
-        "retrying GET /teams in 0.7 s (attempt 9): HTTP 429"
+    assert (
+        str(RetryEvent("GET", "/teams", 0.74, 9, None, "HTTP 429", True))
+        == "retrying GET /teams in 0.7 s (attempt 9): HTTP 429"
+    )

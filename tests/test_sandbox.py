@@ -1,4 +1,5 @@
 """The sandbox store and app: behaviours (docs/api-notes.md) not already exercised through the client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +10,8 @@ import pytest
 
 from helpers import cli, make_db
 from scaleform.sandbox.app import SandboxApp
-from scaleform.sandbox.fixtures import init_store
 from scaleform.sandbox.base import SandboxError
+from scaleform.sandbox.fixtures import init_store
 from scaleform.sandbox.store import Store
 
 
@@ -27,6 +28,7 @@ def call(store, method, path, body=None, key="test_sandbox", headers=None):
         async with httpx.AsyncClient(transport=transport, base_url="http://s") as c:
             auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
             return await c.request(method, path, json=body, headers={**auth, **(headers or {})})
+
     return asyncio.run(go())
 
 
@@ -75,8 +77,12 @@ def test_encoded_assignment_map_matches_a_fresh_encoding_after_every_change(stor
         return JSONResponse(store.assignments()).body
 
     assert store.assignments_json() == fresh()
-    steps = [("add", ["ana@acme.ai"], ["street-signs"]), ("add", ["ana@acme.ai", "li@acme.ai"], ["legacy-ocr"]),
-             ("remove", ["ana@acme.ai"], ["street-signs"]), ("remove", ["li@acme.ai"], None)]
+    steps = [
+        ("add", ["ana@acme.ai"], ["street-signs"]),
+        ("add", ["ana@acme.ai", "li@acme.ai"], ["legacy-ocr"]),
+        ("remove", ["ana@acme.ai"], ["street-signs"]),
+        ("remove", ["li@acme.ai"], None),
+    ]
     seen = {store.assignments_json()}
     for action, emails, projects in steps:
         with store.transaction():
@@ -90,7 +96,9 @@ def test_encoded_assignment_map_matches_a_fresh_encoding_after_every_change(stor
             store.assign({"emails": ["ana@acme.ai"], "projects": ["street-signs"]})
             raise SandboxError(400, "boom")
     assert store.assignments_json() == fresh()
-    served = call(store, "POST", "/v1/studio/assignments/add", {"emails": ["ana@acme.ai"], "projects": ["street-signs"]})
+    served = call(
+        store, "POST", "/v1/studio/assignments/add", {"emails": ["ana@acme.ai"], "projects": ["street-signs"]}
+    )
     assert served.status_code == 200 and served.headers["content-type"] == "application/json"
     assert served.json() == store.assignments() and "street-signs" in served.json()["ana@acme.ai"]
 
@@ -122,8 +130,9 @@ def test_studio_batch_groups_must_exist_in_the_project(store):
 
 def test_init_and_accept_invites_commands(tmp_path):
     db = tmp_path / "x.db"
-    r = cli("sandbox", "init", "--db", str(db), "--fixture", "large", "--projects", "3", "--members", "10",
-            "--batches", "4")
+    r = cli(
+        "sandbox", "init", "--db", str(db), "--fixture", "large", "--projects", "3", "--members", "10", "--batches", "4"
+    )
     assert r.exit_code == 0 and "3 projects" in r.stderr and "4 batches" in r.stderr
     again = cli("sandbox", "init", "--db", str(db))
     assert again.exit_code == 1 and "--force" in again.stderr

@@ -1,4 +1,5 @@
 """The published JSON Schemas: every property documented (editor completion), examples valid."""
+
 from __future__ import annotations
 
 import jsonschema
@@ -53,8 +54,8 @@ import random  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from helpers import EXAMPLES, mutate, trees  # noqa: E402
 
+from helpers import EXAMPLES, mutate, trees  # noqa: E402
 from scaleform.errors import ScaleformError  # noqa: E402
 from scaleform.manifest.located import load_yaml  # noqa: E402
 from scaleform.manifest.schema import _validator, is_valid  # noqa: E402
@@ -97,7 +98,8 @@ def test_the_shipped_fast_validator_is_current_and_used():
 
     assert _fast_validator.SCHEMA_SHA256 == schema._schema_sha256(), (
         "schemas/manifest.schema.json changed: run python -c 'from scaleform.manifest.schema import "
-        "write_fast_validator; write_fast_validator()'")
+        "write_fast_validator; write_fast_validator()'"
+    )
     schema._fast_check.cache_clear()
     assert schema._fast_check() is _fast_validator.validate
 

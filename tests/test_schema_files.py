@@ -1,4 +1,5 @@
 """schema_files and `scaleform schema`: portable schema copies next to the manifests."""
+
 from __future__ import annotations
 
 from helpers import cli

@@ -1,4 +1,5 @@
 """secrets: the key is redacted in every form it can be echoed back in."""
+
 from __future__ import annotations
 
 import base64
@@ -11,8 +12,17 @@ def test_every_form_of_a_registered_key_is_redacted():
     key = "Sk/Unit+Test=Key_91"
     register_secret(key)
     basic = base64.b64encode(f"{key}:".encode()).decode()
-    for form in (key, basic, basic.rstrip("="), quote(key, safe=""), quote(key, safe="").lower(), quote(key),
-                 key.lower(), key.upper(), key.swapcase()):
+    for form in (
+        key,
+        basic,
+        basic.rstrip("="),
+        quote(key, safe=""),
+        quote(key, safe="").lower(),
+        quote(key),
+        key.lower(),
+        key.upper(),
+        key.swapcase(),
+    ):
         assert redact(f"<{form}>") == "<***>", form
 
 
@@ -27,8 +37,12 @@ def test_encodings_a_proxy_or_server_may_echo_are_redacted_at_any_offset():
     key = "Other/Key+For Forms~42"
     register_secret(key)
     raw = key.encode()
-    for form in ("".join(f"%{b:02X}" for b in raw), "".join(f"%{b:02x}" for b in raw), quote_plus(key),
-                 base64.urlsafe_b64encode(raw + b":").decode()):
+    for form in (
+        "".join(f"%{b:02X}" for b in raw),
+        "".join(f"%{b:02x}" for b in raw),
+        quote_plus(key),
+        base64.urlsafe_b64encode(raw + b":").decode(),
+    ):
         assert redact(f"<{form}>") == "<***>", form
     for prefix in (b"x", b"xy", b"Basic ", b"id=1&key="):
         for encode in (base64.b64encode, base64.urlsafe_b64encode):

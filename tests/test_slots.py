@@ -1,4 +1,5 @@
 """Slots: the client's concurrency limit, urgent waiters first."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,7 @@ def test_a_cancelled_wait_takes_no_slot():
         fourth = asyncio.ensure_future(slots.acquire())
         await asyncio.sleep(0)
         slots.release()  # handed to `third`...
-        third.cancel()   # ...which is cancelled before it runs
+        third.cancel()  # ...which is cancelled before it runs
         await asyncio.wait_for(fourth, 5)
         slots.release()
         return slots._free

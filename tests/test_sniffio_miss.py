@@ -1,4 +1,5 @@
 """The sniffio miss lives only while a client is open, and never when sniffio is installed."""
+
 from __future__ import annotations
 
 import asyncio

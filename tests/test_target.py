@@ -1,4 +1,5 @@
 """target: which URL and key a command uses, and the refusals that keep the key safe."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,9 +27,18 @@ def test_the_key_comes_from_the_named_variable_and_is_never_shown():
     assert "other" not in str(exc.value)
 
 
-@pytest.mark.parametrize("url,ok", [("https://api.scale.com/v1", True), ("http://127.0.0.1:8765/v1", True),
-                                    ("http://localhost/v1", True), ("http://[::1]:9/v1", True),
-                                    ("http://api.example.com/v1", False), ("ftp://x/v1", False), ("nonsense", False)])
+@pytest.mark.parametrize(
+    "url,ok",
+    [
+        ("https://api.scale.com/v1", True),
+        ("http://127.0.0.1:8765/v1", True),
+        ("http://localhost/v1", True),
+        ("http://[::1]:9/v1", True),
+        ("http://api.example.com/v1", False),
+        ("ftp://x/v1", False),
+        ("nonsense", False),
+    ],
+)
 def test_plain_http_only_to_loopback(url, ok):
     if ok:
         assert check_url(url) == url.rstrip("/")

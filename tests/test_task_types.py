@@ -1,5 +1,6 @@
 """manifest.task_types: an unknown `type` is a located error with a did-you-mean; an undocumented
 params key is a located warning with one (an error under `settings.strict_params: true`)."""
+
 from __future__ import annotations
 
 import json
@@ -57,15 +58,18 @@ def test_strict_params_makes_the_warning_a_located_error(tmp_path):
 
 
 def test_documented_params_and_undocumented_types_draw_no_warning(tmp_path):
-    text = ("projects:\n  a:\n    type: imageannotation\n    params: {instruction: x, geometries: {box: {}}, "
-            "annotation_attributes: {}}\n  b:\n    type: chat\n    params: {anything: 1}\n"
-            "  c:\n    type: categorization\n    params: {categories: [x, y], allow_multiple: true}\n")
+    text = (
+        "projects:\n  a:\n    type: imageannotation\n    params: {instruction: x, geometries: {box: {}}, "
+        "annotation_attributes: {}}\n  b:\n    type: chat\n    params: {anything: 1}\n"
+        "  c:\n    type: categorization\n    params: {categories: [x, y], allow_multiple: true}\n"
+    )
     assert load_manifests(write_manifest(tmp_path / "m.yaml", text)).warnings == ()
 
 
 def test_a_key_many_projects_inherit_from_one_template_is_said_once_where_it_is_written(tmp_path):
-    text = ("templates:\n  base:\n    type: imageannotation\n    params: {instructions: x}\n"
-            "projects:\n" + "".join(f"  p{i}: {{extends: base}}\n" for i in range(5)))
+    text = "templates:\n  base:\n    type: imageannotation\n    params: {instructions: x}\nprojects:\n" + "".join(
+        f"  p{i}: {{extends: base}}\n" for i in range(5)
+    )
     [warning] = load_manifests(write_manifest(tmp_path / "m.yaml", text)).warnings
     assert warning.location.line == 4 and "projects 'p0', 'p1', 'p2' and 2 more" in warning.message
 

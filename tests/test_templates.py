@@ -1,4 +1,5 @@
 """Templates: for random hierarchies, the effective projects equal a straightforward reference merge."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,18 +45,33 @@ def hierarchies(draw):
     """Templates t0..tn (ti extends only earlier ones: no cycles) and projects extending them."""
     templates: dict[str, dict] = {}
     for i in range(draw(st.integers(1, 5))):
-        spec = draw(st.fixed_dictionaries({}, optional={
-            "type": st.sampled_from(["imageannotation", "textcollection", None]),
-            "studio": st.one_of(st.booleans(), st.none()), "params": params, "labelers": emails}))
+        spec = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "type": st.sampled_from(["imageannotation", "textcollection", None]),
+                    "studio": st.one_of(st.booleans(), st.none()),
+                    "params": params,
+                    "labelers": emails,
+                },
+            )
+        )
         bases = draw(st.lists(st.sampled_from(sorted(templates)), unique=True, max_size=3)) if templates else []
         if bases:
             spec["extends"] = bases[0] if len(bases) == 1 and draw(st.booleans()) else bases
         templates[f"t{i}"] = spec
     projects = {}
     for i in range(draw(st.integers(1, 4))):
-        spec = draw(st.fixed_dictionaries({}, optional={"studio": st.one_of(st.booleans(), st.none()),
-                                                        "params": st.one_of(params, st.none()),
-                                                        "labelers": st.one_of(emails, st.none())}))
+        spec = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "studio": st.one_of(st.booleans(), st.none()),
+                    "params": st.one_of(params, st.none()),
+                    "labelers": st.one_of(emails, st.none()),
+                },
+            )
+        )
         spec["extends"] = draw(st.lists(st.sampled_from(sorted(templates)), unique=True, min_size=1, max_size=3))
         if reference_effective(spec, templates).get("type") is None:
             spec["type"] = "imageannotation"
@@ -106,10 +122,13 @@ def test_a_chain_deeper_than_the_limit_is_an_error_not_a_crash(tmp_path, order):
     chain = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "chat"}) for i in names}
     problems = _problems(tmp_path, {"templates": chain, "projects": {"p": {"extends": f"t{MAX_DEPTH + 4}"}}})
     assert len(problems) == 1 and f"more than {MAX_DEPTH} levels deep" in problems[0]
-    shallow = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "chat"}) for i in names[::order][:MAX_DEPTH][::order]}
+    shallow = {
+        f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "chat"}) for i in names[::order][:MAX_DEPTH][::order]
+    }
     path = tmp_path / "ok.yaml"
-    path.write_text(yaml.safe_dump({"templates": shallow, "projects": {"p": {"extends": f"t{MAX_DEPTH - 1}"}}},
-                                   sort_keys=False))
+    path.write_text(
+        yaml.safe_dump({"templates": shallow, "projects": {"p": {"extends": f"t{MAX_DEPTH - 1}"}}}, sort_keys=False)
+    )
     assert load_manifests(path).desired.projects["p"].type == "chat"  # exactly the limit is fine
 
 
@@ -117,8 +136,10 @@ def test_inheritance_that_would_copy_too_much_is_refused_once(tmp_path, monkeypa
     from scaleform.manifest import templates
 
     monkeypatch.setattr(templates, "MAX_MERGED", 100)
-    doc = {"templates": {"big": {"type": "chat", "params": {f"k{i}": i for i in range(40)}}},
-           "projects": {f"p{i}": {"extends": "big"} for i in range(5)}}
+    doc = {
+        "templates": {"big": {"type": "chat", "params": {f"k{i}": i for i in range(40)}}},
+        "projects": {f"p{i}": {"extends": "big"} for i in range(5)},
+    }
     problems = _problems(tmp_path, doc)
     assert len(problems) == 1 and "merge into more than 100 values" in problems[0]
 
@@ -148,8 +169,13 @@ def test_a_wide_extends_list_takes_time_linear_in_its_length(tmp_path):
 
     def seconds(n: int) -> float:
         path = tmp_path / f"m{n}.yaml"
-        path.write_text("templates:\n" + "".join(f"  t{i}: {{params: {{k{i}: {i}}}}}\n" for i in range(n))
-                        + "projects:\n  p:\n    type: chat\n    extends: [" + ", ".join(f"t{i}" for i in range(n)) + "]\n")
+        path.write_text(
+            "templates:\n"
+            + "".join(f"  t{i}: {{params: {{k{i}: {i}}}}}\n" for i in range(n))
+            + "projects:\n  p:\n    type: chat\n    extends: ["
+            + ", ".join(f"t{i}" for i in range(n))
+            + "]\n"
+        )
         start = time.process_time()
         assert len(load_manifests(path).desired.projects["p"].params) == n
         return time.process_time() - start
@@ -161,8 +187,10 @@ def test_a_wide_extends_list_takes_time_linear_in_its_length(tmp_path):
 
 def test_only_the_first_unknown_names_get_a_did_you_mean(tmp_path):
     names = [f"t{i}" for i in range(30)]
-    problems = _problems(tmp_path, {"templates": {n: {"type": "chat"} for n in names},
-                                    "projects": {"p": {"extends": [f"{n}x" for n in names]}}})
+    problems = _problems(
+        tmp_path,
+        {"templates": {n: {"type": "chat"} for n in names}, "projects": {"p": {"extends": [f"{n}x" for n in names]}}},
+    )
     assert len(problems) == 30
     assert sum("did you mean" in p for p in problems) == 10
     assert sum("declared templates: t0, t1, t10" in p for p in problems) == 20

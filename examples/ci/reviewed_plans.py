@@ -21,6 +21,7 @@ refuses every change none of these plans holds. OUT/lookup.json says what was fo
 comment on the pull requests); GITHUB_OUTPUT gets plans=COUNT and pulls=NUMBERS. Exit 0 when
 GitHub answered (some pull requests may have no plan), 1 when it could not be asked.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,9 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-MAX_ZIP = 50 * 1024 * 1024   # an artifact bigger than this is no plan
+MAX_ZIP = 50 * 1024 * 1024  # an artifact bigger than this is no plan
 MAX_PLAN = 50 * 1024 * 1024  # nor is a plan.json bigger than this once unpacked
-NO_COMMIT = "0" * 40         # `before` of a push that created the branch
+NO_COMMIT = "0" * 40  # `before` of a push that created the branch
 
 
 class Unavailable(Exception):
@@ -63,8 +64,12 @@ class _KeepRedirects(urllib.request.HTTPRedirectHandler):
 class GitHub:
     def __init__(self, api: str, token: str, repo: str) -> None:
         self.api, self.repo = api.rstrip("/"), repo
-        self.headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
-                        "User-Agent": "scaleform-reviewed-plans", "Authorization": f"Bearer {token}"}
+        self.headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "scaleform-reviewed-plans",
+            "Authorization": f"Bearer {token}",
+        }
         self.opener = urllib.request.build_opener(_KeepRedirects)
 
     def _open(self, url: str, headers: dict, limit: int) -> bytes:
@@ -112,20 +117,22 @@ class GitHub:
         except _Redirect as r:
             plain = urllib.request.build_opener()  # follows further redirects, never with the token
             try:
-                with plain.open(urllib.request.Request(r.url, headers={"User-Agent": self.headers["User-Agent"]}),
-                                timeout=120) as answer:
+                with plain.open(
+                    urllib.request.Request(r.url, headers={"User-Agent": self.headers["User-Agent"]}), timeout=120
+                ) as answer:
                     body = answer.read(MAX_ZIP + 1)
             except (urllib.error.URLError, OSError) as e:
                 raise Unavailable(f"could not download the artifact behind {url}: {e}") from None
             if len(body) > MAX_ZIP:
-                raise Unavailable(f"the artifact behind {url} is over {MAX_ZIP} bytes")
+                raise Unavailable(f"the artifact behind {url} is over {MAX_ZIP} bytes") from None
             return body
 
 
 def commits_to_cover(gh: GitHub, workflow: str, branch: str, head: str, before: str) -> tuple[list[str], str]:
     """The commits since every environment was last applied, oldest first, and where they start."""
-    runs = gh.get(f"actions/workflows/{workflow}/runs", branch=branch, event="push", status="success",
-                  per_page=1).get("workflow_runs", [])
+    runs = gh.get(f"actions/workflows/{workflow}/runs", branch=branch, event="push", status="success", per_page=1).get(
+        "workflow_runs", []
+    )
     if runs:
         since, source = runs[0]["head_sha"], f"the last successful apply run ({runs[0].get('html_url', runs[0]['id'])})"
     elif before and before != NO_COMMIT:
@@ -162,8 +169,11 @@ def merged_pulls(gh: GitHub, shas: list[str], branch: str, retries: int, delay: 
             time.sleep(delay)
         left = []
         for sha in pending:
-            found = [p for p in gh.get(f"commits/{sha}/pulls", per_page=100)
-                     if p.get("merged_at") and (p.get("base") or {}).get("ref") == branch]
+            found = [
+                p
+                for p in gh.get(f"commits/{sha}/pulls", per_page=100)
+                if p.get("merged_at") and (p.get("base") or {}).get("ref") == branch
+            ]
             for p in found:
                 pulls[p["number"]] = p
             if not found:
@@ -178,15 +188,24 @@ def _checks(run: dict, pull: dict) -> bool:
     """Whether `run` is this pull request's own check: another pull request opened from the same
     commit, into a base branch whose workflow file its author controls, could upload any plan."""
     base = (pull.get("base") or {}).get("ref")
-    return any(p.get("number") == pull["number"] and (p.get("base") or {}).get("ref") == base
-               for p in run.get("pull_requests") or [] if isinstance(p, dict))
+    return any(
+        p.get("number") == pull["number"] and (p.get("base") or {}).get("ref") == base
+        for p in run.get("pull_requests") or []
+        if isinstance(p, dict)
+    )
 
 
 def reviewed_plan(gh: GitHub, workflow: str, pull: dict, artifact: str, out: Path) -> dict:
     """The pull request's newest plan artifact, saved to OUT/pr-NUMBER.json; or why there is none."""
     head = pull["head"]["sha"]
-    entry = {"number": pull["number"], "url": pull.get("html_url", ""), "head_sha": head, "plan": None,
-             "plan_run": None, "why": None}
+    entry = {
+        "number": pull["number"],
+        "url": pull.get("html_url", ""),
+        "head_sha": head,
+        "plan": None,
+        "plan_run": None,
+        "why": None,
+    }
     if ((pull["head"].get("repo") or {}).get("full_name") or "").casefold() != gh.repo.casefold():
         entry["why"] = "it comes from a fork, whose plan check gets no key: it was never planned"
         return entry
@@ -203,9 +222,11 @@ def reviewed_plan(gh: GitHub, workflow: str, pull: dict, artifact: str, out: Pat
             elif best is None or a["created_at"] > best[0]["created_at"]:
                 best = (a, run)
     if best is None:
-        entry["why"] = (f"the plan of its last commit {head[:12]} has expired" if expired else
-                        f"no plan check of its last commit {head[:12]} saved {artifact} (it failed, was skipped, "
-                        "or never ran)")
+        entry["why"] = (
+            f"the plan of its last commit {head[:12]} has expired"
+            if expired
+            else f"no plan check of its last commit {head[:12]} saved {artifact} (it failed, was skipped, or never ran)"
+        )
         return entry
     a, run = best
     data = gh.download(f"actions/artifacts/{a['id']}/zip")
@@ -217,8 +238,9 @@ def reviewed_plan(gh: GitHub, workflow: str, pull: dict, artifact: str, out: Pat
             text = z.read(info)
         plan = json.loads(text)
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise Unavailable(f"artifact {a['id']} ({artifact} of pull request #{pull['number']}) holds no "
-                           f"readable plan.json: {e}") from None
+        raise Unavailable(
+            f"artifact {a['id']} ({artifact} of pull request #{pull['number']}) holds no readable plan.json: {e}"
+        ) from None
     if not isinstance(plan, dict):
         raise Unavailable(f"plan.json of artifact {a['id']} is not a plan")
     name = f"pr-{pull['number']}.json"
@@ -258,8 +280,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"::error title=scaleform::Could not find the reviewed plans, so nothing is applied: {e}")
         return 1
 
-    lookup = {"head": args.head, "since": since, "commits": shas, "artifact": args.artifact, "pulls": found,
-              "without_pull": without}
+    lookup = {
+        "head": args.head,
+        "since": since,
+        "commits": shas,
+        "artifact": args.artifact,
+        "pulls": found,
+        "without_pull": without,
+    }
     (args.out / "lookup.json").write_text(json.dumps(lookup, indent=2) + "\n")
     plans = [p for p in found if p["plan"]]
     lines = [f"{len(shas)} commit(s) since {since}, up to {args.head}."]
@@ -267,12 +295,16 @@ def main(argv: list[str] | None = None) -> int:
         found_or_why = f"reviewed plan from {p['plan_run']}" if p["plan"] else f"no plan: {p['why']}"
         lines.append(f"- #{p['number']}: {found_or_why}")
         if not p["plan"]:
-            print(f"::warning title=scaleform::Pull request #{p['number']} has no reviewed plan for {args.artifact}: "
-                  f"{p['why']}. Its changes are applied only if another reviewed plan holds them.")
+            print(
+                f"::warning title=scaleform::Pull request #{p['number']} has no reviewed plan for {args.artifact}: "
+                f"{p['why']}. Its changes are applied only if another reviewed plan holds them."
+            )
     for sha in without:
         lines.append(f"- {server}/{gh.repo}/commit/{sha}: pushed without a pull request, no reviewed plan")
-        print(f"::warning title=scaleform::Commit {sha} reached {branch} without a pull request: its changes have "
-              "no reviewed plan and are not applied.")
+        print(
+            f"::warning title=scaleform::Commit {sha} reached {branch} without a pull request: its changes have "
+            "no reviewed plan and are not applied."
+        )
     print("\n".join(lines))
     if env.get("GITHUB_STEP_SUMMARY"):
         with open(env["GITHUB_STEP_SUMMARY"], "a") as summary:

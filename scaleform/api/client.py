@@ -20,6 +20,7 @@ of it reads `retrying METHOD PATH in DELAY s (attempt N of MAX): REASON`. The cl
 property says the same as the event's field at any moment (a 429 within the last few seconds),
 for a progress line that redraws between retries. The callback must be quick and must not raise.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,8 @@ import json
 import random
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -37,29 +39,42 @@ from scaleform.api import sniffio_miss
 from scaleform.api.errors import BadResponse, Conflict, NotFound, TransportFailure, error_for
 from scaleform.api.pacing import Pacer
 from scaleform.api.request_url import request_url
-from scaleform.api.retry import (RETRY_STATUSES, Failure, RetryEvent, RetryPolicy, status_failure,
-                                 transport_failure)
+from scaleform.api.retry import RETRY_STATUSES, Failure, RetryEvent, RetryPolicy, status_failure, transport_failure
 from scaleform.api.slots import Slots
 from scaleform.api.typed import TypedCalls
 from scaleform.secrets import redact, redacted_prefix, register_secret
 
 
 class ApiClient(TypedCalls):
-    def __init__(self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
-                 parallelism: int = 8, timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 log: Callable[[str], None] | None = None, seed: int | None = None,
-                 on_retry: Callable[[RetryEvent], None] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        parallelism: int = 8,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        log: Callable[[str], None] | None = None,
+        seed: int | None = None,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+    ):
         register_secret(api_key)
         sniffio_miss.hold()
         self.base_url = base_url.rstrip("/")
         self._http = httpx.AsyncClient(
-            base_url=self.base_url, auth=httpx.BasicAuth(api_key, ""), transport=transport,
+            base_url=self.base_url,
+            auth=httpx.BasicAuth(api_key, ""),
+            transport=transport,
             # Plain http (the local sandbox; target.py refuses it elsewhere) never uses TLS: skip
             # loading a CA bundle it would not use.
             verify=not self.base_url.startswith("http://"),
             timeout=httpx.Timeout(timeout, connect=10.0),
             limits=httpx.Limits(max_connections=parallelism, max_keepalive_connections=parallelism),
-            headers={"Content-Type": "application/json", "User-Agent": f"scaleform/{__version__} Python/{sys.version.split()[0]}"},
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": f"scaleform/{__version__} Python/{sys.version.split()[0]}",
+            },
         )
         self._slots = Slots(parallelism)
         self._pacer = Pacer()
@@ -72,7 +87,7 @@ class ApiClient(TypedCalls):
     def __repr__(self) -> str:
         return f"ApiClient({self.base_url!r})"
 
-    async def __aenter__(self) -> "ApiClient":
+    async def __aenter__(self) -> ApiClient:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -88,8 +103,15 @@ class ApiClient(TypedCalls):
         """Whether the API is rate-limiting this client (a 429 within the last few seconds)."""
         return self._pacer.throttled
 
-    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
-                      parse: bool = True, urgent: bool = False) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict | None = None,
+        parse: bool = True,
+        urgent: bool = False,
+    ) -> Any:
         """Send one call, retrying transient failures; returns the parsed JSON body (None when
         `parse` is false). A bare request carries no `Check`: prefer `call` for creates."""
         return await self.call(ep.Call(method, path, body), urgent, parse, params)
@@ -214,10 +236,19 @@ class ApiClient(TypedCalls):
     def _give_up(self, call: ep.Call, failure: Failure, tries: int, spent: float) -> Exception:
         if failure.status:
             why = "the API kept rate-limiting" if failure.throttled else "the API kept failing"
-            return error_for(call.method, call.path, failure.status, failure.detail,
-                             f"Gave up after {tries} attempts in {spent:.1f} s: {why}; try again later")
-        return TransportFailure(call.method, call.path, 0, f"{failure.reason} after {tries} attempts: "
-                                f"{failure.detail}; is {self.base_url} reachable?")
+            return error_for(
+                call.method,
+                call.path,
+                failure.status,
+                failure.detail,
+                f"Gave up after {tries} attempts in {spent:.1f} s: {why}; try again later",
+            )
+        return TransportFailure(
+            call.method,
+            call.path,
+            0,
+            f"{failure.reason} after {tries} attempts: {failure.detail}; is {self.base_url} reachable?",
+        )
 
     def _announce(self, call: ep.Call, failure: Failure, wait: float, attempt: int, limit: int | None) -> None:
         event = RetryEvent(call.method, call.path, wait, attempt, limit, failure.reason, self._pacer.throttled)

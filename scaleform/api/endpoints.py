@@ -10,16 +10,19 @@ make one from the object's identity, for a call rebuilt from a saved plan:
 `Call(method, path, body, group_check(project, group, body["emails"]))`. Every other write
 replaces state with what its body says and may simply be sent again.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 
 @dataclass(frozen=True)
 class Done:
     """The create took: `result` stands in for the response that was lost."""
+
     result: Any
 
 
@@ -27,6 +30,7 @@ class Done:
 class Differs:
     """The object exists, but not as the create would have made it: `fields` names what differs.
     Never done: someone else made it, and reporting success would lose the declared settings."""
+
     fields: tuple[str, ...]
 
 
@@ -36,8 +40,9 @@ class Check:
     `settle` turns what was read into Done, a follow-up call that completes the object (for
     example the members a group lacks), Differs when it exists with other settings, or None
     when the create has to be sent again."""
-    read: "Call"
-    settle: Callable[[Any], "Done | Call | Differs | None"]
+
+    read: Call
+    settle: Callable[[Any], Done | Call | Differs | None]
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,12 @@ def list_groups(project: str) -> Call:
 
 def create_group(project: str, name: str, emails: Iterable[str]) -> Call:
     emails = sorted(emails)
-    return Call("POST", f"/studio/projects/{enc(project)}/groups", {"emails": emails, "name": name},
-                group_check(project, name, emails))
+    return Call(
+        "POST",
+        f"/studio/projects/{enc(project)}/groups",
+        {"emails": emails, "name": name},
+        group_check(project, name, emails),
+    )
 
 
 def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
@@ -121,8 +130,11 @@ def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
 
 
 def update_group(project: str, name: str, add: Iterable[str], remove: Iterable[str]) -> Call:
-    return Call("PUT", f"/studio/projects/{enc(project)}/groups/{enc(name)}",
-                {"add_emails": sorted(add), "remove_emails": sorted(remove)})
+    return Call(
+        "PUT",
+        f"/studio/projects/{enc(project)}/groups/{enc(name)}",
+        {"add_emails": sorted(add), "remove_emails": sorted(remove)},
+    )
 
 
 def list_studio_batches() -> Call:
@@ -149,8 +161,15 @@ def get_project(name: str) -> Call:
     return Call("GET", f"/projects/{enc(name)}", None)
 
 
-def create_project(name: str, ptype: str, *, studio: bool = False, rapid: bool = False,
-                   params: dict | None = None, pipeline: dict | None = None) -> Call:
+def create_project(
+    name: str,
+    ptype: str,
+    *,
+    studio: bool = False,
+    rapid: bool = False,
+    params: dict | None = None,
+    pipeline: dict | None = None,
+) -> Call:
     body: dict[str, Any] = {"type": ptype, "name": name, "params": params, "rapid": rapid, "studio": studio}
     body.update(pipeline or {})
     return Call("POST", "/projects", body, project_check(body))
@@ -158,11 +177,15 @@ def create_project(name: str, ptype: str, *, studio: bool = False, rapid: bool =
 
 def project_check(body: dict[str, Any]) -> Check:
     """Read back a project create: everything its `body` sets must be live as set."""
+
     def settle(live: Any) -> Done | Differs | None:
         if not isinstance(live, dict) or live.get("name", body["name"]) != body["name"]:
             return None
-        differs = tuple(f for f in _PROJECT_FIELDS if body.get(f) is not None and
-                        _live_project_field(live, f) not in (_ABSENT, body[f]))
+        differs = tuple(
+            f
+            for f in _PROJECT_FIELDS
+            if body.get(f) is not None and _live_project_field(live, f) not in (_ABSENT, body[f])
+        )
         return Differs(differs) if differs else Done(live)
 
     return Check(get_project(body["name"]), settle)
@@ -199,18 +222,26 @@ def update_pipeline(name: str, pipeline: dict) -> Call:
 
 
 def create_batch(project: str, name: str, *, calibration: bool = False, self_label: bool = False) -> Call:
-    body = {"project": project, "name": name, "calibration_batch": calibration, "self_label_batch": self_label,
-            "callback": "", "metadata": {}}
+    body = {
+        "project": project,
+        "name": name,
+        "calibration_batch": calibration,
+        "self_label_batch": self_label,
+        "callback": "",
+        "metadata": {},
+    }
     return Call("POST", "/batches", body, batch_check(body))
 
 
 def batch_check(body: dict[str, Any]) -> Check:
     """Read back a batch create: its project and create-time flags must be live as set."""
+
     def settle(live: Any) -> Done | Differs | None:
         if not isinstance(live, dict):
             return None
-        differs = tuple(f for f in ("project", "calibration_batch", "self_label_batch")
-                        if live.get(f, body[f]) != body[f])
+        differs = tuple(
+            f for f in ("project", "calibration_batch", "self_label_batch") if live.get(f, body[f]) != body[f]
+        )
         return Differs(differs) if differs else Done(live)
 
     return Check(get_batch(body["name"]), settle)

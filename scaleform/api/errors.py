@@ -1,5 +1,6 @@
 """Typed API errors. Messages name the method, path, status and the API's own `error` text;
 they never contain the key."""
+
 from __future__ import annotations
 
 from scaleform.errors import ScaleformError
@@ -55,13 +56,21 @@ class BadResponse(ApiError):
     """A 200 whose body is not what the endpoint returns (not JSON, wrong shape)."""
 
 
-BY_STATUS: dict[int, type[ApiError]] = {400: InvalidRequest, 401: Unauthorized, 402: NotEnabled,
-                                        404: NotFound, 409: Conflict, 429: TooManyRequests}
+BY_STATUS: dict[int, type[ApiError]] = {
+    400: InvalidRequest,
+    401: Unauthorized,
+    402: NotEnabled,
+    404: NotFound,
+    409: Conflict,
+    429: TooManyRequests,
+}
 
 
 def error_for(method: str, path: str, status: int, detail: str, hint: str = "") -> ApiError:
     cls = BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
     if status == 401:
-        hint = ("The API rejected the key (it is not shown here). Check the variable that holds it "
-                "(SCALE_API_KEY, or the environment's api_key_env) and that it belongs to this API URL")
+        hint = (
+            "The API rejected the key (it is not shown here). Check the variable that holds it "
+            "(SCALE_API_KEY, or the environment's api_key_env) and that it belongs to this API URL"
+        )
     return cls(method, path, status, detail, hint)

@@ -6,12 +6,13 @@ again: quickly (GROWTH) while it is below the rate at which the API last refused
 (INCREASE) above it. The client so settles just under the API's limit and spends its time on
 requests that are served rather than on refusals (429).
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 DECREASE = 0.75  # share of the accepted rate kept after a 429
 GROWTH = 0.5  # below the ceiling: the rate grows by this share of itself per second of successes

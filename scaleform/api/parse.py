@@ -2,15 +2,15 @@
 
 Refresh parses what it reads with these, and export parses the same answers the same way.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from scaleform.api.errors import BadResponse
-from scaleform.secrets import redacted_prefix
-from scaleform.model import (LiveBatch, LiveGroup, LiveMember, LiveProject, LiveStudioBatch, Pipeline,
-                             normalize_choices)
+from scaleform.model import LiveBatch, LiveGroup, LiveMember, LiveProject, LiveStudioBatch, Pipeline, normalize_choices
 from scaleform.names import shown, skipped_line, unaddressable, unaddressable_email
+from scaleform.secrets import redacted_prefix
 
 _HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds to the params
 
@@ -56,8 +56,9 @@ def parse_team(data: Any, skipped: list[str] | None = None) -> dict[str, LiveMem
         email = _field(m, "email", str, "/teams").lower()
         if not plain_email(email, skipped):
             continue
-        out[email] = LiveMember(email, _field(m, "role", str, "/teams"), _optional(m, "expiry", str),
-                                _optional(m, "isStudioLabeler", bool))
+        out[email] = LiveMember(
+            email, _field(m, "role", str, "/teams"), _optional(m, "expiry", str), _optional(m, "isStudioLabeler", bool)
+        )
     return out
 
 
@@ -67,8 +68,9 @@ def parse_assignments(data: Any, skipped: list[str] | None = None) -> dict[str, 
     out = {}
     for email, projects in data.items():
         if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
-            raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {shown(email)} are not a list of "
-                              "names")
+            raise BadResponse(
+                "GET", "/studio/assignments", 200, f"the projects of {shown(email)} are not a list of names"
+            )
         if plain_email(email.lower(), skipped):
             out[email.lower()] = frozenset(projects)
     return out
@@ -105,15 +107,22 @@ def parse_project(p: Any) -> LiveProject:
     pipeline = None
     if pipeline_known and isinstance(p.get("pipeline"), str):
         pipeline = Pipeline(p["pipeline"], _optional(p, "consensus_attempts", int))
-    return LiveProject(name=name, type=_field(p, "type", str, "/projects"), studio=_optional(p, "studio", bool),
-                       rapid=_optional(p, "rapid", bool), params=params,
-                       ontology=normalize_choices(choices) if choices is not None else None,
-                       pipeline=pipeline, pipeline_known=pipeline_known)
+    return LiveProject(
+        name=name,
+        type=_field(p, "type", str, "/projects"),
+        studio=_optional(p, "studio", bool),
+        rapid=_optional(p, "rapid", bool),
+        params=params,
+        ontology=normalize_choices(choices) if choices is not None else None,
+        pipeline=pipeline,
+        pipeline_known=pipeline_known,
+    )
 
 
 def parse_projects(data: Any, skipped: list[str] | None = None) -> dict[str, LiveProject]:
-    return {p.name: p for p in map(parse_project, expect_list(data, "/projects"))
-            if addressable("project", p.name, skipped)}
+    return {
+        p.name: p for p in map(parse_project, expect_list(data, "/projects")) if addressable("project", p.name, skipped)
+    }
 
 
 def parse_groups(project: str, data: Any, skipped: list[str] | None = None) -> dict[str, LiveGroup]:
@@ -128,8 +137,9 @@ def parse_groups(project: str, data: Any, skipped: list[str] | None = None) -> d
         workers = g.get("workers") or []
         if not isinstance(workers, list):
             raise BadResponse("GET", where, 200, f"group {name} has malformed workers")
-        members = frozenset(e for e in (_field(w, "email", str, where).lower() for w in workers)
-                            if plain_email(e, skipped))
+        members = frozenset(
+            e for e in (_field(w, "email", str, where).lower() for w in workers) if plain_email(e, skipped)
+        )
         out[name] = LiveGroup(name, members, bool(g.get("isSingleton")))
     return out
 
@@ -142,15 +152,26 @@ def parse_studio_batches(data: Any) -> tuple[LiveStudioBatch, ...]:
     for b in data:
         groups = _field(b, "groups", list, where)
         batch_type = b["batchType"] if isinstance(b.get("batchType"), str) else "Production"
-        out.append(LiveStudioBatch(_field(b, "name", str, where), _field(b, "projectName", str, where), batch_type,
-                                   tuple(g.lower() if isinstance(g, str) and "@" in g else str(g) for g in groups)))
+        out.append(
+            LiveStudioBatch(
+                _field(b, "name", str, where),
+                _field(b, "projectName", str, where),
+                batch_type,
+                tuple(g.lower() if isinstance(g, str) and "@" in g else str(g) for g in groups),
+            )
+        )
     return tuple(out)
 
 
 def parse_batch(b: Any) -> LiveBatch:
-    return LiveBatch(_field(b, "name", str, "/batches"), _field(b, "project", str, "/batches"),
-                     _field(b, "status", str, "/batches"), _optional(b, "created_at", str),
-                     _optional(b, "calibration_batch", bool), _optional(b, "self_label_batch", bool))
+    return LiveBatch(
+        _field(b, "name", str, "/batches"),
+        _field(b, "project", str, "/batches"),
+        _field(b, "status", str, "/batches"),
+        _optional(b, "created_at", str),
+        _optional(b, "calibration_batch", bool),
+        _optional(b, "self_label_batch", bool),
+    )
 
 
 def parse_batch_created(data: Any) -> dict[str, str]:

@@ -7,10 +7,12 @@ plan, refresh, export, the twin). A path that is absolute, holds an empty, `.` o
 anything is sent, so no name and no plan file can move a request, and the key with it, off the
 target.
 """
+
 from __future__ import annotations
 
-import httpx
 from urllib.parse import unquote
+
+import httpx
 
 from scaleform.api.errors import ApiError
 
@@ -23,9 +25,11 @@ class UnsafePath(ApiError):
 
 def request_url(base_url: str, method: str, path: str) -> httpx.URL:
     """`base_url` + `path`, or UnsafePath. `path` is what operations record ("/projects/a%2Fb")."""
+
     def refuse(why: str) -> UnsafePath:
-        return UnsafePath(method, path[:200], 0, f"refused before sending: {why}; a request only ever goes to "
-                          f"paths under {base_url}")
+        return UnsafePath(
+            method, path[:200], 0, f"refused before sending: {why}; a request only ever goes to paths under {base_url}"
+        )
 
     if not path.startswith("/") or path.startswith("//"):
         raise refuse("the path is not relative to the API URL")
@@ -36,7 +40,8 @@ def request_url(base_url: str, method: str, path: str) -> httpx.URL:
             raise refuse("the path holds an empty, '.' or '..' segment")
     base = httpx.URL(base_url)
     url = httpx.URL(base_url.rstrip("/") + path)
-    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or \
-            not url.raw_path.startswith(base.raw_path.rstrip(b"/") + b"/"):
+    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or not url.raw_path.startswith(
+        base.raw_path.rstrip(b"/") + b"/"
+    ):
         raise refuse("the URL resolves outside the API URL")
     return url

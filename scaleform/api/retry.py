@@ -5,6 +5,7 @@ rather than by the attempt count, and a 429 that names no wait (no Retry-After, 
 jittered floor so a throttling API is never hammered. A connection that cannot be opened at
 all (refused, no such host) is given one quick second try, then reported.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,7 +29,7 @@ class RetryPolicy:
     connect_pause: float = 0.25  # seconds before that second try
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
-        return rng.uniform(0, min(self.cap, self.base * (2 ** attempt)))
+        return rng.uniform(0, min(self.cap, self.base * (2**attempt)))
 
     def floor_delay(self, rng: random.Random) -> float:
         return rng.uniform(self.floor, 2 * self.floor)
@@ -37,6 +38,7 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class Failure:
     """One failed attempt, as the retry loop sees it."""
+
     reason: str  # "HTTP 503", "ReadTimeout", "ConnectError"
     detail: str  # the API's error text, or the transport's message
     status: int = 0  # 0 when no HTTP response arrived
@@ -67,6 +69,7 @@ def status_failure(status: int, retry_after: str | None, detail: str) -> Failure
 @dataclass(frozen=True)
 class RetryEvent:
     """Emitted each time the client schedules a retry, before it waits `delay` seconds."""
+
     method: str
     path: str
     delay: float

@@ -3,6 +3,7 @@
 The account-wide lists are large and parsed as they arrive; an urgent read takes the next free
 slot, so its parsing overlaps the remaining reads instead of waiting behind every queued one.
 """
+
 from __future__ import annotations
 
 import asyncio

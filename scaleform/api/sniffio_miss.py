@@ -4,6 +4,7 @@ httpcore imports sniffio for every lock it sets up; when sniffio is not installe
 searches sys.path again. While a client is open, a None entry in sys.modules answers the miss at
 once (httpcore then assumes asyncio, which is what runs); the last client to close removes it.
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,4 +1,5 @@
 """Typed methods over `ApiClient.call`: one per endpoint, each checking the shape of its answer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,15 @@ class TypedCalls:
     async def call(self, call: ep.Call, urgent: bool = False, parse: bool = True, params: dict | None = None) -> Any:
         raise NotImplementedError
 
-    async def request(self, method: str, path: str, body: Any = None, params: dict | None = None,
-                      parse: bool = True, urgent: bool = False) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict | None = None,
+        parse: bool = True,
+        urgent: bool = False,
+    ) -> Any:
         raise NotImplementedError
 
     async def _typed(self, call: ep.Call, kind: type, urgent: bool = False) -> Any:
@@ -117,6 +125,7 @@ class TypedCalls:
 
 def _expect(value: Any, kind: type, method: str, path: str) -> Any:
     if not isinstance(value, kind):
-        raise BadResponse(method, path, 200,
-                          f"expected a JSON {'object' if kind is dict else 'array'}, got {type(value).__name__}")
+        raise BadResponse(
+            method, path, 200, f"expected a JSON {'object' if kind is dict else 'array'}, got {type(value).__name__}"
+        )
     return value

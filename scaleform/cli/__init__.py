@@ -1,4 +1,5 @@
 """The command line. `main` is the entry point; each module adds its commands to it."""
+
 from __future__ import annotations
 
 from scaleform.cli import completion as _completion  # noqa: F401  (registers `scaleform completion`)

@@ -3,6 +3,7 @@
 Heavy modules (httpx, starlette, deepdiff) are imported inside the commands that need them so
 `scaleform --help` and `validate` start fast.
 """
+
 from __future__ import annotations
 
 import signal
@@ -12,10 +13,26 @@ from pathlib import Path
 
 import click
 
-from scaleform.cli.loading import (early_target, manifest_load, sandbox_ready, saved_plan_command, saved_plan_target,
-                                   target_for)
-from scaleform.cli.options import (MANIFESTS, OUTPUT, TARGET, Ctx, ScaleformGroup, common_options, emit,
-                                   manifests_kept, say, version_option)
+from scaleform.cli.loading import (
+    early_target,
+    manifest_load,
+    sandbox_ready,
+    saved_plan_command,
+    saved_plan_target,
+    target_for,
+)
+from scaleform.cli.options import (
+    MANIFESTS,
+    OUTPUT,
+    TARGET,
+    Ctx,
+    ScaleformGroup,
+    common_options,
+    emit,
+    manifests_kept,
+    say,
+    version_option,
+)
 from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
 
@@ -28,9 +45,14 @@ def main() -> None:
 
 @main.command(short_help="Check manifests offline: schema, references, variables, every environment.")
 @click.argument("path", default=".", required=False, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json", "sarif"]), default="text",
-              show_default=True, help="github: workflow annotations; json: schemas/validate.schema.json; sarif: "
-                                      "SARIF 2.1.0 for code scanning.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="github: workflow annotations; json: schemas/validate.schema.json; sarif: SARIF 2.1.0 for code scanning.",
+)
 @common_options(*MANIFESTS, *OUTPUT)
 def validate(ctx: Ctx, path: str, fmt: str) -> int:
     """Check manifests offline: schema, references, variables (every declared environment unless -e).
@@ -45,16 +67,20 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
     from scaleform.validation import validate_environments
 
     with manifests_kept():
-        checked = validate_environments(lambda env: manifest_load(replace(ctx, environment=env), path),
-                                        ctx.environment)
+        checked = validate_environments(lambda env: manifest_load(replace(ctx, environment=env), path), ctx.environment)
     if fmt in ("json", "sarif"):
         from scaleform.render.findings import findings_json, findings_sarif
 
         notes = checked.manifests.notes if checked.manifests is not None else ()
         warnings = checked.manifests.warnings if checked.manifests is not None else ()
         files = len(checked.manifests.files) if checked.manifests is not None else 0
-        emit(findings_json(checked.problems, warnings, notes, checked.environments, files) if fmt == "json"
-             else findings_sarif(checked.problems, warnings, notes), nl=False, escaped=True)
+        emit(
+            findings_json(checked.problems, warnings, notes, checked.environments, files)
+            if fmt == "json"
+            else findings_sarif(checked.problems, warnings, notes),
+            nl=False,
+            escaped=True,
+        )
         return 1 if checked.problems or checked.manifests is None else 0
     if checked.problems or checked.manifests is None:
         emit(render_problems(checked.problems, fmt), err=fmt == "text", nl=False)
@@ -114,8 +140,13 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
     try:
         with manifests_kept():
             manifests, target, the_plan = load_and_plan(
-                manifest_load(ctx, path), lambda m: line.watching(target_for(ctx, m)), line.watching(early_target(ctx)),
-                address_prefixes, line.reads, timings)
+                manifest_load(ctx, path),
+                lambda m: line.watching(target_for(ctx, m)),
+                line.watching(early_target(ctx)),
+                address_prefixes,
+                line.reads,
+                timings,
+            )
     finally:
         line.done()
     from scaleform.render.problems import render_warnings
@@ -135,12 +166,28 @@ def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse:
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
-@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).")
-@click.option("--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDR",
+    help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).",
+)
+@click.option(
+    "--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced)."
+)
 @click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first.")
 @common_options()
-def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool, targets: tuple[str, ...],
-         base_manifests: str | None, rehearse: bool) -> int:
+def plan(
+    ctx: Ctx,
+    path: str,
+    out: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    base_manifests: str | None,
+    rehearse: bool,
+) -> int:
     """Read the live account and show what apply would change.
 
     \b
@@ -160,8 +207,11 @@ def plan(ctx: Ctx, path: str, out: str | None, fmt: str, detailed_exitcode: bool
             classification = classify(the_plan, manifest_load(ctx, base_manifests).complete(), target)
         else:
             classification = all_introduced(the_plan)
-            say(ctx, f"note: the base manifests '{base_manifests}' do not exist (a change that adds them?); every "
-                     "change counts as introduced")
+            say(
+                ctx,
+                f"note: the base manifests '{base_manifests}' do not exist (a change that adds them?); every "
+                "change counts as introduced",
+            )
     if out:
         from scaleform.render.jsonout import render_json
 
@@ -202,17 +252,44 @@ def _read_plan(file: str):
 @click.argument("path", default=None, required=False, type=click.Path())
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDR",
+    help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).",
+)
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
-              help="The apply report's format (json: schemas/apply-report.schema.json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="The apply report's format (json: schemas/apply-report.schema.json).",
+)
 @click.option("--rehearse", is_flag=True, help="Rehearse on a throwaway twin first; apply only if it is clean.")
-@click.option("--reviewed", "reviewed_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              metavar="FILE", help="A saved plan that was reviewed: plan afresh and refuse any change it does not "
-                                   "hold (repeatable: the changes of several reviewed plans).")
+@click.option(
+    "--reviewed",
+    "reviewed_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="A saved plan that was reviewed: plan afresh and refuse any change it does not "
+    "hold (repeatable: the changes of several reviewed plans).",
+)
 @common_options()
-def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool, targets: tuple[str, ...],
-          force: bool, fmt: str, rehearse: bool, reviewed_files: tuple[str, ...]) -> int:
+def apply(
+    ctx: Ctx,
+    path: str | None,
+    plan_file: str | None,
+    auto_approve: bool,
+    targets: tuple[str, ...],
+    force: bool,
+    fmt: str,
+    rehearse: bool,
+    reviewed_files: tuple[str, ...],
+) -> int:
     """Apply the changes (asks for confirmation unless --auto-approve or --plan).
 
     \b
@@ -236,18 +313,25 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
 
     counted = None
     if plan_file and reviewed_files:
-        raise ScaleformError("--plan applies a saved plan as it is; --reviewed plans afresh from the manifests and "
-                             "checks the result against a reviewed plan. Use one of them")
+        raise ScaleformError(
+            "--plan applies a saved plan as it is; --reviewed plans afresh from the manifests and "
+            "checks the result against a reviewed plan. Use one of them"
+        )
     if plan_file and rehearse:
-        raise ScaleformError("--rehearse needs the manifests, not a saved plan: make the plan with "
-                             "`scaleform plan --rehearse --out FILE`, then apply that file")
+        raise ScaleformError(
+            "--rehearse needs the manifests, not a saved plan: make the plan with "
+            "`scaleform plan --rehearse --out FILE`, then apply that file"
+        )
     if plan_file:
         if path is not None:
-            raise ScaleformError(f"apply --plan takes no PATH ('{path}'): a saved plan is applied exactly as it was "
-                                 "made. Drop the PATH, or plan again from it")
+            raise ScaleformError(
+                f"apply --plan takes no PATH ('{path}'): a saved plan is applied exactly as it was "
+                "made. Drop the PATH, or plan again from it"
+            )
         the_plan = _read_plan(plan_file)
-        report = apply_saved_plan(the_plan, saved_plan_target(ctx, the_plan.target), force, progress,
-                                  checked=lambda: show(the_plan, False))
+        report = apply_saved_plan(
+            the_plan, saved_plan_target(ctx, the_plan.target), force, progress, checked=lambda: show(the_plan, False)
+        )
     else:
         reviewed = [(f, _read_plan(f)) for f in reviewed_files]  # a damaged file fails before any read
         _, target, the_plan = _make_plan(ctx, path or ".", targets, rehearse)
@@ -271,8 +355,10 @@ def apply(ctx: Ctx, path: str | None, plan_file: str | None, auto_approve: bool,
 
 def _confirm() -> None:
     if not sys.stdin.isatty():
-        raise ScaleformError("refusing to apply without confirmation: stdin is not a terminal. Review the "
-                             "plan and pass --auto-approve (or apply a saved plan with --plan FILE)")
+        raise ScaleformError(
+            "refusing to apply without confirmation: stdin is not a terminal. Review the "
+            "plan and pass --auto-approve (or apply a saved plan with --plan FILE)"
+        )
     answer = click.prompt("Apply these changes? Only 'yes' will be accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise ScaleformError("apply cancelled: the answer was not 'yes'")
@@ -297,16 +383,27 @@ def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
 
 @main.command()
 @click.argument("path", default=".", required=False, type=click.Path())
-@click.option("--out", "out_dir", default="manifests", show_default=True, type=click.Path(file_okay=False),
-              help="Directory to write the manifests into.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="manifests",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory to write the manifests into.",
+)
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Export only these projects (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-@click.option("--prefix-to-var", "prefix", metavar="VALUE",
-              help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).")
+@click.option(
+    "--prefix-to-var",
+    "prefix",
+    metavar="VALUE",
+    help="Write names starting with VALUE as ${var.prefix}… (to reuse the manifests in other environments).",
+)
 @click.option("--templates", is_flag=True, help="Factor what projects share into templates and people sets.")
 @common_options("environment", *TARGET, *OUTPUT)
-def export(ctx: Ctx, path: str, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None,
-           templates: bool) -> int:
+def export(
+    ctx: Ctx, path: str, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None, templates: bool
+) -> int:
     """Write the live account as manifests (team, projects, batches). With -e, the environment is
     read from the manifests at PATH (default: the current folder).
 

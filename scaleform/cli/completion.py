@@ -1,4 +1,5 @@
 """`scaleform completion bash|zsh|fish`: the shell completion script, from click's own."""
+
 from __future__ import annotations
 
 import click

@@ -1,10 +1,10 @@
 """From the common options to what a command works on: the manifest load and the target."""
-from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, say
 from scaleform.errors import ScaleformError
@@ -15,14 +15,19 @@ if TYPE_CHECKING:
     from scaleform.target import Target
 
 
-def manifest_load(ctx: Ctx, path: str) -> "ManifestLoad":
+def manifest_load(ctx: Ctx, path: str) -> ManifestLoad:
     from scaleform.manifest import ManifestLoad, parse_var_flags
 
-    return ManifestLoad(path, environment=ctx.environment, variables=parse_var_flags(ctx.vars),
-                        var_files=ctx.var_files, prune=False if ctx.no_prune else None)
+    return ManifestLoad(
+        path,
+        environment=ctx.environment,
+        variables=parse_var_flags(ctx.vars),
+        var_files=ctx.var_files,
+        prune=False if ctx.no_prune else None,
+    )
 
 
-def environment_at(path: str, name: str) -> "Environment":
+def environment_at(path: str, name: str) -> Environment:
     """Environment `name` as the manifests at `path` declare it (export and the twin read no other
     part of them); an unknown name is an error naming the declared ones."""
     from scaleform.manifest import ManifestLoad
@@ -38,7 +43,7 @@ def environment_at(path: str, name: str) -> "Environment":
     return chosen
 
 
-def target_for(ctx: Ctx, manifests: "Manifests | None" = None, path: str | None = None) -> "Target":
+def target_for(ctx: Ctx, manifests: Manifests | None = None, path: str | None = None) -> Target:
     """The target of a command. `path`: where to read the -e environment from when no manifests
     are loaded (export, the twin)."""
     from scaleform.target import resolve_target
@@ -49,9 +54,14 @@ def target_for(ctx: Ctx, manifests: "Manifests | None" = None, path: str | None 
     if environment is None and path is not None and ctx.environment:
         environment = environment_at(path, ctx.environment)
     return resolve_target(
-        environment=environment, environment_name=ctx.environment,
-        api_url=ctx.api_url, provider=ctx.provider, sandbox=ctx.sandbox,
-        parallelism=ctx.parallelism, insecure_http=ctx.insecure_http, verbose=ctx.verbose,
+        environment=environment,
+        environment_name=ctx.environment,
+        api_url=ctx.api_url,
+        provider=ctx.provider,
+        sandbox=ctx.sandbox,
+        parallelism=ctx.parallelism,
+        insecure_http=ctx.insecure_http,
+        verbose=ctx.verbose,
     )
 
 
@@ -61,16 +71,18 @@ def sandbox_ready(ctx: Ctx, db: str) -> None:
     if Path(db).exists():
         return
     if db != DEFAULT_SANDBOX_DB:
-        raise ScaleformError(f"sandbox database '{db}' does not exist. Create it with `scaleform sandbox init --db "
-                             f"{db}` (add --fixture empty for an empty account), or use --sandbox alone for the "
-                             f"default {DEFAULT_SANDBOX_DB}")
+        raise ScaleformError(
+            f"sandbox database '{db}' does not exist. Create it with `scaleform sandbox init --db "
+            f"{db}` (add --fixture empty for an empty account), or use --sandbox alone for the "
+            f"default {DEFAULT_SANDBOX_DB}"
+        )
     from scaleform.sandbox.admin import init_db
 
     init_db(db, "demo")
     say(ctx, f"Created the default sandbox {db} with the demo account (`scaleform sandbox init --force` resets it).")
 
 
-def saved_plan_target(ctx: Ctx, recorded: dict) -> "Target":
+def saved_plan_target(ctx: Ctx, recorded: dict) -> Target:
     """The target for `apply --plan`. Given options win (and must match the plan). Without them
     the plan's own target is used only where it cannot send the key somewhere new: a sandbox
     database, or a provider's official URL. A plan file is input, and one planted in a pull
@@ -87,14 +99,18 @@ def saved_plan_target(ctx: Ctx, recorded: dict) -> "Target":
         from scaleform.sandbox.base import is_sandbox_db
 
         if not Path(sandbox).is_file() or not is_sandbox_db(sandbox):
-            raise ScaleformError(f"the plan was made for the sandbox '{sandbox}', which is not an existing scaleform "
-                                 "sandbox database; a plan file never creates or changes anything else. Name the "
-                                 "target yourself with --sandbox DB")
+            raise ScaleformError(
+                f"the plan was made for the sandbox '{sandbox}', which is not an existing scaleform "
+                "sandbox database; a plan file never creates or changes anything else. Name the "
+                "target yourself with --sandbox DB"
+            )
         return target_for(replace(ctx, sandbox=sandbox))
     if api_url in PROVIDERS.values():
         return target_for(replace(ctx, api_url=api_url))
-    raise ScaleformError(f"the plan was made for {api_url}, which is not a provider's official URL; a plan file never "
-                         f"chooses where the key is sent. Name it yourself: --api-url {api_url}")
+    raise ScaleformError(
+        f"the plan was made for {api_url}, which is not a provider's official URL; a plan file never "
+        f"chooses where the key is sent. Name it yourself: --api-url {api_url}"
+    )
 
 
 def saved_plan_command(api_url: str, out: str) -> str:
@@ -107,7 +123,7 @@ def saved_plan_command(api_url: str, out: str) -> str:
     return f"scaleform apply --plan {out} --api-url {api_url}"
 
 
-def early_target(ctx: Ctx) -> "Target | None":
+def early_target(ctx: Ctx) -> Target | None:
     """The target as known before the manifests load, for reads that overlap the load. None
     when the manifests can change it (-e picks an environment that may set the URL or key),
     when it cannot be resolved (the error then comes after the manifests' own), and for the

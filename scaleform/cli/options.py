@@ -1,4 +1,5 @@
 """The options every command shares, and the guard that turns every failure into a message."""
+
 from __future__ import annotations
 
 import functools
@@ -7,10 +8,11 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
@@ -37,14 +39,26 @@ class Ctx:
     insecure_http: bool = False
 
     @classmethod
-    def from_options(cls, **kw: Any) -> "Ctx":
-        return cls(environment=kw.get("environment"), vars=kw.get("var") or (), var_files=kw.get("var_file") or (),
-                   api_url=kw.get("api_url"), provider=kw.get("provider"), sandbox=kw.get("sandbox"),
-                   parallelism=kw.get("parallelism") or 8, no_prune=bool(kw.get("no_prune")),
-                   color=(not kw.get("no_color") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-                          and os.environ.get("TERM") != "dumb"),
-                   verbose=bool(kw.get("verbose")), quiet=bool(kw.get("quiet")),
-                   insecure_http=bool(kw.get("insecure_http")))
+    def from_options(cls, **kw: Any) -> Ctx:
+        return cls(
+            environment=kw.get("environment"),
+            vars=kw.get("var") or (),
+            var_files=kw.get("var_file") or (),
+            api_url=kw.get("api_url"),
+            provider=kw.get("provider"),
+            sandbox=kw.get("sandbox"),
+            parallelism=kw.get("parallelism") or 8,
+            no_prune=bool(kw.get("no_prune")),
+            color=(
+                not kw.get("no_color")
+                and sys.stdout.isatty()
+                and "NO_COLOR" not in os.environ
+                and os.environ.get("TERM") != "dumb"
+            ),
+            verbose=bool(kw.get("verbose")),
+            quiet=bool(kw.get("quiet")),
+            insecure_http=bool(kw.get("insecure_http")),
+        )
 
 
 class ScaleformGroup(click.Group):
@@ -103,8 +117,14 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 def version_option() -> Callable:
     """--version: the version and the commit it was built from (computed only when asked)."""
-    return click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-                        help="Show the version and the commit it was built from, and exit.")
+    return click.option(
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_print_version,
+        help="Show the version and the commit it was built from, and exit.",
+    )
 
 
 _COMMON = [
@@ -113,10 +133,17 @@ _COMMON = [
     click.option("--var-file", multiple=True, type=click.Path(), help="YAML file of variables."),
     click.option("--api-url", help="API base URL (default: $SCALE_API_URL, the environment, or Scale)."),
     click.option("--provider", type=click.Choice(["scale", "refonte"]), help="Which service to talk to."),
-    click.option("--sandbox", is_flag=False, flag_value=DEFAULT_SANDBOX_DB, default=None, metavar="[DB]",
-                 help=f"Use the local sandbox API (default DB {DEFAULT_SANDBOX_DB}, created with demo data)."),
-    click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
-                 help="Concurrent API calls."),
+    click.option(
+        "--sandbox",
+        is_flag=False,
+        flag_value=DEFAULT_SANDBOX_DB,
+        default=None,
+        metavar="[DB]",
+        help=f"Use the local sandbox API (default DB {DEFAULT_SANDBOX_DB}, created with demo data).",
+    ),
+    click.option(
+        "--parallelism", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent API calls."
+    ),
     click.option("--no-prune", is_flag=True, help="Never remove; list suppressed removals instead."),
     click.option("--insecure-http", is_flag=True, help="Allow plain http:// to a non-loopback host."),
     click.option("--no-color", is_flag=True, help="Plain output."),
@@ -124,8 +151,20 @@ _COMMON = [
     click.option("-q", "--quiet", is_flag=True, help="Only errors and requested output."),
     version_option(),
 ]
-_NAMES = ("environment", "var", "var_file", "api_url", "provider", "sandbox", "parallelism", "no_prune",
-          "insecure_http", "no_color", "verbose", "quiet")
+_NAMES = (
+    "environment",
+    "var",
+    "var_file",
+    "api_url",
+    "provider",
+    "sandbox",
+    "parallelism",
+    "no_prune",
+    "insecure_http",
+    "no_color",
+    "verbose",
+    "quiet",
+)
 # Which shared options a command uses, so its --help lists nothing it ignores.
 MANIFESTS = ("environment", "var", "var_file")
 TARGET = ("api_url", "provider", "sandbox", "parallelism", "insecure_http")
@@ -151,10 +190,12 @@ def common_options(*names: str) -> Callable:
             sandbox = options.get("sandbox")
             if sandbox is not None and not _looks_like_db(sandbox) and "path" in kw:
                 if kw["path"] not in (None, "."):
-                    raise click.UsageError(f"--sandbox {sandbox}: '{sandbox}' does not look like a database (a file "
-                                           "ending in .db, .sqlite or .sqlite3, or an existing file), and PATH is "
-                                           f"given too. Name the database DB.db, or put PATH first: "
-                                           f"`{kw['path']} --sandbox {sandbox}.db`")
+                    raise click.UsageError(
+                        f"--sandbox {sandbox}: '{sandbox}' does not look like a database (a file "
+                        "ending in .db, .sqlite or .sqlite3, or an existing file), and PATH is "
+                        f"given too. Name the database DB.db, or put PATH first: "
+                        f"`{kw['path']} --sandbox {sandbox}.db`"
+                    )
                 # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
                 kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
             ctx = Ctx.from_options(**options)
@@ -163,6 +204,7 @@ def common_options(*names: str) -> Callable:
         for option in reversed(chosen):
             wrapper = option(wrapper)
         return wrapper
+
     return decorate
 
 
@@ -201,8 +243,11 @@ def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
         raise
     except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
         _traceback_if(ctx)
-        emit(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
-                   "scaleform; rerun with -v for details and report it.", err=True)
+        emit(
+            f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
+            "scaleform; rerun with -v for details and report it.",
+            err=True,
+        )
         sys.exit(1)
     sys.exit(code or 0)
 

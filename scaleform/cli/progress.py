@@ -1,6 +1,7 @@
 """One progress line on a terminal, rewritten in place: reads done, and retries as they happen.
 Off a terminal (CI) each retry and throttling pause is one line on stderr instead, so a slow run
 says why; --quiet prints nothing."""
+
 from __future__ import annotations
 
 import sys
@@ -27,7 +28,7 @@ class ProgressLine:
         self.note = ""
         self.shown = False
 
-    def watching(self, target: "Target | None") -> "Target | None":
+    def watching(self, target: Target | None) -> Target | None:
         """`target`, telling this line of every retry its client schedules."""
         watched = self.on or self.lines
         return replace(target, on_retry=self.retry) if target is not None and watched else target

@@ -1,8 +1,9 @@
 """`scaleform sandbox ...`: the local Scale-compatible API."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
-
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -36,15 +37,33 @@ def _sandbox_db_option(fn: Callable) -> Callable:
 @click.option("--members", type=click.IntRange(0), help="large: number of active members (default 2000).")
 @click.option("--batches", type=click.IntRange(0), help="large: number of pending batches (default 300).")
 @click.option("--seed", type=int, default=0, show_default=True, help="large: random seed.")
-@click.option("--teams", type=click.IntRange(0), help="large: staff each project with one of N teams (default: scattered).")
+@click.option(
+    "--teams", type=click.IntRange(0), help="large: staff each project with one of N teams (default: scattered)."
+)
 @click.option("--force", is_flag=True, help="Replace an existing database.")
 @click.option("--from-account", is_flag=True, help="Copy the live account (-e/--api-url/--sandbox) instead, read-only.")
-@click.option("--manifests", "manifest_path", default=".", show_default=True, type=click.Path(),
-              help="With -e: the manifests that declare the environment.")
+@click.option(
+    "--manifests",
+    "manifest_path",
+    default=".",
+    show_default=True,
+    type=click.Path(),
+    help="With -e: the manifests that declare the environment.",
+)
 @common_options(*_TARGET, *_OUTPUT)
-def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members: int | None,
-                 batches: int | None, seed: int, teams: int | None, force: bool, from_account: bool,
-                 manifest_path: str) -> int:
+def sandbox_init(
+    ctx: Ctx,
+    db: str,
+    fixture: str,
+    projects: int | None,
+    members: int | None,
+    batches: int | None,
+    seed: int,
+    teams: int | None,
+    force: bool,
+    from_account: bool,
+    manifest_path: str,
+) -> int:
     """Create a sandbox account from a fixture, or as a twin of a live account.
 
     \b
@@ -57,8 +76,9 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
     if from_account:
         say(ctx, init_twin(db, target_for(ctx, path=manifest_path), force=force))
         return 0
-    summary = init_db(db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed,
-                      teams=teams)
+    summary = init_db(
+        db, fixture, force=force, projects=projects, members=members, batches=batches, seed=seed, teams=teams
+    )
     say(ctx, summary)
     return 0
 
@@ -66,25 +86,60 @@ def sandbox_init(ctx: Ctx, db: str, fixture: str, projects: int | None, members:
 @sandbox.command("serve", short_help="Serve the sandbox over HTTP (Basic auth with the sandbox key).")
 @_sandbox_db_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="0 picks a free port; the bound URL is printed on one line.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="0 picks a free port; the bound URL is printed on one line.",
+)
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added latency per request.")
-@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail (with --fault-status).")
-@click.option("--fault-mode", type=click.Choice(["before", "after"]), default="before", show_default=True,
-              help="after: perform the write, then fail the response.")
-@click.option("--fault-on", multiple=True, metavar="[METHOD] PATH",
-              help="Inject faults only into these requests (raw path, e.g. 'POST /v1/projects'); repeatable.")
-@click.option("--fault-status", type=click.IntRange(400, 599), default=503, show_default=True,
-              help="The status injected faults answer with.")
+@click.option(
+    "--fault-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests that fail (with --fault-status)."
+)
+@click.option(
+    "--fault-mode",
+    type=click.Choice(["before", "after"]),
+    default="before",
+    show_default=True,
+    help="after: perform the write, then fail the response.",
+)
+@click.option(
+    "--fault-on",
+    multiple=True,
+    metavar="[METHOD] PATH",
+    help="Inject faults only into these requests (raw path, e.g. 'POST /v1/projects'); repeatable.",
+)
+@click.option(
+    "--fault-status",
+    type=click.IntRange(400, 599),
+    default=503,
+    show_default=True,
+    help="The status injected faults answer with.",
+)
 @click.option("--fault-retry-after", metavar="SECONDS", help="A Retry-After header on injected faults (default: none).")
 @click.option("--rate-limit", type=click.FloatRange(0), default=0.0, help="Requests per second before 429.")
 @click.option("--seed", type=int, default=None, help="Seed for injected faults.")
-@click.option("--api-key-env", metavar="NAME",
-              help="Accept the key in environment variable NAME instead of test_sandbox (never read from "
-                   "SCALE_API_KEY unless named here; a key is never given on the command line).")
+@click.option(
+    "--api-key-env",
+    metavar="NAME",
+    help="Accept the key in environment variable NAME instead of test_sandbox (never read from "
+    "SCALE_API_KEY unless named here; a key is never given on the command line).",
+)
 @common_options(*_OUTPUT)
-def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fault_rate: float,
-                  fault_mode: str, rate_limit: float, seed: int | None, api_key_env: str | None, **aim: Any) -> int:
+def sandbox_serve(
+    ctx: Ctx,
+    db: str,
+    host: str,
+    port: int,
+    latency_ms: float,
+    fault_rate: float,
+    fault_mode: str,
+    rate_limit: float,
+    seed: int | None,
+    api_key_env: str | None,
+    **aim: Any,
+) -> int:
     """Serve the sandbox over HTTP (Basic auth with the sandbox key).
 
     \b
@@ -94,8 +149,19 @@ def sandbox_serve(ctx: Ctx, db: str, host: str, port: int, latency_ms: float, fa
     """
     from scaleform.sandbox.admin import serve_db
 
-    serve_db(db, host, port, latency_ms=latency_ms, fault_rate=fault_rate, fault_mode=fault_mode,
-             rate_limit=rate_limit, seed=seed, warn=lambda text: say(ctx, text), api_key_env=api_key_env, **aim)
+    serve_db(
+        db,
+        host,
+        port,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        fault_mode=fault_mode,
+        rate_limit=rate_limit,
+        seed=seed,
+        warn=lambda text: say(ctx, text),
+        api_key_env=api_key_env,
+        **aim,
+    )
     return 0
 
 

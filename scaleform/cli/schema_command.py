@@ -1,4 +1,5 @@
 """`scaleform schema`: copy the JSON schemas next to the manifests."""
+
 from __future__ import annotations
 
 import click
@@ -8,8 +9,14 @@ from scaleform.cli.options import Ctx, guarded, say
 
 
 @main.command("schema", short_help="Write the JSON schemas into the manifest folder (for editors and CI).")
-@click.option("--out", "out_dir", default="manifests/.schema", show_default=True, type=click.Path(file_okay=False),
-              help="Directory to write the schemas into.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="manifests/.schema",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Directory to write the schemas into.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 def schema(out_dir: str, quiet: bool) -> None:
     """Write the JSON schemas (manifests, saved plans, apply reports) into DIR, so manifests can

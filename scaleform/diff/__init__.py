@@ -5,6 +5,7 @@ The result is plain data (`Diff`); which API calls realize it is decided in oper
 Problems that make a plan impossible (an immutable type change, an unknown teammate, the admin
 declared under another role) are collected with their manifest locations and raised together.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

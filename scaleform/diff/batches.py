@@ -1,9 +1,11 @@
 """Batches (creation, finalize, Studio groups) and the pending-batch priority order."""
+
 from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from scaleform.address import Address, Kind
 from scaleform.diff.context import DiffContext
@@ -29,18 +31,24 @@ def diff_batches(context: DiffContext) -> list[str]:
                 if is_studio:
                     created.append(name)
             elif live_batch is None:
-                context.out.warnings.append(f"batch '{name}' does not exist; add `create: true` to create it "
-                                            "(nothing is planned for it now)")
+                context.out.warnings.append(
+                    f"batch '{name}' does not exist; add `create: true` to create it (nothing is planned for it now)"
+                )
                 continue
             elif live_batch.project != declared.project:
-                context.problems.append(Problem(f"batch '{name}' belongs to project '{live_batch.project}' live, not "
-                                                f"'{declared.project}'", declared.locs.get("project=")))
+                context.problems.append(
+                    Problem(
+                        f"batch '{name}' belongs to project '{live_batch.project}' live, not '{declared.project}'",
+                        declared.locs.get("project="),
+                    )
+                )
                 continue
             elif _flags_differ(context, declared, live_batch):
                 continue
             elif declared.finalize and live_batch.status == "staging":
-                context.add(Address.of_batch(name, Kind.BATCH_STATUS), "update", "staging", "in_progress",
-                            "finalize: true")
+                context.add(
+                    Address.of_batch(name, Kind.BATCH_STATUS), "update", "staging", "in_progress", "finalize: true"
+                )
         if declared.groups is not None:
             _batch_groups(context, declared, studio.get(name), creating, is_studio)
     return created
@@ -53,9 +61,14 @@ def _flags_differ(context: DiffContext, declared: DesiredBatch, live: LiveBatch)
     for flag in ("calibration_batch", "self_label_batch"):
         want, have = getattr(declared, flag), getattr(live, flag)
         if f"{flag}=" in declared.locs and have is not None and want != have:
-            context.problems.append(Problem(f"batch '{declared.name}' is live with {flag}: {str(have).lower()}; "
-                                            f"{flag} is set at creation only. Declare the live value or use a new "
-                                            "batch name", declared.locs[f"{flag}="]))
+            context.problems.append(
+                Problem(
+                    f"batch '{declared.name}' is live with {flag}: {str(have).lower()}; "
+                    f"{flag} is set at creation only. Declare the live value or use a new "
+                    "batch name",
+                    declared.locs[f"{flag}="],
+                )
+            )
             differs = True
     return differs
 
@@ -66,8 +79,12 @@ def _project_flags(context: DiffContext, declared: DesiredBatch) -> tuple[bool, 
     declared_project = context.desired.projects.get(declared.project)
     live_project = (context.live.projects or {}).get(declared.project)
     if declared_project is None and live_project is None:
-        context.problems.append(Problem(f"batch '{declared.name}' belongs to project '{declared.project}', which is "
-                                        "neither declared nor live", declared.locs.get("project=")))
+        context.problems.append(
+            Problem(
+                f"batch '{declared.name}' belongs to project '{declared.project}', which is neither declared nor live",
+                declared.locs.get("project="),
+            )
+        )
         return None
 
     def flag(name: str) -> bool:
@@ -81,15 +98,24 @@ def _project_flags(context: DiffContext, declared: DesiredBatch) -> tuple[bool, 
 
 def _create(context: DiffContext, declared: DesiredBatch, finalize: bool) -> None:
     name = declared.name
-    context.add(Address.of_batch(name), "create", None,
-                {"project": declared.project, "calibration_batch": declared.calibration_batch,
-                 "self_label_batch": declared.self_label_batch}, "declared with create: true")
+    context.add(
+        Address.of_batch(name),
+        "create",
+        None,
+        {
+            "project": declared.project,
+            "calibration_batch": declared.calibration_batch,
+            "self_label_batch": declared.self_label_batch,
+        },
+        "declared with create: true",
+    )
     if finalize:
         context.add(Address.of_batch(name, Kind.BATCH_STATUS), "create", None, "in_progress", "finalize: true")
 
 
-def _batch_groups(context: DiffContext, declared: DesiredBatch, studio_batch: LiveStudioBatch | None,
-                  creating: bool, is_studio: bool) -> None:
+def _batch_groups(
+    context: DiffContext, declared: DesiredBatch, studio_batch: LiveStudioBatch | None, creating: bool, is_studio: bool
+) -> None:
     name = declared.name
     if studio_batch is None and not creating:
         context.out.warnings.append(f"batch '{name}' is not pending in Studio; its groups are not managed now")
@@ -103,12 +129,25 @@ def _batch_groups(context: DiffContext, declared: DesiredBatch, studio_batch: Li
     why = _groups_blocked(context, declared.project, want, declared.locs.get("groups"))
     removed = [g for g in have if g not in want]
     if removed and not context.desired.prune:
-        context.add(address, "delete", have, [g for g in have if g not in removed], "assigned live; not declared",
-                    why="prune is off", suppressed=True)
+        context.add(
+            address,
+            "delete",
+            have,
+            [g for g in have if g not in removed],
+            "assigned live; not declared",
+            why="prune is off",
+            suppressed=True,
+        )
         want = want + [g for g in removed if g not in want]
     if set(want) != set(have) or creating:
-        context.add(address, "create" if creating else "update", None if creating else have, want,
-                    "declared groups" if creating else "batch groups differ", why=why)
+        context.add(
+            address,
+            "create" if creating else "update",
+            None if creating else have,
+            want,
+            "declared groups" if creating else "batch groups differ",
+            why=why,
+        )
 
 
 def _groups_blocked(context: DiffContext, project: str, groups: list[str], loc: Any) -> str | None:
@@ -124,8 +163,9 @@ def _groups_blocked(context: DiffContext, project: str, groups: list[str], loc: 
         elif (project, group) in context.deferred_groups:
             return f"invitation pending (group {group} is deferred)"
         elif group not in declared_groups and group not in context.live.groups.get(project, {group: None}):
-            context.problems.append(Problem(f"group '{group}' is neither declared nor live in project '{project}'",
-                                            loc))
+            context.problems.append(
+                Problem(f"group '{group}' is neither declared nor live in project '{project}'", loc)
+            )
     return None
 
 
@@ -141,8 +181,9 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
         default = sorted(live_order, key=lambda n: (types[n] != "Calibration", created_at.get(n, ""), n))
         calibrating = [n for n in created if context.desired.batches[n].calibration_batch]
         if default != live_order or calibrating:
-            context.add(Address.priority(), "update", live_order, "default",
-                        "pending batches are not in the default order")
+            context.add(
+                Address.priority(), "update", live_order, "default", "pending batches are not in the default order"
+            )
         return
     pending = live_order + sorted(created)
     rank = _ranker(spec)

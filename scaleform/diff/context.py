@@ -1,5 +1,6 @@
 """What every part of the diff shares: the two states, the result being built, the problems
 found, and who cannot be assigned yet."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,17 @@ class DiffContext:
         self.pending: dict[str, str] = {}  # email -> why they cannot be assigned yet
         self.deferred_groups: set[tuple[str, str]] = set()  # (project, group) deferred whole
 
-    def add(self, address: Address, action: str, before: Any, after: Any, reason: str,
-            phase: str | None = None, why: str | None = None, suppressed: bool = False) -> None:
+    def add(
+        self,
+        address: Address,
+        action: str,
+        before: Any,
+        after: Any,
+        reason: str,
+        phase: str | None = None,
+        why: str | None = None,
+        suppressed: bool = False,
+    ) -> None:
         """Record a change; `phase` names its PHASES entry when it differs from the address kind."""
         change = Change(address, action, before, after, reason, PHASES[phase or address.kind.value], why)
         if suppressed:
@@ -59,8 +69,16 @@ class DiffContext:
     def removal(self, address: Address, before: Any, reason: str, phase: str | None = None) -> bool:
         """Record a removal, suppressed when prune is off; True when it will run."""
         suppressed = not self.desired.prune
-        self.add(address, "delete", before, None, reason, phase,
-                 why="prune is off" if suppressed else None, suppressed=suppressed)
+        self.add(
+            address,
+            "delete",
+            before,
+            None,
+            reason,
+            phase,
+            why="prune is off" if suppressed else None,
+            suppressed=suppressed,
+        )
         return not suppressed
 
     def person_status(self, email: str, loc: Any) -> str | None:
@@ -70,15 +88,26 @@ class DiffContext:
             return self.pending[email]
         declared = bool(self.desired.team) and email in self.desired.team
         live_member = (self.live.team or {}).get(email)
-        if live_member is not None and (live_member.role in ACTIVE_ROLES or
-                                        (live_member.role == "disabled" and declared)):
+        if live_member is not None and (
+            live_member.role in ACTIVE_ROLES or (live_member.role == "disabled" and declared)
+        ):
             return None
         if live_member is not None and live_member.role == "disabled":
-            self.problems.append(Problem(f"{email} is a disabled teammate and cannot be assigned; declare their role "
-                                         "in `team` to re-enable them, or remove them here", loc))
+            self.problems.append(
+                Problem(
+                    f"{email} is a disabled teammate and cannot be assigned; declare their role "
+                    "in `team` to re-enable them, or remove them here",
+                    loc,
+                )
+            )
             return "disabled"
         if live_member is None and not declared:
-            self.problems.append(Problem(f"{email} is not a teammate (not in `team` and not on the live team); add "
-                                         "them to `team` so they are invited, or remove them here", loc))
+            self.problems.append(
+                Problem(
+                    f"{email} is not a teammate (not in `team` and not on the live team); add "
+                    "them to `team` so they are invited, or remove them here",
+                    loc,
+                )
+            )
             return "not a teammate"
         return "invitation pending"

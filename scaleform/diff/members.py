@@ -1,4 +1,5 @@
 """Studio assignments (labelers) and labeler groups of one declared project."""
+
 from __future__ import annotations
 
 from scaleform.address import Address
@@ -18,11 +19,19 @@ def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) 
     for email in sorted(want - live):
         why = context.person_status(email, declared.labeler_locs.get(email))
         if why not in _UNREACHABLE:
-            context.add(Address.labeler(project, email), "create", None, {"email": email}, "declared in labelers",
-                        "labeler_add", why=why)
+            context.add(
+                Address.labeler(project, email),
+                "create",
+                None,
+                {"email": email},
+                "declared in labelers",
+                "labeler_add",
+                why=why,
+            )
     for email in sorted(live - want):
-        runs = context.removal(Address.labeler(project, email), {"email": email}, "assigned live; not in labelers",
-                               "labeler_remove")
+        runs = context.removal(
+            Address.labeler(project, email), {"email": email}, "assigned live; not in labelers", "labeler_remove"
+        )
         if runs:
             context.out.removals["labeler"].removed += 1
         _leave_undeclared_groups(context, declared, email)
@@ -33,8 +42,11 @@ def _leave_undeclared_groups(context: DiffContext, declared: DesiredProject, ema
     A declared group's own diff plans the removal."""
     for group_name, group in sorted(context.live.groups.get(declared.name, {}).items()):
         if email in group.members and group_name not in (declared.groups or {}):
-            context.removal(Address.group_member(declared.name, group_name, email), {"email": email},
-                            f"unassigned from {declared.name}: leaves its groups first")
+            context.removal(
+                Address.group_member(declared.name, group_name, email),
+                {"email": email},
+                f"unassigned from {declared.name}: leaves its groups first",
+            )
 
 
 def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) -> None:
@@ -44,9 +56,13 @@ def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) ->
     for group_name, declared_group in sorted((declared.groups or {}).items()):
         for email in declared_group.members:
             if email not in assigned:
-                context.problems.append(Problem(f"{email} is in group '{group_name}' but is not assigned to project "
-                                                f"'{project}' live; declare `labelers` including them",
-                                                declared_group.member_locs.get(email)))
+                context.problems.append(
+                    Problem(
+                        f"{email} is in group '{group_name}' but is not assigned to project "
+                        f"'{project}' live; declare `labelers` including them",
+                        declared_group.member_locs.get(email),
+                    )
+                )
         status = {e: context.person_status(e, declared_group.member_locs.get(e)) for e in declared_group.members}
         live_group = live_groups.get(group_name)
         if live_group is None:
@@ -54,16 +70,24 @@ def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) ->
             continue
         context.out.removals["member"].live += len(live_group.members)
         for email in sorted(set(declared_group.members) - live_group.members):
-            context.add(Address.group_member(project, group_name, email), "create", None, {"email": email},
-                        "declared in group", why=status[email])
+            context.add(
+                Address.group_member(project, group_name, email),
+                "create",
+                None,
+                {"email": email},
+                "declared in group",
+                why=status[email],
+            )
         for email in sorted(live_group.members - set(declared_group.members)):
-            if context.removal(Address.group_member(project, group_name, email), {"email": email},
-                               "in the live group; not declared"):
+            if context.removal(
+                Address.group_member(project, group_name, email), {"email": email}, "in the live group; not declared"
+            ):
                 context.out.removals["member"].removed += 1
     for group_name in sorted(live_groups):
         if group_name not in (declared.groups or {}):
-            context.out.unmanaged.append(Unmanaged(Address.of_group(project, group_name),
-                                                   "not declared (the API cannot delete groups)"))
+            context.out.unmanaged.append(
+                Unmanaged(Address.of_group(project, group_name), "not declared (the API cannot delete groups)")
+            )
 
 
 def _new_group(context: DiffContext, project: str, group_name: str, status: dict[str, str | None]) -> None:
@@ -72,8 +96,15 @@ def _new_group(context: DiffContext, project: str, group_name: str, status: dict
     why = "invitation pending for every member: created once someone is ready" if whole else None
     if whole:
         context.deferred_groups.add((project, group_name))
-    context.add(Address.of_group(project, group_name), "create", None, {"members": ready}, "declared; absent live",
-                why=why)
+    context.add(
+        Address.of_group(project, group_name), "create", None, {"members": ready}, "declared; absent live", why=why
+    )
     for email in sorted(status):
-        context.add(Address.group_member(project, group_name, email), "create", None, {"email": email},
-                    "declared in group", why=why or status[email])
+        context.add(
+            Address.group_member(project, group_name, email),
+            "create",
+            None,
+            {"email": email},
+            "declared in group",
+            why=why or status[email],
+        )

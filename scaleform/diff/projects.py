@@ -1,4 +1,5 @@
 """Projects: creation, immutable type and flags, params, ontology and pipeline."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,44 +37,89 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
     after = {"type": declared.type, "studio": bool(declared.studio), "rapid": bool(declared.rapid)}
     context.add(Address.of_project(name), "create", None, after, "declared; absent live")
     if declared.params is not None:
-        context.add(Address.of_project(name, Kind.PARAMS), "create", None, json_value(declared.params),
-                    "set at creation", "project")
+        context.add(
+            Address.of_project(name, Kind.PARAMS),
+            "create",
+            None,
+            json_value(declared.params),
+            "set at creation",
+            "project",
+        )
     if declared.pipeline is not None:
-        context.add(Address.of_project(name, Kind.PIPELINE), "create", None, declared.pipeline.body(),
-                    "set at creation", "project")
+        context.add(
+            Address.of_project(name, Kind.PIPELINE),
+            "create",
+            None,
+            declared.pipeline.body(),
+            "set at creation",
+            "project",
+        )
     if declared.ontology is not None:
-        context.add(Address.of_project(name, Kind.ONTOLOGY), "create", None, ontology_json(declared),
-                    "set after creation", "settings")
+        context.add(
+            Address.of_project(name, Kind.ONTOLOGY),
+            "create",
+            None,
+            ontology_json(declared),
+            "set after creation",
+            "settings",
+        )
 
 
 def _existing_project(context: DiffContext, declared: DesiredProject, live: LiveProject) -> None:
     name = declared.name
     if live.type != declared.type:
-        context.problems.append(Problem(f"project '{name}' is live as type '{live.type}'; type is immutable and the "
-                                        "API cannot delete projects. Declare the live type or use a new project name",
-                                        declared.locs.get("type=")))
+        context.problems.append(
+            Problem(
+                f"project '{name}' is live as type '{live.type}'; type is immutable and the "
+                "API cannot delete projects. Declare the live type or use a new project name",
+                declared.locs.get("type="),
+            )
+        )
     for flag in ("studio", "rapid"):
         want, have = getattr(declared, flag), getattr(live, flag)
         if want is not None and have is not None and want != have:
-            context.problems.append(Problem(f"project '{name}' is live with {flag}: {str(have).lower()}; {flag} is "
-                                            "immutable once created", declared.locs.get(f"{flag}=")))
+            context.problems.append(
+                Problem(
+                    f"project '{name}' is live with {flag}: {str(have).lower()}; {flag} is immutable once created",
+                    declared.locs.get(f"{flag}="),
+                )
+            )
     if declared.params is not None:
         want_params = json_value(declared.params)
         if want_params != live.params:
-            context.add(Address.of_project(name, Kind.PARAMS), "update", live.params, want_params,
-                        "params differ from the latest version", "settings")
+            context.add(
+                Address.of_project(name, Kind.PARAMS),
+                "update",
+                live.params,
+                want_params,
+                "params differ from the latest version",
+                "settings",
+            )
     if declared.ontology is not None and declared.ontology.choices != live.ontology:
         before = {"choices": choices_to_json(live.ontology)} if live.ontology is not None else None
-        context.add(Address.of_project(name, Kind.ONTOLOGY), "update", before, ontology_json(declared),
-                    "ontology choices differ from the latest version", "settings")
+        context.add(
+            Address.of_project(name, Kind.ONTOLOGY),
+            "update",
+            before,
+            ontology_json(declared),
+            "ontology choices differ from the latest version",
+            "settings",
+        )
     if declared.pipeline is not None:
         if not live.pipeline_known:
-            context.out.warnings.append(f"the API does not report the pipeline of project '{name}'; it is set at "
-                                        "creation only and later drift cannot be seen")
+            context.out.warnings.append(
+                f"the API does not report the pipeline of project '{name}'; it is set at "
+                "creation only and later drift cannot be seen"
+            )
         elif live.pipeline != declared.pipeline:
-            context.add(Address.of_project(name, Kind.PIPELINE), "update",
-                        live.pipeline.body() if live.pipeline else None, declared.pipeline.body(),
-                        "pipeline differs", "settings")
+            context.add(
+                Address.of_project(name, Kind.PIPELINE),
+                "update",
+                live.pipeline.body() if live.pipeline else None,
+                declared.pipeline.body(),
+                "pipeline differs",
+                "settings",
+            )
 
 
 def ontology_json(declared: DesiredProject) -> dict:

@@ -3,14 +3,15 @@
 `load_manifests` is the one entry point. It reports every problem it can find (all files, all
 nodes) in a single `ScaleformError` rather than stopping at the first.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 from scaleform.errors import Location, Problem, ScaleformError, problem_order
 from scaleform.manifest.compose import compose
@@ -42,8 +43,10 @@ class Manifests:
 def discover(path: str | Path) -> list[Path]:
     p = Path(path)
     if not p.exists():
-        raise ScaleformError(f"manifest path '{path}' does not exist; pass a manifest file or a directory "
-                             "of *.yaml files", Location(str(path)))
+        raise ScaleformError(
+            f"manifest path '{path}' does not exist; pass a manifest file or a directory of *.yaml files",
+            Location(str(path)),
+        )
     if p.is_file():
         return [p]
     files = sorted(_yaml_files(p), key=lambda f: f.as_posix())
@@ -71,9 +74,16 @@ def _inside(root: Path, files: list[Path]) -> None:
     top = root.resolve()
     outside = [f for f in files if f.is_symlink() and not f.resolve().is_relative_to(top)]
     if outside:
-        raise ScaleformError([Problem(f"'{f.as_posix()}' is a symbolic link to a file outside '{root}'; manifests "
-                                      "are read only from inside PATH. Copy the file in, or point PATH at it",
-                                      Location(f.as_posix())) for f in outside])
+        raise ScaleformError(
+            [
+                Problem(
+                    f"'{f.as_posix()}' is a symbolic link to a file outside '{root}'; manifests "
+                    "are read only from inside PATH. Copy the file in, or point PATH at it",
+                    Location(f.as_posix()),
+                )
+                for f in outside
+            ]
+        )
 
 
 def _read(path: Path, problems: list[Problem], aliases: AliasBudget) -> tuple[str, LocDict | None, bytes]:
@@ -97,11 +107,20 @@ def _read(path: Path, problems: list[Problem], aliases: AliasBudget) -> tuple[st
         problems.extend(exc.problems)
         return name, None, data
     if doc is None:
-        problems.append(Problem("the file is empty; a manifest file holds at least one section, such as `version: 1`", Location(name, 1, 1)))
+        problems.append(
+            Problem(
+                "the file is empty; a manifest file holds at least one section, such as `version: 1`",
+                Location(name, 1, 1),
+            )
+        )
         return name, None, data
     if not isinstance(doc, LocDict):
-        problems.append(Problem("a manifest file must be a mapping of sections (version, team, projects, ...)",
-                                getattr(doc, "loc", Location(name, 1, 1))))
+        problems.append(
+            Problem(
+                "a manifest file must be a mapping of sections (version, team, projects, ...)",
+                getattr(doc, "loc", Location(name, 1, 1)),
+            )
+        )
         return name, None, data
     return name, doc, data
 
@@ -169,10 +188,14 @@ def _interpolated(doc: LocDict, variables: _VariableText, problems: list[Problem
                 value = interpolate(value, variables, problems, doc.value_locs[key])
             except _TooMuchText as exc:
                 name, length = exc.args
-                problems.append(Problem(
-                    f"variables put more than {MAX_VARIABLE_TEXT:,} characters into the manifests (the limit on "
-                    f"variable text, over all files read together); ${{var.{name}}} ({length:,} characters) is "
-                    "named too often in this section: name a long value in fewer places", doc.key_locs[key]))
+                problems.append(
+                    Problem(
+                        f"variables put more than {MAX_VARIABLE_TEXT:,} characters into the manifests (the limit on "
+                        f"variable text, over all files read together); ${{var.{name}}} ({length:,} characters) is "
+                        "named too often in this section: name a long value in fewer places",
+                        doc.key_locs[key],
+                    )
+                )
                 raise ScaleformError(problems) from None
         out.put(key, value, doc.key_locs[key], doc.value_locs[key])
     return out
@@ -184,9 +207,14 @@ class ManifestLoad:
     document with whether it is plain (see _is_plain: interpolation cannot change it); `finish()`
     chooses the environment, interpolates, validates and merges."""
 
-    def __init__(self, path: str | Path = ".", environment: str | None = None,
-                 variables: Mapping[str, str] | None = None, var_files: Sequence[str] = (),
-                 prune: bool | None = None):
+    def __init__(
+        self,
+        path: str | Path = ".",
+        environment: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        var_files: Sequence[str] = (),
+        prune: bool | None = None,
+    ):
         self.files = discover(path)
         self.environment = environment
         self.variables = variables
@@ -253,13 +281,23 @@ class ManifestLoad:
         warnings = check_task_types(desired.projects.values(), desired.strict_params, problems)
         if problems:
             raise ScaleformError(problems)
-        return Manifests(desired=desired, environment=env, digest="sha256:" + digest.hexdigest(),
-                         files=tuple(f.as_posix() for f in self.files), notes=tuple(notes), variables=merged_vars,
-                         warnings=tuple(sorted(warnings, key=problem_order)))
+        return Manifests(
+            desired=desired,
+            environment=env,
+            digest="sha256:" + digest.hexdigest(),
+            files=tuple(f.as_posix() for f in self.files),
+            notes=tuple(notes),
+            variables=merged_vars,
+            warnings=tuple(sorted(warnings, key=problem_order)),
+        )
 
 
-def load_manifests(path: str | Path = ".", environment: str | None = None,
-                   variables: Mapping[str, str] | None = None, var_files: Sequence[str] = (),
-                   prune: bool | None = None) -> Manifests:
+def load_manifests(
+    path: str | Path = ".",
+    environment: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    var_files: Sequence[str] = (),
+    prune: bool | None = None,
+) -> Manifests:
     """Load, validate and merge a manifest set. Raises ScaleformError listing every problem."""
     return ManifestLoad(path, environment, variables, var_files, prune).complete()

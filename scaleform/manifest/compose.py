@@ -6,6 +6,7 @@ the same shape as a document without templates or sets, so everything after this
 state, reference checks, render) reads effective values only. A document that uses neither is
 passed through as it is.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,9 @@ def _project_people(name: str, spec: LocDict, people: People) -> LocDict:
     groups = spec.get("groups")
     if isinstance(groups, LocDict):
         # A group set to null is not declared (it removed a group a template gave, or nothing).
-        changes["groups"] = _replaced(groups, {g: people.expand(m, f"group '{g}' of project '{name}'")
-                                               for g, m in groups.items()})
+        changes["groups"] = _replaced(
+            groups, {g: people.expand(m, f"group '{g}' of project '{name}'") for g, m in groups.items()}
+        )
     return _replaced(spec, changes)
 
 
@@ -83,4 +85,3 @@ def compose(docs: list[LocDict], problems: list[Problem]) -> list[LocDict]:
             changes["projects"] = _projects(doc["projects"], templates, people)
         out.append(_replaced(doc, changes))
     return out
-

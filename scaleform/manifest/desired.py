@@ -3,16 +3,26 @@
 Cross-object references (group members among labelers, emails among the team, ...) are checked
 afterwards in `references.py`, on the finished state.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, LocList, key_loc, named_entries, value_loc
 from scaleform.manifest.people import Emails
 from scaleform.manifest.references import Capped
-from scaleform.model import (DesiredBatch, DesiredGroup, DesiredMember, DesiredProject, DesiredState,
-                             Ontology, Pipeline, normalize_choices)
+from scaleform.model import (
+    DesiredBatch,
+    DesiredGroup,
+    DesiredMember,
+    DesiredProject,
+    DesiredState,
+    Ontology,
+    Pipeline,
+    normalize_choices,
+)
 
 _ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
 
@@ -20,8 +30,9 @@ _ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "lab
 def _emails(items: Any, problems: list[Problem], what: str) -> tuple[tuple[str, ...], Mapping[str, Location]]:
     """Lower-cased emails of a located list; a repeat (in any case) is an error."""
     if isinstance(items, Emails):  # sets expanded: shared emails, locations noted on demand
-        problems.extend(Problem(f"{email} is listed twice in {what}", loc, first)
-                        for email, loc, first in items.repeats)
+        problems.extend(
+            Problem(f"{email} is listed twice in {what}", loc, first) for email, loc, first in items.repeats
+        )
         return items.keys, items.locs
     out: list[str] = []
     locs: dict[str, Location] = {}
@@ -46,8 +57,14 @@ def _check_ontology(choices: Any, seen: dict[str, Location], problems: list[Prob
             loc = value_loc(item, "choice")
         if isinstance(label, str):
             if label in seen:
-                problems.append(Problem(f"ontology choice '{label}' appears twice; choices and subchoices "
-                                        "must be unique throughout the ontology", loc, seen[label]))
+                problems.append(
+                    Problem(
+                        f"ontology choice '{label}' appears twice; choices and subchoices "
+                        "must be unique throughout the ontology",
+                        loc,
+                        seen[label],
+                    )
+                )
             else:
                 seen[label] = loc
         if isinstance(item, dict):
@@ -79,9 +96,18 @@ def _project(name: str, spec: LocDict, loc: Location, problems: list[Problem]) -
             emails, member_locs = _emails(members, problems, f"group '{gname}' of project '{name}'")
             groups[gname] = DesiredGroup(gname, emails, spec["groups"].key_locs[gname], member_locs)
     return DesiredProject(
-        name=name, type=spec["type"], studio=spec.get("studio"), rapid=spec.get("rapid"),
-        params=spec.get("params"), ontology=ontology, pipeline=pipeline, labelers=labelers,
-        groups=groups, loc=loc, locs=locs, labeler_locs=labeler_locs,
+        name=name,
+        type=spec["type"],
+        studio=spec.get("studio"),
+        rapid=spec.get("rapid"),
+        params=spec.get("params"),
+        ontology=ontology,
+        pipeline=pipeline,
+        labelers=labelers,
+        groups=groups,
+        loc=loc,
+        locs=locs,
+        labeler_locs=labeler_locs,
     )
 
 
@@ -90,10 +116,14 @@ def _batch(name: str, spec: LocDict, loc: Location) -> DesiredBatch:
     if isinstance(spec.get("groups"), list):
         groups = tuple(g.lower() if "@" in g else g for g in spec["groups"])
     return DesiredBatch(
-        name=name, project=spec["project"], create=bool(spec.get("create", False)),
+        name=name,
+        project=spec["project"],
+        create=bool(spec.get("create", False)),
         calibration_batch=bool(spec.get("calibration_batch", False)),
         self_label_batch=bool(spec.get("self_label_batch", False)),
-        finalize=bool(spec.get("finalize", False)), groups=groups, loc=loc,
+        finalize=bool(spec.get("finalize", False)),
+        groups=groups,
+        loc=loc,
         locs={**{k: spec.key_locs[k] for k in spec}, **{f"{k}=": spec.value_locs[k] for k in spec}},
     )
 
@@ -110,7 +140,7 @@ def _team(docs: list[LocDict], problems: list[Problem]) -> dict[str, DesiredMemb
             emails, locs = _emails(doc["team"].get(key), problems, f"team.{key}")
             for email in emails:
                 if email in team:
-                    twice.add(lambda: _twice(email, team[email], role, key, locs[email]))
+                    twice.add(_twice, email, team[email], role, key, locs[email])
                     continue
                 team[email] = DesiredMember(email, role, locs[email])
     twice.close()
@@ -118,8 +148,11 @@ def _team(docs: list[LocDict], problems: list[Problem]) -> dict[str, DesiredMemb
 
 
 def _twice(email: str, other: DesiredMember, role: str, key: str, loc: Location) -> Problem:
-    what = (f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
-            if other.role != role else f"{email} is declared twice in team.{key}")
+    what = (
+        f"{email} is listed under two roles ({other.role} and {role}); a person has one role"
+        if other.role != role
+        else f"{email} is declared twice in team.{key}"
+    )
     return Problem(what, loc, other.loc)
 
 
@@ -149,5 +182,12 @@ def build_desired(docs: list[LocDict], prune_override: bool | None, problems: li
     priority = None if priority_loc is None else (value if isinstance(value, str) else tuple(value))
     if prune_override is False:
         prune = False
-    return DesiredState(team=team, projects=projects, batches=batches, batch_priority=priority,
-                        prune=prune, batch_priority_loc=priority_loc, strict_params=strict_params)
+    return DesiredState(
+        team=team,
+        projects=projects,
+        batches=batches,
+        batch_priority=priority,
+        prune=prune,
+        batch_priority_loc=priority_loc,
+        strict_params=strict_params,
+    )

@@ -6,9 +6,11 @@ sorted), so the output depends on what the manifests mean, not on how they are s
 The output validates, and plans, the same as its input: text that reads as `${` after
 interpolation is written `$${` so that a second load leaves it alone.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -21,8 +23,10 @@ _PROJECT_KEYS = ("type", "studio", "rapid", "params", "ontology", "pipeline", "l
 _CHOICE_KEYS = ("choice", "display", "description", "subchoices")
 _BATCH_KEYS = ("project", "create", "calibration_batch", "self_label_batch", "finalize", "groups")
 _ENV_KEYS = ("provider", "api_url", "api_key_env")
-_HEADER = ("# Effective manifests (scaleform render): templates merged, people sets expanded,\n"
-           "# variables interpolated. This document validates and plans the same as its source.\n")
+_HEADER = (
+    "# Effective manifests (scaleform render): templates merged, people sets expanded,\n"
+    "# variables interpolated. This document validates and plans the same as its source.\n"
+)
 
 
 def _text(value: str) -> str:
@@ -63,8 +67,10 @@ def _project(spec: Mapping) -> dict:
             out[key] = _data(out[key])
     if "ontology" in out:
         onto = out["ontology"]
-        out["ontology"] = {**({"name": _text(onto["name"])} if onto.get("name") is not None else {}),
-                           "choices": [_choice(c) for c in onto["choices"]]}
+        out["ontology"] = {
+            **({"name": _text(onto["name"])} if onto.get("name") is not None else {}),
+            "choices": [_choice(c) for c in onto["choices"]],
+        }
     if "pipeline" in out:
         out["pipeline"] = _data(_ordered(out["pipeline"], ("type", "consensus_attempts")), sort=False)
     if "labelers" in out:
@@ -87,8 +93,9 @@ def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequ
     declared = _named(docs, "projects")
     unknown = [p for p in projects if p not in declared]
     if unknown:
-        raise ScaleformError(f"--project {unknown[0]}: no such project is declared; "
-                             + known_names(declared, unknown[0], "projects"))
+        raise ScaleformError(
+            f"--project {unknown[0]}: no such project is declared; " + known_names(declared, unknown[0], "projects")
+        )
     if projects:
         return {"version": 1, "projects": {_text(n): _project(declared[n]) for n in sorted(set(projects))}}
     out: dict[str, Any] = {"version": 1}
@@ -100,8 +107,10 @@ def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequ
         out["environments"] = {_text(env.name): {k: _text(getattr(env, k)) for k in _ENV_KEYS if getattr(env, k)}}
     team = manifests.desired.team
     if team is not None:
-        lists = {f"{role}s": [_text(m.email) for m in team.values() if m.role == role]
-                 for role in ("manager", "member", "labeler")}
+        lists = {
+            f"{role}s": [_text(m.email) for m in team.values() if m.role == role]
+            for role in ("manager", "member", "labeler")
+        }
         out["team"] = {key: emails for key, emails in lists.items() if emails}
     if declared:
         out["projects"] = {_text(n): _project(spec) for n, spec in declared.items()}
@@ -144,5 +153,6 @@ class _Dumper(yaml.SafeDumper):
 def render_effective(load: ManifestLoad, projects: Sequence[str] = ()) -> str:
     manifests = load.complete()
     doc = effective_document(load.effective, manifests, projects)
-    return _HEADER + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                               width=100)
+    return _HEADER + yaml.dump(
+        doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )

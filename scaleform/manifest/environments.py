@@ -1,8 +1,10 @@
 """Environments: named target accounts declared in the manifests, and choosing one."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, named_entries, value_loc
@@ -43,18 +45,21 @@ def collect_environments(docs: list[LocDict], problems: list[Problem]) -> dict[s
     return out
 
 
-def choose_environment(envs: dict[str, Environment], name: str | None,
-                       problems: list[Problem]) -> Environment | None:
+def choose_environment(envs: dict[str, Environment], name: str | None, problems: list[Problem]) -> Environment | None:
     if not envs:
         if name:
-            problems.append(Problem(f"environment '{name}' was requested with -e, but the manifests "
-                                    "declare no `environments` section"))
+            problems.append(
+                Problem(
+                    f"environment '{name}' was requested with -e, but the manifests declare no `environments` section"
+                )
+            )
         return None
     names = ", ".join(sorted(envs))
     first = min((e.loc for e in envs.values() if e.loc), default=None)
     if not name:
-        problems.append(Problem(f"the manifests declare environments ({names}); choose one with "
-                                "-e/--environment NAME", first))
+        problems.append(
+            Problem(f"the manifests declare environments ({names}); choose one with -e/--environment NAME", first)
+        )
         return None
     if name not in envs:
         problems.append(Problem(f"unknown environment '{name}'; declared environments: {names}", first))

@@ -6,6 +6,7 @@ threading locations through every call. Duplicate keys are errors (PyYAML keeps 
 silently); alias expansion is bounded, per file and per load, so alias bombs (one, or many small
 ones in many files) cannot exhaust memory.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -117,7 +118,9 @@ class _Builder:
         if self.count > MAX_NODES:
             raise ScaleformError(
                 f"the document expands to more than {MAX_NODES} values (an alias bomb?); "
-                "write the values out instead of nesting aliases", loc or _mark(self.path, node.start_mark))
+                "write the values out instead of nesting aliases",
+                loc or _mark(self.path, node.start_mark),
+            )
         if depth > MAX_DEPTH:
             raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels", loc or _mark(self.path, node.start_mark))
         if isinstance(node, yaml.ScalarNode):
@@ -153,7 +156,9 @@ class _Builder:
                 f"YAML aliases expand to more than {budget.limit:,} values (an alias bomb?): the limit on "
                 f"alias expansion, counted over all files read together, a text once per {TEXT_UNIT} "
                 "characters; write the values out, or share them through a template (`extends`) instead of "
-                "nesting aliases", loc or _mark(self.path, node.start_mark))
+                "nesting aliases",
+                loc or _mark(self.path, node.start_mark),
+            )
 
     def _size(self, node: yaml.Node, depth: int) -> int:
         """The values `node` builds into, keys included (a text counts once per TEXT_UNIT characters)."""
@@ -162,8 +167,9 @@ class _Builder:
         found = self.sizes.get(id(node))
         if found is None:
             if depth > MAX_DEPTH:  # a recursive alias (`&a [*a]`) or deep nesting
-                raise ScaleformError(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)",
-                                     _mark(self.path, node.start_mark))
+                raise ScaleformError(
+                    f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)", _mark(self.path, node.start_mark)
+                )
             parts = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
             found = self.sizes[id(node)] = 1 + sum(self._size(part, depth + 1) for part in parts)
         return found
@@ -177,8 +183,9 @@ class _Builder:
         if node.tag == "tag:yaml.org,2002:float":
             value = self.scalars.construct_object(node)
             if value != value or value in (float("inf"), float("-inf")):
-                raise ScaleformError(f"{node.value!r} is not a finite number; quote it if it is text",
-                                     _mark(self.path, node.start_mark))
+                raise ScaleformError(
+                    f"{node.value!r} is not a finite number; quote it if it is text", _mark(self.path, node.start_mark)
+                )
             return value
         return self.scalars.construct_object(node)
 
@@ -205,8 +212,15 @@ class _Builder:
                 key = str(key) if not isinstance(key, bool) else str(key).lower()
             if key in out:
                 raise ScaleformError(
-                    [Problem(f"duplicate key '{key}' (YAML would silently keep only the last one); "
-                             "remove or rename one of them", kloc, out.key_locs[key])])
+                    [
+                        Problem(
+                            f"duplicate key '{key}' (YAML would silently keep only the last one); "
+                            "remove or rename one of them",
+                            kloc,
+                            out.key_locs[key],
+                        )
+                    ]
+                )
             out.put(key, self.build(value_node, depth + 1, vloc, copy), kloc, vloc)
         for src in merged:  # explicit keys win over merged ones, as YAML specifies
             for key, value in src.items():
@@ -217,8 +231,9 @@ class _Builder:
 
 def _tab_near(text: str, line: int) -> bool:
     lines = text.splitlines()
-    return any("\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-               for i in (line - 1, line) if 0 <= i < len(lines))
+    return any(
+        "\t" in lines[i][: len(lines[i]) - len(lines[i].lstrip())] for i in (line - 1, line) if 0 <= i < len(lines)
+    )
 
 
 def load_yaml(text: str, path: str, aliases: AliasBudget | None = None) -> Any:
@@ -249,12 +264,14 @@ def load_yaml(text: str, path: str, aliases: AliasBudget | None = None) -> Any:
         raise ScaleformError("the document nests too deeply (recursive alias?)", Location(path)) from None
     except yaml.MarkedYAMLError as exc:  # a scalar YAML cannot construct, such as a bare `=`
         mark = exc.problem_mark or exc.context_mark
-        raise ScaleformError(f"YAML error: {exc.problem or 'cannot read this value'}",
-                             _mark(path, mark) if mark else Location(path)) from None
+        raise ScaleformError(
+            f"YAML error: {exc.problem or 'cannot read this value'}", _mark(path, mark) if mark else Location(path)
+        ) from None
 
 
-def named_entries(docs: list[LocDict], section: str, what: str, kind: type,
-                  problems: list[Problem]) -> tuple[dict[str, Any], dict[str, Location]]:
+def named_entries(
+    docs: list[LocDict], section: str, what: str, kind: type, problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, Location]]:
     """The entries of one top-level `section` merged across documents, by name, with the location
     of each name. A name declared twice is a problem naming both places; an entry that is not a
     `kind` is left out (the schema reports it)."""

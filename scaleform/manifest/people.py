@@ -11,10 +11,12 @@ that notes an email's location when asked, so neither the emails nor their locat
 copied per use. What the lists stand for in all is still read by whatever comes next (checks,
 render, plan), so it is capped (MAX_EXPANDED).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
-from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, Via, named_entries, plain, via
@@ -158,13 +160,19 @@ class People:
     def _usable(self, entry: str, loc: Location, what: str, stack: list[str]) -> bool:
         """True when the set an entry names can be expanded; False with problems reported."""
         if entry not in self.sets:
-            self.problems.append(Problem(f"'{entry}' in {what} is not a valid email address (no '@') nor a "
-                                         "known people set; " + self.hints(entry), loc))
+            self.problems.append(
+                Problem(
+                    f"'{entry}' in {what} is not a valid email address (no '@') nor a "
+                    "known people set; " + self.hints(entry),
+                    loc,
+                )
+            )
             return False
         if entry in stack:
-            chain_ = " -> ".join([*stack[stack.index(entry):], entry])
-            self.problems.append(Problem(f"people set cycle: {chain_}; a set cannot include itself, directly or "
-                                         "through other sets", loc))
+            chain_ = " -> ".join([*stack[stack.index(entry) :], entry])
+            self.problems.append(
+                Problem(f"people set cycle: {chain_}; a set cannot include itself, directly or through other sets", loc)
+            )
             return False
         if stack and (len(stack) >= MAX_DEPTH or self.depth.get(entry, 1) >= MAX_DEPTH):
             self.problems.append(Problem(f"people sets include each other more than {MAX_DEPTH} levels deep", loc))
@@ -178,10 +186,14 @@ class People:
             return
         if not self.over:  # said once, where the cap was crossed: every later expansion fails too
             self.over = True
-            self.problems.append(Problem(
-                f"people sets expand to more than {MAX_EXPANDED:,} emails in all (the limit on people sets: "
-                f"each list or set that names a set counts its emails, a long one once more per {TEXT_UNIT} "
-                "characters); name the big sets in fewer lists, or split them", loc))
+            self.problems.append(
+                Problem(
+                    f"people sets expand to more than {MAX_EXPANDED:,} emails in all (the limit on people sets: "
+                    f"each list or set that names a set counts its emails, a long one once more per {TEXT_UNIT} "
+                    "characters); name the big sets in fewer lists, or split them",
+                    loc,
+                )
+            )
         raise OverBudget
 
     def _expansion(self, name: str) -> Expansion:

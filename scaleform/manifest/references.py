@@ -4,12 +4,14 @@ Each problem points at the node that breaks the rule and names the other locatio
 one. What can only be known live (a batch's project that is not declared, an email not in a
 declared team) becomes a note here and is decided by `plan`.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from scaleform.errors import Location, Problem
-from scaleform.model import DesiredState
+from scaleform.model import DesiredGroup, DesiredProject, DesiredState
 
 MAX_SAME = 100  # problems of one kind listed; the rest are counted
 
@@ -25,20 +27,21 @@ class Capped:
         self.more = 0
         self.first_left: Location | None = None
 
-    def add(self, problem: Callable[[], Problem]) -> None:
-        """`problem` makes the problem: only those listed (and the first left out) are made."""
+    def add(self, make: Callable[..., Problem], *args: Any) -> None:
+        """`make(*args)` makes the problem: only those listed (and the first left out) are made."""
         if self.listed < MAX_SAME:
             self.listed += 1
-            self.problems.append(problem())
+            self.problems.append(make(*args))
             return
         if not self.more:
-            self.first_left = problem().location
+            self.first_left = make(*args).location
         self.more += 1
 
     def close(self) -> None:
         if self.more:
-            self.problems.append(Problem(f"… and {self.more:,} more {self.kind} (only the first {MAX_SAME} are "
-                                         "listed)", self.first_left))
+            self.problems.append(
+                Problem(f"… and {self.more:,} more {self.kind} (only the first {MAX_SAME} are listed)", self.first_left)
+            )
 
 
 def check_references(state: DesiredState, problems: list[Problem]) -> list[str]:
@@ -55,42 +58,74 @@ def _check(state: DesiredState, problems: list[Problem], not_in_team: Capped, no
     team = state.team
     for project in state.projects.values():
         if project.pipeline is not None and project.studio is not True:
-            problems.append(Problem(f"project '{project.name}': `pipeline` needs `studio: true` "
-                                    "(pipelines exist only for Studio projects)", project.locs.get("pipeline"),
-                                    project.locs.get("studio")))
-        if (project.pipeline is not None and project.pipeline.consensus_attempts is not None
-                and project.pipeline.type != "consensus_task"):
-            problems.append(Problem(f"project '{project.name}': `consensus_attempts` needs "
-                                    "`type: consensus_task`", project.locs.get("pipeline.consensus_attempts")))
+            problems.append(
+                Problem(
+                    f"project '{project.name}': `pipeline` needs `studio: true` "
+                    "(pipelines exist only for Studio projects)",
+                    project.locs.get("pipeline"),
+                    project.locs.get("studio"),
+                )
+            )
+        if (
+            project.pipeline is not None
+            and project.pipeline.consensus_attempts is not None
+            and project.pipeline.type != "consensus_task"
+        ):
+            problems.append(
+                Problem(
+                    f"project '{project.name}': `consensus_attempts` needs `type: consensus_task`",
+                    project.locs.get("pipeline.consensus_attempts"),
+                )
+            )
         if team is not None:
             for email in project.labelers or ():
                 if email not in team:
-                    not_in_team.add(lambda: Problem(
-                        f"{email} is a labeler of '{project.name}' but is not in `team`; add them to team (or "
-                        "remove them here)", project.labeler_locs[email]))
+                    not_in_team.add(_labeler_not_in_team, email, project)
         labelers = set(project.labelers) if project.labelers is not None else None
         for group in (project.groups or {}).values():
             for email in group.members:
                 if labelers is not None and email not in labelers:
-                    not_labelers.add(lambda: Problem(
-                        f"{email} is in group '{group.name}' but is not among the labelers of project "
-                        f"'{project.name}'; group members must be assigned to the project",
-                        group.member_locs[email], project.locs.get("labelers")))
+                    not_labelers.add(_member_not_labeler, email, group, project)
                 elif labelers is None and team is not None and email not in team:
-                    not_in_team.add(lambda: Problem(f"{email} is in group '{group.name}' but is not in `team`",
-                                                    group.member_locs[email]))
+                    not_in_team.add(_member_not_in_team, email, group)
     for batch in state.batches.values():
         project = state.projects.get(batch.project)
         if project is None:
-            notes.append(f"batch '{batch.name}': project '{batch.project}' is not declared; plan checks "
-                         "that it exists live")
+            notes.append(
+                f"batch '{batch.name}': project '{batch.project}' is not declared; plan checks that it exists live"
+            )
         groups = set(project.groups or {}) if project is not None else set()
         for g in batch.groups or ():
             if "@" in g:
                 if team is not None and g not in team:
-                    problems.append(Problem(f"batch '{batch.name}' is assigned to {g}, who is not in `team`",
-                                            batch.locs.get("groups")))
+                    problems.append(
+                        Problem(
+                            f"batch '{batch.name}' is assigned to {g}, who is not in `team`", batch.locs.get("groups")
+                        )
+                    )
             elif project is not None and project.groups is not None and g not in groups:
-                notes.append(f"batch '{batch.name}': group '{g}' is not declared in project "
-                             f"'{batch.project}'; plan checks that it exists live")
+                notes.append(
+                    f"batch '{batch.name}': group '{g}' is not declared in project "
+                    f"'{batch.project}'; plan checks that it exists live"
+                )
     return notes
+
+
+def _labeler_not_in_team(email: str, project: DesiredProject) -> Problem:
+    return Problem(
+        f"{email} is a labeler of '{project.name}' but is not in `team`; add them to team (or remove them here)",
+        project.labeler_locs[email],
+    )
+
+
+def _member_not_labeler(email: str, group: DesiredGroup, project: DesiredProject) -> Problem:
+    return Problem(
+        f"{email} is in group '{group.name}' but is not among the labelers of project "
+        f"'{project.name}'; group members must be assigned to the project",
+        group.member_locs[email],
+        project.locs.get("labelers"),
+    )
+
+
+def _member_not_in_team(email: str, group: DesiredGroup) -> Problem:
+    return Problem(f"{email} is in group '{group.name}' but is not in `team`", group.member_locs[email])

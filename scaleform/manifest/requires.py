@@ -1,6 +1,7 @@
 """`settings.requires: ">=0.2, <1"`: which scaleform versions may read these manifests, checked
 before anything else, so a teammate's older build says "upgrade" instead of reporting the newer
 syntax it does not know (Terraform's `required_version`)."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,14 @@ from scaleform.errors import Problem, ScaleformError
 from scaleform.manifest.located import LocDict, value_loc
 
 _CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+){0,2})\s*")
-_COMPARE = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "==": lambda a, b: a == b,
-            "!=": lambda a, b: a != b, ">": lambda a, b: a > b, "<": lambda a, b: a < b}
+_COMPARE = {
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+}
 
 
 def _numbers(text: str) -> tuple[int, int, int]:
@@ -42,14 +49,20 @@ def check_requires(docs: list[LocDict]) -> None:
         spec, loc = settings["requires"], value_loc(settings, "requires")
         ok = satisfied(spec) if isinstance(spec, str) else None
         if ok is None:
-            problems.append(Problem(f"settings.requires {spec!r} is not a version requirement like \">=0.2\" or "
-                                    "\">=0.2, <1\" (clauses >=, >, <=, <, ==, != joined by commas)", loc))
+            problems.append(
+                Problem(
+                    f'settings.requires {spec!r} is not a version requirement like ">=0.2" or '
+                    '">=0.2, <1" (clauses >=, >, <=, <, ==, != joined by commas)',
+                    loc,
+                )
+            )
         elif not ok:
-            problems.append(Problem(f"these manifests require scaleform {spec}, and this is scaleform {__version__}; "
-                                    "install a scaleform that satisfies it (`scaleform --version` names the build)",
-                                    loc))
+            problems.append(
+                Problem(
+                    f"these manifests require scaleform {spec}, and this is scaleform {__version__}; "
+                    "install a scaleform that satisfies it (`scaleform --version` names the build)",
+                    loc,
+                )
+            )
     if problems:
         raise ScaleformError(problems)
-
-
-

@@ -4,22 +4,50 @@ An unknown `type` is an error: the API refuses it, and only at apply would anyon
 unknown key in `params` is a warning: the API may accept params its documentation leaves out, so
 `settings.strict_params: true` is how a team makes it an error.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from scaleform.errors import Location, Problem, did_you_mean
 from scaleform.listing import first_few
 from scaleform.model import DesiredProject
 
-TASK_TYPES = frozenset({
-    "annotation", "categorization", "comparison", "cuboidannotation", "datacollection", "documentmodel",
-    "documenttranscription", "imageannotation", "laneannotation", "lidarannotation", "lidarlinking",
-    "lidarsegmentation", "lidartopdown", "lineannotation", "namedentityrecognition", "pointannotation",
-    "polygonannotation", "segmentannotation", "transcription", "textcollection", "videoannotation",
-    "videoboxannotation", "videoplaybackannotation", "videocuboidannotation", "sensorfusion", "chat",
-    "chatexperimental", "chatlite", "multichat", "multistage", "federal2dvideoannotation",
-})
+TASK_TYPES = frozenset(
+    {
+        "annotation",
+        "categorization",
+        "comparison",
+        "cuboidannotation",
+        "datacollection",
+        "documentmodel",
+        "documenttranscription",
+        "imageannotation",
+        "laneannotation",
+        "lidarannotation",
+        "lidarlinking",
+        "lidarsegmentation",
+        "lidartopdown",
+        "lineannotation",
+        "namedentityrecognition",
+        "pointannotation",
+        "polygonannotation",
+        "segmentannotation",
+        "transcription",
+        "textcollection",
+        "videoannotation",
+        "videoboxannotation",
+        "videoplaybackannotation",
+        "videocuboidannotation",
+        "sensorfusion",
+        "chat",
+        "chatexperimental",
+        "chatlite",
+        "multichat",
+        "multistage",
+        "federal2dvideoannotation",
+    }
+)
 
 # Params every documented task type takes.
 _COMMON = frozenset({"callback_url", "instruction", "attachment_type", "attachment", "urgency", "metadata"})
@@ -31,11 +59,28 @@ PARAMS: Mapping[str, frozenset[str]] = {
     "comparison": _COMMON | {"attachments", "fields", "choices"},
     "annotation": _COMMON | {"objects_to_annotate", "with_labels", "examples"},
     "datacollection": _COMMON | {"fields"},
-    "imageannotation": _COMMON | {
-        "tags", "batch", "layer", "links", "padding", "paddingX", "paddingY", "priority", "unique_id",
-        "geometries", "hypothesis", "image_metadata", "base_annotations", "context_attachments",
-        "annotation_attributes", "can_add_base_annotations", "clear_unique_id_on_error",
-        "can_edit_base_annotations", "can_delete_base_annotations", "can_edit_base_annotation_labels",
+    "imageannotation": _COMMON
+    | {
+        "tags",
+        "batch",
+        "layer",
+        "links",
+        "padding",
+        "paddingX",
+        "paddingY",
+        "priority",
+        "unique_id",
+        "geometries",
+        "hypothesis",
+        "image_metadata",
+        "base_annotations",
+        "context_attachments",
+        "annotation_attributes",
+        "can_add_base_annotations",
+        "clear_unique_id_on_error",
+        "can_edit_base_annotations",
+        "can_delete_base_annotations",
+        "can_edit_base_annotation_labels",
     },
 }
 
@@ -45,8 +90,7 @@ def _hint(wanted: str, known: Iterable[str]) -> str:
     return f" ({hint})" if hint else ""
 
 
-def check_task_types(projects: Iterable[DesiredProject], strict_params: bool,
-                     problems: list[Problem]) -> list[Problem]:
+def check_task_types(projects: Iterable[DesiredProject], strict_params: bool, problems: list[Problem]) -> list[Problem]:
     """Unknown types become problems; unknown params keys warnings (problems when `strict_params`).
     Returns the warnings. A key many projects take from one template is said once, where it is."""
     unknown_keys: dict[tuple[str, str, Location | None], list[str]] = {}
@@ -54,8 +98,12 @@ def check_task_types(projects: Iterable[DesiredProject], strict_params: bool,
         if not isinstance(project.type, str):  # not declared: an existing project's type is read live
             continue
         if project.type not in TASK_TYPES:
-            problems.append(Problem(f"project '{project.name}': unknown task type '{project.type}'"
-                                    f"{_hint(project.type, TASK_TYPES)}", project.locs.get("type=")))
+            problems.append(
+                Problem(
+                    f"project '{project.name}': unknown task type '{project.type}'{_hint(project.type, TASK_TYPES)}",
+                    project.locs.get("type="),
+                )
+            )
             continue
         known = PARAMS.get(project.type)
         if known is None or not isinstance(project.params, Mapping):
@@ -68,9 +116,9 @@ def check_task_types(projects: Iterable[DesiredProject], strict_params: bool,
     warnings: list[Problem] = []
     why = " (an error because settings.strict_params is true)" if strict_params else ""
     for (key, task_type, where), names in unknown_keys.items():
-        whose = (f"project '{names[0]}'" if len(names) == 1
-                 else "projects " + first_few([f"'{n}'" for n in names], 3))
-        found = Problem(f"{whose}: params key '{key}' is not documented for {task_type}"
-                        f"{_hint(key, PARAMS[task_type])}{why}", where)
+        whose = f"project '{names[0]}'" if len(names) == 1 else "projects " + first_few([f"'{n}'" for n in names], 3)
+        found = Problem(
+            f"{whose}: params key '{key}' is not documented for {task_type}{_hint(key, PARAMS[task_type])}{why}", where
+        )
         (problems if strict_params else warnings).append(found)
     return warnings

@@ -13,9 +13,11 @@ An `extends` list is merged in one pass (`merge_all`), so its cost is linear in 
 merging copies in all is capped (MAX_MERGED): a few lines can make many projects copy a big
 template, and everything after (checks, render) reads every copy.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from scaleform.errors import Location, Problem, did_you_mean
 from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, Via, named_entries, plain, via
@@ -217,17 +219,23 @@ class Templates:
     def base(self, entry: str, loc: Location, who: str, stack: list[str]) -> LocDict | None:
         """The resolved template an `extends` entry names, or None (and a problem at the entry)."""
         if entry not in self.specs:
-            self.problems.append(Problem(f"unknown template '{entry}' in the `extends` of {who}; "
-                                         + self.hints(entry), loc))
+            self.problems.append(
+                Problem(f"unknown template '{entry}' in the `extends` of {who}; " + self.hints(entry), loc)
+            )
             return None
         if entry in stack:
-            chain = " -> ".join([*stack[stack.index(entry):], entry])
-            self.problems.append(Problem(f"template cycle: {chain}; a template cannot extend itself, directly "
-                                         "or through other templates", loc))
+            chain = " -> ".join([*stack[stack.index(entry) :], entry])
+            self.problems.append(
+                Problem(
+                    f"template cycle: {chain}; a template cannot extend itself, directly or through other templates",
+                    loc,
+                )
+            )
             return None
         if stack and (len(stack) >= MAX_DEPTH or self.depth.get(entry, 1) >= MAX_DEPTH):
-            self.problems.append(Problem(f"templates extend each other more than {MAX_DEPTH} levels deep "
-                                         f"(in {who})", loc))
+            self.problems.append(
+                Problem(f"templates extend each other more than {MAX_DEPTH} levels deep (in {who})", loc)
+            )
             return None
         return self._resolve(entry, stack)
 
@@ -235,10 +243,14 @@ class Templates:
         if self.over:
             return
         self.over = True  # said once, where the limit was crossed: every later merge fails too
-        self.problems.append(Problem(
-            f"templates merge into more than {self.budget.limit:,} values in all (the limit on template merges: "
-            "each project or template that extends a template copies what it inherits, a text once per "
-            f"{TEXT_UNIT} characters); make the big templates smaller, or have fewer projects extend them", loc))
+        self.problems.append(
+            Problem(
+                f"templates merge into more than {self.budget.limit:,} values in all (the limit on template merges: "
+                "each project or template that extends a template copies what it inherits, a text once per "
+                f"{TEXT_UNIT} characters); make the big templates smaller, or have fewer projects extend them",
+                loc,
+            )
+        )
 
     def project(self, name: str, spec: LocDict) -> LocDict | None:
         """The effective spec of project `name`; None when it cannot be made (problems reported)."""
@@ -268,23 +280,43 @@ class Templates:
             return None
         return self._checked(name, spec, result, given_by)
 
-    def _checked(self, name: str, spec: LocDict, result: LocDict,
-                 given_by: dict[str, tuple[str, Location]]) -> LocDict | None:
+    def _checked(
+        self, name: str, spec: LocDict, result: LocDict, given_by: dict[str, tuple[str, Location]]
+    ) -> LocDict | None:
         """Rules the schema states per project that only the merged spec can break."""
         if result.get("type") is None:
             if "type" in spec:
-                self.problems.append(Problem(f"`type: null` leaves project '{name}' without a type; every project "
-                                             "needs one (remove this line, or give another type)", spec.key_locs["type"]))
+                self.problems.append(
+                    Problem(
+                        f"`type: null` leaves project '{name}' without a type; every project "
+                        "needs one (remove this line, or give another type)",
+                        spec.key_locs["type"],
+                    )
+                )
             else:
-                self.problems.append(Problem(f"projects.{name} is missing the required key 'type'; neither the "
-                                             "project nor the templates it extends give one", spec.loc))
+                self.problems.append(
+                    Problem(
+                        f"projects.{name} is missing the required key 'type'; neither the "
+                        "project nor the templates it extends give one",
+                        spec.loc,
+                    )
+                )
             return None
-        if "pipeline" in result and result.get("studio") is not True and "pipeline" in given_by \
-                and spec.get("pipeline") is None:
+        if (
+            "pipeline" in result
+            and result.get("studio") is not True
+            and "pipeline" in given_by
+            and spec.get("pipeline") is None
+        ):
             template, loc = given_by["pipeline"]
-            self.problems.append(Problem(
-                f"template '{template}' gives project '{name}' a `pipeline`, but `pipeline` needs `studio: true` "
-                f"(pipelines exist only for Studio projects); set `studio: true` on the project, or "
-                "`pipeline: null` to drop it", loc, plain(result.key_locs["pipeline"])))
+            self.problems.append(
+                Problem(
+                    f"template '{template}' gives project '{name}' a `pipeline`, but `pipeline` needs `studio: true` "
+                    f"(pipelines exist only for Studio projects); set `studio: true` on the project, or "
+                    "`pipeline: null` to drop it",
+                    loc,
+                    plain(result.key_locs["pipeline"]),
+                )
+            )
             del result["pipeline"], result.key_locs["pipeline"], result.value_locs["pipeline"]
         return result

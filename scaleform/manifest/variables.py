@@ -4,10 +4,12 @@ Variables come from the chosen environment's `vars`, then `--var-file`, then `--
 wins). Nothing else is interpolated: secrets never enter manifests, so there is no env lookup.
 `$${` writes a literal `${`.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from scaleform.errors import Location, Problem
 from scaleform.manifest.located import LocDict, LocList
@@ -16,21 +18,30 @@ _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)$")
 
 
-def interpolate_text(text: str, variables: Mapping[str, str], loc: Location | None,
-                     problems: list[Problem]) -> str:
+def interpolate_text(text: str, variables: Mapping[str, str], loc: Location | None, problems: list[Problem]) -> str:
     def replace(match: re.Match) -> str:
         if match.group(0) == "$${":
             return "${"
         inner = match.group(1).strip()
         name = _NAME.match(inner)
         if not name:
-            problems.append(Problem(f"unsupported interpolation '${{{inner}}}': only ${{var.NAME}} "
-                                    "is allowed (write $${{ for a literal ${{)", loc))
+            problems.append(
+                Problem(
+                    f"unsupported interpolation '${{{inner}}}': only ${{var.NAME}} "
+                    "is allowed (write $${{ for a literal ${{)",
+                    loc,
+                )
+            )
             return match.group(0)
         if name.group(1) not in variables:
             known = ", ".join(sorted(variables)) or "none are defined"
-            problems.append(Problem(f"undefined variable '{name.group(1)}' (known: {known}); define it "
-                                    "in the environment's vars, a --var-file, or --var NAME=VALUE", loc))
+            problems.append(
+                Problem(
+                    f"undefined variable '{name.group(1)}' (known: {known}); define it "
+                    "in the environment's vars, a --var-file, or --var NAME=VALUE",
+                    loc,
+                )
+            )
             return match.group(0)
         return variables[name.group(1)]
 
@@ -39,8 +50,7 @@ def interpolate_text(text: str, variables: Mapping[str, str], loc: Location | No
     return _REF.sub(replace, text)
 
 
-def interpolate(value: Any, variables: Mapping[str, str], problems: list[Problem],
-                loc: Location | None = None) -> Any:
+def interpolate(value: Any, variables: Mapping[str, str], problems: list[Problem], loc: Location | None = None) -> Any:
     """A copy of `value` with every string (and key) interpolated; locations are kept."""
     if isinstance(value, LocDict):
         out = LocDict(value.loc)
@@ -49,8 +59,9 @@ def interpolate(value: Any, variables: Mapping[str, str], problems: list[Problem
             new_key = interpolate_text(key, variables, kloc, problems)
             vloc = value.value_locs[key]
             if new_key in out:
-                problems.append(Problem(f"key '{new_key}' appears twice after variable substitution",
-                                        kloc, out.key_locs[new_key]))
+                problems.append(
+                    Problem(f"key '{new_key}' appears twice after variable substitution", kloc, out.key_locs[new_key])
+                )
                 continue
             out.put(new_key, interpolate(item, variables, problems, vloc), kloc, vloc)
         return out

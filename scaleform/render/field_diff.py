@@ -1,10 +1,12 @@
 """Nested field diffs (`~ a.b: old -> new`, `+ a.c[2]: v`, `- a.d: v`) for params, pipelines
 and ontology attributes. deepdiff compares the two values, lists item by item, and is imported
 only when an update is rendered."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def fmt(value: Any, limit: int = 160) -> str:

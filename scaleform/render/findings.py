@@ -3,11 +3,13 @@
 JSON follows schemas/validate.schema.json. SARIF 2.1.0 is what GitHub code scanning uploads
 (`github/codeql-action/upload-sarif`): one run, one result per problem, warning or note.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
-from typing import Any, Sequence
 
 from scaleform import __version__
 from scaleform.errors import Location, Problem
@@ -28,11 +30,23 @@ def _finding(p: Problem) -> dict[str, Any]:
     return {"message": p.message, "location": _where(p.location), "other": _where(p.other)}
 
 
-def findings_json(problems: Sequence[Problem], warnings: Sequence[Problem], notes: Sequence[str],
-                  environments: Sequence[str], files: int) -> str:
-    data = {"format_version": FORMAT_VERSION, "scaleform_version": __version__, "valid": not problems,
-            "files": files, "environments": list(environments), "problems": [_finding(p) for p in problems],
-            "warnings": [_finding(w) for w in warnings], "notes": list(notes)}
+def findings_json(
+    problems: Sequence[Problem],
+    warnings: Sequence[Problem],
+    notes: Sequence[str],
+    environments: Sequence[str],
+    files: int,
+) -> str:
+    data = {
+        "format_version": FORMAT_VERSION,
+        "scaleform_version": __version__,
+        "valid": not problems,
+        "files": files,
+        "environments": list(environments),
+        "problems": [_finding(p) for p in problems],
+        "warnings": [_finding(w) for w in warnings],
+        "notes": list(notes),
+    }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"  # ASCII: safe on a terminal as it is
 
 
@@ -61,10 +75,23 @@ def findings_sarif(problems: Sequence[Problem], warnings: Sequence[Problem], not
     results = [_result("error", p.message, p.location, p.other) for p in problems]
     results += [_result("warning", w.message, w.location, w.other) for w in warnings]
     results += [_result("note", n, None) for n in notes]
-    run = {"tool": {"driver": {"name": "scaleform", "version": __version__, "informationUri": URI,
-                               "rules": [{"id": RULE, "name": "ManifestProblem",
-                                          "shortDescription": {"text": "A scaleform manifest problem"},
-                                          "helpUri": URI}]}},
-           "results": results}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "scaleform",
+                "version": __version__,
+                "informationUri": URI,
+                "rules": [
+                    {
+                        "id": RULE,
+                        "name": "ManifestProblem",
+                        "shortDescription": {"text": "A scaleform manifest problem"},
+                        "helpUri": URI,
+                    }
+                ],
+            }
+        },
+        "results": results,
+    }
     data = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(data, indent=2) + "\n"

@@ -1,4 +1,5 @@
 """The versioned JSON form (schemas/plan.schema.json): sorted keys, no timestamps."""
+
 from __future__ import annotations
 
 import json

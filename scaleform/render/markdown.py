@@ -1,18 +1,33 @@
 """Markdown for a pull-request comment: summary first, removals called out, a table per kind
 inside <details>, always under 60,000 characters."""
+
 from __future__ import annotations
 
 from scaleform.plan import Plan
+from scaleform.render.rows import (
+    KIND_TITLES,
+    RELEASED_TITLE,
+    Row,
+    extra_summary,
+    header,
+    plan_rows,
+    released,
+    summary_line,
+)
 from scaleform.safety import refusal_line
-from scaleform.render.rows import (KIND_TITLES, RELEASED_TITLE, Row, extra_summary, header, plan_rows, released,
-                                   summary_line)
 
 LIMIT = 60_000
 
 
 def cell(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("`", "&#96;").replace("\n", "<br>"))
+    return (
+        text.replace("&", "&amp;")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("`", "&#96;")
+        .replace("\n", "<br>")
+    )
 
 
 def _table(rows: list[Row], with_class: bool) -> list[str]:

@@ -1,7 +1,9 @@
 """Rendering of located problems, warnings and notes: plain text, or GitHub workflow annotations."""
+
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from scaleform.errors import Location, Problem
 

@@ -1,5 +1,6 @@
 """The apply report: progress lines while it runs, then text, Markdown or JSON
 (schemas/apply-report.schema.json), all from one closing summary."""
+
 from __future__ import annotations
 
 import json
@@ -10,14 +11,27 @@ from scaleform.changes import Change
 from scaleform.operations import Call
 from scaleform.render.markdown import cell
 
-VERBS = {Call.INVITE: "invited", Call.SET_ROLE: "role set", Call.CREATE_PROJECT: "created",
-         Call.CREATE_BATCH: "created", Call.CREATE_GROUP: "created", Call.ADD_ASSIGNMENTS: "assigned",
-         Call.REMOVE_ASSIGNMENTS: "unassigned", Call.FINALIZE_BATCH: "finalized"}
+VERBS = {
+    Call.INVITE: "invited",
+    Call.SET_ROLE: "role set",
+    Call.CREATE_PROJECT: "created",
+    Call.CREATE_BATCH: "created",
+    Call.CREATE_GROUP: "created",
+    Call.ADD_ASSIGNMENTS: "assigned",
+    Call.REMOVE_ASSIGNMENTS: "unassigned",
+    Call.FINALIZE_BATCH: "finalized",
+}
 FORMAT_VERSION = "1.0"
 
 
-KIND_NAMES = {"member": "teammates", "labeler": "project assignments", "group": "groups",
-              "group_member": "group members", "batch": "batches", "batch_groups": "batch group lists"}
+KIND_NAMES = {
+    "member": "teammates",
+    "labeler": "project assignments",
+    "group": "groups",
+    "group_member": "group members",
+    "batch": "batches",
+    "batch_groups": "batch group lists",
+}
 LISTED = 3
 
 
@@ -55,8 +69,7 @@ def took(seconds: float) -> str:
 
 
 def _invitations(deferred: tuple[Change, ...]) -> set[str]:
-    return {c.address.email for c in deferred
-            if c.waits_for_invitation and c.address.email is not None}
+    return {c.address.email for c in deferred if c.waits_for_invitation and c.address.email is not None}
 
 
 def next_step(report: ApplyReport) -> str:
@@ -69,8 +82,10 @@ def next_step(report: ApplyReport) -> str:
     if people:
         waits = "change waits" if n == 1 else "changes wait"
         accepted = "it is" if people == 1 else "they are"
-        return (f"{n} {waits} for {people} invitation{'s' if people != 1 else ''}; run apply again once "
-                f"{accepted} accepted.")
+        return (
+            f"{n} {waits} for {people} invitation{'s' if people != 1 else ''}; run apply again once "
+            f"{accepted} accepted."
+        )
     whys = "; ".join(sorted({c.why or "" for c in report.deferred}))
     return f"{n} {'change stays' if n == 1 else 'changes stay'} deferred ({whys}); run apply again later."
 
@@ -80,8 +95,9 @@ def _headline(report: ApplyReport) -> str:
     changes = sum(len(r.operation.realizes) for r in applied)
     if report.ok:
         return f"Apply complete: {len(applied)} API call(s), {changes} change(s) applied."
-    return ("Apply interrupted." if report.interrupted else "Apply failed.") + \
-        f" Applied: {len(applied)} call(s), {changes} change(s)."
+    return (
+        "Apply interrupted." if report.interrupted else "Apply failed."
+    ) + f" Applied: {len(applied)} call(s), {changes} change(s)."
 
 
 def render_report(report: ApplyReport) -> str:
@@ -111,8 +127,9 @@ def render_report_markdown(report: ApplyReport) -> str:
     for r in report.results:
         realized = "<br>".join(cell(a.text) for a in r.operation.realizes)
         outcome = _verb(r) if r.status == "applied" else (f"failed: {r.message}" if r.status == "failed" else r.status)
-        lines.append(f"| {marks[r.status]} | `{r.operation.method} {r.operation.path}` | {realized} | "
-                     f"{cell(outcome)} |")
+        lines.append(
+            f"| {marks[r.status]} | `{r.operation.method} {r.operation.path}` | {realized} | {cell(outcome)} |"
+        )
     if report.deferred:
         lines += ["", f"<details><summary>{len(report.deferred)} deferred</summary>", ""]
         lines += [f"- {cell(c.address.text)}: {cell(c.why or '')}" for c in report.deferred]
@@ -122,21 +139,35 @@ def render_report_markdown(report: ApplyReport) -> str:
 
 def report_json(report: ApplyReport) -> dict:
     def result(r: OpResult) -> dict:
-        out = {"status": r.status, "phase": r.operation.phase, "method": r.operation.method,
-               "path": r.operation.path, "realizes": [a.text for a in r.operation.realizes],
-               "seconds": round(r.seconds, 3)}
+        out = {
+            "status": r.status,
+            "phase": r.operation.phase,
+            "method": r.operation.method,
+            "path": r.operation.path,
+            "realizes": [a.text for a in r.operation.realizes],
+            "seconds": round(r.seconds, 3),
+        }
         if r.message:
             out["message"] = r.message
         return out
 
-    return {"format_version": FORMAT_VERSION, "scaleform_version": __version__, "target": report.target,
-            "ok": report.ok, "interrupted": report.interrupted,
-            "summary": {status.replace(" ", "_"): len(report.by_status(status))
-                        for status in ("applied", "failed", "not attempted")}
-            | {"changes_applied": sum(len(r.operation.realizes) for r in report.by_status("applied")),
-               "deferred": len(report.deferred)},
-            "results": [result(r) for r in report.results], "deferred": [c.to_json() for c in report.deferred],
-            "next_step": next_step(report)} | _reviewed_json(report)
+    return {
+        "format_version": FORMAT_VERSION,
+        "scaleform_version": __version__,
+        "target": report.target,
+        "ok": report.ok,
+        "interrupted": report.interrupted,
+        "summary": {
+            status.replace(" ", "_"): len(report.by_status(status)) for status in ("applied", "failed", "not attempted")
+        }
+        | {
+            "changes_applied": sum(len(r.operation.realizes) for r in report.by_status("applied")),
+            "deferred": len(report.deferred),
+        },
+        "results": [result(r) for r in report.results],
+        "deferred": [c.to_json() for c in report.deferred],
+        "next_step": next_step(report),
+    } | _reviewed_json(report)
 
 
 def _reviewed_json(report: ApplyReport) -> dict:

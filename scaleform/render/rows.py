@@ -3,10 +3,12 @@
 Text, JSON and Markdown are thin views of this; the nested field diffs (params, ontology) are
 computed here once.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from scaleform.changes import RELEASED, deferred_reasons
 from scaleform.plan import Plan
@@ -14,10 +16,20 @@ from scaleform.render.field_diff import field_diff, fmt
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 ROLE_RANK = {"labeler": 0, "member": 1, "manager": 2, "admin": 3}
-KIND_TITLES = {"member": "Team", "project": "Projects", "params": "Project params", "ontology": "Ontologies",
-               "pipeline": "Pipelines", "labeler": "Labeler assignments", "group": "Groups",
-               "group_member": "Group members", "batch": "Batches", "batch_status": "Batch status",
-               "batch_groups": "Batch groups", "batch_priority": "Batch priority"}
+KIND_TITLES = {
+    "member": "Team",
+    "project": "Projects",
+    "params": "Project params",
+    "ontology": "Ontologies",
+    "pipeline": "Pipelines",
+    "labeler": "Labeler assignments",
+    "group": "Groups",
+    "group_member": "Group members",
+    "batch": "Batches",
+    "batch_status": "Batch status",
+    "batch_groups": "Batch groups",
+    "batch_priority": "Batch priority",
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,9 @@ def ontology_diff(before: Any, after: Any) -> list[str]:
             lines.append(f"- choice {label}{under(b[label][0])}")
         elif a[label] != b[label]:
             if a[label][0] != b[label][0]:
-                lines.append(f"~ choice {label} moved from {b[label][0] or 'top level'} to {a[label][0] or 'top level'}")
+                lines.append(
+                    f"~ choice {label} moved from {b[label][0] or 'top level'} to {a[label][0] or 'top level'}"
+                )
             if a[label][1] != b[label][1]:
                 lines += field_diff(b[label][1], a[label][1], f"choice {label}")
     if after and after.get("name") and before is not None:
@@ -98,9 +112,18 @@ def plan_rows(plan: Plan, classification: dict[str, str] | None = None) -> list[
     for section, items in (("change", plan.changes), ("deferred", plan.deferred), ("suppressed", plan.suppressed)):
         for c in items:
             kind = c.kind.value
-            rows.append(Row(section, c.address.text, c.action, kind, c.reason,
-                            tuple(details(kind, c.action, c.before, c.after)), c.why,
-                            (classification or {}).get(c.address.text)))
+            rows.append(
+                Row(
+                    section,
+                    c.address.text,
+                    c.action,
+                    kind,
+                    c.reason,
+                    tuple(details(kind, c.action, c.before, c.after)),
+                    c.why,
+                    (classification or {}).get(c.address.text),
+                )
+            )
     return rows
 
 
@@ -128,8 +151,9 @@ def extra_summary(plan: Plan) -> list[str]:
     return out
 
 
-RELEASED_TITLE = ("No longer managed: removed in this pull request. Each stays live as it is; scaleform will "
-                  "not change or remove it")
+RELEASED_TITLE = (
+    "No longer managed: removed in this pull request. Each stays live as it is; scaleform will not change or remove it"
+)
 
 
 def released(plan: Plan, classification: dict[str, str] | None) -> list[str]:

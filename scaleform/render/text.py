@@ -1,19 +1,22 @@
 """Terraform-style text: `+` create, `~` update, `-` delete, `>` deferred, a header per address."""
+
 from __future__ import annotations
 
 import json
 
 from scaleform.names import terminal_safe
 from scaleform.plan import Plan
-from scaleform.safety import refusal_line
 from scaleform.render.rows import RELEASED_TITLE, Row, extra_summary, header, plan_rows, released, summary_line
+from scaleform.safety import refusal_line
 
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
 RESET = "\033[0m"
 MAX_LISTED = 20
-SECTIONS = (("change", "scaleform will perform these changes:"),
-            ("deferred", "Deferred (marked >; they run on a later apply):"),
-            ("suppressed", "Suppressed removals (prune is off; these stay live):"))
+SECTIONS = (
+    ("change", "scaleform will perform these changes:"),
+    ("deferred", "Deferred (marked >; they run on a later apply):"),
+    ("suppressed", "Suppressed removals (prune is off; these stay live):"),
+)
 
 
 DEFERRED = ">"  # waits for someone: never shown as `+`, which reads as "happens now"
@@ -39,8 +42,9 @@ def _calls(plan: Plan) -> list[str]:
     return out + [""]
 
 
-def render_text(plan: Plan, color: bool = False, classification: dict[str, str] | None = None,
-                calls: bool = False) -> str:
+def render_text(
+    plan: Plan, color: bool = False, classification: dict[str, str] | None = None, calls: bool = False
+) -> str:
     rows = plan_rows(plan, classification)
     out = [header(plan), ""]
     refusal = refusal_line(plan)

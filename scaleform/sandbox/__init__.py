@@ -1,2 +1,3 @@
 """A local, persistent, Scale-compatible API: store, app, fixtures, faults, and the account twin."""
+
 DEFAULT_API_KEY = "test_sandbox"

@@ -1,9 +1,11 @@
 """What the `scaleform sandbox` commands do, outside the CLI so tests and scripts can call it."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from scaleform.errors import ScaleformError
 from scaleform.sandbox import DEFAULT_API_KEY
@@ -39,27 +41,46 @@ def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> 
     if fixture != "large":
         sizes = {}
     init_store(store, fixture, **{k: v for k, v in sizes.items() if v is not None})
-    counts = {t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-              for t in ("team", "projects", "assignments", "groups", "batches")}
+    counts = {
+        t: store.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("team", "projects", "assignments", "groups", "batches")
+    }
     store.db.close()
-    return (f"created sandbox '{db}' from fixture '{fixture}': " + ", ".join(f"{n} {t}" for t, n in counts.items())
-            + f". `sandbox serve` accepts the key '{DEFAULT_API_KEY}' (or the one --api-key-env names).")
+    return (
+        f"created sandbox '{db}' from fixture '{fixture}': "
+        + ", ".join(f"{n} {t}" for t, n in counts.items())
+        + f". `sandbox serve` accepts the key '{DEFAULT_API_KEY}' (or the one --api-key-env names)."
+    )
 
 
-def serve_db(db: str, host: str, port: int, *, latency_ms: float = 0, fault_rate: float = 0,
-             fault_mode: str = "before", rate_limit: float = 0, seed: int | None = None,
-             warn: Callable[[str], None] = print, api_key_env: str | None = None, fault_on: Iterable[str] = (),
-             fault_status: int = 503, fault_retry_after: str | None = None) -> None:
+def serve_db(
+    db: str,
+    host: str,
+    port: int,
+    *,
+    latency_ms: float = 0,
+    fault_rate: float = 0,
+    fault_mode: str = "before",
+    rate_limit: float = 0,
+    seed: int | None = None,
+    warn: Callable[[str], None] = print,
+    api_key_env: str | None = None,
+    fault_on: Iterable[str] = (),
+    fault_status: int = 503,
+    fault_retry_after: str | None = None,
+) -> None:
     from scaleform.sandbox.server import serve
 
     if not Path(db).exists():
-        raise ScaleformError(f"sandbox database '{db}' does not exist; create it with "
-                             f"`scaleform sandbox init --db {db}`")
+        raise ScaleformError(
+            f"sandbox database '{db}' does not exist; create it with `scaleform sandbox init --db {db}`"
+        )
     key = served_key(api_key_env)
     if host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"warning: binding {host}: the sandbox will accept connections from other machines")
-    faults = FaultConfig(latency_ms, fault_rate, fault_mode, rate_limit, seed, tuple(fault_on), fault_status,
-                         fault_retry_after)
+    faults = FaultConfig(
+        latency_ms, fault_rate, fault_mode, rate_limit, seed, tuple(fault_on), fault_status, fault_retry_after
+    )
     serve(db, host, port, key, faults)
 
 

@@ -3,22 +3,24 @@
 Routing is done on the raw path so that a name containing `/` (sent as `%2F`) stays one path
 segment, exactly as the official SDK encodes it; unencoded names (the Node client) work too.
 """
+
 from __future__ import annotations
 
 import asyncio
 import base64
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scaleform.sandbox import DEFAULT_API_KEY
-from scaleform.sandbox.faults import FaultConfig, Faults
 from scaleform.sandbox.assignment_cache import EncodedJSON
 from scaleform.sandbox.base import SandboxError
+from scaleform.sandbox.faults import FaultConfig, Faults
 from scaleform.sandbox.fields import MAX_BODY, parse_body
 from scaleform.sandbox.store import Store
 
@@ -127,8 +129,13 @@ class SandboxApp:
     """ASGI callable. One SQLite transaction per request; latency is awaited outside it so
     concurrent requests overlap as they would against the real service."""
 
-    def __init__(self, store: Store, api_key: str = DEFAULT_API_KEY, faults: FaultConfig | Faults | None = None,
-                 log_requests: bool = True):
+    def __init__(
+        self,
+        store: Store,
+        api_key: str = DEFAULT_API_KEY,
+        faults: FaultConfig | Faults | None = None,
+        log_requests: bool = True,
+    ):
         self.store = store
         self.api_key = api_key
         self.faults = faults if isinstance(faults, Faults) else Faults(faults or FaultConfig())
@@ -223,4 +230,3 @@ class SandboxApp:
         if isinstance(result, EncodedJSON):
             return Response(bytes(result), media_type="application/json")
         return JSONResponse(result)
-

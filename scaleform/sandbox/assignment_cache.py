@@ -6,12 +6,14 @@ patched by this store's own writes; each member's JSON entry is encoded once and
 that member's assignments change. Another connection's commit (`data_version`) or a rolled-back
 transaction drops everything.
 """
+
 from __future__ import annotations
 
 import bisect
 import json
 import sqlite3
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class EncodedJSON(bytes):
@@ -45,10 +47,16 @@ class AssignmentCache:
         """email -> project names (sorted), for every member whose role is in `active_roles`."""
         version = db.execute("PRAGMA data_version").fetchone()[0]
         if self._map is None or version != self._version:
-            got = dict(db.execute("SELECT email, json_group_array(project) FROM "
-                                  "(SELECT email, project FROM assignments ORDER BY email, project) GROUP BY email"))
-            self._map = {e: json.loads(got.get(e, "[]")) for (e,) in db.execute(
-                f"SELECT email FROM team WHERE role IN {active_roles} ORDER BY seq")}
+            got = dict(
+                db.execute(
+                    "SELECT email, json_group_array(project) FROM "
+                    "(SELECT email, project FROM assignments ORDER BY email, project) GROUP BY email"
+                )
+            )
+            self._map = {
+                e: json.loads(got.get(e, "[]"))
+                for (e,) in db.execute(f"SELECT email FROM team WHERE role IN {active_roles} ORDER BY seq")
+            }
             self._version = version
         return self._map
 

@@ -1,4 +1,5 @@
 """Studio assignments (who works on which project) and each project's labeler groups."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ class AssignmentOps(StoreBase):
                 state = "not a member of this team" if row is None else f"not an active member (role {row['role']})"
                 raise SandboxError(400, f"{email} is {state}; only active members can be assigned")
         amap = self.assignments()
-        self.db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)",
-                            [(e, p) for e in emails for p in projects])
+        self.db.executemany(
+            "INSERT OR IGNORE INTO assignments VALUES (?,?)", [(e, p) for e in emails for p in projects]
+        )
         self.assignment_cache.added(amap, emails, projects)
         return self.assignments_json()
 
@@ -71,14 +73,20 @@ class AssignmentOps(StoreBase):
             members = json.loads(g["members"])
             if email in members:
                 members.remove(email)
-                self.db.execute("UPDATE groups SET members=? WHERE project=? AND name=?",
-                                (json.dumps(members), project, g["name"]))
+                self.db.execute(
+                    "UPDATE groups SET members=? WHERE project=? AND name=?", (json.dumps(members), project, g["name"])
+                )
 
     # -- groups ---------------------------------------------------------------------------------
     def _group_json(self, row: sqlite3.Row) -> dict:
         members = json.loads(row["members"])
-        return {"id": row["id"], "name": row["name"], "numWorkers": len(members), "isSingleton": False,
-                "workers": [{"id": worker_id(e), "email": e} for e in members]}
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "numWorkers": len(members),
+            "isSingleton": False,
+            "workers": [{"id": worker_id(e), "email": e} for e in members],
+        }
 
     def _studio_project(self, project: str) -> None:
         """Groups exist only in Studio projects; the API's answer elsewhere is assumed to be a 400."""
@@ -87,13 +95,17 @@ class AssignmentOps(StoreBase):
 
     def list_groups(self, project: str) -> list[dict]:
         self._studio_project(project)
-        return [self._group_json(r) for r in self.db.execute("SELECT * FROM groups WHERE project=? ORDER BY seq",
-                                                              (project,))]
+        return [
+            self._group_json(r)
+            for r in self.db.execute("SELECT * FROM groups WHERE project=? ORDER BY seq", (project,))
+        ]
 
     def _check_assigned(self, project: str, emails: list[str]) -> None:
         for email in emails:
             if not self._assigned(email, project):
-                raise SandboxError(400, f"{email} must be assigned to project {project!r} to be added to one of its groups")
+                raise SandboxError(
+                    400, f"{email} must be assigned to project {project!r} to be added to one of its groups"
+                )
 
     def create_group(self, project: str, body: dict) -> dict:
         self._studio_project(project)
@@ -102,8 +114,10 @@ class AssignmentOps(StoreBase):
         if self.db.execute("SELECT 1 FROM groups WHERE project=? AND name=?", (project, name)).fetchone():
             raise SandboxError(409, f"A group named {name!r} already exists in project {project!r}")
         self._check_assigned(project, emails)
-        self.db.execute("INSERT INTO groups VALUES (?,?,?,?,?)",
-                        (project, name, self.new_id(2), json.dumps(emails), self.next_seq()))
+        self.db.execute(
+            "INSERT INTO groups VALUES (?,?,?,?,?)",
+            (project, name, self.new_id(2), json.dumps(emails), self.next_seq()),
+        )
         return self._group_json(self._group(project, name))
 
     def _group(self, project: str, name: str) -> sqlite3.Row:

@@ -3,6 +3,7 @@
 Every resource module (team, projects, assignments and groups, batches) builds on `StoreBase`;
 `SandboxError` carries the HTTP status the real service answers with.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,15 +12,17 @@ import threading
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from scaleform.sandbox.assignment_cache import AssignmentCache
 
 ACTIVE = ("admin", "manager", "member", "labeler")
 # The columns a new batch row fills (completed_at and audited_at are set later, if ever).
-BATCH_COLUMNS = ("name, id, project, status, created_at, calibration, self_label, callback, metadata, groups, "
-                 "priority, total, completed, seq")
+BATCH_COLUMNS = (
+    "name, id, project, status, created_at, calibration, self_label, callback, metadata, groups, "
+    "priority, total, completed, seq"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -115,7 +118,7 @@ class StoreBase:
                 self.db.execute(f"ALTER TABLE batches ADD COLUMN {column} TEXT")
 
     # -- transactions, clock and ids ----------------------------------------------------------
-    def transaction(self) -> "_Tx":
+    def transaction(self) -> _Tx:
         return _Tx(self)
 
     def _meta(self, key: str, default: str | None = None) -> str | None:
@@ -162,16 +165,20 @@ class StoreBase:
         return self.db.execute("SELECT * FROM team WHERE email=?", (email.lower(),)).fetchone()
 
     def _assigned(self, email: str, project: str) -> bool:
-        return self.db.execute("SELECT 1 FROM assignments WHERE email=? AND project=?",
-                               (email, project)).fetchone() is not None
+        return (
+            self.db.execute("SELECT 1 FROM assignments WHERE email=? AND project=?", (email, project)).fetchone()
+            is not None
+        )
 
     def _team_changed(self) -> None:
         self.assignment_cache.invalidate()
 
     # -- request log ----------------------------------------------------------------------------
     def log_request(self, started: float, ended: float, method: str, path: str, status: int) -> None:
-        self.db.execute("INSERT INTO requests (started, ended, method, path, status) VALUES (?,?,?,?,?)",
-                        (started, ended, method, path, status))
+        self.db.execute(
+            "INSERT INTO requests (started, ended, method, path, status) VALUES (?,?,?,?,?)",
+            (started, ended, method, path, status),
+        )
 
     def requests(self) -> list[dict]:
         return [dict(r) for r in self.db.execute("SELECT * FROM requests ORDER BY id")]

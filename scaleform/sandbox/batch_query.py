@@ -5,13 +5,14 @@ the same moment when they should, with or without fractions of a second. A param
 does not document is refused rather than ignored, so a caller never trusts a filter that did
 nothing.
 """
+
 from __future__ import annotations
 
 import operator
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
 
 from scaleform.sandbox.base import SandboxError
 
@@ -88,8 +89,10 @@ def parse_batch_query(query: dict[str, str]) -> BatchQuery:
         if param in query:
             bound = instant(query[param])
             if bound is None:
-                raise SandboxError(400, f'Parameter is invalid, reason: "{param}" must be an ISO 8601 date or time, '
-                                        f'got {query[param]!r}')
+                raise SandboxError(
+                    400,
+                    f'Parameter is invalid, reason: "{param}" must be an ISO 8601 date or time, got {query[param]!r}',
+                )
             bounds.append((column, compare, bound))
     limit, offset = _page(query)
     return BatchQuery(query.get("project"), status, tuple(bounds), limit, offset)

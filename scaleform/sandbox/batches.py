@@ -1,19 +1,26 @@
 """Batches, and the Studio view of them: group assignment and priority order."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
 
 from scaleform.sandbox.base import BATCH_COLUMNS, SandboxError, StoreBase, iso
-from scaleform.sandbox.fields import flag, mapping, strings, text
 from scaleform.sandbox.batch_query import STATUSES, parse_batch_query
+from scaleform.sandbox.fields import flag, mapping, strings, text
 
 
 def batch_json(row: sqlite3.Row) -> dict:
-    out = {"project": row["project"], "name": row["name"], "status": row["status"],
-           "callback": row["callback"] or "", "created_at": row["created_at"],
-           "metadata": json.loads(row["metadata"]), "calibration_batch": bool(row["calibration"]),
-           "self_label_batch": bool(row["self_label"])}
+    out = {
+        "project": row["project"],
+        "name": row["name"],
+        "status": row["status"],
+        "callback": row["callback"] or "",
+        "created_at": row["created_at"],
+        "metadata": json.loads(row["metadata"]),
+        "calibration_batch": bool(row["calibration"]),
+        "self_label_batch": bool(row["self_label"]),
+    }
     for field in ("completed_at", "audited_at"):  # shown once the batch has one
         if row[field]:
             out[field] = row[field]
@@ -21,10 +28,17 @@ def batch_json(row: sqlite3.Row) -> dict:
 
 
 def studio_json(row: sqlite3.Row, position: int) -> dict:
-    return {"id": row["id"], "name": row["name"], "projectId": row["project_id"], "projectName": row["project"],
-            "batchType": "Calibration" if row["calibration"] else "Production", "studioPriority": position,
-            "total": row["total"], "completed": row["completed"], "groups": json.loads(row["groups"])}
-
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "projectId": row["project_id"],
+        "projectName": row["project"],
+        "batchType": "Calibration" if row["calibration"] else "Production",
+        "studioPriority": position,
+        "total": row["total"],
+        "completed": row["completed"],
+        "groups": json.loads(row["groups"]),
+    }
 
 
 class BatchOps(StoreBase):
@@ -38,10 +52,25 @@ class BatchOps(StoreBase):
             raise SandboxError(409, f"A batch with name {name!r} already exists.")
         status = "staging" if (prow["studio"] or prow["rapid"]) else "in_progress"
         top = self.db.execute("SELECT COALESCE(MAX(priority), 0) FROM batches").fetchone()[0]
-        self.db.execute(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (name, self.new_id(3), project, status, iso(self.now()), int(calibration), int(self_label),
-                         callback, json.dumps(metadata),
-                         "[]", top + 1, 0, 0, self.next_seq()))
+        self.db.execute(
+            f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                name,
+                self.new_id(3),
+                project,
+                status,
+                iso(self.now()),
+                int(calibration),
+                int(self_label),
+                callback,
+                json.dumps(metadata),
+                "[]",
+                top + 1,
+                0,
+                0,
+                self.next_seq(),
+            ),
+        )
         return batch_json(self._batch(name))
 
     def get_batch(self, name: str) -> dict:
@@ -56,9 +85,15 @@ class BatchOps(StoreBase):
                 args.append(value)
         rows = [r for r in self.db.execute(sql + " ORDER BY created_at DESC, seq DESC", args) if q.matches(r)]
         limit, offset = q.limit, q.offset
-        page = rows[offset:offset + limit]
-        return {"docs": [batch_json(r) for r in page], "totalDocs": len(rows), "total": len(rows),
-                "limit": limit, "offset": offset, "has_more": offset + len(page) < len(rows)}
+        page = rows[offset : offset + limit]
+        return {
+            "docs": [batch_json(r) for r in page],
+            "totalDocs": len(rows),
+            "total": len(rows),
+            "limit": limit,
+            "offset": offset,
+            "has_more": offset + len(page) < len(rows),
+        }
 
     def finalize(self, name: str) -> dict:
         row = self._batch(name)
@@ -67,8 +102,9 @@ class BatchOps(StoreBase):
             self.db.execute("UPDATE batches SET status='in_progress' WHERE name=?", (name,))
         return self.get_batch(name)
 
-    def set_batch_progress(self, name: str, status: str | None = None, completed_at: str | None = None,
-                           audited_at: str | None = None) -> dict:
+    def set_batch_progress(
+        self, name: str, status: str | None = None, completed_at: str | None = None, audited_at: str | None = None
+    ) -> dict:
         """Move a batch on as its tasks would (no API call does): a `completed` status without a
         time is completed now. For fixtures, tests and the account twin."""
         row = self._batch(name)
@@ -77,20 +113,29 @@ class BatchOps(StoreBase):
         status = status or row["status"]
         if status == "completed" and completed_at is None and not row["completed_at"]:
             completed_at = iso(self.now())
-        self.db.execute("UPDATE batches SET status=?, completed_at=COALESCE(?, completed_at), "
-                        "audited_at=COALESCE(?, audited_at) WHERE name=?", (status, completed_at, audited_at, name))
+        self.db.execute(
+            "UPDATE batches SET status=?, completed_at=COALESCE(?, completed_at), "
+            "audited_at=COALESCE(?, audited_at) WHERE name=?",
+            (status, completed_at, audited_at, name),
+        )
         return self.get_batch(name)
 
     def batch_status(self, name: str) -> dict:
         row = self._batch(name)
-        return {"status": row["status"], "pending": row["total"] - row["completed"], "completed": row["completed"],
-                "error": 0, "canceled": 0}
+        return {
+            "status": row["status"],
+            "pending": row["total"] - row["completed"],
+            "completed": row["completed"],
+            "error": 0,
+            "canceled": 0,
+        }
 
     # -- studio batches -------------------------------------------------------------------------
     def _pending(self) -> list[sqlite3.Row]:
         return self.db.execute(
             "SELECT b.*, p.id AS project_id FROM batches b JOIN projects p ON p.name=b.project "
-            "WHERE p.studio=1 AND b.status IN ('staging','in_progress') ORDER BY b.priority, b.seq").fetchall()
+            "WHERE p.studio=1 AND b.status IN ('staging','in_progress') ORDER BY b.priority, b.seq"
+        ).fetchall()
 
     def studio_batches(self) -> list[dict]:
         return [studio_json(r, i + 1) for i, r in enumerate(self._pending())]
@@ -110,14 +155,18 @@ class BatchOps(StoreBase):
             elif "@" in g and self._assigned(g.lower(), project):
                 out.append(g.lower())
             else:
-                raise SandboxError(400, f"{g!r} is neither a group of project {project!r} nor a teammate assigned to it")
+                raise SandboxError(
+                    400, f"{g!r} is neither a group of project {project!r} nor a teammate assigned to it"
+                )
         self.db.execute("UPDATE batches SET groups=? WHERE name=?", (json.dumps(out), name))
         row = next(r for r in self._pending() if r["name"] == name)
         return studio_json(row, [r["name"] for r in self._pending()].index(name) + 1)
 
     def set_priorities(self, body: dict) -> list[dict]:
         items = body.get("batches")
-        if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
+        if not isinstance(items, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("name"), str) for i in items
+        ):
             raise SandboxError(400, 'Parameter is invalid, reason: "batches" must be an array of {"name": ...}')
         names = [i["name"] for i in items]
         pending = [r["name"] for r in self._pending()]
@@ -126,9 +175,12 @@ class BatchOps(StoreBase):
         if set(names) != set(pending):
             missing = sorted(set(pending) - set(names))
             extra = sorted(set(names) - set(pending))
-            raise SandboxError(400, "You must include ALL of the pending batches in your request"
-                               + (f"; missing: {', '.join(missing)}" if missing else "")
-                               + (f"; not pending: {', '.join(extra)}" if extra else ""))
+            raise SandboxError(
+                400,
+                "You must include ALL of the pending batches in your request"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; not pending: {', '.join(extra)}" if extra else ""),
+            )
         self._set_order(names)
         return self.studio_batches()
 

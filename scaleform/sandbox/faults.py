@@ -1,4 +1,5 @@
 """Fault injection for the sandbox: latency, random failures before/after a write, rate limits."""
+
 from __future__ import annotations
 
 import math

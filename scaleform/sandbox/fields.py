@@ -3,12 +3,14 @@
 Malformed input is refused here with the API's 400 naming the field, so the operations never see
 a value of the wrong type, a number SQLite cannot store, or a tree too deep to walk.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from itertools import chain
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from scaleform.sandbox.base import SandboxError
 
@@ -85,8 +87,10 @@ def _levels(value: Any) -> Iterator[list]:
     level = [value] if type(value) in _CONTAINERS else []
     while level:
         yield level
-        children = chain(chain.from_iterable(n for n in level if type(n) is list),
-                         chain.from_iterable(n.values() for n in level if type(n) is dict))
+        children = chain(
+            chain.from_iterable(n for n in level if type(n) is list),
+            chain.from_iterable(n.values() for n in level if type(n) is dict),
+        )
         level = [c for c in children if type(c) in _CONTAINERS]
 
 

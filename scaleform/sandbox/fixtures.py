@@ -1,5 +1,6 @@
 """Sandbox accounts: `demo` (small, realistic, differs from examples/quickstart in every kind),
 `empty` (just the admin) and `large` (generated, deterministic for a seed)."""
+
 from __future__ import annotations
 
 import json
@@ -12,11 +13,28 @@ from scaleform.sandbox.store import Store
 ADMIN = "admin@acme.ai"
 
 
-def _project(store: Store, name: str, ptype: str, *, studio: bool = True, params: dict | None = None,
-             ontology: list | None = None, pipeline: str | None = "standard_task", attempts: int | None = None) -> None:
-    store.create_project({"name": name, "type": ptype, "studio": studio, "rapid": False, "params": params,
-                          "pipeline": pipeline if studio else None,
-                          "consensus_attempts": attempts})
+def _project(
+    store: Store,
+    name: str,
+    ptype: str,
+    *,
+    studio: bool = True,
+    params: dict | None = None,
+    ontology: list | None = None,
+    pipeline: str | None = "standard_task",
+    attempts: int | None = None,
+) -> None:
+    store.create_project(
+        {
+            "name": name,
+            "type": ptype,
+            "studio": studio,
+            "rapid": False,
+            "params": params,
+            "pipeline": pipeline if studio else None,
+            "consensus_attempts": attempts,
+        }
+    )
     if ontology:
         store.set_ontology(name, {"ontology": ontology, "name": "v1"})
 
@@ -30,10 +48,19 @@ def demo(store: Store) -> None:
     store.add_member("old@acme.ai", "disabled", first="Olle", last="Old")
     store.invite({"emails": ["bo@acme.ai"], "team_role": "labeler"})
     store.invite({"emails": ["max@acme.ai"], "team_role": "member"})
-    _project(store, "street-signs", "imageannotation", params={
-        "instruction": "Draw a box around every traffic sign.",
-        "geometries": {"box": {"objects_to_annotate": ["stop_sign", "yield_sign"], "min_height": 10, "min_width": 10}},
-    }, ontology=["stop_sign", {"choice": "yield_sign", "subchoices": ["faded"]}], pipeline="standard_task")
+    _project(
+        store,
+        "street-signs",
+        "imageannotation",
+        params={
+            "instruction": "Draw a box around every traffic sign.",
+            "geometries": {
+                "box": {"objects_to_annotate": ["stop_sign", "yield_sign"], "min_height": 10, "min_width": 10}
+            },
+        },
+        ontology=["stop_sign", {"choice": "yield_sign", "subchoices": ["faded"]}],
+        pipeline="standard_task",
+    )
     _project(store, "legacy-ocr", "transcription", params={"instruction": "Transcribe the text."})
     store.assign({"emails": ["li@acme.ai", "zoe@acme.ai"], "projects": ["street-signs"]})
     store.assign({"emails": ["zoe@acme.ai"], "projects": ["legacy-ocr"]})
@@ -49,8 +76,17 @@ def empty(store: Store) -> None:
     store.add_member(ADMIN, "admin", first="Ada", last="Admin", company="Acme")
 
 
-def large(store: Store, projects: int = 200, members: int = 2000, batches: int = 300, seed: int = 0,
-          groups_per_project: int = 2, assignments_per_member: int = 3, group_size: int = 10, teams: int = 0) -> None:
+def large(
+    store: Store,
+    projects: int = 200,
+    members: int = 2000,
+    batches: int = 300,
+    seed: int = 0,
+    groups_per_project: int = 2,
+    assignments_per_member: int = 3,
+    group_size: int = 10,
+    teams: int = 0,
+) -> None:
     """A generated account, written with bulk inserts so large sizes stay quick to create. With
     `teams`, labelers come from that many teams of people: each project is staffed by one team and
     its groups are fixed shifts of it, as in accounts that templates and people sets serve."""
@@ -60,31 +96,57 @@ def large(store: Store, projects: int = 200, members: int = 2000, batches: int =
     store.add_member(ADMIN, "admin", first="Ada", last="Admin", company="Acme")
     roles = ["labeler"] * 8 + ["member", "manager"]
     people = [f"user{i:05d}@example.com" for i in range(members)]
-    db.executemany("INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
-                   [(e, rng.choice(roles), None, None, None, None, None, store.next_seq()) for e in people])
+    db.executemany(
+        "INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
+        [(e, rng.choice(roles), None, None, None, None, None, store.next_seq()) for e in people],
+    )
     names = [f"proj-{i:04d}" for i in range(projects)]
     rows = []
     for i, name in enumerate(names):
         created = iso(base + timedelta(minutes=i))
-        params = {"version": 0, "created_at": created, "instruction": f"Label everything in {name}.",
-                  "geometries": {"box": {"objects_to_annotate": ["car", "bus", f"thing{i % 7}"]}}}
-        ontology = [{"version": 0, "created_at": created, "name": "v1",
-                     "ontology": ["car", {"choice": "vehicle", "subchoices": ["bus", "truck"]}]}]
+        params = {
+            "version": 0,
+            "created_at": created,
+            "instruction": f"Label everything in {name}.",
+            "geometries": {"box": {"objects_to_annotate": ["car", "bus", f"thing{i % 7}"]}},
+        }
+        ontology = [
+            {
+                "version": 0,
+                "created_at": created,
+                "name": "v1",
+                "ontology": ["car", {"choice": "vehicle", "subchoices": ["bus", "truck"]}],
+            }
+        ]
         pipeline, attempts = ("consensus_task", 3) if i % 3 == 0 else ("standard_task", None)
-        rows.append((name, store.new_id(1), "imageannotation", 1, 0, pipeline, attempts, created,
-                     json.dumps([params]), json.dumps(ontology), store.next_seq()))
+        rows.append(
+            (
+                name,
+                store.new_id(1),
+                "imageannotation",
+                1,
+                0,
+                pipeline,
+                attempts,
+                created,
+                json.dumps([params]),
+                json.dumps(ontology),
+                store.next_seq(),
+            )
+        )
     db.executemany("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
     if not names:
         return
     staffing = _teams(names, people, teams) if teams else _scattered(names, people, assignments_per_member, rng)
-    db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)",
-                   [(e, p) for p, staff in staffing.items() for e in staff])
+    db.executemany(
+        "INSERT OR IGNORE INTO assignments VALUES (?,?)", [(e, p) for p, staff in staffing.items() for e in staff]
+    )
     group_rows = []
     for p in names:
         pool = sorted(staffing[p])
         for g in range(groups_per_project):
             if teams:  # fixed shifts of the team
-                members_ = pool[g * group_size:(g + 1) * group_size]
+                members_ = pool[g * group_size : (g + 1) * group_size]
             else:
                 members_ = sorted(rng.sample(pool, min(group_size, len(pool)))) if pool else []
             group_rows.append((p, f"team-{g}", store.new_id(2), json.dumps(members_), store.next_seq()))
@@ -95,8 +157,24 @@ def large(store: Store, projects: int = 200, members: int = 2000, batches: int =
         created = iso(base + timedelta(days=30, minutes=b))
         status = "in_progress" if b % 2 else "staging"
         groups = json.dumps([f"team-{b % groups_per_project}"]) if groups_per_project else "[]"
-        batch_rows.append((f"{p}-batch-{b:04d}", store.new_id(3), p, status, created, int(b % 10 == 0), 0, "",
-                           "{}", groups, rng.randint(1, 10 * batches), 100, b % 100, store.next_seq()))
+        batch_rows.append(
+            (
+                f"{p}-batch-{b:04d}",
+                store.new_id(3),
+                p,
+                status,
+                created,
+                int(b % 10 == 0),
+                0,
+                "",
+                "{}",
+                groups,
+                rng.randint(1, 10 * batches),
+                100,
+                b % 100,
+                store.next_seq(),
+            )
+        )
     db.executemany(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
 
 

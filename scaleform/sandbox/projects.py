@@ -1,4 +1,5 @@
 """Projects: creation, their params history, ontology history and Studio pipeline."""
+
 from __future__ import annotations
 
 import json
@@ -8,20 +9,26 @@ from typing import Any
 from scaleform.sandbox.base import SandboxError, StoreBase, iso
 from scaleform.sandbox.fields import choice, count, flag, invalid, mapping, text
 
-TASK_TYPES = frozenset("""annotation categorization comparison cuboidannotation datacollection documentmodel
+TASK_TYPES = frozenset(
+    """annotation categorization comparison cuboidannotation datacollection documentmodel
 documenttranscription imageannotation laneannotation lidarannotation lidarlinking lidarsegmentation
 lidartopdown lineannotation namedentityrecognition pointannotation polygonannotation segmentannotation
 transcription textcollection videoannotation videoboxannotation videoplaybackannotation
 videocuboidannotation sensorfusion chat chatexperimental chatlite multichat multistage
-federal2dvideoannotation""".split())
+federal2dvideoannotation""".split()
+)
 PIPELINES = ("standard_task", "consensus_task")
 HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds; the API sets them, not params
 
 
 def project_json(row: sqlite3.Row) -> dict:
     out: dict[str, Any] = {
-        "id": row["id"], "name": row["name"], "type": row["type"], "created_at": row["created_at"],
-        "studio": bool(row["studio"]), "rapid": bool(row["rapid"]),
+        "id": row["id"],
+        "name": row["name"],
+        "type": row["type"],
+        "created_at": row["created_at"],
+        "studio": bool(row["studio"]),
+        "rapid": bool(row["rapid"]),
         "param_history": json.loads(row["param_history"]),
         "ontologyHistory": json.loads(row["ontology_history"]),
     }
@@ -79,7 +86,9 @@ def check_choices(choices: list, seen: set[str]) -> None:
     for c in choices:
         label = _label(c)
         if label in seen:
-            raise SandboxError(400, f"Ontology choices and their subchoices must be unique throughout the ontology: {label!r}")
+            raise SandboxError(
+                400, f"Ontology choices and their subchoices must be unique throughout the ontology: {label!r}"
+            )
         seen.add(label)
         if isinstance(c, dict) and c.get("subchoices"):
             check_choices(c["subchoices"], seen)
@@ -106,10 +115,22 @@ class ProjectOps(StoreBase):
             raise SandboxError(409, f"A project with name {name!r} already exists.")
         now = iso(self.now())
         history = [] if params is None else [{"version": 0, "created_at": now, **params}]
-        self.db.execute("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                        (name, self.new_id(1), ptype, int(studio), int(rapid),
-                         pipeline or ("standard_task" if studio else None), attempts, now,
-                         json.dumps(history), "[]", self.next_seq()))
+        self.db.execute(
+            "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                name,
+                self.new_id(1),
+                ptype,
+                int(studio),
+                int(rapid),
+                pipeline or ("standard_task" if studio else None),
+                attempts,
+                now,
+                json.dumps(history),
+                "[]",
+                self.next_seq(),
+            ),
+        )
         return self.get_project(name)
 
     def set_params(self, name: str, body: dict) -> dict:

@@ -1,4 +1,5 @@
 """`scaleform sandbox serve`: the sandbox app on a real HTTP port (uvicorn)."""
+
 from __future__ import annotations
 
 import socket

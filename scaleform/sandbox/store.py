@@ -5,6 +5,7 @@ service uses. The operations live in one module per resource; `Store` puts them 
 the API's behaviour is unclear, the conservative answer is chosen and listed in
 docs/api-notes.md ("Sandbox").
 """
+
 from __future__ import annotations
 
 from scaleform.sandbox.assignments import AssignmentOps

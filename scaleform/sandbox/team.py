@@ -1,9 +1,11 @@
 """The team: members and their roles, invitations, and accepting them."""
+
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from scaleform.sandbox.base import SandboxError, StoreBase, iso
 from scaleform.sandbox.fields import choice, strings
@@ -29,12 +31,23 @@ class TeamOps(StoreBase):
     def list_team(self) -> list[dict]:
         return [self._member_json(r) for r in self.db.execute("SELECT * FROM team ORDER BY seq")]
 
-    def add_member(self, email: str, role: str, *, first: str | None = None, last: str | None = None,
-                   company: str | None = None, invited_role: str | None = None, expiry: str | None = None) -> None:
+    def add_member(
+        self,
+        email: str,
+        role: str,
+        *,
+        first: str | None = None,
+        last: str | None = None,
+        company: str | None = None,
+        invited_role: str | None = None,
+        expiry: str | None = None,
+    ) -> None:
         if role == "admin" and self.db.execute("SELECT 1 FROM team WHERE role='admin'").fetchone():
             raise SandboxError(400, "A team can only have one admin")
-        self.db.execute("INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
-                        (email.lower(), role, invited_role, expiry, first, last, company, self.next_seq()))
+        self.db.execute(
+            "INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
+            (email.lower(), role, invited_role, expiry, first, last, company, self.next_seq()),
+        )
         self._team_changed()
 
     def invite(self, body: dict) -> list[dict]:

@@ -4,18 +4,20 @@ The twin holds the team, projects, assignments, groups, batches and the Studio p
 never the API key and never tasks. `copy_account` fills a given store; `build_twin` makes one on
 `:memory:` or a file from an already open client (a rehearsal's throwaway account).
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from scaleform.api.errors import BadResponse
-from scaleform.secrets import redacted_prefix
 from scaleform.api.parse import addressable
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
+from scaleform.secrets import redacted_prefix
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class TwinReport:
 @dataclass
 class _Account:
     """The account's JSON as the API answered it."""
+
     team: list[dict]
     assignments: dict[str, list[str]]
     projects: list[dict]
@@ -59,17 +62,24 @@ async def read_account(client: Any) -> _Account:
     """Read everything the twin holds through the client's typed reads; all GETs, as concurrent
     as the client allows."""
     team, assignments, projects, studio, batches = await asyncio.gather(
-        client.list_team(), client.assignments(), client.list_projects(), client.studio_batches(),
-        client.list_batches())
-    account = _Account(_objects(team, "/teams"), assignments, _objects(projects, "/projects"),
-                       _objects(studio, "/studio/batches"), _objects(batches, "/batches"))
+        client.list_team(), client.assignments(), client.list_projects(), client.studio_batches(), client.list_batches()
+    )
+    account = _Account(
+        _objects(team, "/teams"),
+        assignments,
+        _objects(projects, "/projects"),
+        _objects(studio, "/studio/batches"),
+        _objects(batches, "/batches"),
+    )
     _skip_unaddressable(account)
     studio_projects = [_text(p, "name", "/projects") for p in account.projects if p.get("studio") is True]
 
     async def groups_of(name: str) -> None:
         groups = _objects(await client.list_groups(name), f"/studio/projects/{name}/groups")
-        account.groups[name] = [g for g in groups
-                                if not isinstance(g.get("name"), str) or addressable("group", g["name"], account.skipped)]
+        account.groups[name] = [
+            g for g in groups if not isinstance(g.get("name"), str) or addressable("group", g["name"], account.skipped)
+        ]
+
     await asyncio.gather(*(groups_of(p) for p in studio_projects))
     return account
 
@@ -82,8 +92,9 @@ def _skip_unaddressable(account: _Account) -> None:
     if not skipped:
         return
     account.projects = [p for p in account.projects if p["name"] not in skipped]
-    account.assignments = {e: [p for p in ps if p not in skipped] if isinstance(ps, list) else ps
-                           for e, ps in account.assignments.items()}
+    account.assignments = {
+        e: [p for p in ps if p not in skipped] if isinstance(ps, list) else ps for e, ps in account.assignments.items()
+    }
     account.batches = [b for b in account.batches if b.get("project") not in skipped]
     account.studio_batches = [b for b in account.studio_batches if b.get("projectName") not in skipped]
 
@@ -112,12 +123,24 @@ def _write(store: Store, account: _Account, source: str) -> TwinReport:
         kind = "invitations" if role == "invited" else "disabled" if role == "disabled" else "members"
         counts[kind] += 1
         invited_role = ("labeler" if m.get("isStudioLabeler") else "member") if role == "invited" else None
-        store.db.execute("INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
-                         (_text(m, "email", "/teams").lower(), role, invited_role, m.get("expiry"),
-                          m.get("firstName"), m.get("lastName"), m.get("company"), store.next_seq()))
+        store.db.execute(
+            "INSERT INTO team VALUES (?,?,?,?,?,?,?,?)",
+            (
+                _text(m, "email", "/teams").lower(),
+                role,
+                invited_role,
+                m.get("expiry"),
+                m.get("firstName"),
+                m.get("lastName"),
+                m.get("company"),
+                store.next_seq(),
+            ),
+        )
     if counts["invitations"]:
-        unknown.append("the API tells only whether an invitation is for a labeler; the twin records the others "
-                       "as member invitations (they may be for managers)")
+        unknown.append(
+            "the API tells only whether an invitation is for a labeler; the twin records the others "
+            "as member invitations (they may be for managers)"
+        )
     for p in account.projects:
         _write_project(store, p)
     counts["projects"] = len(account.projects)
@@ -138,11 +161,22 @@ def _write_project(store: Store, p: dict) -> None:
     params = p.get("param_history") if isinstance(p.get("param_history"), list) else []
     ontology = p.get("ontologyHistory") if isinstance(p.get("ontologyHistory"), list) else []
     attempts = p.get("consensus_attempts") if isinstance(p.get("consensus_attempts"), int) else None
-    store.db.execute("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                     (name, store.new_id(1), _text(p, "type", "/projects"), int(p.get("studio") is True),
-                      int(p.get("rapid") is True), p.get("pipeline") if isinstance(p.get("pipeline"), str) else None,
-                      attempts, str(p.get("created_at") or ""), json.dumps(params), json.dumps(ontology),
-                      store.next_seq()))
+    store.db.execute(
+        "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            name,
+            store.new_id(1),
+            _text(p, "type", "/projects"),
+            int(p.get("studio") is True),
+            int(p.get("rapid") is True),
+            p.get("pipeline") if isinstance(p.get("pipeline"), str) else None,
+            attempts,
+            str(p.get("created_at") or ""),
+            json.dumps(params),
+            json.dumps(ontology),
+            store.next_seq(),
+        ),
+    )
 
 
 def _write_assignments(store: Store, assignments: dict[str, Any]) -> int:
@@ -165,8 +199,10 @@ def _write_groups(store: Store, groups: dict[str, list[dict]]) -> tuple[int, int
                 continue
             workers = _objects(g.get("workers") or [], path)
             members = [_text(w, "email", path).lower() for w in workers]
-            store.db.execute("INSERT INTO groups VALUES (?,?,?,?,?)",
-                             (project, _text(g, "name", path), store.new_id(2), json.dumps(members), store.next_seq()))
+            store.db.execute(
+                "INSERT INTO groups VALUES (?,?,?,?,?)",
+                (project, _text(g, "name", path), store.new_id(2), json.dumps(members), store.next_seq()),
+            )
             copied += 1
     return copied, singletons
 
@@ -183,11 +219,25 @@ def _write_batches(store: Store, batches: list[dict], studio: list[dict]) -> tup
         metadata = b.get("metadata") if isinstance(b.get("metadata"), dict) else {}
         store.db.execute(
             f"INSERT INTO batches ({BATCH_COLUMNS}, completed_at, audited_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (name, store.new_id(3), _text(b, "project", "/batches"), _text(b, "status", "/batches"),
-             str(b.get("created_at") or ""), int(b.get("calibration_batch") is True),
-             int(b.get("self_label_batch") is True), b.get("callback") or "", json.dumps(metadata),
-             json.dumps(groups), position, _count(sb, "total"), _count(sb, "completed"), store.next_seq(),
-             b.get("completed_at"), b.get("audited_at")))
+            (
+                name,
+                store.new_id(3),
+                _text(b, "project", "/batches"),
+                _text(b, "status", "/batches"),
+                str(b.get("created_at") or ""),
+                int(b.get("calibration_batch") is True),
+                int(b.get("self_label_batch") is True),
+                b.get("callback") or "",
+                json.dumps(metadata),
+                json.dumps(groups),
+                position,
+                _count(sb, "total"),
+                _count(sb, "completed"),
+                store.next_seq(),
+                b.get("completed_at"),
+                b.get("audited_at"),
+            ),
+        )
     missing = sorted(set(pending) - {b.get("name") for b in batches})
     if missing:
         notes.append(f"Studio batches missing from the batch list were not copied: {', '.join(missing)}")

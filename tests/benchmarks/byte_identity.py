@@ -5,6 +5,7 @@ drifted large fixture.
 
     python tests/benchmarks/byte_identity.py OUT_DIR      # then diff -r two OUT_DIRs
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = "test_sandbox"
 ENV = {**os.environ, "SCALE_API_KEY": KEY, "NO_COLOR": "1", "TERM": "dumb"}
 # What differs between two runs of the same code: durations, timestamps and the temporary folder.
-DURATION = re.compile(r"\b\d+\.\d+s\b|\"took\": [0-9.e-]+|\"(started|ended|seconds)\": [0-9.e-]+|"
-                      r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|\(\d+ ms\)")
+DURATION = re.compile(
+    r"\b\d+\.\d+s\b|\"took\": [0-9.e-]+|\"(started|ended|seconds)\": [0-9.e-]+|"
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|\(\d+ ms\)"
+)
 # A teammate's fingerprint holds their invitation's expiry, which is a week from when it is sent.
 MEMBER_FINGERPRINT = re.compile(r'("team\.member\[[^]]+\]": "sha256:)[0-9a-f]{64}')
 
@@ -35,9 +38,8 @@ def normalized(text: str) -> str:
 
 
 def run(out: Path, name: str, work: Path, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "scaleform", *args], cwd=work, env=ENV, capture_output=True,
-                          text=True)
-    text = (f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}")
+    done = subprocess.run([sys.executable, "-m", "scaleform", *args], cwd=work, env=ENV, capture_output=True, text=True)
+    text = f"exit {done.returncode}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
     (out / name).write_text(normalized(text.replace(str(work), "<work>")))
 
 
@@ -80,20 +82,43 @@ def main() -> None:
         work = Path(tmp)
         shutil.copytree(ROOT / "examples", work / "examples")
         sf = [sys.executable, "-m", "scaleform"]
-        for label, manifests, extra in [("quickstart", "examples/quickstart", ()),
-                                        ("composition-staging", "examples/composition", ("-e", "staging")),
-                                        ("composition-production", "examples/composition", ("-e", "production")),
-                                        ("multienv-staging", "examples/multi-env", ("-e", "staging"))]:
+        for label, manifests, extra in [
+            ("quickstart", "examples/quickstart", ()),
+            ("composition-staging", "examples/composition", ("-e", "staging")),
+            ("composition-production", "examples/composition", ("-e", "production")),
+            ("multienv-staging", "examples/multi-env", ("-e", "staging")),
+        ]:
             db = work / f"{label}.db"
             subprocess.run([*sf, "sandbox", "init", "--db", str(db)], env=ENV, check=True, capture_output=True)
             scenario(out, work, label, db, manifests, *extra)
         large = work / "large.db"
-        subprocess.run([*sf, "sandbox", "init", "--fixture", "large", "--db", str(large), "--projects", "60",
-                        "--members", "600", "--batches", "80", "--seed", "1"], env=ENV, check=True, capture_output=True)
+        subprocess.run(
+            [
+                *sf,
+                "sandbox",
+                "init",
+                "--fixture",
+                "large",
+                "--db",
+                str(large),
+                "--projects",
+                "60",
+                "--members",
+                "600",
+                "--batches",
+                "80",
+                "--seed",
+                "1",
+            ],
+            env=ENV,
+            check=True,
+            capture_output=True,
+        )
         run(out, "large.export.txt", work, "export", "--sandbox", str(large), "--out", "large", "--templates")
         for f in sorted((work / "large").rglob("*.yaml")):
             (out / f"large.export.{f.relative_to(work / 'large').as_posix().replace('/', '_')}").write_text(
-                f.read_text())
+                f.read_text()
+            )
         drift(large)
         scenario(out, work, "large", large, "large")
 

@@ -1,5 +1,6 @@
 """Benchmark plumbing: a served sandbox per run, scaleform as a child process measured with wait4,
 the sandbox's request log, and the hypervisor's steal time."""
+
 from __future__ import annotations
 
 import json
@@ -22,17 +23,35 @@ ENV = {**os.environ, "SCALE_API_KEY": KEY}
 
 
 def scaleform(*args: str, capture: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scaleform", *args], capture_output=capture, text=True, env=ENV,
-                          check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "scaleform", *args], capture_output=capture, text=True, env=ENV, check=True
+    )
 
 
 class Server:
     """`scaleform sandbox serve` on a free loopback port, warm before the first measured request."""
 
     def __init__(self, db: Path, latency_ms: float = LATENCY_MS, *flags: str):
-        self.proc = subprocess.Popen([sys.executable, "-m", "scaleform", "sandbox", "serve", "--db", str(db), "--port",
-                                      "0", "--latency-ms", str(latency_ms), *flags], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=ENV)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scaleform",
+                "sandbox",
+                "serve",
+                "--db",
+                str(db),
+                "--port",
+                "0",
+                "--latency-ms",
+                str(latency_ms),
+                *flags,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
         self.url = self.proc.stdout.readline().strip()
         self.db = db
         import httpx
@@ -69,12 +88,12 @@ def endpoint(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
-
 def request_log(db: Path, first_id: int) -> list[tuple[str, str, int, float]]:
     """(method, path, status, started) of every request from `first_id` on."""
     con = sqlite3.connect(str(db))
-    rows = con.execute("SELECT method, path, status, started FROM requests WHERE id >= ? ORDER BY id",
-                       (first_id,)).fetchall()
+    rows = con.execute(
+        "SELECT method, path, status, started FROM requests WHERE id >= ? ORDER BY id", (first_id,)
+    ).fetchall()
     con.close()
     return rows
 
@@ -95,8 +114,9 @@ def steal_seconds() -> float:
 def run_child(args: list[str], allow_failure: bool = False) -> dict:
     stolen = steal_seconds()
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "scaleform", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=ENV)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scaleform", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+    )
     # Drain pipes in threads so the child never blocks, then reap it ourselves with wait4.
     import threading
 
@@ -119,20 +139,41 @@ def run_child(args: list[str], allow_failure: bool = False) -> dict:
     timing = {}
     for line in err.splitlines():
         if line.startswith("timing: "):
-            for part in line[len("timing: "):].split(", "):
+            for part in line[len("timing: ") :].split(", "):
                 k, v = part.split()
                 timing[k] = float(v.rstrip("s"))
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-            "timing": timing, "stdout": chunks.get("out", ""), "stderr": err, "code": proc.returncode,
-            "steal": steal_seconds() - stolen}
-
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "timing": timing,
+        "stdout": chunks.get("out", ""),
+        "stderr": err,
+        "code": proc.returncode,
+        "steal": steal_seconds() - stolen,
+    }
 
 
 # ---- accounts --------------------------------------------------------------------------------------
 
+
 def init(db: Path, projects: int, members: int, batches: int) -> None:
-    scaleform("sandbox", "init", "--fixture", "large", "--db", str(db), "--projects", str(projects), "--members",
-              str(members), "--batches", str(batches), "--seed", "1")
+    scaleform(
+        "sandbox",
+        "init",
+        "--fixture",
+        "large",
+        "--db",
+        str(db),
+        "--projects",
+        str(projects),
+        "--members",
+        str(members),
+        "--batches",
+        str(batches),
+        "--seed",
+        "1",
+    )
 
 
 def export(db: Path, out: Path) -> None:
@@ -164,7 +205,7 @@ def drift(db: Path, seed: int = 7) -> dict:
             added.append(pair)
     con.executemany("DELETE FROM assignments WHERE email=? AND project=?", removed)
     con.executemany("INSERT INTO assignments VALUES (?,?)", added)
-    still = (assigned - set(removed))
+    still = assigned - set(removed)
     groups = con.execute("SELECT project, name, members FROM groups").fetchall()
     touched = rng.sample(groups, min(30, len(groups) // 2))
     for project, name, members in touched:
@@ -172,7 +213,9 @@ def drift(db: Path, seed: int = 7) -> dict:
         candidates = sorted(e for e, p in still if p == project and e not in members)
         members.remove(rng.choice(members))
         members.append(rng.choice(candidates))
-        con.execute("UPDATE groups SET members=? WHERE project=? AND name=?", (json.dumps(sorted(members)), project, name))
+        con.execute(
+            "UPDATE groups SET members=? WHERE project=? AND name=?", (json.dumps(sorted(members)), project, name)
+        )
     for name in rng.sample(projects, min(15, len(projects) // 2)):
         history = json.loads(con.execute("SELECT param_history FROM projects WHERE name=?", (name,)).fetchone()[0])
         history.append({**history[-1], "version": history[-1]["version"] + 1, "instruction": "drifted"})
@@ -182,8 +225,13 @@ def drift(db: Path, seed: int = 7) -> dict:
         con.execute("UPDATE batches SET priority=? WHERE name=?", (i + 1, n))
     con.commit()
     con.close()
-    return {"role_targets": len({roles[e] for e in changed}), "readd": removed, "remove": added, "groups": len(touched),
-            "params": min(15, len(projects) // 2)}
+    return {
+        "role_targets": len({roles[e] for e in changed}),
+        "readd": removed,
+        "remove": added,
+        "groups": len(touched),
+        "params": min(15, len(projects) // 2),
+    }
 
 
 def grouped_calls(pairs) -> int:

@@ -10,6 +10,7 @@ written plainly with the `scaleapi` SDK (sdk_baseline.py) against its own fresh 
 per run (SDK wall / scaleform wall); the table shows the minimum and the median. Prints every
 row and writes tests/benchmarks/results.json. Never part of the test run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,17 +26,34 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import (LATENCY_MS, PARALLELISM, ROOT, Server, drift, export, grouped_calls,  # noqa: E402
-                     init, request_counts, request_log, rounds, run_child)
 from report import report  # noqa: E402
+
+from harness import (
+    LATENCY_MS,
+    PARALLELISM,
+    ROOT,
+    Server,
+    drift,
+    export,
+    grouped_calls,  # noqa: E402
+    init,
+    request_counts,
+    request_log,
+    rounds,
+    run_child,
+)
 
 SCENARIOS = ("steady", "bootstrap", "drift", "saved", "latency", "ratelimit", "large", "stream", "scaling")
 
 
 def run_sdk_script(url: str, manifests: Path) -> dict:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, str(Path(__file__).with_name("sdk_baseline.py")), url, str(manifests)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("sdk_baseline.py")), url, str(manifests)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {"wall": time.perf_counter() - started, "calls": int(out.stdout.split()[-1])}
 
 
@@ -49,9 +67,13 @@ def fresh_server(base_db: Path, db: Path, mutate=None, latency_ms: float = LATEN
 
 def sample(*runs: dict) -> dict:
     """One measurement from one or more scaleform processes run back to back."""
-    return {"wall": sum(r["wall"] for r in runs), "cpu": sum(r["cpu"] for r in runs),
-            "rss_mb": max(r["rss_mb"] for r in runs), "steal": sum(r["steal"] for r in runs),
-            "diff_plan_cpu": runs[0]["timing"].get("diff_cpu", 0) + runs[0]["timing"].get("plan_cpu", 0)}
+    return {
+        "wall": sum(r["wall"] for r in runs),
+        "cpu": sum(r["cpu"] for r in runs),
+        "rss_mb": max(r["rss_mb"] for r in runs),
+        "steal": sum(r["steal"] for r in runs),
+        "diff_plan_cpu": runs[0]["timing"].get("diff_cpu", 0) + runs[0]["timing"].get("plan_cpu", 0),
+    }
 
 
 def commands(kind: str, manifests: Path, url: list[str], saved: Path) -> list[list[str]]:
@@ -62,15 +84,27 @@ def commands(kind: str, manifests: Path, url: list[str], saved: Path) -> list[li
     return [["plan", str(manifests), *url, "-v", "--detailed-exitcode"]]
 
 
-def run_scenario(name: str, kind: str, base_db: Path, manifests: Path, work: Path, runs: int, mutate=None,
-                 with_sdk: bool = True, latency_ms: float = LATENCY_MS, flags: tuple = ()) -> dict:
+def run_scenario(
+    name: str,
+    kind: str,
+    base_db: Path,
+    manifests: Path,
+    work: Path,
+    runs: int,
+    mutate=None,
+    with_sdk: bool = True,
+    latency_ms: float = LATENCY_MS,
+    flags: tuple = (),
+) -> dict:
     samples, sdk_samples, counts, logs = [], [], None, []
     for i in range(runs):
         db = work / f"{name}-{i}.db"
         server = fresh_server(base_db, db, mutate, latency_ms, *flags)
         try:
-            results = [run_child(args) for args in commands(kind, manifests, ["--api-url", server.url],
-                                                            work / f"{name}-{i}.plan.json")]
+            results = [
+                run_child(args)
+                for args in commands(kind, manifests, ["--api-url", server.url], work / f"{name}-{i}.plan.json")
+            ]
             if kind in ("steady", "latency"):
                 assert "No changes." in results[0]["stdout"], results[0]["stdout"][-2000:]
             samples.append(sample(*results))
@@ -84,14 +118,26 @@ def run_scenario(name: str, kind: str, base_db: Path, manifests: Path, work: Pat
                 sdk_samples.append(run_sdk_script(server.url, manifests))
             finally:
                 server.stop()
-        print(f"  {name} run {i + 1}/{runs}: scaleform {samples[-1]['wall']:.2f}s (steal {samples[-1]['steal']:.2f}s)"
-              + (f", SDK {sdk_samples[-1]['wall']:.2f}s" if sdk_samples else ""), flush=True)
-    out = {"scaleform": {k: statistics.median(s[k] for s in samples) for k in samples[0]}, "samples": samples,
-           "requests": sum(counts.values()), "by_endpoint": dict(sorted(counts.items())), "logs": logs}
+        print(
+            f"  {name} run {i + 1}/{runs}: scaleform {samples[-1]['wall']:.2f}s (steal {samples[-1]['steal']:.2f}s)"
+            + (f", SDK {sdk_samples[-1]['wall']:.2f}s" if sdk_samples else ""),
+            flush=True,
+        )
+    out = {
+        "scaleform": {k: statistics.median(s[k] for s in samples) for k in samples[0]},
+        "samples": samples,
+        "requests": sum(counts.values()),
+        "by_endpoint": dict(sorted(counts.items())),
+        "logs": logs,
+    }
     if sdk_samples:
         ratios = [sdk["wall"] / s["wall"] for sdk, s in zip(sdk_samples, samples)]
-        out["sdk"] = {"wall": statistics.median(s["wall"] for s in sdk_samples), "calls": sdk_samples[0]["calls"],
-                      "ratio_min": min(ratios), "ratio_median": statistics.median(ratios)}
+        out["sdk"] = {
+            "wall": statistics.median(s["wall"] for s in sdk_samples),
+            "calls": sdk_samples[0]["calls"],
+            "ratio_min": min(ratios),
+            "ratio_median": statistics.median(ratios),
+        }
     return out
 
 
@@ -153,8 +199,14 @@ def stream_of_429s(work: Path) -> dict:
     finally:
         server.stop()
     error = next((line for line in result["stderr"].splitlines() if line.startswith("Error:")), "")
-    return {"wall": result["wall"], "code": result["code"], "requests": len(log), "peak_per_second": per_second_peak(log),
-            "mean_per_second": len(log) / result["wall"], "error": error}
+    return {
+        "wall": result["wall"],
+        "code": result["code"],
+        "requests": len(log),
+        "peak_per_second": per_second_peak(log),
+        "mean_per_second": len(log) / result["wall"],
+        "error": error,
+    }
 
 
 def ten_times(work: Path, runs_steady_300: float) -> dict:
@@ -172,11 +224,19 @@ def ten_times(work: Path, runs_steady_300: float) -> dict:
     steady = run_scenario("x10", "steady", db, manifests, work, 1, with_sdk=False)
     reads = 4 + 3000
     bounded(steady, reads, rounds(reads))
-    return {"account": {"projects": 3000, "members": 30000, "assignments": len(pairs), "groups": groups,
-                        "pending_batches": 5000},
-            "export": {"wall": exported["wall"], "cpu": exported["cpu"], "rss_mb": exported["rss_mb"]},
-            "validate": {"wall": validated["wall"], "cpu": validated["cpu"], "rss_mb": validated["rss_mb"]},
-            "steady": steady, "wall_vs_300": steady["scaleform"]["wall"] / runs_steady_300}
+    return {
+        "account": {
+            "projects": 3000,
+            "members": 30000,
+            "assignments": len(pairs),
+            "groups": groups,
+            "pending_batches": 5000,
+        },
+        "export": {"wall": exported["wall"], "cpu": exported["cpu"], "rss_mb": exported["rss_mb"]},
+        "validate": {"wall": validated["wall"], "cpu": validated["cpu"], "rss_mb": validated["rss_mb"]},
+        "steady": steady,
+        "wall_vs_300": steady["scaleform"]["wall"] / runs_steady_300,
+    }
 
 
 def rate_limited(work: Path) -> dict:
@@ -184,13 +244,20 @@ def rate_limited(work: Path) -> dict:
     full, full_manifests = prepare(work, "mid", 60, 600, 100)
     boot, manifests = bootstrap_inputs(work, "mid-boot", full_manifests, 600)
     pairs, groups = account_sizes(full)
-    result = run_scenario("ratelimit", "bootstrap", boot, manifests, work, 1, with_sdk=False,
-                          flags=("--rate-limit", "20"))
+    result = run_scenario(
+        "ratelimit", "bootstrap", boot, manifests, work, 1, with_sdk=False, flags=("--rate-limit", "20")
+    )
     calls = sum(bootstrap_calls(pairs, 60, groups))
     log = result["logs"][0]
     refused = sum(1 for row in log if row[2] == 429)
-    return {"wall": result["scaleform"]["wall"], "calls": calls, "requests": len(log), "refused": refused,
-            "share_429": refused / max(1, len(log)), "bound_wall": calls / 20}
+    return {
+        "wall": result["scaleform"]["wall"],
+        "calls": calls,
+        "requests": len(log),
+        "refused": refused,
+        "share_429": refused / max(1, len(log)),
+        "bound_wall": calls / 20,
+    }
 
 
 def main() -> None:
@@ -198,16 +265,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0, help="account size factor (1.0: 300 projects)")
     parser.add_argument("--skip-sdk", action="store_true")
-    parser.add_argument("--out", help="where to write results (default: results.json for a full run, "
-                                      "results.partial.json for --only)")
-    parser.add_argument("--only", default=",".join(SCENARIOS),
-                        help=f"comma-separated scenarios ({', '.join(SCENARIOS)}); results.json wants all")
+    parser.add_argument(
+        "--out", help="where to write results (default: results.json for a full run, results.partial.json for --only)"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated scenarios ({', '.join(SCENARIOS)}); results.json wants all",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     if only - set(SCENARIOS):
         parser.error(f"--only takes {', '.join(SCENARIOS)}")
-    args.out = args.out or str(ROOT / "tests" / "benchmarks" / ("results.json" if only == set(SCENARIOS)
-                                                                  else "results.partial.json"))
+    args.out = args.out or str(
+        ROOT / "tests" / "benchmarks" / ("results.json" if only == set(SCENARIOS) else "results.partial.json")
+    )
     # Measure scaleform, not the bytecode compiler: compile its modules once, as a regular install does.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "scaleform")], check=True)
     work = Path(tempfile.mkdtemp(prefix="scaleform-bench-"))
@@ -228,25 +300,49 @@ def measure(work: Path, only: set[str], args: argparse.Namespace) -> dict:
     pairs, n_groups = account_sizes(full)
     reads = 4 + n_projects  # teams, assignments, projects, studio batches; groups of each project
     sdk = not args.skip_sdk
-    results: dict = {"date": time.strftime("%Y-%m-%d"), "latency_ms": LATENCY_MS, "parallelism": PARALLELISM,
-                     "runs": args.runs, "account": {"projects": n_projects, "members": n_members,
-                                                    "assignments": len(pairs), "groups": n_groups,
-                                                    "pending_batches": n_batches}, "scenarios": {}}
+    results: dict = {
+        "date": time.strftime("%Y-%m-%d"),
+        "latency_ms": LATENCY_MS,
+        "parallelism": PARALLELISM,
+        "runs": args.runs,
+        "account": {
+            "projects": n_projects,
+            "members": n_members,
+            "assignments": len(pairs),
+            "groups": n_groups,
+            "pending_batches": n_batches,
+        },
+        "scenarios": {},
+    }
     scenarios = results["scenarios"]
     if only & {"steady", "large"}:
         print(f"steady-state plan ({n_projects} projects)", flush=True)
         scenarios["steady-state plan"] = bounded(
-            run_scenario("steady", "steady", full, manifests, work, args.runs, with_sdk=sdk), reads, rounds(reads))
+            run_scenario("steady", "steady", full, manifests, work, args.runs, with_sdk=sdk), reads, rounds(reads)
+        )
     if "bootstrap" in only:
         print("bootstrap apply", flush=True)
         calls = bootstrap_calls(pairs, n_projects, n_groups)
         scenarios["bootstrap apply"] = bounded(
             run_scenario("bootstrap", "bootstrap", boot, boot_manifests, work, args.runs, with_sdk=sdk),
-            sum(calls), sum(rounds(n) for n in calls))
+            sum(calls),
+            sum(rounds(n) for n in calls),
+        )
     record: dict = {}
-    mutate = lambda db: record.update(drift(db))  # noqa: E731
-    writes = lambda: [record["role_targets"], record["params"], grouped_calls(record["readd"]),  # noqa: E731
-                      record["groups"], 1, grouped_calls(record["remove"])]
+
+    def mutate(db: Path) -> None:
+        record.update(drift(db))
+
+    def writes() -> list[int]:
+        return [
+            record["role_targets"],
+            record["params"],
+            grouped_calls(record["readd"]),
+            record["groups"],
+            1,
+            grouped_calls(record["remove"]),
+        ]
+
     if "drift" in only:
         print("drift: the merge-time apply (one process)", flush=True)
         result = run_scenario("drift", "drift", full, manifests, work, args.runs, mutate=mutate, with_sdk=sdk)
@@ -254,8 +350,9 @@ def measure(work: Path, only: set[str], args: argparse.Namespace) -> dict:
     if "saved" in only:
         print("drift: the saved-plan flow (plan --out, apply --plan)", flush=True)
         result = run_scenario("saved", "saved", full, manifests, work, args.runs, mutate=mutate, with_sdk=False)
-        scenarios["saved-plan flow"] = bounded(result, 2 * reads + sum(writes()),
-                                               2 * rounds(reads) + sum(map(rounds, writes())))
+        scenarios["saved-plan flow"] = bounded(
+            result, 2 * reads + sum(writes()), 2 * rounds(reads) + sum(map(rounds, writes()))
+        )
     if "latency" in only:
         print("steady-state plan at 100 ms latency", flush=True)
         result = run_scenario("latency", "latency", full, manifests, work, args.runs, with_sdk=False, latency_ms=100)
@@ -277,11 +374,18 @@ def scaling(work: Path, n_projects: int, n_members: int, n_batches: int, runs: i
     print("scaling (steady-state plan)", flush=True)
     out = []
     for factor in (0.25, 0.5, 1.0):
-        db, m = prepare(work, f"scale-{factor}", int(n_projects * factor), int(n_members * factor),
-                        int(n_batches * factor))
+        db, m = prepare(
+            work, f"scale-{factor}", int(n_projects * factor), int(n_members * factor), int(n_batches * factor)
+        )
         r = run_scenario(f"scale-{factor}", "steady", db, m, work, runs, with_sdk=False)
-        out.append({"projects": int(n_projects * factor), "wall": r["scaleform"]["wall"],
-                    "diff_plan_cpu": r["scaleform"]["diff_plan_cpu"], "requests": r["requests"]})
+        out.append(
+            {
+                "projects": int(n_projects * factor),
+                "wall": r["scaleform"]["wall"],
+                "diff_plan_cpu": r["scaleform"]["diff_plan_cpu"],
+                "requests": r["requests"],
+            }
+        )
     return out
 
 

@@ -3,6 +3,7 @@ SDK (sequential, one call per differing item). Run as its own process, as a user
 
     python tests/benchmarks/sdk_baseline.py URL MANIFEST_DIR     # prints the number of calls
 """
+
 from __future__ import annotations
 
 import sys
@@ -41,8 +42,9 @@ def sdk_reconcile(url: str, desired: dict) -> int:
         if name in live_projects and "groups" in spec:
             # StudioProjectGroup.workers is a 1-tuple holding the list (a trailing comma in scaleapi 2.18.4):
             # read the raw JSON instead.
-            live_groups[name] = {g.name: {w["email"] for w in g._json.get("workers") or []}
-                                 for g in client.list_project_groups(name)}
+            live_groups[name] = {
+                g.name: {w["email"] for w in g._json.get("workers") or []} for g in client.list_project_groups(name)
+            }
             calls += 1
     pending = None
     if desired.get("batches") or desired.get("batch_priority"):
@@ -56,8 +58,12 @@ def sdk_reconcile(url: str, desired: dict) -> int:
                 calls += 1
     for name, spec in desired["projects"].items():
         if name not in live_projects:
-            client.create_project(name, task_type=scaleapi.TaskType(spec["type"]), params=spec.get("params"),
-                                  studio=spec.get("studio", False))
+            client.create_project(
+                name,
+                task_type=scaleapi.TaskType(spec["type"]),
+                params=spec.get("params"),
+                studio=spec.get("studio", False),
+            )
             calls += 1
             if "pipeline" in spec:
                 body = {"pipeline": spec["pipeline"]["type"]}
@@ -66,8 +72,10 @@ def sdk_reconcile(url: str, desired: dict) -> int:
                 client.api.post_request(f"projects/{quote(name, safe='')}/updatePipelineConfig", body=body)
                 calls += 1
             if "ontology" in spec:
-                client.api.post_request(f"projects/{quote(name, safe='')}/setOntology",
-                                        body={"ontology": spec["ontology"]["choices"], "name": spec["ontology"].get("name")})
+                client.api.post_request(
+                    f"projects/{quote(name, safe='')}/setOntology",
+                    body={"ontology": spec["ontology"]["choices"], "name": spec["ontology"].get("name")},
+                )
                 calls += 1
         else:
             live = live_projects[name]

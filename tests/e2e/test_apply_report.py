@@ -1,5 +1,6 @@
 """apply through the CLI: the report in three formats, the closing line, and where a saved plan
 may send the key."""
+
 from __future__ import annotations
 
 import json
@@ -21,16 +22,18 @@ def test_the_closing_line_says_what_waits_and_what_to_do(tmp_path, root):
 
 def test_json_report_follows_its_schema_and_markdown_leads_with_the_summary(tmp_path, root):
     db = make_db(tmp_path / "s.db", "demo")
-    result = cli("apply", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--auto-approve",
-                 "--format", "json")
+    result = cli(
+        "apply", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--auto-approve", "--format", "json"
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)  # stdout holds the report alone; the plan went to stderr
     jsonschema.validate(report, load_schema("apply-report.schema.json"))
     assert report["ok"] and report["summary"]["applied"] == len(report["results"]) > 0
     assert report["summary"]["deferred"] == len(report["deferred"]) > 0 and report["next_step"]
     assert len(writes(db)) == report["summary"]["applied"]
-    again = cli("apply", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--auto-approve",
-                "--format", "markdown")
+    again = cli(
+        "apply", str(root / "examples" / "quickstart"), "--sandbox", str(db), "--auto-approve", "--format", "markdown"
+    )
     assert again.exit_code == 0 and again.stdout.startswith("**Apply complete:")
 
 

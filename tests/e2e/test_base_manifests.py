@@ -1,4 +1,5 @@
 """`plan --base-manifests`: introduced vs drift, and introduced first in Markdown."""
+
 from __future__ import annotations
 
 import json
@@ -12,12 +13,15 @@ def test_changes_are_marked_introduced_or_drift(tmp_path):
     base = write_manifest(tmp_path / "base" / "m.yaml", "team:\n  managers: [ana@acme.ai]\n  members: [raj@acme.ai]\n")
     # This change set also makes raj a manager.
     head = write_manifest(tmp_path / "head" / "m.yaml", "team:\n  managers: [ana@acme.ai, raj@acme.ai]\n")
-    result = cli("plan", str(head.parent), "--sandbox", str(db), "--format", "json", "--base-manifests", str(base.parent))
+    result = cli(
+        "plan", str(head.parent), "--sandbox", str(db), "--format", "json", "--base-manifests", str(base.parent)
+    )
     assert result.exit_code == 0, result.output
     marks = {c["address"]: c["classification"] for c in json.loads(result.stdout)["changes"]}
     assert marks == {"team.member[ana@acme.ai]": "drift", "team.member[raj@acme.ai]": "introduced"}
-    md = cli("plan", str(head.parent), "--sandbox", str(db), "--format", "markdown",
-             "--base-manifests", str(base.parent)).stdout
+    md = cli(
+        "plan", str(head.parent), "--sandbox", str(db), "--format", "markdown", "--base-manifests", str(base.parent)
+    ).stdout
     assert md.index("raj@acme.ai") < md.index("ana@acme.ai")  # introduced first
     assert "| introduced |" in md and "| drift |" in md
     text = cli("plan", str(head.parent), "--sandbox", str(db), "--base-manifests", str(base.parent)).stdout

@@ -3,6 +3,7 @@
 In the default run: the quickstart on an empty account for 20 seeds in both fault modes, and a
 50-project bootstrap for 2 seeds per mode. `pytest -m soak` runs the bootstrap for 20 seeds.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -21,10 +22,12 @@ def bootstrap_manifests(d: Path, n: int = 50) -> Path:
     team = "team:\n  labelers: [" + ", ".join(people) + "]\n"
     projects = "projects:\n"
     for i in range(n):
-        labelers = people[i % 10: i % 10 + 4]
-        projects += (f"  boot-{i:02d}:\n    type: imageannotation\n    studio: true\n"
-                     f"    params: {{instruction: Label {i}}}\n    ontology: {{choices: [a{i}, b{i}]}}\n"
-                     f"    labelers: [{', '.join(labelers)}]\n    groups:\n      g: [{labelers[0]}, {labelers[1]}]\n")
+        labelers = people[i % 10 : i % 10 + 4]
+        projects += (
+            f"  boot-{i:02d}:\n    type: imageannotation\n    studio: true\n"
+            f"    params: {{instruction: Label {i}}}\n    ontology: {{choices: [a{i}, b{i}]}}\n"
+            f"    labelers: [{', '.join(labelers)}]\n    groups:\n      g: [{labelers[0]}, {labelers[1]}]\n"
+        )
     return write_manifest(d / "boot.yaml", team + projects)
 
 
@@ -88,7 +91,9 @@ def fault_free_writes(tmp_path: Path, manifests: Path) -> int:
 def check_no_duplicates(db: Path, manifests_text: str) -> None:
     con = sqlite3.connect(str(db))
     try:
-        dup = con.execute("SELECT project, name, COUNT(*) FROM groups GROUP BY project, name HAVING COUNT(*) > 1").fetchall()
+        dup = con.execute(
+            "SELECT project, name, COUNT(*) FROM groups GROUP BY project, name HAVING COUNT(*) > 1"
+        ).fetchall()
         assert dup == []
         for (name,) in con.execute("SELECT name FROM projects"):
             assert name in manifests_text
@@ -104,7 +109,9 @@ def test_quickstart_converges_under_faults_for_20_seeds(tmp_path, root, mode):
 
     def job(seed: int) -> None:
         db = make_db(tmp_path / f"s{seed}.db", "empty")
-        run_to_convergence(db, qs, ["--fault-rate", "0.2", "--fault-mode", mode, "--rate-limit", "30", "--seed", str(seed)])
+        run_to_convergence(
+            db, qs, ["--fault-rate", "0.2", "--fault-mode", mode, "--rate-limit", "30", "--seed", str(seed)]
+        )
         assert performed_writes(db, mode) <= 2 * baseline, (seed, performed_writes(db, mode), baseline)
         check_no_duplicates(db, text)
         assert any(r["status"] == 503 for r in request_log(db)), "no fault was injected"
@@ -119,7 +126,9 @@ def bootstrap(tmp_path: Path, seeds: list[int]) -> None:
     def job(key: tuple[str, int]) -> None:
         mode, seed = key
         db = make_db(tmp_path / f"s-{mode}-{seed}.db", "empty")
-        run_to_convergence(db, m, ["--fault-rate", "0.2", "--fault-mode", mode, "--rate-limit", "30", "--seed", str(seed)])
+        run_to_convergence(
+            db, m, ["--fault-rate", "0.2", "--fault-mode", mode, "--rate-limit", "30", "--seed", str(seed)]
+        )
         assert performed_writes(db, mode) <= 2 * baseline
         check_no_duplicates(db, m.read_text())
         con = sqlite3.connect(str(db))

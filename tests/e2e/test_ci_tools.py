@@ -2,6 +2,7 @@
 the hook's environment from this repository, so it needs the package index), and
 check-jsonschema against the published schemas. Each test skips, naming the tool, when the tool
 is not installed; .ci/run installs both."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from helpers import cli, make_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +21,12 @@ QUICKSTART = ROOT / "examples" / "quickstart"
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args], cwd=cwd,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Composition end to end: examples/composition converges against the sandbox, and a change to one
 template reaches exactly the projects that inherit it."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,8 +10,17 @@ import pytest
 
 from helpers import cli, make_db, plan_json
 
-EXTENDS_STUDIO_BOXES = ["signs-eu", "signs-us", "signs-night", "signs-audit", "cars", "trucks", "buses", "bikes",
-                        "pedestrians"]
+EXTENDS_STUDIO_BOXES = [
+    "signs-eu",
+    "signs-us",
+    "signs-night",
+    "signs-audit",
+    "cars",
+    "trucks",
+    "buses",
+    "bikes",
+    "pedestrians",
+]
 
 
 def converge(db: Path, manifests: Path, env: str) -> None:
@@ -64,11 +74,14 @@ def test_a_plan_error_at_an_inherited_value_names_the_project_that_inherits_it(t
     db = make_db(tmp_path / "s.db")
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "templates.yaml").write_text(
-        "version: 1\ntemplates:\n  text:\n    type: categorization\n    params: {instruction: Read it.}\n")
+        "version: 1\ntemplates:\n  text:\n    type: categorization\n    params: {instruction: Read it.}\n"
+    )
     (tmp_path / "m" / "ocr.yaml").write_text("version: 1\nprojects:\n  legacy-ocr:\n    extends: text\n")
     result = cli("plan", str(tmp_path / "m"), "--sandbox", str(db))
     assert result.exit_code == 1 and "Traceback" not in result.output
     # The type was written in the template; the live account says it cannot change.
-    assert f"{tmp_path / 'm' / 'templates.yaml'}:4:11: project 'legacy-ocr' is live as type 'transcription'" \
+    assert (
+        f"{tmp_path / 'm' / 'templates.yaml'}:4:11: project 'legacy-ocr' is live as type 'transcription'"
         in result.output
+    )
     assert f"(inherited by project 'legacy-ocr' at {tmp_path / 'm' / 'ocr.yaml'}:4:14)" in result.output

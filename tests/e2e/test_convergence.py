@@ -1,5 +1,6 @@
 """Convergence: plan -> apply -> plan shows `No changes.`, for the quickstart against the demo
 fixture and an empty account, through pending invitations."""
+
 from __future__ import annotations
 
 import json

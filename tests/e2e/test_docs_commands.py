@@ -11,6 +11,7 @@ and each exits as its doc implies (0; `# exit N` in the line's comment; 0 or 2 w
 --detailed-exitcode; a `# No changes` comment means the plan says so). The commands that cannot
 run offline are in EXEMPT below with the reason; they still get Level 1.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import click
 import pytest
+
 from helpers import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -32,25 +34,30 @@ SHELL_TAGS = {"sh", "bash", "console", "shell"}
 # Level 2 exemptions: (doc file, the line as written without its comment) -> why it cannot run here.
 # A block runs when at least one of its scaleform commands is not exempt; exempt lines are left out.
 EXEMPT = {
-    ("README.md", "scaleform plan manifests"):
-        "needs a real account: the key from SCALE_API_KEY, no --sandbox",
-    ("README.md", "SCALE_STAGING_API_KEY=… scaleform plan examples/multi-env -e staging"):
-        "needs the real staging account and its key",
-    ("README.md", "scaleform plan manifests --target 'project[street-signs]'"):
-        "needs a real account (no --sandbox)",
-    ("README.md", "scaleform apply manifests --target 'team.member[ana@acme.ai]'"):
-        "needs a real account (no --sandbox) and answers an interactive prompt",
-    ("docs/sandbox.md", "scaleform sandbox serve --db demo.db --port 8765 &"):
-        "a long-running server on a fixed port",
-    ("docs/sandbox.md", "curl -su test_sandbox: http://127.0.0.1:8765/v1/teams"):
-        "needs the server started by the exempt `sandbox serve` line",
-    ("docs/sandbox.md",
-     "SCALE_API_KEY=test_sandbox scaleform plan examples/quickstart --api-url http://127.0.0.1:8765/v1"):
-        "needs the server started by the exempt `sandbox serve` line",
+    ("README.md", "scaleform plan manifests"): "needs a real account: the key from SCALE_API_KEY, no --sandbox",
+    (
+        "README.md",
+        "SCALE_STAGING_API_KEY=… scaleform plan examples/multi-env -e staging",
+    ): "needs the real staging account and its key",
+    ("README.md", "scaleform plan manifests --target 'project[street-signs]'"): "needs a real account (no --sandbox)",
+    (
+        "README.md",
+        "scaleform apply manifests --target 'team.member[ana@acme.ai]'",
+    ): "needs a real account (no --sandbox) and answers an interactive prompt",
+    ("docs/sandbox.md", "scaleform sandbox serve --db demo.db --port 8765 &"): "a long-running server on a fixed port",
+    (
+        "docs/sandbox.md",
+        "curl -su test_sandbox: http://127.0.0.1:8765/v1/teams",
+    ): "needs the server started by the exempt `sandbox serve` line",
+    (
+        "docs/sandbox.md",
+        "SCALE_API_KEY=test_sandbox scaleform plan examples/quickstart --api-url http://127.0.0.1:8765/v1",
+    ): "needs the server started by the exempt `sandbox serve` line",
 }
 
 
 # ---- collecting ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Line:
@@ -100,7 +107,7 @@ def _split_comment(text: str) -> tuple[str, str]:
         elif ch in "'\"":
             quote = ch
         elif ch == "#" and (i == 0 or text[i - 1].isspace()):
-            return text[:i].rstrip(), text[i + 1:].strip()
+            return text[:i].rstrip(), text[i + 1 :].strip()
     return text.rstrip(), ""
 
 
@@ -117,7 +124,7 @@ def fenced_blocks(path: Path) -> list[Block]:
         start, body = i + 1, []
         i += 1
         while i < len(raw) and not raw[i].strip().startswith(fence):
-            body.append((i + 1, raw[i][len(indent):] if raw[i].startswith(indent) else raw[i].lstrip()))
+            body.append((i + 1, raw[i][len(indent) :] if raw[i].startswith(indent) else raw[i].lstrip()))
             i += 1
         i += 1
         lines: list[Line] = []
@@ -182,8 +189,9 @@ def inline_commands(path: Path) -> list[Command]:
 
     doc, text = _rel(path), path.read_text()
     # Blank out fenced blocks, keeping the line count, so their backticks do not pair with prose.
-    prose = re.sub(r"^\s*(`{3,}|~{3,}).*?^\s*\1\s*$", lambda m: "\n" * m.group(0).count("\n"), text,
-                   flags=re.DOTALL | re.MULTILINE)
+    prose = re.sub(
+        r"^\s*(`{3,}|~{3,}).*?^\s*\1\s*$", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.DOTALL | re.MULTILINE
+    )
     found = []
     for m in re.finditer(r"`([^`]+)`", prose):
         span = " ".join(m.group(1).replace("\\|", "|").split())
@@ -191,7 +199,7 @@ def inline_commands(path: Path) -> list[Command]:
         if len(words) < 2:
             continue
         if words[0] == "scaleform":
-            rest = span[len("scaleform"):].strip()
+            rest = span[len("scaleform") :].strip()
         elif words[0] in main.commands and any(w.startswith("-") for w in words[1:]):
             rest = span
         else:
@@ -332,8 +340,12 @@ def synopsis_problem(argv: tuple[str, ...]) -> str | None:
                     return f"`scaleform {cmd.name}` has no option {word}"
                 if isinstance(option.type, click.Choice) and j + 1 < len(tokens):
                     for value in tokens[j + 1].split("|"):
-                        if value and not value.startswith("-") and not _PLACEHOLDER.match(value) \
-                                and value not in option.type.choices:
+                        if (
+                            value
+                            and not value.startswith("-")
+                            and not _PLACEHOLDER.match(value)
+                            and value not in option.type.choices
+                        ):
                             return f"{word} {value!r}: not one of {list(option.type.choices)}"
     return None
 
@@ -354,8 +366,12 @@ def test_the_collection_misses_no_command_line():
     """Every fenced line that mentions `scaleform <word>` outside a comment yields a command, so a
     change in how the docs write commands cannot quietly shrink Level 1 to nothing."""
     mention = re.compile(r"(?<![\w./@-])scaleform\s+-{0,2}[a-z]")
-    missed = [f"{line.doc}:{line.lineno}: {line.text}" for block in BLOCKS for line in block.lines
-              if mention.search(line.text) and not commands_of(line)]
+    missed = [
+        f"{line.doc}:{line.lineno}: {line.text}"
+        for block in BLOCKS
+        for line in block.lines
+        if mention.search(line.text) and not commands_of(line)
+    ]
     assert not missed, missed
     docs = {cmd.doc for cmd in FENCED}
     assert {"README.md", "docs/sandbox.md"} <= docs, docs
@@ -372,6 +388,7 @@ def test_every_exemption_names_a_documented_line():
 
 
 # ---- level 2: run the blocks that can run offline ------------------------------------------------
+
 
 def _runnable(block: Block) -> bool:
     return any((line.doc, line.text) not in EXEMPT for line in block.lines if commands_of(line))
@@ -409,8 +426,15 @@ def test_the_documented_block_runs_offline(tmp_path, block):
     for line in block.lines:
         if (line.doc, line.text) in EXEMPT:
             continue
-        result = subprocess.run(["bash", "-c", line.text], cwd=tmp_path, env=_env(home), capture_output=True,
-                                text=True, timeout=60, check=False)
+        result = subprocess.run(
+            ["bash", "-c", line.text],
+            cwd=tmp_path,
+            env=_env(home),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         out, err = result.stdout, result.stderr
         where = f"{line.doc}:{line.lineno}: `{line.text}` exited {result.returncode}"
         assert "Traceback (most recent call last)" not in err, (where, err[-3000:])

@@ -1,5 +1,6 @@
 """An editor that follows the modeline `export` writes gets completion from the copied schema
 (yaml-language-server, the server VS Code and others use, driven over the Language Server Protocol)."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,10 @@ def server_command() -> list[str]:
         return ["node", module, "--stdio"]
     if shutil.which("yaml-language-server"):
         return ["yaml-language-server", "--stdio"]
-    pytest.skip("yaml-language-server is not available: no $YAML_LANGUAGE_SERVER with node, and none on PATH "
-                "(.ci/run installs it from npm)")
+    pytest.skip(
+        "yaml-language-server is not available: no $YAML_LANGUAGE_SERVER with node, and none on PATH "
+        "(.ci/run installs it from npm)"
+    )
 
 
 class Session:
@@ -37,7 +40,7 @@ class Session:
         out = self.proc.stdout
         while True:
             headers = {}
-            while (line := out.readline().decode().strip()):
+            while line := out.readline().decode().strip():
                 key, value = line.split(":", 1)
                 headers[key.lower()] = value.strip()
             if not headers:
@@ -75,16 +78,31 @@ def test_the_exported_modeline_gives_completion(tmp_path):
     path.write_text(text)
     session = Session(command)
     try:
-        session.request(1, "initialize", {"processId": os.getpid(), "rootUri": out.as_uri(),
-                                          "capabilities": {"workspace": {"configuration": True}}})
+        session.request(
+            1,
+            "initialize",
+            {"processId": os.getpid(), "rootUri": out.as_uri(), "capabilities": {"workspace": {"configuration": True}}},
+        )
         session.send({"method": "initialized", "params": {}})
-        session.send({"method": "workspace/didChangeConfiguration",
-                      "params": {"settings": {"yaml": {"validate": True, "completion": True,
-                                                       "schemaStore": {"enable": False}}}}})
-        session.send({"method": "textDocument/didOpen", "params": {"textDocument": {
-            "uri": path.as_uri(), "languageId": "yaml", "version": 1, "text": text}}})
-        result = session.request(2, "textDocument/completion", {"textDocument": {"uri": path.as_uri()},
-                                                                "position": {"line": 3, "character": 2}})
+        session.send(
+            {
+                "method": "workspace/didChangeConfiguration",
+                "params": {
+                    "settings": {"yaml": {"validate": True, "completion": True, "schemaStore": {"enable": False}}}
+                },
+            }
+        )
+        session.send(
+            {
+                "method": "textDocument/didOpen",
+                "params": {"textDocument": {"uri": path.as_uri(), "languageId": "yaml", "version": 1, "text": text}},
+            }
+        )
+        result = session.request(
+            2,
+            "textDocument/completion",
+            {"textDocument": {"uri": path.as_uri()}, "position": {"line": 3, "character": 2}},
+        )
     finally:
         session.close()
     items = result.get("items", []) if isinstance(result, dict) else (result or [])

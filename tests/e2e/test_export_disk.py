@@ -1,5 +1,6 @@
 """What export writes to disk: never through a symbolic link or outside `--out`, every file name
 settled before the first write, every `${` escaped, and a failed export leaves the folder as it was."""
+
 from __future__ import annotations
 
 import os
@@ -128,9 +129,17 @@ def _hostile_account(db: Path) -> Path:
             store.add_member(email, role)
         store.add_member("zed${y}@acme.ai", "invited", invited_role="labeler", expiry="2030-01-01T00:00:00.000Z")
         for project in ("prod-${p}", "prod-plain"):
-            store.create_project({"name": project, "type": "imageannotation", "studio": True,
-                                  "params": {"instruction": "Box ${sign}", "${key}": {"nested": ["${v}"]}}})
-            store.set_ontology(project, {"ontology": ["${c}", {"choice": "ok", "subchoices": ["${s}"]}], "name": "v${1}"})
+            store.create_project(
+                {
+                    "name": project,
+                    "type": "imageannotation",
+                    "studio": True,
+                    "params": {"instruction": "Box ${sign}", "${key}": {"nested": ["${v}"]}},
+                }
+            )
+            store.set_ontology(
+                project, {"ontology": ["${c}", {"choice": "ok", "subchoices": ["${s}"]}], "name": "v${1}"}
+            )
             store.assign({"emails": ["li${x}@acme.ai", "bo@acme.ai"], "projects": [project]})
             store.create_group(project, {"name": "night-${g}", "emails": ["li${x}@acme.ai", "bo@acme.ai"]})
             store.create_batch({"name": f"{project}-b${{1}}", "project": project})

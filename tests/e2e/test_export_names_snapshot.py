@@ -4,6 +4,7 @@ what is shared rather than count, that they are valid, and that the export plans
 After a deliberate change of the naming rules, rewrite the snapshot with
 `SCALEFORM_UPDATE_SNAPSHOT=1 pytest tests/e2e/test_export_names_snapshot.py` and review its diff.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ SET_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")  # schemas/manifest.sche
 
 
 def _composition(root: Path, tmp: Path) -> Path:
-    """The demo account with examples/composition applied to it (staging), as tests/e2e/test_composition.py builds it."""
+    """The demo account with examples/composition applied to it (staging), as test_composition.py builds it."""
     db = make_db(tmp / "composition.db")
     example = Path(shutil.copytree(root / "examples" / "composition", tmp / "composition"))
     for _ in range(2):
@@ -48,15 +49,19 @@ def exported(root, tmp_path_factory) -> dict[str, tuple[Path, Path, dict[str, li
         result = cli("export", "--sandbox", str(db), "--out", str(tmp / "out"), "--templates")
         assert result.exit_code == 0, result.output
         docs = [yaml.safe_load(p.read_text()) or {} for p in sorted((tmp / "out").rglob("*.yaml"))]
-        names = {section: [name for doc in docs for name in doc.get(section, {})] for section in ("templates", "people")}
+        names = {
+            section: [name for doc in docs for name in doc.get(section, {})] for section in ("templates", "people")
+        }
         groups = {g for doc in docs for spec in doc.get("projects", {}).values() for g in spec.get("groups") or {}}
         out[account] = (db, tmp / "out", names, groups)
     return out
 
 
 def test_the_names_are_the_snapshot(exported):
-    found = {account: {section: sorted(names) for section, names in sections.items()}
-             for account, (_, _, sections, _) in exported.items()}
+    found = {
+        account: {section: sorted(names) for section, names in sections.items()}
+        for account, (_, _, sections, _) in exported.items()
+    }
     if os.environ.get("SCALEFORM_UPDATE_SNAPSHOT"):
         SNAPSHOT.write_text(json.dumps(found, indent=1) + "\n")
     assert found == json.loads(SNAPSHOT.read_text())

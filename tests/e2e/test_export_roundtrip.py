@@ -1,9 +1,10 @@
 """Export then plan shows `No changes.`; cloning one account into another with a new prefix."""
+
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -49,8 +50,9 @@ def with_project(db, spec: dict):
 
 
 def test_export_encodes_unsafe_file_names(tmp_path):
-    db = with_project(make_db(tmp_path / "a.db", "empty"), {"name": "a/b: c", "type": "imageannotation",
-                                                              "studio": True})
+    db = with_project(
+        make_db(tmp_path / "a.db", "empty"), {"name": "a/b: c", "type": "imageannotation", "studio": True}
+    )
     out = tmp_path / "x"
     assert cli("export", "--sandbox", str(db), "--out", str(out)).exit_code == 0
     assert (out / "projects" / "a%2Fb%3A%20c.yaml").exists()
@@ -60,13 +62,22 @@ def test_export_encodes_unsafe_file_names(tmp_path):
 def _account(db, prefix: str) -> dict:
     con = sqlite3.connect(str(db))
     con.row_factory = sqlite3.Row
-    strip = lambda n: n[len(prefix):] if n.startswith(prefix) else n  # noqa: E731
+    strip = lambda n: n[len(prefix) :] if n.startswith(prefix) else n  # noqa: E731
     try:
         team = {r["email"]: r["role"] for r in con.execute("SELECT email, role FROM team WHERE role != 'admin'")}
-        projects = {strip(r["name"]): (r["type"], r["studio"], r["pipeline"], r["consensus_attempts"],
-                                       json.loads(r["param_history"])[-1].get("instruction"),
-                                       json.dumps(json.loads(r["ontology_history"])[-1]["ontology"]) if json.loads(r["ontology_history"]) else None)
-                    for r in con.execute("SELECT * FROM projects")}
+        projects = {
+            strip(r["name"]): (
+                r["type"],
+                r["studio"],
+                r["pipeline"],
+                r["consensus_attempts"],
+                json.loads(r["param_history"])[-1].get("instruction"),
+                json.dumps(json.loads(r["ontology_history"])[-1]["ontology"])
+                if json.loads(r["ontology_history"])
+                else None,
+            )
+            for r in con.execute("SELECT * FROM projects")
+        }
         assignments = sorted((r["email"], strip(r["project"])) for r in con.execute("SELECT * FROM assignments"))
         groups = sorted((strip(r["project"]), r["name"], r["members"]) for r in con.execute("SELECT * FROM groups"))
     finally:
@@ -80,9 +91,19 @@ def test_clone_into_an_empty_account_with_another_prefix(tmp_path):
     with store.transaction():
         for email, role in [("ana@acme.ai", "manager"), ("li@acme.ai", "labeler"), ("bo@acme.ai", "labeler")]:
             store.add_member(email, role)
-        store.create_project({"name": "prod-signs", "type": "imageannotation", "studio": True,
-                              "params": {"instruction": "Box signs"}, "pipeline": "consensus_task", "consensus_attempts": 2})
-        store.set_ontology("prod-signs", {"ontology": ["stop", {"choice": "yield", "subchoices": ["faded"]}], "name": "v3"})
+        store.create_project(
+            {
+                "name": "prod-signs",
+                "type": "imageannotation",
+                "studio": True,
+                "params": {"instruction": "Box signs"},
+                "pipeline": "consensus_task",
+                "consensus_attempts": 2,
+            }
+        )
+        store.set_ontology(
+            "prod-signs", {"ontology": ["stop", {"choice": "yield", "subchoices": ["faded"]}], "name": "v3"}
+        )
         store.assign({"emails": ["li@acme.ai", "bo@acme.ai"], "projects": ["prod-signs"]})
         store.create_group("prod-signs", {"name": "night", "emails": ["li@acme.ai"]})
     store.db.close()
@@ -94,7 +115,8 @@ def test_clone_into_an_empty_account_with_another_prefix(tmp_path):
     hint = exported.stderr.split("plan these manifests with ")[1].split(",")[0]
     assert hint == "--var prefix=prod-"
     assert cli("plan", str(out), "--sandbox", str(a), *hint.split(" ", 1)).stdout.endswith(
-        "No changes. The account matches the manifests.\n")
+        "No changes. The account matches the manifests.\n"
+    )
 
     b = make_db(tmp_path / "b.db", "empty")
     args = ["--sandbox", str(b), "--var", "prefix=stg-"]
@@ -111,8 +133,9 @@ def test_clone_into_an_empty_account_with_another_prefix(tmp_path):
 def test_export_and_plan_skip_the_groups_of_ordinary_projects(tmp_path):
     # The sandbox answers 400 "not a Studio project" on an ordinary project's groups, as the API
     # most likely does: export and plan must not read them.
-    db = with_project(make_db(tmp_path / "a.db", "demo"), {"name": "ordinary", "type": "imageannotation",
-                                                             "studio": False})
+    db = with_project(
+        make_db(tmp_path / "a.db", "demo"), {"name": "ordinary", "type": "imageannotation", "studio": False}
+    )
     out = tmp_path / "exported"
     result = cli("export", "--sandbox", str(db), "--out", str(out))
     assert result.exit_code == 0, result.output

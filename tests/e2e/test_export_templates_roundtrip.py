@@ -1,4 +1,5 @@
 """`export --templates` against the sandbox: round trip to `No changes.`, stable names, a smaller export."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Ambiguous failures (a write happens, its response is lost), partial failure, interruption."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,12 +77,23 @@ def test_every_write_survives_a_lost_response(tmp_path):
     m = write_manifest(tmp_path / "m.yaml", EVERY_WRITE)
     assert converge(target, m) == []
     paths = {p for _, p in faults.lost}
-    for expected in ("/v1/teams/invite", "/v1/teams/set_role", "/v1/projects", "/v1/projects/street-signs/setParams",
-                     "/v1/projects/street-signs/updatePipelineConfig", "/v1/projects/cats/setOntology", "/v1/batches",
-                     "/v1/batches/cats-1/finalize", "/v1/batches/legacy-ocr-batch1/finalize",
-                     "/v1/studio/assignments/add", "/v1/studio/projects/street-signs/groups",
-                     "/v1/studio/projects/street-signs/groups/night-shift", "/v1/studio/batches/street-signs-2026-10",
-                     "/v1/studio/batches/set_priorities", "/v1/studio/assignments/remove"):
+    for expected in (
+        "/v1/teams/invite",
+        "/v1/teams/set_role",
+        "/v1/projects",
+        "/v1/projects/street-signs/setParams",
+        "/v1/projects/street-signs/updatePipelineConfig",
+        "/v1/projects/cats/setOntology",
+        "/v1/batches",
+        "/v1/batches/cats-1/finalize",
+        "/v1/batches/legacy-ocr-batch1/finalize",
+        "/v1/studio/assignments/add",
+        "/v1/studio/projects/street-signs/groups",
+        "/v1/studio/projects/street-signs/groups/night-shift",
+        "/v1/studio/batches/street-signs-2026-10",
+        "/v1/studio/batches/set_priorities",
+        "/v1/studio/assignments/remove",
+    ):
         assert expected in paths, expected
     # Nothing was created twice: one group row per declared group, one cats project, one batch.
     groups = store.db.execute("SELECT name FROM groups WHERE project='street-signs' ORDER BY name").fetchall()
@@ -89,8 +101,12 @@ def test_every_write_survives_a_lost_response(tmp_path):
     assert store.db.execute("SELECT COUNT(*) FROM batches WHERE name='cats-1'").fetchone()[0] == 1
     # apply read each create back after its lost response instead of sending it again
     # (a resend would have been answered 409)
-    creates = [r for r in store.requests() if r["method"] == "POST" and r["path"] in
-               ("/v1/projects", "/v1/batches", "/v1/studio/projects/street-signs/groups", "/v1/teams/invite")]
+    creates = [
+        r
+        for r in store.requests()
+        if r["method"] == "POST"
+        and r["path"] in ("/v1/projects", "/v1/batches", "/v1/studio/projects/street-signs/groups", "/v1/teams/invite")
+    ]
     assert creates and not [r for r in creates if r["status"] == 409]
     # reset_priorities too
     d = write_manifest(tmp_path / "d.yaml", "batch_priority: default\n")
@@ -155,16 +171,30 @@ def test_interrupt_finishes_in_flight_and_reports(tmp_path):
 # Each create, aimed at by `--fault-on`: (the request to lose, how to send it, the read that must
 # precede any resend, a SQL count that is 1 once the object exists).
 CREATES = {
-    "invitation": ("POST /v1/teams/invite", lambda c: c.invite(["new@acme.ai"], "labeler"),
-                   ("GET", "/v1/teams"), "SELECT COUNT(*) FROM team WHERE email='new@acme.ai'"),
-    "project": ("POST /v1/projects", lambda c: c.create_project("fresh", "imageannotation", studio=True),
-                ("GET", "/v1/projects/fresh"), "SELECT COUNT(*) FROM projects WHERE name='fresh'"),
-    "group": ("POST /v1/studio/projects/street-signs/groups",
-              lambda c: c.create_group("street-signs", "day-shift", ["li@acme.ai", "zoe@acme.ai"]),
-              ("GET", "/v1/studio/projects/street-signs/groups"),
-              "SELECT COUNT(*) FROM groups WHERE project='street-signs' AND name='day-shift'"),
-    "batch": ("POST /v1/batches", lambda c: c.create_batch("street-signs", "fresh-batch"),
-              ("GET", "/v1/batches/fresh-batch"), "SELECT COUNT(*) FROM batches WHERE name='fresh-batch'"),
+    "invitation": (
+        "POST /v1/teams/invite",
+        lambda c: c.invite(["new@acme.ai"], "labeler"),
+        ("GET", "/v1/teams"),
+        "SELECT COUNT(*) FROM team WHERE email='new@acme.ai'",
+    ),
+    "project": (
+        "POST /v1/projects",
+        lambda c: c.create_project("fresh", "imageannotation", studio=True),
+        ("GET", "/v1/projects/fresh"),
+        "SELECT COUNT(*) FROM projects WHERE name='fresh'",
+    ),
+    "group": (
+        "POST /v1/studio/projects/street-signs/groups",
+        lambda c: c.create_group("street-signs", "day-shift", ["li@acme.ai", "zoe@acme.ai"]),
+        ("GET", "/v1/studio/projects/street-signs/groups"),
+        "SELECT COUNT(*) FROM groups WHERE project='street-signs' AND name='day-shift'",
+    ),
+    "batch": (
+        "POST /v1/batches",
+        lambda c: c.create_batch("street-signs", "fresh-batch"),
+        ("GET", "/v1/batches/fresh-batch"),
+        "SELECT COUNT(*) FROM batches WHERE name='fresh-batch'",
+    ),
 }
 
 
@@ -172,6 +202,7 @@ def _send_create(url: str, kind: str, retry: RetryPolicy | None = None):
     async def go():
         async with ApiClient(url, KEY, retry=retry or RetryPolicy(base=0.01)) as c:
             return await CREATES[kind][1](c)
+
     return asyncio.run(go())
 
 

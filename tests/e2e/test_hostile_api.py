@@ -1,5 +1,6 @@
 """Hostile API responses: malformed JSON, wrong shapes, missing fields, huge bodies. The client
 reports a clear error naming the endpoint and no plan is made from a partial read."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,13 @@ class Hostile:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "GET" and scope["raw_path"].decode() == self.path:
-            await send({"type": "http.response.start", "status": self.status,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": self.body})
             return
         await self.inner(scope, receive, send)
@@ -51,9 +57,19 @@ CASES = [
     ("/v1/studio/assignments", b"[]", "GET /studio/assignments", "JSON object"),
     ("/v1/studio/assignments", b'{"li@acme.ai": "street-signs"}', "GET /studio/assignments", "not a list"),
     ("/v1/projects", b'[{"name": "street-signs"}]', "GET /projects returned a malformed response", "'param_history'"),
-    ("/v1/projects", b'[{"name": "street-signs", "type": "imageannotation", "param_history": {}}]', "GET /projects", "'param_history'"),
+    (
+        "/v1/projects",
+        b'[{"name": "street-signs", "type": "imageannotation", "param_history": {}}]',
+        "GET /projects",
+        "'param_history'",
+    ),
     ("/v1/studio/projects/street-signs/groups", json.dumps({"x": "y" * 20_000_000}).encode(), "GET", "JSON array"),
-    ("/v1/studio/projects/street-signs/groups", b'[{"name": "night-shift", "workers": [{"id": 1}]}]', "groups", "'email'"),
+    (
+        "/v1/studio/projects/street-signs/groups",
+        b'[{"name": "night-shift", "workers": [{"id": 1}]}]',
+        "groups",
+        "'email'",
+    ),
     ("/v1/studio/batches", b'[{"name": "b"}]', "GET /studio/batches", "'groups'"),
     ("/v1/studio/batches", b"null", "GET /studio/batches", "JSON array"),
     ("/v1/teams", b'["an", "error", "list"]', "GET /teams", "HTTP 400"),
@@ -65,8 +81,13 @@ def test_hostile_response_is_a_clear_error_and_no_plan(tmp_path, path, body, whe
     status = 400 if what == "HTTP 400" else 200
     store = Store(make_db(tmp_path / "s.db", "demo"))
     app = Hostile(SandboxApp(store), path, body, status)
-    target = Target("http://sandbox.invalid/v1", None, KEY, transport=httpx.ASGITransport(app=app),
-                    retry=RetryPolicy(attempts=2, base=0.01))
+    target = Target(
+        "http://sandbox.invalid/v1",
+        None,
+        KEY,
+        transport=httpx.ASGITransport(app=app),
+        retry=RetryPolicy(attempts=2, base=0.01),
+    )
     manifests = load_manifests(write_manifest(tmp_path / "m.yaml", MANIFEST))
     with pytest.raises(ScaleformError) as exc:
         make_plan(manifests, target)
@@ -78,7 +99,12 @@ def test_hostile_response_is_a_clear_error_and_no_plan(tmp_path, path, body, whe
 def test_server_error_with_a_list_body_is_retried_then_reported(tmp_path):
     store = Store(make_db(tmp_path / "s.db", "demo"))
     app = Hostile(SandboxApp(store), "/v1/teams", b"[1, 2]", 500)
-    target = Target("http://sandbox.invalid/v1", None, KEY, transport=httpx.ASGITransport(app=app),
-                    retry=RetryPolicy(attempts=3, base=0.01))
+    target = Target(
+        "http://sandbox.invalid/v1",
+        None,
+        KEY,
+        transport=httpx.ASGITransport(app=app),
+        retry=RetryPolicy(attempts=3, base=0.01),
+    )
     with pytest.raises(ScaleformError, match=r"GET /teams failed with HTTP 500"):
         make_plan(load_manifests(write_manifest(tmp_path / "m.yaml", MANIFEST)), target)

@@ -1,4 +1,5 @@
 """Ctrl-C during apply: in-flight calls finish, nothing new starts, the report says what ran."""
+
 from __future__ import annotations
 
 import os
@@ -10,13 +11,19 @@ from helpers import KEY, make_db, request_log, scaleform_cmd, served, write_mani
 
 def test_sigint_stops_cleanly_with_a_report(tmp_path):
     db = make_db(tmp_path / "s.db", "empty")
-    projects = "".join(f"  p{i:02d}: {{type: imageannotation, studio: true, ontology: {{choices: [a, b]}}}}\n"
-                       for i in range(40))
+    projects = "".join(
+        f"  p{i:02d}: {{type: imageannotation, studio: true, ontology: {{choices: [a, b]}}}}\n" for i in range(40)
+    )
     m = write_manifest(tmp_path / "m.yaml", "projects:\n" + projects)
     env = {**os.environ, "SCALE_API_KEY": KEY}
     with served(db, "--latency-ms", "150", env={"SCALE_API_KEY": KEY}) as url:
-        proc = subprocess.Popen(scaleform_cmd("apply", str(m), "--api-url", url, "--auto-approve", "--parallelism", "2"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            scaleform_cmd("apply", str(m), "--api-url", url, "--auto-approve", "--parallelism", "2"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for line in proc.stdout:
             if ": created (" in line:  # the first call has completed
                 proc.send_signal(signal.SIGINT)
@@ -38,16 +45,21 @@ def test_sigterm_prints_an_accurate_report_flushes_output_and_a_rerun_converges(
     from helpers import cli
 
     db = make_db(tmp_path / "s.db", "empty")
-    projects = "".join(f"  p{i:02d}: {{type: imageannotation, studio: true, ontology: {{choices: [a, b]}}}}\n"
-                       for i in range(40))
+    projects = "".join(
+        f"  p{i:02d}: {{type: imageannotation, studio: true, ontology: {{choices: [a, b]}}}}\n" for i in range(40)
+    )
     m = write_manifest(tmp_path / "m.yaml", "projects:\n" + projects)
     env = {**os.environ, "SCALE_API_KEY": KEY}
     with served(db, "--latency-ms", "150") as url:
         with open(tmp_path / "out.txt", "w") as out, open(tmp_path / "err.txt", "w") as err:
             # stdout is a file, as in CI: block-buffered, so lines survive only if the process
             # exits through its own handler.
-            proc = subprocess.Popen(scaleform_cmd("apply", str(m), "--api-url", url, "--auto-approve",
-                                                  "--parallelism", "2"), stdout=out, stderr=err, env=env)
+            proc = subprocess.Popen(
+                scaleform_cmd("apply", str(m), "--api-url", url, "--auto-approve", "--parallelism", "2"),
+                stdout=out,
+                stderr=err,
+                env=env,
+            )
             deadline = time.monotonic() + 60
             while not any(r["method"] == "POST" and r["status"] == 200 for r in request_log(db)):
                 assert time.monotonic() < deadline and proc.poll() is None
@@ -62,7 +74,11 @@ def test_sigterm_prints_an_accurate_report_flushes_output_and_a_rerun_converges(
         applied = int(stderr.split("Applied: ")[1].split(" call(s)")[0])
         import re
 
-        lines = [line for line in stdout.splitlines() if re.fullmatch(r"project\[p\d\d\]\S*: .* \((\d+ ms|\d+\.\d s)\)", line)]
+        lines = [
+            line
+            for line in stdout.splitlines()
+            if re.fullmatch(r"project\[p\d\d\]\S*: .* \((\d+ ms|\d+\.\d s)\)", line)
+        ]
         assert applied == len(done) == len(lines)  # every per-call line reached the file
         again = cli("apply", str(m), "--api-url", url, "--auto-approve", env={"SCALE_API_KEY": KEY})
         assert again.exit_code == 0, again.output

@@ -5,6 +5,7 @@ bo (invited labeler), max (invited member). street-signs: labelers li, zoe; grou
 [li, zoe]. legacy-ocr: labeler zoe; group ocr-team [zoe]. Pending batches, in priority order:
 legacy-ocr-batch1 (staging), street-signs-2026-10 (in progress, groups [night-shift]).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -45,16 +46,23 @@ def ops(plan: dict) -> list[tuple[str, str]]:
 
 # ---- team ---------------------------------------------------------------------------------------
 
+
 def test_team_invite_role_change_reenable_and_noop(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        """\
         team:
           managers: [ana@acme.ai]
           members: [raj@acme.ai, new@acme.ai]
           labelers: [li@acme.ai, zoe@acme.ai, old@acme.ai]
-        """)
+        """,
+    )
     plan = converge(db, m)
-    assert changes(plan) == [("update", "team.member[ana@acme.ai]"), ("create", "team.member[new@acme.ai]"),
-                             ("update", "team.member[old@acme.ai]")]
+    assert changes(plan) == [
+        ("update", "team.member[ana@acme.ai]"),
+        ("create", "team.member[new@acme.ai]"),
+        ("update", "team.member[old@acme.ai]"),
+    ]
     assert ops(plan) == [("POST", "/teams/invite"), ("POST", "/teams/set_role"), ("POST", "/teams/set_role")]
     bodies = {o["body"]["team_role"]: o["body"]["emails"] for o in plan["operations"] if o["path"].endswith("set_role")}
     assert bodies == {"manager": ["ana@acme.ai"], "labeler": ["old@acme.ai"]}
@@ -97,8 +105,11 @@ def test_admin_under_another_role_is_an_error(db, tmp_path):
 
 # ---- projects -----------------------------------------------------------------------------------
 
+
 def test_new_project_is_four_adds_in_two_calls(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        """\
         projects:
           "cats / EU":
             type: imageannotation
@@ -106,29 +117,52 @@ def test_new_project_is_four_adds_in_two_calls(db, tmp_path):
             params: {instruction: Box the cats}
             ontology: {name: v1, choices: [cat, {choice: kitten, subchoices: [tabby]}]}
             pipeline: {type: consensus_task, consensus_attempts: 2}
-        """)
+        """,
+    )
     plan = converge(db, m)
-    assert sorted(changes(plan)) == [("create", "project[cats / EU]"), ("create", "project[cats / EU].ontology"),
-                                     ("create", "project[cats / EU].params"), ("create", "project[cats / EU].pipeline")]
+    assert sorted(changes(plan)) == [
+        ("create", "project[cats / EU]"),
+        ("create", "project[cats / EU].ontology"),
+        ("create", "project[cats / EU].params"),
+        ("create", "project[cats / EU].pipeline"),
+    ]
     assert ops(plan) == [("POST", "/projects"), ("POST", "/projects/cats%20%2F%20EU/setOntology")]
     create = plan["operations"][0]["body"]
-    assert create == {"type": "imageannotation", "name": "cats / EU", "params": {"instruction": "Box the cats"},
-                      "rapid": False, "studio": True, "pipeline": "consensus_task", "consensus_attempts": 2}
+    assert create == {
+        "type": "imageannotation",
+        "name": "cats / EU",
+        "params": {"instruction": "Box the cats"},
+        "rapid": False,
+        "studio": True,
+        "pipeline": "consensus_task",
+        "consensus_attempts": 2,
+    }
 
 
 def test_params_ontology_pipeline_updates(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "projects:" + STREET + """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:"
+        + STREET
+        + """\
     params:
       instruction: Draw a box around every traffic sign.
       geometries: {box: {objects_to_annotate: [stop_sign], min_height: 10, min_width: 10}}
     ontology: {name: v2, choices: [stop_sign, {choice: yield_sign, subchoices: [faded, occluded]}]}
     pipeline: {type: consensus_task, consensus_attempts: 5}
-""")
+""",
+    )
     plan = converge(db, m)
-    assert changes(plan) == [("update", "project[street-signs].ontology"), ("update", "project[street-signs].params"),
-                             ("update", "project[street-signs].pipeline")]
-    assert ops(plan) == [("POST", "/projects/street-signs/setOntology"), ("POST", "/projects/street-signs/setParams"),
-                         ("POST", "/projects/street-signs/updatePipelineConfig")]
+    assert changes(plan) == [
+        ("update", "project[street-signs].ontology"),
+        ("update", "project[street-signs].params"),
+        ("update", "project[street-signs].pipeline"),
+    ]
+    assert ops(plan) == [
+        ("POST", "/projects/street-signs/setOntology"),
+        ("POST", "/projects/street-signs/setParams"),
+        ("POST", "/projects/street-signs/updatePipelineConfig"),
+    ]
     params = next(o for o in plan["operations"] if o["path"].endswith("setParams"))["body"]
     assert params["patch"] is False and params["geometries"]["box"]["objects_to_annotate"] == ["stop_sign"]
     text = cli("plan", str(m), "--sandbox", str(db)).stdout
@@ -136,20 +170,30 @@ def test_params_ontology_pipeline_updates(db, tmp_path):
 
 
 def test_params_diff_is_field_level(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "projects:" + STREET + """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:"
+        + STREET
+        + """\
     params:
       instruction: Draw a box around every traffic sign.
       geometries: {box: {objects_to_annotate: [stop_sign, yield_sign], min_height: 12, min_width: 10}}
-""")
+""",
+    )
     text = cli("plan", str(m), "--sandbox", str(db)).stdout
     assert "~ params.geometries.box.min_height: 10 -> 12" in text
     assert "instruction" not in text.split("project[street-signs].params")[1].split("\n\n")[0]
 
 
 def test_ontology_bare_string_equals_choice_object(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "projects:" + STREET + """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:"
+        + STREET
+        + """\
     ontology: {name: renamed, choices: [{choice: stop_sign}, {choice: yield_sign, subchoices: [{choice: faded}]}]}
-""")
+""",
+    )
     assert plan_json(db, m)["changes"] == []  # the name only labels a version a change creates
 
 
@@ -163,17 +207,23 @@ def test_immutable_type_change_is_a_located_error(db, tmp_path):
 def test_project_noop_and_undeclared_untouched(db, tmp_path):
     m = write_manifest(tmp_path / "m.yaml", "projects:" + STREET)
     plan = plan_json(db, m)
-    assert plan["changes"] == [] and {"address": "project[legacy-ocr]", "reason": "not declared in the manifests"} in plan["unmanaged"]
+    assert (
+        plan["changes"] == []
+        and {"address": "project[legacy-ocr]", "reason": "not declared in the manifests"} in plan["unmanaged"]
+    )
 
 
 # ---- labelers and groups ------------------------------------------------------------------------
 
+
 def test_labeler_add_and_remove_with_group_collateral(db, tmp_path):
     m = write_manifest(tmp_path / "m.yaml", "projects:" + STREET + "    labelers: [li@acme.ai, raj@acme.ai]\n")
     plan = converge(db, m)
-    assert changes(plan) == [("create", "project[street-signs].labeler[raj@acme.ai]"),
-                             ("delete", "project[street-signs].group[night-shift].member[zoe@acme.ai]"),
-                             ("delete", "project[street-signs].labeler[zoe@acme.ai]")]
+    assert changes(plan) == [
+        ("create", "project[street-signs].labeler[raj@acme.ai]"),
+        ("delete", "project[street-signs].group[night-shift].member[zoe@acme.ai]"),
+        ("delete", "project[street-signs].labeler[zoe@acme.ai]"),
+    ]
     # group removal (phase 6) runs before the unassignment (phase 9)
     assert [o["phase"] for o in plan["operations"]] == [5, 6, 9]
     assert plan["operations"][1]["body"] == {"add_emails": [], "remove_emails": ["zoe@acme.ai"]}
@@ -187,21 +237,31 @@ def test_labeler_who_is_nobody_is_an_error(db, tmp_path):
 
 
 def test_groups_create_update_noop(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "projects:" + STREET + """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:"
+        + STREET
+        + """\
     labelers: [li@acme.ai, zoe@acme.ai, raj@acme.ai]
     groups:
       night-shift: [li@acme.ai, raj@acme.ai]
       day-shift: [zoe@acme.ai, raj@acme.ai]
-""")
+""",
+    )
     plan = converge(db, m)
-    assert changes(plan) == [("create", "project[street-signs].labeler[raj@acme.ai]"),
-                             ("create", "project[street-signs].group[day-shift]"),
-                             ("create", "project[street-signs].group[day-shift].member[raj@acme.ai]"),
-                             ("create", "project[street-signs].group[day-shift].member[zoe@acme.ai]"),
-                             ("create", "project[street-signs].group[night-shift].member[raj@acme.ai]"),
-                             ("delete", "project[street-signs].group[night-shift].member[zoe@acme.ai]")]
-    assert ops(plan) == [("POST", "/studio/assignments/add"), ("POST", "/studio/projects/street-signs/groups"),
-                         ("PUT", "/studio/projects/street-signs/groups/night-shift")]
+    assert changes(plan) == [
+        ("create", "project[street-signs].labeler[raj@acme.ai]"),
+        ("create", "project[street-signs].group[day-shift]"),
+        ("create", "project[street-signs].group[day-shift].member[raj@acme.ai]"),
+        ("create", "project[street-signs].group[day-shift].member[zoe@acme.ai]"),
+        ("create", "project[street-signs].group[night-shift].member[raj@acme.ai]"),
+        ("delete", "project[street-signs].group[night-shift].member[zoe@acme.ai]"),
+    ]
+    assert ops(plan) == [
+        ("POST", "/studio/assignments/add"),
+        ("POST", "/studio/projects/street-signs/groups"),
+        ("PUT", "/studio/projects/street-signs/groups/night-shift"),
+    ]
 
 
 def test_group_member_not_assigned_live_is_an_error(db, tmp_path):
@@ -211,22 +271,31 @@ def test_group_member_not_assigned_live_is_an_error(db, tmp_path):
 
 
 def test_pending_labelers_are_deferred_then_completed(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "team:\n  labelers: [bo@acme.ai, li@acme.ai, zoe@acme.ai, kim@acme.ai]\n"
-                       "projects:" + STREET + "    labelers: [li@acme.ai, zoe@acme.ai, bo@acme.ai, kim@acme.ai]\n"
-                       "    groups:\n      night-shift: [li@acme.ai, zoe@acme.ai]\n      newbies: [bo@acme.ai, kim@acme.ai]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "team:\n  labelers: [bo@acme.ai, li@acme.ai, zoe@acme.ai, kim@acme.ai]\n"
+        "projects:" + STREET + "    labelers: [li@acme.ai, zoe@acme.ai, bo@acme.ai, kim@acme.ai]\n"
+        "    groups:\n      night-shift: [li@acme.ai, zoe@acme.ai]\n      newbies: [bo@acme.ai, kim@acme.ai]\n",
+    )
     plan = plan_json(db, m)
     assert changes(plan) == [("create", "team.member[kim@acme.ai]")]
     deferred = sorted(d["address"] for d in plan["deferred"])
-    assert deferred == ["project[street-signs].group[newbies]", "project[street-signs].group[newbies].member[bo@acme.ai]",
-                        "project[street-signs].group[newbies].member[kim@acme.ai]",
-                        "project[street-signs].labeler[bo@acme.ai]", "project[street-signs].labeler[kim@acme.ai]"]
+    assert deferred == [
+        "project[street-signs].group[newbies]",
+        "project[street-signs].group[newbies].member[bo@acme.ai]",
+        "project[street-signs].group[newbies].member[kim@acme.ai]",
+        "project[street-signs].labeler[bo@acme.ai]",
+        "project[street-signs].labeler[kim@acme.ai]",
+    ]
     assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve").exit_code == 0
     assert cli("plan", str(m), "--sandbox", str(db), "--detailed-exitcode").exit_code == 2
     assert cli("sandbox", "accept-invites", "--db", str(db), "bo@acme.ai").exit_code == 0
     plan = plan_json(db, m)
     assert ("create", "project[street-signs].group[newbies]") in changes(plan)
     assert sorted(d["address"] for d in plan["deferred"]) == [
-        "project[street-signs].group[newbies].member[kim@acme.ai]", "project[street-signs].labeler[kim@acme.ai]"]
+        "project[street-signs].group[newbies].member[kim@acme.ai]",
+        "project[street-signs].labeler[kim@acme.ai]",
+    ]
     assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve").exit_code == 0
     cli("sandbox", "accept-invites", "--db", str(db))
     assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve").exit_code == 0
@@ -235,34 +304,53 @@ def test_pending_labelers_are_deferred_then_completed(db, tmp_path):
 
 # ---- batches ------------------------------------------------------------------------------------
 
+
 def test_new_batch_is_three_adds(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        """\
         batches:
           signs-nov:
             project: street-signs
             create: true
             finalize: true
             groups: [night-shift, li@acme.ai]
-        """)
+        """,
+    )
     plan = converge(db, m)
-    assert changes(plan) == [("create", "batch[signs-nov]"), ("create", "batch[signs-nov].status"),
-                             ("create", "batch[signs-nov].groups")]
-    assert ops(plan) == [("POST", "/batches"), ("POST", "/batches/signs-nov/finalize"), ("PUT", "/studio/batches/signs-nov")]
+    assert changes(plan) == [
+        ("create", "batch[signs-nov]"),
+        ("create", "batch[signs-nov].status"),
+        ("create", "batch[signs-nov].groups"),
+    ]
+    assert ops(plan) == [
+        ("POST", "/batches"),
+        ("POST", "/batches/signs-nov/finalize"),
+        ("PUT", "/studio/batches/signs-nov"),
+    ]
 
 
 def test_finalize_groups_update_and_warnings(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        """\
         batches:
           legacy-ocr-batch1: {project: legacy-ocr, finalize: true, groups: [ocr-team]}
           street-signs-2026-10: {project: street-signs, groups: [li@acme.ai]}
           gone-batch: {project: street-signs, groups: [night-shift]}
-        """)
+        """,
+    )
     plan = converge(db, m)
-    assert changes(plan) == [("update", "batch[legacy-ocr-batch1].status"), ("update", "batch[legacy-ocr-batch1].groups"),
-                             ("update", "batch[street-signs-2026-10].groups")]
+    assert changes(plan) == [
+        ("update", "batch[legacy-ocr-batch1].status"),
+        ("update", "batch[legacy-ocr-batch1].groups"),
+        ("update", "batch[street-signs-2026-10].groups"),
+    ]
     # A batch that does not exist gets one warning, and it says how to create it.
     gone = [w for w in plan["warnings"] if "gone-batch" in w]
-    assert gone == ["batch 'gone-batch' does not exist; add `create: true` to create it (nothing is planned for it now)"]
+    assert gone == [
+        "batch 'gone-batch' does not exist; add `create: true` to create it (nothing is planned for it now)"
+    ]
 
 
 def test_batch_of_unknown_project_is_an_error(db, tmp_path):
@@ -274,11 +362,14 @@ def test_batch_of_unknown_project_is_an_error(db, tmp_path):
 
 # ---- priority -----------------------------------------------------------------------------------
 
+
 def test_priority_patterns_one_call(db, tmp_path):
     m = write_manifest(tmp_path / "m.yaml", 'batch_priority: ["street-*"]\n')
     plan = converge(db, m)
     assert changes(plan) == [("update", "studio.batch_priority")]
-    assert plan["operations"][0]["body"] == {"batches": [{"name": "street-signs-2026-10"}, {"name": "legacy-ocr-batch1"}]}
+    assert plan["operations"][0]["body"] == {
+        "batches": [{"name": "street-signs-2026-10"}, {"name": "legacy-ocr-batch1"}]
+    }
 
 
 def test_priority_default_resets(db, tmp_path):

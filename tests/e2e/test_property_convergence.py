@@ -1,5 +1,6 @@
 """Property: for a random account and random manifests, apply (twice, around accepting
 invitations) converges to an empty plan, and planning is deterministic."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,15 @@ def scenarios(draw):
     live_projects = draw(st.lists(st.sampled_from(PROJECTS), unique=True, max_size=3))
     active = [p for p, r in live_roles.items() if r in ("labeler", "member", "manager")]
     assignments = {p: draw(st.lists(st.sampled_from(active), unique=True)) if active else [] for p in live_projects}
-    groups = {p: {f"g{j}": draw(st.lists(st.sampled_from(assignments[p]), unique=True, max_size=3))
-                  for j in range(draw(st.integers(0, 2)))} if assignments[p] else {} for p in live_projects}
+    groups = {
+        p: {
+            f"g{j}": draw(st.lists(st.sampled_from(assignments[p]), unique=True, max_size=3))
+            for j in range(draw(st.integers(0, 2)))
+        }
+        if assignments[p]
+        else {}
+        for p in live_projects
+    }
     live_batches = [(p, f"{p.split()[0]}-b{j}") for p in live_projects for j in range(draw(st.integers(0, 2)))]
 
     declared_people = draw(st.lists(st.sampled_from(PEOPLE), unique=True, min_size=1))
@@ -39,13 +47,17 @@ def scenarios(draw):
         if draw(st.booleans()):
             spec["ontology"] = {"choices": draw(st.sampled_from([["x"], ["x", {"choice": "y", "subchoices": ["z"]}]]))}
         if draw(st.booleans()):
-            spec["pipeline"] = draw(st.sampled_from([{"type": "standard_task"}, {"type": "consensus_task", "consensus_attempts": 2}]))
+            spec["pipeline"] = draw(
+                st.sampled_from([{"type": "standard_task"}, {"type": "consensus_task", "consensus_attempts": 2}])
+            )
         labelers = draw(st.lists(st.sampled_from(declared_people), unique=True))
         if draw(st.booleans()):
             spec["labelers"] = labelers
             if labelers and draw(st.booleans()):
-                spec["groups"] = {f"g{j}": draw(st.lists(st.sampled_from(labelers), unique=True, max_size=3))
-                                  for j in range(draw(st.integers(1, 2)))}
+                spec["groups"] = {
+                    f"g{j}": draw(st.lists(st.sampled_from(labelers), unique=True, max_size=3))
+                    for j in range(draw(st.integers(1, 2)))
+                }
         projects[name] = spec
     batches = {}
     for name in projects:
@@ -55,8 +67,10 @@ def scenarios(draw):
             if "groups" in projects[name] and draw(st.booleans()):
                 batch["groups"] = sorted(projects[name]["groups"])[:1]
             batches[bname] = batch
-    manifest: dict = {"version": 1, "team": {f"{r}s": sorted(p for p, rr in team.items() if rr == r)
-                                             for r in ("labeler", "member", "manager")}}
+    manifest: dict = {
+        "version": 1,
+        "team": {f"{r}s": sorted(p for p, rr in team.items() if rr == r) for r in ("labeler", "member", "manager")},
+    }
     if projects:
         manifest["projects"] = projects
     if batches:
@@ -76,7 +90,9 @@ def build_account(db: Path, live_roles, live_projects, assignments, groups, live
             elif role is not None:
                 store.add_member(p, role)
         for name in live_projects:
-            store.create_project({"name": name, "type": "imageannotation", "studio": True, "params": {"instruction": "a"}})
+            store.create_project(
+                {"name": name, "type": "imageannotation", "studio": True, "params": {"instruction": "a"}}
+            )
             if assignments[name]:
                 store.assign({"emails": assignments[name], "projects": [name]})
             for g, members in groups[name].items():

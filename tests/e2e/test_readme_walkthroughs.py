@@ -1,5 +1,6 @@
 """The README's walkthrough and bootstrap sections, run verbatim as a newcomer would: each command
 line in order, in a fresh folder; both end at `No changes.` with no warnings."""
+
 from __future__ import annotations
 
 import os

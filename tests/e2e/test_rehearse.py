@@ -1,5 +1,6 @@
 """`plan --rehearse` and `apply --rehearse` end to end: the twin is copied from a served sandbox,
 the plan is carried out there, and the real account is written only after a clean rehearsal."""
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,8 @@ def _phases(log: list[dict], operations: list[dict]) -> list[tuple[int, str, str
 
 
 def test_a_clean_rehearsal_sends_what_the_real_apply_then_sends(tmp_path):
-    from scaleform.planning import make_plan
     from scaleform.manifest import load_manifests
+    from scaleform.planning import make_plan
     from scaleform.target import resolve_target
 
     db = make_db(tmp_path / "live.db")
@@ -109,6 +110,7 @@ def test_a_batch_created_after_the_plan_fails_the_priority_call(tmp_path):
         async def create() -> None:
             async with in_process(store) as client:
                 await client.create_batch("street-signs", "someone-elses-batch")
+
         asyncio.run(create())
         store.db.close()
         rehearsed = rehearsal.rehearse(plan, manifests, target)

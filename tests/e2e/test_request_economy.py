@@ -1,10 +1,11 @@
 """The number of calls is a product property: checked against the sandbox's own log."""
+
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter
 
-from helpers import cli, clear_log, make_db, plan_json, request_log, write_manifest, writes
+from helpers import clear_log, cli, make_db, plan_json, request_log, write_manifest, writes
 
 
 def _emails(db, sql: str) -> list[str]:
@@ -16,12 +17,16 @@ def _emails(db, sql: str) -> list[str]:
 
 
 def test_fifty_labelers_on_two_projects_is_one_call(tmp_path):
-    db = make_db(tmp_path / "s.db", "large", projects=2, members=60, batches=0, assignments_per_member=0,
-                 groups_per_project=0)
+    db = make_db(
+        tmp_path / "s.db", "large", projects=2, members=60, batches=0, assignments_per_member=0, groups_per_project=0
+    )
     people = _emails(db, "SELECT email FROM team WHERE role != 'admin' ORDER BY email LIMIT 50")
     listed = ", ".join(people)
-    m = write_manifest(tmp_path / "m.yaml", f"projects:\n  proj-0000:\n    type: imageannotation\n    labelers: [{listed}]\n"
-                       f"  proj-0001:\n    type: imageannotation\n    labelers: [{listed}]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        f"projects:\n  proj-0000:\n    type: imageannotation\n    labelers: [{listed}]\n"
+        f"  proj-0001:\n    type: imageannotation\n    labelers: [{listed}]\n",
+    )
     plan = plan_json(db, m)
     assert len(plan["changes"]) == 100
     clear_log(db)
@@ -31,13 +36,23 @@ def test_fifty_labelers_on_two_projects_is_one_call(tmp_path):
 
 
 def test_thirty_membership_changes_in_one_group_is_one_put(tmp_path):
-    db = make_db(tmp_path / "s.db", "large", projects=1, members=60, batches=0, assignments_per_member=1,
-                 groups_per_project=1, group_size=10)
+    db = make_db(
+        tmp_path / "s.db",
+        "large",
+        projects=1,
+        members=60,
+        batches=0,
+        assignments_per_member=1,
+        groups_per_project=1,
+        group_size=10,
+    )
     current = set(_emails(db, "SELECT value FROM groups, json_each(groups.members) WHERE name='team-0'"))
     others = [e for e in _emails(db, "SELECT email FROM assignments ORDER BY email") if e not in current][:20]
     assert len(current) == 10 and len(others) == 20
-    m = write_manifest(tmp_path / "m.yaml", "projects:\n  proj-0000:\n    type: imageannotation\n    groups:\n"
-                       f"      team-0: [{', '.join(others)}]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        f"projects:\n  proj-0000:\n    type: imageannotation\n    groups:\n      team-0: [{', '.join(others)}]\n",
+    )
     plan = plan_json(db, m, "--no-prune")
     assert len(plan["changes"]) == 20 and len(plan["suppressed"]) == 10
     plan = plan_json(db, m)
@@ -61,7 +76,9 @@ def test_assignment_grouping_never_exceeds_the_smaller_side(tmp_path):
 
 def test_steady_state_plan_reads_little(tmp_path, root):
     db = make_db(tmp_path / "s.db", "demo")
-    m = write_manifest(tmp_path / "m.yaml", """\
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        """\
         team:
           members: [ana@acme.ai, raj@acme.ai]
           labelers: [li@acme.ai, zoe@acme.ai]
@@ -79,7 +96,8 @@ def test_steady_state_plan_reads_little(tmp_path, root):
         batches:
           street-signs-2026-10: {project: street-signs, groups: [night-shift]}
         batch_priority: [legacy-ocr-batch1, street-signs-2026-10]
-        """)
+        """,
+    )
     clear_log(db)
     result = cli("plan", str(m), "--sandbox", str(db), "--detailed-exitcode")
     assert result.exit_code == 0, result.output

@@ -1,5 +1,6 @@
 """Retries against a real `sandbox serve`, judged from the sandbox's own request log: Retry-After
 spacing, a steady 429 stream, a rate-limited apply, an unreachable API, the retry observer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,10 +28,12 @@ projects:
 def test_retry_after_is_honoured(tmp_path):
     db = make_db(tmp_path / "rl.db", "demo")
     with served(db, "--rate-limit", "1") as url:
+
         async def go():
             async with ApiClient(url, KEY, parallelism=1, retry=RetryPolicy(attempts=5, base=0.01)) as c:
                 for _ in range(3):
                     await c.list_team()
+
         asyncio.run(go())
     log = request_log(db)
     limited = [r for r in log if r["status"] == 429]
@@ -44,10 +47,12 @@ def test_retry_after_is_honoured(tmp_path):
 def test_burst_of_200_through_rate_limit_and_faults(tmp_path):
     db = make_db(tmp_path / "burst.db", "demo")
     with served(db, "--rate-limit", "20", "--fault-rate", "0.2", "--seed", "7") as url:
+
         async def go():
             async with ApiClient(url, KEY, parallelism=8, retry=RetryPolicy(attempts=12, base=0.05, cap=2.0)) as c:
                 results = await asyncio.gather(*(c.list_team() for _ in range(200)))
                 return results, c.calls
+
         results, calls = asyncio.run(go())
     assert len(results) == 200 and all(any(m["role"] == "admin" for m in r) for r in results)
     log = request_log(db)
@@ -97,9 +102,11 @@ def test_a_steady_429_stream_ends_within_the_budget_with_a_clear_error(tmp_path,
 
 def test_a_rate_limited_apply_converges_and_few_answers_are_429(tmp_path):
     db = make_db(tmp_path / "s.db", "empty")
-    text = "projects:\n" + "".join(f"  p{i:03}:\n    type: imageannotation\n    studio: true\n"
-                                   f"    params: {{instruction: label {i}}}\n    ontology: {{choices: [a, b{i}]}}\n"
-                                   for i in range(60))
+    text = "projects:\n" + "".join(
+        f"  p{i:03}:\n    type: imageannotation\n    studio: true\n"
+        f"    params: {{instruction: label {i}}}\n    ontology: {{choices: [a, b{i}]}}\n"
+        for i in range(60)
+    )
     m = write_manifest(tmp_path / "m" / "projects.yaml", text)
     env = {"SCALE_API_KEY": KEY}
     with served(db, "--rate-limit", "20") as url:
@@ -154,13 +161,17 @@ def test_retries_are_announced_to_the_observer(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
     events = []
     with served(db, "--fault-rate", "1", "--fault-on", "GET /v1/teams") as url:
+
         async def go():
             async with ApiClient(url, KEY, retry=RetryPolicy(attempts=3, base=0.01), on_retry=events.append) as c:
                 await c.list_team()
+
         with pytest.raises(ServerError):
             asyncio.run(go())
     assert [(e.method, e.path, e.attempt, e.max_attempts, e.reason) for e in events] == [
-        ("GET", "/teams", 2, 3, "HTTP 503"), ("GET", "/teams", 3, 3, "HTTP 503")]
+        ("GET", "/teams", 2, 3, "HTTP 503"),
+        ("GET", "/teams", 3, 3, "HTTP 503"),
+    ]
     assert str(events[0]).startswith("retrying GET /teams in 0.0 s (attempt 2 of 3): HTTP 503")
     assert not any(e.throttled for e in events)
     assert len(request_log(db)) == 3

@@ -1,4 +1,5 @@
 """Off a terminal (CI), every retry is one line on stderr; the progress line stays terminal-only."""
+
 from __future__ import annotations
 
 from helpers import KEY, ROOT, cli, make_db, request_log, served
@@ -13,8 +14,7 @@ def test_each_retry_is_one_stderr_line_off_a_terminal(tmp_path):
             failed = [r for r in request_log(db) if r["status"] == 503]
             if failed:
                 break
-        quiet = cli("plan", str(ROOT / "examples" / "quickstart"), "--api-url", url, "-q",
-                    env={"SCALE_API_KEY": KEY})
+        quiet = cli("plan", str(ROOT / "examples" / "quickstart"), "--api-url", url, "-q", env={"SCALE_API_KEY": KEY})
     assert failed, "the fault rate never fired"
     lines = [line for line in result.stderr.splitlines() if line.startswith("note: retrying ")]
     assert len(lines) == len(failed)

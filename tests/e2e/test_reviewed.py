@@ -1,4 +1,5 @@
 """`apply --reviewed FILE` against the sandbox: a merge applies only what its reviewers saw."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def test_a_reviewed_plan_applies_and_the_report_counts_it(tmp_path):
     applied = cli("apply", str(QUICKSTART), "--sandbox", str(db), "--auto-approve", "--reviewed", reviewed)
     assert applied.exit_code == 0, applied.output
     assert f"Reviewed plan: {n} of {n} reviewed change(s) applied now, 0 already in place." in applied.output
-    as_json = cli("apply", str(QUICKSTART), "--sandbox", str(db), "--auto-approve", "--reviewed", reviewed,
-                  "--format", "json")
+    as_json = cli(
+        "apply", str(QUICKSTART), "--sandbox", str(db), "--auto-approve", "--reviewed", reviewed, "--format", "json"
+    )
     assert json.loads(as_json.stdout)["reviewed"] == {"reviewed": n, "applied": 0, "in_place": n}
 
 
@@ -51,8 +53,10 @@ def test_a_change_merged_after_review_is_refused_before_any_write(tmp_path):
 
 def test_a_changed_value_is_not_the_reviewed_change(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
-    m = write_manifest(tmp_path / "m" / "p.yaml", "projects:\n  street-signs:\n    type: imageannotation\n"
-                                                  "    params: {instruction: Reviewed text}\n")
+    m = write_manifest(
+        tmp_path / "m" / "p.yaml",
+        "projects:\n  street-signs:\n    type: imageannotation\n    params: {instruction: Reviewed text}\n",
+    )
     reviewed = _reviewed(tmp_path, db, m.parent)
     m.write_text(m.read_text().replace("Reviewed text", "Sneaked in"))
     refused = cli("apply", str(m.parent), "--sandbox", str(db), "--auto-approve", "--reviewed", reviewed)
@@ -66,13 +70,13 @@ def test_reviewed_changes_applied_elsewhere_meanwhile_are_fine(tmp_path):
     n = len(json.loads(open(reviewed).read())["changes"])
     first = cli("apply", str(QUICKSTART), "--sandbox", str(db), "--auto-approve", "--target", "team")
     assert first.exit_code == 0, first.output
-    done_elsewhere = sum(1 for c in json.loads(open(reviewed).read())["changes"]
-                         if c["address"].startswith("team."))
+    done_elsewhere = sum(1 for c in json.loads(open(reviewed).read())["changes"] if c["address"].startswith("team."))
     assert done_elsewhere
     applied = cli("apply", str(QUICKSTART), "--sandbox", str(db), "--auto-approve", "--reviewed", reviewed)
     assert applied.exit_code == 0, applied.output
-    assert (f"Reviewed plan: {n - done_elsewhere} of {n} reviewed change(s) applied now, {done_elsewhere} already "
-            "in place.") in applied.output
+    assert (
+        f"Reviewed plan: {n - done_elsewhere} of {n} reviewed change(s) applied now, {done_elsewhere} already in place."
+    ) in applied.output
 
 
 def test_a_reviewed_plan_for_another_account_is_refused(tmp_path):
@@ -91,6 +95,15 @@ def test_several_reviewed_plans_approve_their_union(tmp_path):
     (tmp_path / "first.json").write_text(open(first).read())
     write_manifest(m / "later.yaml", "projects:\n  merged-later: {type: imageannotation, studio: true}\n")
     second = _reviewed(tmp_path, db, m)
-    both = cli("apply", str(m), "--sandbox", str(db), "--auto-approve", "--reviewed", str(tmp_path / "first.json"),
-               "--reviewed", second)
+    both = cli(
+        "apply",
+        str(m),
+        "--sandbox",
+        str(db),
+        "--auto-approve",
+        "--reviewed",
+        str(tmp_path / "first.json"),
+        "--reviewed",
+        second,
+    )
     assert both.exit_code == 0, both.output

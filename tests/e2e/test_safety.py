@@ -1,4 +1,5 @@
 """Safety: saved plans and staleness, the removal threshold, prune, targeting, confirmation."""
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,10 @@ def test_removal_threshold_and_force(tmp_path):
     db = make_db(tmp_path / "big.db", "large", projects=3, members=60, batches=0)
     live = _large_labelers(db)
     keep = live[: int(len(live) * 0.6)]
-    m = write_manifest(tmp_path / "m.yaml", "projects:\n  proj-0000:\n    type: imageannotation\n    labelers: ["
-                       + ", ".join(keep) + "]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:\n  proj-0000:\n    type: imageannotation\n    labelers: [" + ", ".join(keep) + "]\n",
+    )
     before = len(writes(db))
     removed = f"removes {len(live) - len(keep)} of {len(live)} live labeler assignments"
     text = cli("plan", str(m), "--sandbox", str(db)).stdout.splitlines()
@@ -88,18 +91,24 @@ def test_removal_threshold_and_force(tmp_path):
 
 
 def test_small_removals_pass_the_threshold(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "projects:\n  street-signs:\n    type: imageannotation\n    labelers: [li@acme.ai]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml", "projects:\n  street-signs:\n    type: imageannotation\n    labelers: [li@acme.ai]\n"
+    )
     assert "Apply will refuse" not in cli("plan", str(m), "--sandbox", str(db)).stdout
     assert cli("apply", str(m), "--sandbox", str(db), "--auto-approve").exit_code == 0  # 1 removal < 10
 
 
 def test_no_prune_suppresses_removals(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "projects:\n  street-signs:\n    type: imageannotation\n"
-                       "    labelers: [li@acme.ai, raj@acme.ai]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:\n  street-signs:\n    type: imageannotation\n    labelers: [li@acme.ai, raj@acme.ai]\n",
+    )
     plan = plan_json(db, m, "--no-prune")
     assert [c["action"] for c in plan["changes"]] == ["create"]
     assert sorted(s["address"] for s in plan["suppressed"]) == [
-        "project[street-signs].group[night-shift].member[zoe@acme.ai]", "project[street-signs].labeler[zoe@acme.ai]"]
+        "project[street-signs].group[night-shift].member[zoe@acme.ai]",
+        "project[street-signs].labeler[zoe@acme.ai]",
+    ]
     assert plan["summary"]["suppressed"] == 2
     text = cli("plan", str(m), "--sandbox", str(db), "--no-prune").stdout
     assert "2 removals suppressed (prune is off)." in text
@@ -109,16 +118,21 @@ def test_no_prune_suppresses_removals(db, tmp_path):
 
 
 def test_settings_prune_false_in_manifest(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "settings: {prune: false}\nprojects:\n  street-signs:\n"
-                       "    type: imageannotation\n    labelers: [li@acme.ai]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "settings: {prune: false}\nprojects:\n  street-signs:\n    type: imageannotation\n    labelers: [li@acme.ai]\n",
+    )
     plan = plan_json(db, m)
     assert plan["changes"] == [] and len(plan["suppressed"]) == 2
 
 
 def test_target_filters_changes_and_warns(db, tmp_path):
-    m = write_manifest(tmp_path / "m.yaml", "team:\n  managers: [ana@acme.ai]\n  members: [raj@acme.ai]\n"
-                       "  labelers: [li@acme.ai, zoe@acme.ai]\nprojects:\n  street-signs:\n"
-                       "    type: imageannotation\n    labelers: [li@acme.ai, zoe@acme.ai, raj@acme.ai]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "team:\n  managers: [ana@acme.ai]\n  members: [raj@acme.ai]\n"
+        "  labelers: [li@acme.ai, zoe@acme.ai]\nprojects:\n  street-signs:\n"
+        "    type: imageannotation\n    labelers: [li@acme.ai, zoe@acme.ai, raj@acme.ai]\n",
+    )
     result = cli("plan", str(m), "--sandbox", str(db), "--format", "json", "--target", "team")
     plan = json.loads(result.stdout)
     assert [c["address"] for c in plan["changes"]] == ["team.member[ana@acme.ai]"]

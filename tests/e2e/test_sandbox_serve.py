@@ -1,5 +1,6 @@
 """`scaleform sandbox serve` over loopback: the 10 MB body limit on the wire, and the one key it
 accepts."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,10 @@ def test_a_body_over_10_mb_is_413_on_the_wire_without_reading_the_rest(tmp_path)
         assert httpx.post(url + "/projects", content=b"[" * 100_000, auth=(KEY, "")).status_code == 400
         log = request_log(db)
     assert [(r["method"], r["path"], r["status"]) for r in log] == [
-        ("POST", "/v1/projects", 413), ("POST", "/v1/projects", 413), ("POST", "/v1/projects", 400)]
+        ("POST", "/v1/projects", 413),
+        ("POST", "/v1/projects", 413),
+        ("POST", "/v1/projects", 400),
+    ]
 
 
 def test_serve_never_takes_the_key_from_scale_api_key_by_itself(tmp_path):

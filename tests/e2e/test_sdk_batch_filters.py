@@ -3,6 +3,7 @@
 The SDK's `get_batches` sends project, status and the created_at bounds; it refuses the
 completed/audited filters on its own side, so those go through its generic `api.get_request`
 (same auth, encoding and error handling)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -22,9 +23,15 @@ def z(when: datetime) -> str:
 
 
 # name -> (project, created, completed, audited)
-BATCHES = {f"f{i}": ("street-signs" if i % 2 else "legacy-ocr", BASE + timedelta(hours=i),
-                     BASE + timedelta(days=1, hours=i) if i % 3 == 0 else None,
-                     BASE + timedelta(days=2, hours=i) if i in (0, 6) else None) for i in range(8)}
+BATCHES = {
+    f"f{i}": (
+        "street-signs" if i % 2 else "legacy-ocr",
+        BASE + timedelta(hours=i),
+        BASE + timedelta(days=1, hours=i) if i % 3 == 0 else None,
+        BASE + timedelta(days=2, hours=i) if i in (0, 6) else None,
+    )
+    for i in range(8)
+}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """The official `scaleapi` SDK (our stand-in for the real service) against `sandbox serve`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,12 @@ def test_sdk_calls_succeed_and_agree_with_scaleform(url):
     team = client.update_teammates_role(["raj@acme.ai"], TeammateRole.Manager)
     assert next(t for t in team if t.email == "raj@acme.ai").role == "manager"
 
-    project = client.create_project("sdk / project", task_type=scaleapi.TaskType.ImageAnnotation,
-                                    params={"instruction": "Box the cats"}, studio=True)
+    project = client.create_project(
+        "sdk / project",
+        task_type=scaleapi.TaskType.ImageAnnotation,
+        params={"instruction": "Box the cats"},
+        studio=True,
+    )
     assert project.name == "sdk / project" and project.version == 0
     assert client.get_project("sdk / project").name == "sdk / project"
     assert "sdk / project" in {p.name for p in client.projects()}

@@ -1,4 +1,5 @@
 """The API key never appears in stdout, stderr, plan files, exported manifests or -v logs."""
+
 from __future__ import annotations
 
 import os
@@ -74,5 +75,7 @@ def test_serve_warns_when_not_on_loopback(tmp_path, monkeypatch):
     admin.serve_db(str(db), "127.0.0.1", 0, warn=warnings.append)
     assert warnings == []
     from click.testing import CliRunner
+
     from scaleform.cli import main
+
     assert "default: 127.0.0.1" in CliRunner().invoke(main, ["sandbox", "serve", "--help"]).output

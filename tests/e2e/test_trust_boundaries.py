@@ -1,5 +1,6 @@
 """Trust boundaries (DESIGN §9) end to end: nothing a pull request writes (manifests, a saved plan)
 or the network supplies (live names, API answers) steers the key or the writes."""
+
 from __future__ import annotations
 
 import base64
@@ -12,8 +13,8 @@ from urllib.parse import quote
 import pytest
 
 from helpers import ROOT, Listener, cli, make_db, served, write_manifest, writes
-from scaleform.target import resolve_target
 from scaleform.manifest.environments import Environment
+from scaleform.target import resolve_target
 
 QUICKSTART = ROOT / "examples" / "quickstart"
 KEY = "Live_Distinctive_Key_4242"
@@ -36,8 +37,10 @@ def _op(data: dict, path: str) -> dict:
     return next(o for o in data["operations"] if o["path"] == path)
 
 
-@pytest.mark.parametrize("path", ["{listener}/v1/teams/invite", "//{host}/v1/teams/invite",
-                                  "/teams/../../teams/invite", "/teams/%2e%2e/invite"])
+@pytest.mark.parametrize(
+    "path",
+    ["{listener}/v1/teams/invite", "//{host}/v1/teams/invite", "/teams/../../teams/invite", "/teams/%2e%2e/invite"],
+)
 def test_a_plan_whose_path_leaves_the_target_is_refused_and_nothing_reaches_the_listener(tmp_path, path):
     db = make_db(tmp_path / "s.db", "demo")
     with served(db) as url, Listener() as listener:
@@ -51,15 +54,21 @@ def test_a_plan_whose_path_leaves_the_target_is_refused_and_nothing_reaches_the_
         assert writes(db) == []
 
 
-@pytest.mark.parametrize("edit, says", [
-    (lambda d: _op(d, "/teams/set_role")["body"].update(emails=["raj@acme.ai"]), "its body differs"),
-    (lambda d: _op(d, "/teams/set_role").update(method="PUT"), "its method differs"),
-    (lambda d: d["operations"].append({**_op(d, "/teams/set_role"), "body": {"emails": ["raj@acme.ai"],
-                                                                             "team_role": "manager"}}),
-     "adds an operation"),
-    (lambda d: d["operations"].pop(0), "differs"),
-    (lambda d: d["operations"].pop(), "lacks an operation"),
-])
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (lambda d: _op(d, "/teams/set_role")["body"].update(emails=["raj@acme.ai"]), "its body differs"),
+        (lambda d: _op(d, "/teams/set_role").update(method="PUT"), "its method differs"),
+        (
+            lambda d: d["operations"].append(
+                {**_op(d, "/teams/set_role"), "body": {"emails": ["raj@acme.ai"], "team_role": "manager"}}
+            ),
+            "adds an operation",
+        ),
+        (lambda d: d["operations"].pop(0), "differs"),
+        (lambda d: d["operations"].pop(), "lacks an operation"),
+    ],
+)
 def test_an_edited_plan_is_refused_before_any_request(tmp_path, edit, says):
     db = make_db(tmp_path / "s.db", "demo")
     plan = _saved(tmp_path, db, "--sandbox", str(db))
@@ -96,12 +105,15 @@ def test_show_renders_every_call_apply_will_send(tmp_path):
 
 
 def _env_manifest(tmp_path: Path, api_url: str, key_env: str = "SCALE_PROD_KEY") -> Path:
-    return write_manifest(tmp_path / "m" / "m.yaml", f"""\
+    return write_manifest(
+        tmp_path / "m" / "m.yaml",
+        f"""\
         environments:
           production: {{api_url: "{api_url}", api_key_env: {key_env}}}
         projects:
           signs: {{type: imageannotation}}
-        """).parent
+        """,
+    ).parent
 
 
 def test_a_manifest_url_off_the_providers_is_refused_and_the_key_goes_nowhere(tmp_path):
@@ -114,8 +126,9 @@ def test_a_manifest_url_off_the_providers_is_refused_and_the_key_goes_nowhere(tm
         assert refused.exit_code == 1
         assert "--api-url" in refused.stderr and "SCALE_API_URL" in refused.stderr and "m.yaml:2:" in refused.stderr
         assert listener.requests == []
-        chosen = cli("plan", str(m), "-e", "production", "--api-url", "http://evil.test/v1", "--insecure-http",
-                     env=proxy)
+        chosen = cli(
+            "plan", str(m), "-e", "production", "--api-url", "http://evil.test/v1", "--insecure-http", env=proxy
+        )
         assert chosen.exit_code in (0, 1)  # the operator's choice is used, whatever answers there
         assert listener.requests and listener.requests[0][1].startswith("http://evil.test/v1/")
 
@@ -129,8 +142,10 @@ def test_a_loopback_or_official_manifest_url_is_accepted():
 def test_flags_and_the_process_environment_win_over_the_manifest():
     env = Environment("e", api_url="https://evil.test/v1", api_key_env="SCALE_K")
     assert resolve_target(env, provider="scale", env={"SCALE_K": "k"}).api_url == "https://api.scale.com/v1"
-    assert resolve_target(env, env={"SCALE_K": "k", "SCALE_API_URL": "https://api.refonte.com/v1"}).api_url == \
-        "https://api.refonte.com/v1"
+    assert (
+        resolve_target(env, env={"SCALE_K": "k", "SCALE_API_URL": "https://api.refonte.com/v1"}).api_url
+        == "https://api.refonte.com/v1"
+    )
 
 
 def test_api_key_env_must_name_a_scale_or_refonte_variable(tmp_path):
@@ -145,8 +160,13 @@ def test_api_key_env_must_name_a_scale_or_refonte_variable(tmp_path):
 def test_a_confusable_host_is_refused(tmp_path, where):
     confusable = "https://api.sc\u0430le.com/v1"  # a Cyrillic а
     with Listener() as listener:
-        proxy = {"HTTP_PROXY": listener.url, "HTTPS_PROXY": listener.url, "NO_PROXY": "", "SCALE_API_KEY": KEY,
-                 "SCALE_PROD_KEY": KEY}
+        proxy = {
+            "HTTP_PROXY": listener.url,
+            "HTTPS_PROXY": listener.url,
+            "NO_PROXY": "",
+            "SCALE_API_KEY": KEY,
+            "SCALE_PROD_KEY": KEY,
+        }
         if where == "flag":
             result = cli("plan", str(QUICKSTART), "--api-url", confusable, env=proxy)
         else:
@@ -155,14 +175,17 @@ def test_a_confusable_host_is_refused(tmp_path, where):
         assert listener.requests == []
 
 
-@pytest.mark.parametrize("section, text", [
-    ("project", "projects:\n  '..': {type: imageannotation}\n"),
-    ("group", "projects:\n  p: {type: imageannotation, groups: {'.': []}}\n"),
-    ("batch", "batches:\n  '..': {project: p}\n"),
-    ("template", "templates:\n  '.': {type: imageannotation}\n"),
-    ("people set", "people:\n  '..': [a@b.co]\n"),
-    ("interpolated project", "projects:\n  '${var.x}': {type: imageannotation}\n"),
-])
+@pytest.mark.parametrize(
+    "section, text",
+    [
+        ("project", "projects:\n  '..': {type: imageannotation}\n"),
+        ("group", "projects:\n  p: {type: imageannotation, groups: {'.': []}}\n"),
+        ("batch", "batches:\n  '..': {project: p}\n"),
+        ("template", "templates:\n  '.': {type: imageannotation}\n"),
+        ("people set", "people:\n  '..': [a@b.co]\n"),
+        ("interpolated project", "projects:\n  '${var.x}': {type: imageannotation}\n"),
+    ],
+)
 def test_dot_names_are_located_validate_errors(tmp_path, section, text):
     m = write_manifest(tmp_path / "n.yaml", text)
     result = cli("validate", str(m), "--var", "x=..")
@@ -171,8 +194,10 @@ def test_dot_names_are_located_validate_errors(tmp_path, section, text):
 
 
 def test_long_and_control_character_names_are_refused(tmp_path):
-    m = write_manifest(tmp_path / "n.yaml", f'projects:\n  "{"p" * 201}": {{type: imageannotation}}\n'
-                                              '  "a\\x1bb": {type: imageannotation}\n')
+    m = write_manifest(
+        tmp_path / "n.yaml",
+        f'projects:\n  "{"p" * 201}": {{type: imageannotation}}\n  "a\\x1bb": {{type: imageannotation}}\n',
+    )
     result = cli("validate", str(m))
     assert result.exit_code == 1 and result.stderr.count("is not a valid name") == 2
     assert "\x1b" not in result.output and "a\\x1bb" in result.stderr
@@ -183,8 +208,11 @@ def _with_dot_project(db: Path) -> None:
 
     with served(db) as url:
         for name in (".", "ok"):
-            made = httpx.post(f"{url}/projects", auth=("test_sandbox", ""), json={
-                "type": "imageannotation", "name": name, "studio": True, "params": {"instruction": "x"}})
+            made = httpx.post(
+                f"{url}/projects",
+                auth=("test_sandbox", ""),
+                json={"type": "imageannotation", "name": name, "studio": True, "params": {"instruction": "x"}},
+            )
             assert made.status_code == 200, made.text
 
 
@@ -196,10 +224,19 @@ def test_a_live_project_named_dot_is_skipped_by_export_twin_and_rehearsal(tmp_pa
     assert "live project '.' cannot be addressed safely" in exported.stderr
     assert (tmp_path / "out" / "projects" / "ok.yaml").exists()
     assert cli("plan", str(tmp_path / "out"), "--sandbox", str(db)).stdout.endswith(
-        "No changes. The account matches the manifests.\n")
+        "No changes. The account matches the manifests.\n"
+    )
     with served(db) as url:
-        twin = cli("sandbox", "init", "--from-account", "--api-url", url, "--db", str(tmp_path / "twin.db"),
-                   env={"SCALE_API_KEY": "test_sandbox"})
+        twin = cli(
+            "sandbox",
+            "init",
+            "--from-account",
+            "--api-url",
+            url,
+            "--db",
+            str(tmp_path / "twin.db"),
+            env={"SCALE_API_KEY": "test_sandbox"},
+        )
         assert twin.exit_code == 0, twin.output
         assert "live project '.' cannot be addressed safely" in twin.output
     rehearsed = cli("plan", str(QUICKSTART), "--sandbox", str(db), "--rehearse")
@@ -209,26 +246,44 @@ def test_a_live_project_named_dot_is_skipped_by_export_twin_and_rehearsal(tmp_pa
 
 
 def _forms(key: str) -> list[str]:
-    return [key, base64.b64encode(f"{key}:".encode()).decode(), quote(key + "/+", safe="")[:-6], key.lower(),
-            key.upper()]
+    return [
+        key,
+        base64.b64encode(f"{key}:".encode()).decode(),
+        quote(key + "/+", safe="")[:-6],
+        key.lower(),
+        key.upper(),
+    ]
 
 
 def test_every_form_of_the_key_echoed_by_an_api_error_is_redacted(tmp_path):
     key = "Live/Key+With=Odd+Chars_77"
-    echoed = " | ".join([key, base64.b64encode(f"{key}:".encode()).decode(), quote(key, safe=""), key.lower(),
-                         key.swapcase()])
+    echoed = " | ".join(
+        [key, base64.b64encode(f"{key}:".encode()).decode(), quote(key, safe=""), key.lower(), key.swapcase()]
+    )
     body = json.dumps({"error": f"bad request from {echoed}"})
     with Listener(status=400, body=body) as listener:
-        result = cli("plan", str(QUICKSTART), "--api-url", listener.url + "/v1", "-v",
-                     env={"SCALE_API_KEY": key})
+        result = cli("plan", str(QUICKSTART), "--api-url", listener.url + "/v1", "-v", env={"SCALE_API_KEY": key})
         out = tmp_path / "p.md"
-        markdown = cli("plan", str(QUICKSTART), "--api-url", listener.url + "/v1", "--format", "markdown",
-                       env={"SCALE_API_KEY": key})
+        markdown = cli(
+            "plan",
+            str(QUICKSTART),
+            "--api-url",
+            listener.url + "/v1",
+            "--format",
+            "markdown",
+            env={"SCALE_API_KEY": key},
+        )
     assert result.exit_code == 1 and markdown.exit_code == 1
     assert "bad request from *** | *** | *** | *** | ***" in result.stderr
     for text in (result.output, markdown.output):
-        for form in (key, base64.b64encode(f"{key}:".encode()).decode(), quote(key, safe=""), key.lower(),
-                     key.swapcase(), quote(key, safe="").lower()):
+        for form in (
+            key,
+            base64.b64encode(f"{key}:".encode()).decode(),
+            quote(key, safe=""),
+            key.lower(),
+            key.swapcase(),
+            quote(key, safe="").lower(),
+        ):
             assert form not in text
     assert not out.exists()
 
@@ -278,6 +333,7 @@ def test_a_change_with_an_action_its_kind_never_has_is_refused(tmp_path):
 
     def delete_the_project(d: dict) -> None:
         next(c for c in d["changes"] if c["address"] == "project[receipts]")["action"] = "delete"
+
     _edit(plan, delete_the_project)
     for command in (("show", str(plan)), ("apply", "--plan", str(plan))):
         result = cli(*command)
@@ -288,8 +344,12 @@ def test_a_change_with_an_action_its_kind_never_has_is_refused(tmp_path):
 def test_a_change_naming_an_unaddressable_project_is_refused(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
     plan = _saved(tmp_path, db, "--sandbox", str(db))
-    _edit(plan, lambda d: d.update(changes=[{**c, "address": c["address"].replace("[receipts]", "[..]")}
-                                            for c in d["changes"]]))
+    _edit(
+        plan,
+        lambda d: d.update(
+            changes=[{**c, "address": c["address"].replace("[receipts]", "[..]")} for c in d["changes"]]
+        ),
+    )
     result = cli("show", str(plan))
     assert result.exit_code == 1 and "change project[..]" in result.stderr
 
@@ -302,12 +362,14 @@ def test_an_edited_safety_record_does_not_switch_the_threshold_off(tmp_path):
     live = [r[0] for r in con.execute("SELECT email FROM assignments WHERE project='proj-0000' ORDER BY email")]
     con.close()
     keep = live[: int(len(live) * 0.6)]
-    m = write_manifest(tmp_path / "m.yaml", "projects:\n  proj-0000:\n    type: imageannotation\n    labelers: ["
-                       + ", ".join(keep) + "]\n")
+    m = write_manifest(
+        tmp_path / "m.yaml",
+        "projects:\n  proj-0000:\n    type: imageannotation\n    labelers: [" + ", ".join(keep) + "]\n",
+    )
     plan = tmp_path / "p.json"
     assert cli("plan", str(m), "--sandbox", str(db), "--out", str(plan)).exit_code == 0
     for safety in ({}, {"labeler": {"remove": 0, "live": 10**9}}):
-        _edit(plan, lambda d: d.update(safety=safety))
+        _edit(plan, lambda d, safety=safety: d.update(safety=safety))
         refused = cli("apply", "--plan", str(plan))
         assert refused.exit_code == 1 and "refusing to apply" in refused.stderr and "--force" in refused.stderr
     assert writes(db) == []
@@ -328,8 +390,9 @@ def test_a_live_email_that_is_not_plain_is_skipped_and_never_written(tmp_path):
     hostile = 'z\nenvironments:\n  prod: {api_url: "http://127.0.0.1:9/v1"}\n#@x.io'
     with served(db) as url:
         for email in (hostile, "a]b@x.io"):
-            made = httpx.post(f"{url}/teams/invite", auth=("test_sandbox", ""),
-                              json={"emails": [email], "team_role": "labeler"})
+            made = httpx.post(
+                f"{url}/teams/invite", auth=("test_sandbox", ""), json={"emails": [email], "team_role": "labeler"}
+            )
             assert made.status_code == 200, made.text
     exported = cli("export", "--sandbox", str(db), "--out", str(tmp_path / "out"))
     assert exported.exit_code == 0, exported.output
@@ -364,7 +427,9 @@ def test_bidirectional_and_c1_controls_are_not_names(tmp_path, name):
 
 
 def test_a_name_with_brackets_cannot_pose_as_another_address(tmp_path):
-    m = write_manifest(tmp_path / "n.yaml", 'projects:\n  "street-signs].labeler[bo@acme.ai": {type: imageannotation}\n'
-                                              'team:\n  labelers: ["a]b@x.io"]\n')
+    m = write_manifest(
+        tmp_path / "n.yaml",
+        'projects:\n  "street-signs].labeler[bo@acme.ai": {type: imageannotation}\nteam:\n  labelers: ["a]b@x.io"]\n',
+    )
     result = cli("validate", str(m))
     assert result.exit_code == 1 and "is not a valid name" in result.stderr and "a]b@x.io" in result.stderr

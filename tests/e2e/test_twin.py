@@ -1,5 +1,6 @@
 """The account twin: build an account through the API, `sandbox init --from-account` a second
 sandbox from it over HTTP, and check every read endpoint answers the same JSON for both."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,11 @@ async def _build_after_accept(client) -> None:
     await client.assign(["a@x.io"], [OCR])
     await client.create_group(SIGNS, "night", ["a@x.io", "c@x.io"])
     await client.create_group(SIGNS, "day", ["b@x.io"])
-    await client.request("POST", "/batches", {"project": SIGNS, "name": "s1", "callback": "https://cb.example/x",
-                                              "metadata": {"team": "blue"}})
+    await client.request(
+        "POST",
+        "/batches",
+        {"project": SIGNS, "name": "s1", "callback": "https://cb.example/x", "metadata": {"team": "blue"}},
+    )
     for name in ("s2", "s4"):
         await client.create_batch(SIGNS, name)
     await client.request("POST", "/batches", {"project": SIGNS, "name": "s3/cal", "calibration_batch": True})
@@ -76,11 +80,13 @@ def _read_all(base: str, key: str) -> dict[str, object]:
     """Every read endpoint, for every project, group list and batch, keyed by path."""
     out: dict[str, object] = {}
     with httpx.Client(base_url=base, auth=(key, "")) as c:
+
         def get(path: str, **params) -> object:
             r = c.get(path, params=params)
             assert r.status_code == 200, (path, r.text)
             out[path + (f"?{sorted(params.items())}" if params else "")] = r.json()
             return r.json()
+
         get("/teams"), get("/studio/assignments"), get("/studio/batches"), get("/projects", archived="false")
         for p in get("/projects"):
             get(f"/projects/{quote(p['name'], safe='')}")
@@ -106,18 +112,36 @@ def _without_ids(value: object) -> object:
 def test_twin_answers_every_read_as_the_account_does(source, tmp_path):
     twin = tmp_path / "twin.db"
     with served(source, "--api-key-env", "SCALE_API_KEY", env={"SCALE_API_KEY": LIVE_KEY}) as url:
-        result = cli("sandbox", "init", "--db", str(twin), "--from-account", "--api-url", url,
-                     "--parallelism", "3", env={"SCALE_API_KEY": LIVE_KEY})
+        result = cli(
+            "sandbox",
+            "init",
+            "--db",
+            str(twin),
+            "--from-account",
+            "--api-url",
+            url,
+            "--parallelism",
+            "3",
+            env={"SCALE_API_KEY": LIVE_KEY},
+        )
         assert result.exit_code == 0, result.output
         copy_log = request_log(source)
         live = _read_all(url, LIVE_KEY)
-    assert ("copied " + url + ": 4 members, 2 invitations, 1 disabled, 3 projects, 4 assignments, 2 groups, "
-            "6 batches") in result.stderr
+    assert (
+        "copied " + url + ": 4 members, 2 invitations, 1 disabled, 3 projects, 4 assignments, 2 groups, 6 batches"
+    ) in result.stderr
     assert "member invitations (they may be for managers)" in result.stderr and LIVE_KEY not in result.output
     # Four account-wide reads, one page of batches, the groups of the one Studio project: GETs only.
     assert sorted(r["path"] for r in copy_log) == sorted(
-        ["/v1/teams", "/v1/studio/assignments", "/v1/projects", "/v1/studio/batches", "/v1/batches",
-         "/v1/studio/projects/signs%20%2F%202026/groups"])
+        [
+            "/v1/teams",
+            "/v1/studio/assignments",
+            "/v1/projects",
+            "/v1/studio/batches",
+            "/v1/batches",
+            "/v1/studio/projects/signs%20%2F%202026/groups",
+        ]
+    )
     assert {r["method"] for r in copy_log} == {"GET"}
     with served(twin) as url:
         copied = _read_all(url, KEY)
@@ -139,16 +163,25 @@ def test_an_in_memory_twin_from_an_open_client(source):
     assert store.path == ":memory:" and report.counts["batches"] == 6
     live = Store(source)
     assert store.list_team() == live.list_team() and store.assignments() == live.assignments()
-    assert [(b["name"], b["groups"]) for b in store.studio_batches()] == \
-           [(b["name"], b["groups"]) for b in live.studio_batches()]
+    assert [(b["name"], b["groups"]) for b in store.studio_batches()] == [
+        (b["name"], b["groups"]) for b in live.studio_batches()
+    ]
     assert store.get_project(SIGNS)["param_history"] == live.get_project(SIGNS)["param_history"]
 
 
 def test_from_account_leaves_no_half_made_twin(source, tmp_path):
     twin = tmp_path / "t.db"
     with served(source, "--api-key-env", "SCALE_API_KEY", env={"SCALE_API_KEY": LIVE_KEY}) as url:
-        result = cli("sandbox", "init", "--db", str(twin), "--from-account", "--api-url", url,
-                     env={"SCALE_API_KEY": "live_wrong_key"})
+        result = cli(
+            "sandbox",
+            "init",
+            "--db",
+            str(twin),
+            "--from-account",
+            "--api-url",
+            url,
+            env={"SCALE_API_KEY": "live_wrong_key"},
+        )
     assert result.exit_code == 1 and "Error:" in result.stderr and "401" in result.stderr
     assert "Traceback" not in result.output and "live_wrong_key" not in result.output
     assert not list(tmp_path.glob("t.db*"))
