@@ -11,23 +11,26 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 
+HERE = Path(__file__).resolve().parent
 STAMP = Path("scaleform", "_commit.txt")
 
 
-def _commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            cwd=Path(__file__).resolve().parent,
-        )
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=HERE)
     except (OSError, subprocess.SubprocessError):
-        out = None
-    if out is not None and out.returncode == 0 and out.stdout.strip():
-        return out.stdout.strip()
-    return STAMP.read_text().strip() if STAMP.is_file() else None  # an sdist carries its stamp
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _commit() -> str | None:
+    """This checkout's HEAD; in an unpacked sdist, the stamp it carries. An sdist unpacked inside
+    some other git repository must not take that repository's HEAD, hence the toplevel check."""
+    top = _git("rev-parse", "--show-toplevel")
+    if top is not None and Path(top).resolve() == HERE:
+        return _git("rev-parse", "HEAD")
+    stamp = HERE / STAMP
+    return stamp.read_text().strip() or None if stamp.is_file() else None
 
 
 class _BuildPy(build_py):

@@ -12,9 +12,22 @@ Imports are lazy so `scaleform --help` and `validate` stay fast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Type checkers read the public names here; at run time __getattr__ imports each on first use.
+# Importing them eagerly would cost every command (the CLI's modules import this package first)
+# the planner, the API client and the YAML parser.
+if TYPE_CHECKING:
+    from scaleform.apply import apply_plan as apply_plan
+    from scaleform.errors import ScaleformError as ScaleformError
+    from scaleform.export import export_account as export_account
+    from scaleform.manifest import Manifests as Manifests
+    from scaleform.manifest import load_manifests as load_manifests
+    from scaleform.planning import make_plan as make_plan
+    from scaleform.target import Target as Target
+    from scaleform.target import resolve_target as resolve_target
 
 _LAZY = {
     "load_manifests": ("scaleform.manifest", "load_manifests"),
@@ -37,4 +50,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["__version__", *_LAZY]
+# Written out rather than built from _LAZY, so that type checkers can read it.
+__all__ = [
+    "__version__",
+    "load_manifests",
+    "Manifests",
+    "ScaleformError",
+    "resolve_target",
+    "Target",
+    "make_plan",
+    "apply_plan",
+    "export_account",
+]

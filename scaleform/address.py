@@ -32,6 +32,17 @@ class Kind(str, Enum):
 PROJECT_FACETS = (Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE)
 _BATCH_FACETS = {Kind.BATCH_STATUS: "status", Kind.BATCH_GROUPS: "groups"}
 
+# The fields each kind's addresses are identified by; the others are None.
+_NAMES: dict[Kind, tuple[str, ...]] = {
+    Kind.MEMBER: ("email",),
+    **{k: ("project",) for k in (Kind.PROJECT, *PROJECT_FACETS)},
+    Kind.LABELER: ("project", "email"),
+    Kind.GROUP: ("project", "group"),
+    Kind.GROUP_MEMBER: ("project", "group", "email"),
+    **{k: ("batch",) for k in (Kind.BATCH, *_BATCH_FACETS)},
+    Kind.BATCH_PRIORITY: (),
+}
+
 
 @dataclass(frozen=True)
 class Address:
@@ -47,6 +58,13 @@ class Address:
 
     def __str__(self) -> str:
         return self.text
+
+    def names(self) -> tuple[str, ...]:
+        """The names that identify it, in address order (a labeler: project, email), each present."""
+        values = tuple(getattr(self, f) for f in _NAMES[self.kind])
+        if None in values:
+            raise ValueError(f"{self.kind.value} address without {', '.join(_NAMES[self.kind])}")
+        return values
 
     # -- constructors, one per row of the address table ---------------------------------------
     @classmethod

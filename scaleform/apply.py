@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaleform.address import Kind
 from scaleform.api.endpoints import Differs
@@ -28,8 +28,12 @@ from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
 from scaleform.refresh import refresh
 from scaleform.reviewed import ReviewedCount
-from scaleform.safety import check_safety, safety_problems  # noqa: F401  (apply's public names)
+from scaleform.safety import check_safety as check_safety  # `as`: re-exported, apply's public name
+from scaleform.safety import safety_problems as safety_problems  # likewise
 from scaleform.target import Target
+
+if TYPE_CHECKING:
+    from scaleform.api.protocol import Client
 
 
 @dataclass
@@ -47,7 +51,7 @@ class ApplyReport:
     signal: int = 0  # the signal that interrupted the run (SIGINT, SIGTERM), 0 when none did
     reviewed: ReviewedCount | None = None  # apply --reviewed: how the reviewed changes ended up
     deferred: tuple[Change, ...] = ()  # what the plan could not run yet (it runs on a later apply)
-    target: dict = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
 
     def by_status(self, status: str) -> list[OpResult]:
         return [r for r in self.results if r.status == status]
@@ -69,7 +73,7 @@ def _check_target(plan: Plan, target: Target) -> None:
         )
 
 
-async def _check_fresh(client: Any, plan: Plan) -> LiveState:
+async def _check_fresh(client: Client, plan: Plan) -> LiveState:
     # The saved scope, not the manifests: apply --plan never needs (or loads) them.
     live, _ = await refresh(client, plan.scope)
     changed = moved(plan.fingerprints, fingerprints(live, plan.scope))
@@ -79,7 +83,7 @@ async def _check_fresh(client: Any, plan: Plan) -> LiveState:
     return live
 
 
-def saved_safety(plan: Plan, live: LiveState) -> dict:
+def saved_safety(plan: Plan, live: LiveState) -> dict[str, dict[str, int]]:
     """The removal counts of a saved plan, from its changes and the account as re-read, not from
     the file: an edited `safety` can neither hide removals nor claim more live items than exist.
     The recorded live count (the declared collections) is kept when it is the smaller."""
@@ -89,7 +93,7 @@ def saved_safety(plan: Plan, live: LiveState) -> dict:
         "labeler": sum(len(p) for p in (live.assignments or {}).values()),
         "member": sum(len(g.members) for groups in live.groups.values() for g in groups.values()),
     }
-    out = {}
+    out: dict[str, dict[str, int]] = {}
     for key, count in removed.items():
         recorded = (plan.safety.get(key) or {}).get("live")
         total = totals[key]
@@ -98,7 +102,7 @@ def saved_safety(plan: Plan, live: LiveState) -> dict:
 
 
 class _Executor:
-    def __init__(self, client: Any, parallelism: int, on_result: Callable[[OpResult], None] | None):
+    def __init__(self, client: Client, parallelism: int, on_result: Callable[[OpResult], None] | None):
         self.client = client
         self.slots = asyncio.Semaphore(parallelism)
         self.on_result = on_result
@@ -173,7 +177,7 @@ async def apply_async(
 
 
 async def execute_on(
-    client: Any,
+    client: Client,
     plan: Plan,
     target: Target,
     on_result: Callable[[OpResult], None] | None,

@@ -16,12 +16,11 @@ _STAMP = Path(__file__).with_name("_commit.txt")
 
 
 def commit() -> str | None:
-    """The full commit SHA of this build, or None when it cannot be known."""
-    if _STAMP.is_file():
-        return _STAMP.read_text("utf-8").strip() or None
+    """The full commit SHA of this build, or None when it cannot be known. A checkout asks git
+    first: its HEAD moves, and a stamp left in it would not."""
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists():
-        return None
+        return _STAMP.read_text("utf-8").strip() or None if _STAMP.is_file() else None
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
@@ -31,4 +30,4 @@ def commit() -> str | None:
 
 def version_line() -> str:
     sha = commit()
-    return f"scaleform {__version__} (commit {sha[:12]})" if sha else f"scaleform {__version__} (commit unknown)"
+    return f"scaleform {__version__} (commit {sha})" if sha else f"scaleform {__version__} (commit unknown)"

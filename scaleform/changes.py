@@ -7,51 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaleform.address import Address, Kind
-
-# The phase in which each step runs: 1 invites and roles, 2 project creation, 3 settings, 4 batch
-# creation and finalize, 5 assignment adds, 6 groups, 7 batch groups, 8 priority, 9 assignment
-# removals. A new project's params and pipeline ride in its create call, so they run in phase 2.
-PHASES = {
-    "member": 1,
-    "project": 2,
-    "settings": 3,
-    "batch": 4,
-    "batch_status": 4,
-    "labeler_add": 5,
-    "group": 6,
-    "group_member": 6,
-    "batch_groups": 7,
-    "batch_priority": 8,
-    "labeler_remove": 9,
-}
-
-
-# What the differ can plan for each kind (among the changes apply carries out): a saved plan that
-# asks for anything else was edited, and its operations would not mean what `show` says.
-ACTIONS: dict[Kind, frozenset[str]] = {
-    Kind.MEMBER: frozenset({"create", "update"}),
-    Kind.PROJECT: frozenset({"create"}),
-    Kind.PARAMS: frozenset({"create", "update"}),
-    Kind.ONTOLOGY: frozenset({"create", "update"}),
-    Kind.PIPELINE: frozenset({"create", "update"}),
-    Kind.LABELER: frozenset({"create", "delete"}),
-    Kind.GROUP: frozenset({"create"}),
-    Kind.GROUP_MEMBER: frozenset({"create", "delete"}),
-    Kind.BATCH: frozenset({"create"}),
-    Kind.BATCH_STATUS: frozenset({"create", "update"}),
-    Kind.BATCH_GROUPS: frozenset({"create", "update"}),
-    Kind.BATCH_PRIORITY: frozenset({"update"}),
-}
+from scaleform.kinds import Action, Phase
 
 
 @dataclass(frozen=True)
 class Change:
     address: Address
-    action: str  # create | update | delete
+    action: Action
     before: Any
     after: Any
     reason: str
-    phase: int
+    phase: Phase
     why: str | None = None  # for deferred/suppressed entries: why it does not run now
 
     @property
@@ -63,7 +29,7 @@ class Change:
         """Deferred until someone accepts an invitation (their own, or a group's members')."""
         return (self.why or "").startswith("invitation")
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, str, str]:
         return (self.phase, self.address.text, self.action)
 
     def same_as_key(self) -> tuple[str, str, str]:
@@ -71,7 +37,7 @@ class Change:
         --base-manifests and apply --reviewed)."""
         return (self.address.text, self.action, json.dumps(self.after, sort_keys=True))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         out = {
             "address": self.address.text,
             "action": self.action,
@@ -84,7 +50,7 @@ class Change:
         return out
 
     @classmethod
-    def from_json(cls, data: dict) -> Change:
+    def from_json(cls, data: dict[str, Any]) -> Change:
         """A change read back from a saved plan (its phase is not saved: 0)."""
         return cls(
             Address.parse(data["address"]),
@@ -92,7 +58,7 @@ class Change:
             data.get("before"),
             data.get("after"),
             data.get("reason", ""),
-            0,
+            Phase.UNRECORDED,
             data.get("why"),
         )
 
@@ -111,5 +77,5 @@ class Unmanaged:
     address: Address
     reason: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"address": self.address.text, "reason": self.reason}

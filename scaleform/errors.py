@@ -58,7 +58,7 @@ class ScaleformError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def problem_order(p: Problem) -> tuple:
+def problem_order(p: Problem) -> tuple[str, int, int, str]:
     loc = p.location or Location("")
     return (loc.file, loc.line, loc.column, p.message)
 

@@ -11,10 +11,10 @@ import asyncio
 import json
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from scaleform.api.errors import InvalidRequest
 from scaleform.api.parse import (
@@ -30,8 +30,12 @@ from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.export_files import encoded, project_paths, write_files
 from scaleform.manifest_text import manifest_yaml
+from scaleform.model import LiveMember
 from scaleform.schema_files import SCHEMA_DIR, modeline, shipped, write_schemas
 from scaleform.target import Target
+
+if TYPE_CHECKING:
+    from scaleform.api.protocol import Client
 
 ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
 
@@ -48,6 +52,11 @@ def file_name(name: str) -> str:
     return encoded(name) + ".yaml"
 
 
+# Overloads so that a name stays `str` for the checker; anything else is raw JSON.
+@overload
+def escaped(value: str) -> str: ...
+@overload
+def escaped(value: Any) -> Any: ...
 def escaped(value: Any) -> Any:
     """`value` with every `${` in its strings and mapping keys written `$${`: live text is data,
     never a variable reference, and must read back the same."""
@@ -74,7 +83,7 @@ def _comment(text: str) -> str:
     return _BREAKS.sub(_shown_break, escaped(text))
 
 
-async def _read(client: Any, projects: Iterable[str]) -> dict:
+async def _read(client: Client, projects: Iterable[str]) -> dict[str, Any]:
     team, assignments, all_projects, studio = await asyncio.gather(
         client.list_team(), client.assignments(), client.list_projects(), client.studio_batches()
     )
@@ -96,7 +105,7 @@ async def _read(client: Any, projects: Iterable[str]) -> dict:
     }
 
 
-async def _groups(client: Any, project: dict) -> tuple[str, Any]:
+async def _groups(client: Client, project: dict[str, Any]) -> tuple[str, Any]:
     """Groups exist only in Studio projects: when the project does not say whether it is one, a
     400 on its groups means it has none."""
     try:
@@ -113,7 +122,7 @@ def _templated(name: str, prefix: str | None) -> str:
     return escaped(name)  # a literal `${` in a live name must survive interpolation
 
 
-def _project_spec(raw_project: dict) -> dict[str, Any]:
+def _project_spec(raw_project: dict[str, Any]) -> dict[str, Any]:
     """What the manifest format expresses of one live project."""
     project = parse_project(raw_project)
     spec: dict[str, Any] = {"type": project.type}
@@ -132,7 +141,7 @@ def _project_spec(raw_project: dict) -> dict[str, Any]:
     return spec
 
 
-def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
+def _team_file(team: Mapping[str, LiveMember], admin: str | None, notes: list[str]) -> str:
     """team.yaml: active members by role; what roles cannot express goes in comments."""
     lines = {key: sorted(e for e, m in team.items() if m.role == role) for key, role in ROLE_LISTS}
     comments = []
@@ -157,11 +166,14 @@ def _team_file(team: dict, admin: str | None, notes: list[str]) -> str:
     return text
 
 
-def build_export(raw: dict, prefix: str | None = None) -> Export:
+def build_export(raw: dict[str, Any], prefix: str | None = None) -> Export:
     """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
     out = Export()
     skipped: list[str] = list(raw.get("skipped", ()))
-    t = lambda name: _templated(name, prefix)  # noqa: E731
+
+    def t(name: str) -> str:
+        return _templated(name, prefix)
+
     team = parse_team(raw["team"], skipped)
     assignments = parse_assignments(raw["assignments"], skipped)
     admin = next((e for e, m in team.items() if m.role == "admin"), None)
@@ -225,7 +237,7 @@ def export_account(
     `templates`: factor what projects share into templates and people sets."""
     out_dir = Path(out_dir)
 
-    async def read() -> dict:
+    async def read() -> dict[str, Any]:
         async with target.client() as client:
             return await _read(client, projects)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +144,7 @@ def _parents(users: list[frozenset[str]], uses: dict[str, list[int]], single: bo
     return out
 
 
-def _templates(projects: list[Project]) -> tuple[dict[str, dict], dict[str, Any], set[Facet]]:
+def _templates(projects: list[Project]) -> tuple[dict[str, dict[str, Any]], dict[str, str | _OneLine], set[Facet]]:
     """(templates, project name -> what it extends, the facets templates hold)."""
     facet_users: dict[Facet, list[str]] = defaultdict(list)
     for p in projects:
@@ -167,7 +168,7 @@ def _templates(projects: list[Project]) -> tuple[dict[str, dict], dict[str, Any]
     labels = [_label(facets) for _, facets in groups]
     options = [_options(list(group), label, types) for (group, _), label in zip(groups, labels)]
     names = resolve(options)
-    templates: dict[str, dict] = {}
+    templates: dict[str, dict[str, Any]] = {}
     for i, (_, facets) in enumerate(groups):
         ps = layout.parents[i]
         templates[names[i]] = ({"extends": _extends(ps, names)} if ps else {}) | _body(facets)
@@ -176,7 +177,7 @@ def _templates(projects: list[Project]) -> tuple[dict[str, dict], dict[str, Any]
     return templates, extends, shared
 
 
-class _OneLine(list):
+class _OneLine(list[str]):
     """An `extends` of several templates, written on one line: `extends: [a, b]`."""
 
 
@@ -189,12 +190,12 @@ _Dumper.add_representer(
 )
 
 
-def _yaml(data: dict) -> str:
+def _yaml(data: Mapping[str, Any]) -> str:
     """`manifest_yaml`, with `extends` lists on one line (template names are plain words: flow-safe)."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
-def _extends(templates: list[int], names: list[str]) -> Any:
+def _extends(templates: list[int], names: list[str]) -> str | _OneLine:
     return names[templates[0]] if len(templates) == 1 else _OneLine(names[t] for t in templates)
 
 
@@ -210,7 +211,9 @@ def _body(facets: list[Facet]) -> dict[str, Any]:
     return body
 
 
-def _rewrite(name: str, spec: dict[str, Any], extends: Any, shared: set[Facet], people: PeopleSets) -> dict:
+def _rewrite(
+    name: str, spec: dict[str, Any], extends: str | _OneLine | None, shared: set[Facet], people: PeopleSets
+) -> dict[str, Any]:
     """The project's own keys: what no template gives it, with people lists as `people` writes them."""
     covered = {label for label, value in _facets(spec) if (label, value) in shared}
     own: dict[str, Any] = {"extends": extends} if extends is not None else {}

@@ -51,8 +51,8 @@ def live_objects(live: LiveState, scope: RefreshScope) -> dict[str, Any]:
     if scope.studio_batches:
         studio = {b.name: b for b in live.studio_batches or ()}
         for name in scope.studio_batch_names:
-            groups = list(studio[name].groups) if name in studio else "not pending"
-            out[Address.of_batch(name, Kind.BATCH_GROUPS).text] = groups
+            pending = list(studio[name].groups) if name in studio else "not pending"
+            out[Address.of_batch(name, Kind.BATCH_GROUPS).text] = pending
         if scope.priority:
             out[Address.priority().text] = [b.name for b in live.studio_batches or ()]
     if scope.batch_list:

@@ -15,6 +15,11 @@ from typing import Any
 
 from scaleform.errors import Location
 
+# Ontology normal form: a choice is its (key, value) pairs sorted by key, `subchoices` itself in
+# normal form; the other values are as written (raw YAML/JSON).
+Choice = tuple[tuple[str, Any], ...]
+Choices = tuple[Choice, ...]
+
 ROLES = ("manager", "member", "labeler")  # manageable roles; `admin` never changes
 ACTIVE_ROLES = ("admin", "manager", "member", "labeler")
 
@@ -43,7 +48,7 @@ class Pipeline:
 
 @dataclass(frozen=True)
 class Ontology:
-    choices: tuple  # normal form: tuple of choice dicts (see normalize_choices)
+    choices: Choices  # normal form (see normalize_choices)
     name: str | None = None
 
 
@@ -114,7 +119,7 @@ class LiveProject:
     studio: bool | None
     rapid: bool | None
     params: Mapping[str, Any] | None  # latest param_history entry, without version/created_at
-    ontology: tuple | None  # latest ontology choices, normal form
+    ontology: Choices | None  # latest ontology choices, normal form
     pipeline: Pipeline | None
     pipeline_known: bool  # does the API report the pipeline at all?
 
@@ -172,14 +177,14 @@ class LiveState:
 # ---- ontology normal form --------------------------------------------------------------------
 
 
-def normalize_choices(choices: Any) -> tuple:
+def normalize_choices(choices: Any) -> Choices:
     """A bare string equals {choice: s}; keys sorted; subchoices normalized recursively."""
-    out = []
+    out: list[Choice] = []
     for c in choices or ():
         if isinstance(c, str):
             out.append((("choice", c),))
             continue
-        items = []
+        items: list[tuple[str, Any]] = []
         for key in sorted(c):
             value = c[key]
             if key == "subchoices":
@@ -191,9 +196,9 @@ def normalize_choices(choices: Any) -> tuple:
     return tuple(out)
 
 
-def choices_to_json(choices: tuple) -> list:
+def choices_to_json(choices: Choices) -> list[Any]:
     """Normal form back to the API's shape (bare strings where nothing else is set)."""
-    out: list = []
+    out: list[Any] = []
     for c in choices:
         d = dict(c)
         if set(d) == {"choice"}:

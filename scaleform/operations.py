@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from scaleform.address import Address, Kind
 from scaleform.api import endpoints as ep
-from scaleform.changes import PHASES, Change
+from scaleform.changes import Change
+from scaleform.kinds import Phase
 
 
 class Call(str, Enum):
@@ -42,13 +43,13 @@ class Call(str, Enum):
 @dataclass(frozen=True)
 class Operation:
     call: Call
-    phase: int
+    phase: Phase
     method: str
     path: str
     body: Any
     realizes: tuple[Address, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "phase": self.phase,
             "method": self.method,
@@ -57,7 +58,7 @@ class Operation:
             "realizes": [a.text for a in self.realizes],
         }
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, str, str, tuple[str, ...]]:
         return (self.phase, self.path, json.dumps(self.body, sort_keys=True), tuple(a.text for a in self.realizes))
 
     def request(self) -> ep.Call:
@@ -72,7 +73,7 @@ def _read_back(op: Operation) -> ep.Check | None:
     if op.call is Call.CREATE_PROJECT:
         return ep.project_check(body)
     if op.call is Call.CREATE_GROUP:
-        return ep.group_check(op.realizes[0].project, body["name"], body["emails"])
+        return ep.group_check(op.realizes[0].names()[0], body["name"], body["emails"])
     if op.call is Call.CREATE_BATCH:
         return ep.batch_check(body)
     return None
@@ -89,7 +90,7 @@ def call_for(realized: list[Change]) -> Call:
     return _CALLS[first.kind](first)
 
 
-_CALLS = {
+_CALLS: dict[Kind, Callable[[Change], Call]] = {
     Kind.MEMBER: lambda c: Call.INVITE if c.action == "create" else Call.SET_ROLE,
     Kind.PARAMS: lambda c: Call.SET_PARAMS,
     Kind.ONTOLOGY: lambda c: Call.SET_ONTOLOGY,
@@ -103,9 +104,9 @@ _CALLS = {
 }
 
 
-def _operation(call: Call, phase: str, request: ep.Call, realizes: Iterable[Address]) -> Operation:
+def _operation(call: Call, phase: Phase, request: ep.Call, realizes: Iterable[Address]) -> Operation:
     method, path, body = request
-    return Operation(call, PHASES[phase], method, path, body, tuple(sorted(realizes, key=lambda a: a.text)))
+    return Operation(call, phase, method, path, body, tuple(sorted(realizes, key=lambda a: a.text)))
 
 
 def grouped_pairs(pairs: dict[tuple[str, str], Address]) -> list[tuple[list[str], list[str], list[Address]]]:
@@ -115,10 +116,10 @@ def grouped_pairs(pairs: dict[tuple[str, str], Address]) -> list[tuple[list[str]
     for email, project in pairs:
         by_email[email].add(project)
         by_project[project].add(email)
-    emails_by_projects: dict[frozenset, list[str]] = defaultdict(list)
+    emails_by_projects: dict[frozenset[str], list[str]] = defaultdict(list)
     for email, projects in by_email.items():
         emails_by_projects[frozenset(projects)].append(email)
-    projects_by_emails: dict[frozenset, list[str]] = defaultdict(list)
+    projects_by_emails: dict[frozenset[str], list[str]] = defaultdict(list)
     for project, emails in by_project.items():
         projects_by_emails[frozenset(emails)].append(project)
     if len(emails_by_projects) <= len(projects_by_emails):
@@ -150,15 +151,20 @@ class _Sorted:
         if c.kind is Kind.MEMBER:
             (self.invites if c.action == "create" else self.roles)[c.after["role"]].append(c)
         elif c.kind in (Kind.PROJECT, Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE):
-            self.projects[a.project][c.kind] = c
+            (project,) = a.names()
+            self.projects[project][c.kind] = c
         elif c.kind is Kind.LABELER:
-            (self.adds if c.action == "create" else self.removes)[(a.email, a.project)] = a
+            project, email = a.names()
+            (self.adds if c.action == "create" else self.removes)[(email, project)] = a
         elif c.kind is Kind.GROUP:
-            self.group_creates[(a.project, a.group)] = c
+            project, group = a.names()
+            self.group_creates[(project, group)] = c
         elif c.kind is Kind.GROUP_MEMBER:
-            self.group_members[(a.project, a.group)].append(c)
+            project, group, _ = a.names()
+            self.group_members[(project, group)].append(c)
         elif c.kind in (Kind.BATCH, Kind.BATCH_STATUS, Kind.BATCH_GROUPS):
-            self.batches[a.batch][c.kind] = c
+            (batch,) = a.names()
+            self.batches[batch][c.kind] = c
         elif c.kind is Kind.BATCH_PRIORITY:
             self.priority = c
 
@@ -173,7 +179,7 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
     if found.priority is not None:
         p = found.priority
         request = ep.reset_priorities() if p.after == "default" else ep.set_priorities(p.after)
-        ops.append(_operation(call_for([p]), "batch_priority", request, [p.address]))
+        ops.append(_operation(call_for([p]), Phase.PRIORITY, request, [p.address]))
     return sorted(ops, key=Operation.sort_key)
 
 
@@ -185,7 +191,12 @@ def _team_ops(found: _Sorted) -> list[Operation]:
     ):
         for role, items in sorted(items_by_role.items()):
             ops.append(
-                _operation(call, "member", requests([c.address.email for c in items], role), [c.address for c in items])
+                _operation(
+                    call,
+                    Phase.INVITES_AND_ROLES,
+                    requests([_email(c) for c in items], role),
+                    [c.address for c in items],
+                )
             )
     return ops
 
@@ -205,19 +216,24 @@ def _project_ops(found: _Sorted) -> list[Operation]:
                 pipeline=pipeline.after if pipeline else None,
             )
             realized = [c.address for c in (facets[Kind.PROJECT], params, pipeline) if c is not None]
-            ops.append(_operation(Call.CREATE_PROJECT, "project", request, realized))
+            ops.append(_operation(Call.CREATE_PROJECT, Phase.PROJECT_CREATION, request, realized))
         else:
             if params is not None:
-                ops.append(_operation(Call.SET_PARAMS, "settings", ep.set_params(name, params.after), [params.address]))
+                ops.append(
+                    _operation(Call.SET_PARAMS, Phase.SETTINGS, ep.set_params(name, params.after), [params.address])
+                )
             if pipeline is not None:
                 ops.append(
                     _operation(
-                        Call.UPDATE_PIPELINE, "settings", ep.update_pipeline(name, pipeline.after), [pipeline.address]
+                        Call.UPDATE_PIPELINE,
+                        Phase.SETTINGS,
+                        ep.update_pipeline(name, pipeline.after),
+                        [pipeline.address],
                     )
                 )
         if ontology is not None:
             request = ep.set_ontology(name, ontology.after["choices"], ontology.after.get("name"))
-            ops.append(_operation(Call.SET_ONTOLOGY, "settings", request, [ontology.address]))
+            ops.append(_operation(Call.SET_ONTOLOGY, Phase.SETTINGS, request, [ontology.address]))
     return ops
 
 
@@ -232,11 +248,11 @@ def _batch_ops(found: _Sorted) -> list[Operation]:
                 calibration=created["calibration_batch"],
                 self_label=created["self_label_batch"],
             )
-            ops.append(_operation(Call.CREATE_BATCH, "batch", request, [facets[Kind.BATCH].address]))
+            ops.append(_operation(Call.CREATE_BATCH, Phase.BATCHES, request, [facets[Kind.BATCH].address]))
         if Kind.BATCH_STATUS in facets:
             ops.append(
                 _operation(
-                    Call.FINALIZE_BATCH, "batch_status", ep.finalize_batch(name), [facets[Kind.BATCH_STATUS].address]
+                    Call.FINALIZE_BATCH, Phase.BATCHES, ep.finalize_batch(name), [facets[Kind.BATCH_STATUS].address]
                 )
             )
         if Kind.BATCH_GROUPS in facets:
@@ -244,7 +260,7 @@ def _batch_ops(found: _Sorted) -> list[Operation]:
             ops.append(
                 _operation(
                     Call.ASSIGN_BATCH_GROUPS,
-                    "batch_groups",
+                    Phase.BATCH_GROUPS,
                     ep.assign_studio_batch(name, change.after),
                     [change.address],
                 )
@@ -255,12 +271,17 @@ def _batch_ops(found: _Sorted) -> list[Operation]:
 def _assignment_ops(found: _Sorted) -> list[Operation]:
     ops = []
     for call, phase, requests, pairs in (
-        (Call.ADD_ASSIGNMENTS, "labeler_add", ep.add_assignments, found.adds),
-        (Call.REMOVE_ASSIGNMENTS, "labeler_remove", ep.remove_assignments, found.removes),
+        (Call.ADD_ASSIGNMENTS, Phase.ASSIGNMENT_ADDS, ep.add_assignments, found.adds),
+        (Call.REMOVE_ASSIGNMENTS, Phase.ASSIGNMENT_REMOVALS, ep.remove_assignments, found.removes),
     ):
         for emails, projects, addresses in grouped_pairs(pairs):
             ops.append(_operation(call, phase, requests(emails, projects), addresses))
     return ops
+
+
+def _email(change: Change) -> str:
+    """The email a teammate's or a group member's change is about (the last name of its address)."""
+    return change.address.names()[-1]
 
 
 def _group_ops(found: _Sorted) -> list[Operation]:
@@ -268,15 +289,17 @@ def _group_ops(found: _Sorted) -> list[Operation]:
     members = dict(found.group_members)
     for (project, group), created in sorted(found.group_creates.items()):
         joining = members.pop((project, group), [])
-        request = ep.create_group(project, group, [c.address.email for c in joining if c.action == "create"])
-        ops.append(_operation(Call.CREATE_GROUP, "group", request, [created.address, *(c.address for c in joining)]))
+        request = ep.create_group(project, group, [_email(c) for c in joining if c.action == "create"])
+        ops.append(
+            _operation(Call.CREATE_GROUP, Phase.GROUPS, request, [created.address, *(c.address for c in joining)])
+        )
     for (project, group), changes in sorted(members.items()):
-        add = [c.address.email for c in changes if c.action == "create"]
-        remove = [c.address.email for c in changes if c.action != "create"]
+        add = [_email(c) for c in changes if c.action == "create"]
+        remove = [_email(c) for c in changes if c.action != "create"]
         ops.append(
             _operation(
                 Call.UPDATE_GROUP,
-                "group_member",
+                Phase.GROUPS,
                 ep.update_group(project, group, add, remove),
                 [c.address for c in changes],
             )

@@ -9,14 +9,16 @@ from typing import Any
 
 from scaleform import __version__
 from scaleform.address import Address
-from scaleform.changes import ACTIONS, Change, Unmanaged
+from scaleform.changes import Change, Unmanaged
 from scaleform.diff import Diff
 from scaleform.errors import ScaleformError
 from scaleform.fingerprints import Fingerprints
+from scaleform.kinds import KINDS
 from scaleform.model import LiveState
 from scaleform.names import terminal_safe, unaddressable, unaddressable_email
 from scaleform.operations import Operation, build_operations
 from scaleform.refresh import RefreshScope
+from scaleform.rehearsal import RehearsalFailure
 
 FORMAT_VERSION = "1.0"
 
@@ -28,7 +30,7 @@ MAX_LISTED = 10  # remaining addresses a rehearsal line names
 class Rehearsal:
     calls: int  # the plan's operations
     applied: int  # how many the twin accepted
-    failed: Mapping[str, Any] | None = None  # first refused call: phase, method, path, realizes, error
+    failed: RehearsalFailure | None = None  # the first refused call
     not_attempted: int = 0
     remaining: tuple[str, ...] = ()  # addresses the plan made on the twin afterwards still changes
     deferred: int = 0
@@ -39,13 +41,13 @@ class Rehearsal:
         return self.failed is None and not self.remaining
 
     def line(self) -> str:
-        if self.failed is not None and not self.failed["method"]:
+        if self.failed is not None and self.failed.interrupted:
             return f"rehearsal interrupted after {self.applied} of {self.calls} calls; nothing is proven"
         if self.failed is not None:
             f = self.failed
             return (
-                f"rehearsal failed: phase {f['phase']} call {f['method']} {f['path']} (for "
-                f"{', '.join(f['realizes'])}) was refused: {f['error']}. {self.applied} of {self.calls} "
+                f"rehearsal failed: phase {f.phase} call {f.method} {f.path} (for "
+                f"{', '.join(f.realizes)}) was refused: {f.error}. {self.applied} of {self.calls} "
                 f"calls applied before it, {self.not_attempted} not attempted"
             )
         calls = f"{self.calls} call{'s' if self.calls != 1 else ''} applied cleanly"
@@ -62,12 +64,12 @@ class Rehearsal:
             line += f" ({self.deferred} {stay} deferred: {self.deferred_why})"
         return line
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "clean": self.clean,
             "calls": self.calls,
             "applied": self.applied,
-            "failed": dict(self.failed) if self.failed is not None else None,
+            "failed": self.failed.to_json() if self.failed is not None else None,
             "not_attempted": self.not_attempted,
             "remaining": list(self.remaining),
             "deferred": self.deferred,
@@ -76,12 +78,12 @@ class Rehearsal:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Rehearsal:
+    def from_json(cls, data: dict[str, Any]) -> Rehearsal:
         failed = data["failed"]
         return cls(
             int(data["calls"]),
             int(data["applied"]),
-            dict(failed) if failed is not None else None,
+            RehearsalFailure.from_json(failed) if failed is not None else None,
             int(data["not_attempted"]),
             tuple(data["remaining"]),
             int(data["deferred"]),
@@ -91,7 +93,7 @@ class Rehearsal:
 
 @dataclass(frozen=True)
 class Plan:
-    target: dict
+    target: dict[str, Any]
     manifest_digest: str
     changes: tuple[Change, ...]
     deferred: tuple[Change, ...]
@@ -101,11 +103,11 @@ class Plan:
     operations: tuple[Operation, ...]
     fingerprints: Mapping[str, str]
     scope: RefreshScope
-    safety: dict = field(default_factory=dict)
+    safety: dict[str, Any] = field(default_factory=dict)
     rehearsal: Rehearsal | None = None  # set by `plan --rehearse`
 
     @property
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         def count(action: str) -> int:
             return sum(1 for c in self.changes if c.action == action)
 
@@ -121,7 +123,7 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes or self.deferred)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = {
             "format_version": FORMAT_VERSION,
             "scaleform_version": __version__,
@@ -182,7 +184,7 @@ def _possible(changes: tuple[Change, ...], source: str) -> None:
         a = c.address
         why = (
             f"'{c.action}' is not an action {a.kind.value} changes have"
-            if c.action not in ACTIONS[a.kind]
+            if c.action not in KINDS[a.kind].actions
             else next(
                 (w for w in (unaddressable(n) for n in (a.project, a.group, a.batch) if n is not None) if w), None
             )
@@ -237,7 +239,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def build_plan(live: LiveState, changes: Diff, scope: RefreshScope, target: dict, manifest_digest: str) -> Plan:
+def build_plan(
+    live: LiveState, changes: Diff, scope: RefreshScope, target: dict[str, Any], manifest_digest: str
+) -> Plan:
     safety = {kind: {"remove": r.removed, "live": r.live} for kind, r in changes.removals.items()}
     return Plan(
         target=target,

@@ -8,18 +8,22 @@ operations differ). Nothing here sends a request.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scaleform.errors import ScaleformError
 from scaleform.plan import FORMAT_VERSION, Plan
+
+if TYPE_CHECKING:  # jsonschema is imported only when a plan is read: its import is slow
+    from jsonschema.protocols import Validator
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
 @cache
-def _validator() -> Any:
+def _validator() -> Validator:
     import jsonschema
 
     path = Path(__file__).resolve().parent / "schemas" / "plan.schema.json"
@@ -27,7 +31,7 @@ def _validator() -> Any:
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-def _where(path: Any) -> str:
+def _where(path: Iterable[str | int]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"

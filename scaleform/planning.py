@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scaleform.address import Address
 from scaleform.diff import diff
@@ -21,12 +21,15 @@ from scaleform.prefetch import Prefetch
 from scaleform.refresh import Progress, refresh, scope_for
 from scaleform.target import Target
 
+if TYPE_CHECKING:
+    from scaleform.api.protocol import Client
+
 # Loop turns given to the reads after each parsed file: a response needs about three (it arrives,
 # its task resumes, the freed slot wakes the next request). docs/performance.md has the numbers.
 _TURNS_PER_FILE = 3
 
 
-def target_json(target: Target) -> dict:
+def target_json(target: Target) -> dict[str, str | None]:
     return {"api_url": target.api_url, "environment": target.environment}
 
 
@@ -43,7 +46,7 @@ async def make_plan_async(
 
 
 async def plan_on_client(
-    client: Any,
+    client: Client,
     manifests: Manifests,
     target: Target,
     address_prefixes: Iterable[str],

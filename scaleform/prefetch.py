@@ -17,18 +17,23 @@ target; they are cancelled then.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from scaleform.manifest.located import LocDict
 
+if TYPE_CHECKING:
+    from scaleform.api.protocol import Client, JsonArray
+
 
 class Prefetch:
-    def __init__(self, client: Any):
+    def __init__(self, client: Client):
         self._client = client
-        self._account: dict[str, asyncio.Task] = {}  # "team", "assignments", "projects", "studio_batches"
-        self._groups: dict[str, asyncio.Task] = {}
+        self._account: dict[str, asyncio.Task[Any]] = {}  # "team", "assignments", "projects", "studio_batches"
+        self._groups: dict[str, asyncio.Task[JsonArray]] = {}
         self._waiting: list[str] = []  # projects with groups seen before the project list arrived
-        self._existing: set[str] | None = None
+        # The names the project list gave (as the API wrote them: not checked to be strings yet).
+        self._existing: set[object] | None = None
 
     def see(self, doc: LocDict) -> None:
         """Start the reads a plain document is known to need."""
@@ -53,12 +58,12 @@ class Prefetch:
                 else:
                     self._start_groups(name)
 
-    def _start(self, read: str, call: Any) -> asyncio.Task:
+    def _start(self, read: str, call: Callable[[], Awaitable[Any]]) -> asyncio.Task[Any]:
         if read not in self._account:
             self._account[read] = asyncio.ensure_future(call())
         return self._account[read]
 
-    def _projects_arrived(self, task: asyncio.Task) -> None:
+    def _projects_arrived(self, task: asyncio.Task[Any]) -> None:
         if task.cancelled() or task.exception() is not None or not isinstance(task.result(), list):
             return  # refresh meets the same failure when it takes the list
         # Ordinary (`studio: false`) projects have no groups: refresh does not read them.
@@ -68,14 +73,15 @@ class Prefetch:
         self._waiting.clear()
 
     def _start_groups(self, name: str) -> None:
-        if name in self._existing and name not in self._groups:  # type: ignore[operator]
+        # Only called once the project list arrived, when `_existing` is set.
+        if self._existing is not None and name in self._existing and name not in self._groups:
             self._groups[name] = asyncio.ensure_future(self._client.list_groups(name))
 
-    def take(self, read: str) -> asyncio.Task | None:
+    def take(self, read: str) -> asyncio.Task[Any] | None:
         """The started account-wide read (team, assignments, projects, studio_batches), if any."""
         return self._account.pop(read, None)
 
-    def take_groups(self, project: str) -> asyncio.Task | None:
+    def take_groups(self, project: str) -> asyncio.Task[JsonArray] | None:
         return self._groups.pop(project, None)
 
     def discard(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scaleform.api.errors import InvalidRequest, NotFound
 from scaleform.api.parse import (
@@ -25,7 +25,10 @@ from scaleform.api.parse import (
 from scaleform.model import DesiredState, LiveBatch, LiveGroup, LiveProject, LiveState
 
 if TYPE_CHECKING:
+    from scaleform.api.protocol import Client
     from scaleform.prefetch import Prefetch
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,15 @@ class RefreshScope:
     studio_batch_names: tuple[str, ...] = ()
     priority: bool = False
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> RefreshScope:
-        known = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in cls.__dataclass_fields__}
+    def from_json(cls, data: dict[str, Any]) -> RefreshScope:
+        # A saved plan's scope, checked against the plan schema: its values fit the fields.
+        known: dict[str, Any] = {
+            k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in cls.__dataclass_fields__
+        }
         return cls(**known)
 
 
@@ -90,7 +96,7 @@ def has_groups(projects: Mapping[str, LiveProject], name: str) -> bool:
 
 
 async def refresh(
-    client: Any,
+    client: Client,
     scope: RefreshScope,
     desired: DesiredState | None = None,
     progress: Progress | None = None,
@@ -106,13 +112,13 @@ class _Reader:
     """One refresh: every read counted for progress, parsed as soon as it arrives (the parsing
     overlaps the reads still out), and taken from the prefetch when it already started there."""
 
-    def __init__(self, client: Any, progress: Progress | None, prefetch: Prefetch | None):
+    def __init__(self, client: Client, progress: Progress | None, prefetch: Prefetch | None):
         self.client, self.progress, self.prefetch = client, progress, prefetch
         self.total = self.done = 0
-        self.projects_read: asyncio.Future | None = None
+        self.projects_read: asyncio.Future[dict[str, LiveProject] | None] | None = None
         self.skipped: list[str] = []  # live objects whose names cannot be addressed safely
 
-    async def tracked(self, coro: Awaitable) -> Any:
+    async def tracked(self, coro: Awaitable[T]) -> T:
         self.total += 1
         try:
             return await coro
@@ -122,8 +128,8 @@ class _Reader:
                 self.progress(self.done, self.total)
 
     async def account_read(
-        self, wanted: bool, name: str, call: Callable[[], Awaitable], parse: Callable[[Any], Any]
-    ) -> Any:
+        self, wanted: bool, name: str, call: Callable[[], Awaitable[Any]], parse: Callable[[Any], T]
+    ) -> T | None:
         """An account-wide read (None when not wanted)."""
         if not wanted:
             return None
@@ -131,7 +137,7 @@ class _Reader:
         return await self.tracked(self._parsed(started or call(), parse))
 
     @staticmethod
-    async def _parsed(read: Awaitable, parse: Callable[[Any], Any]) -> Any:
+    async def _parsed(read: Awaitable[Any], parse: Callable[[Any], T]) -> T:
         return parse(await read)
 
     async def groups_of(self, project: str) -> tuple[str, dict[str, LiveGroup]]:
@@ -177,7 +183,11 @@ class _Reader:
             projects = await asyncio.shield(projects_read)
             return await self.all_groups(p for p in scope.group_projects if projects is None or has_groups(projects, p))
 
-        team, assignments, projects, studio, batch_created, live_groups, batches = await asyncio.gather(
+        # Two gathers, as typeshed types the results of six awaitables at most. The reads start in the
+        # order one gather of all seven started them: the batch reads first (that inner gather ran as
+        # the outer one's arguments were evaluated), then the account reads and groups().
+        batches_read = asyncio.gather(*(self.batch(b) for b in scope.batch_names))
+        account_reads = asyncio.gather(
             self.account_read(scope.team, "team", client.list_team, lambda data: parse_team(data, self.skipped)),
             self.account_read(
                 scope.assignments, "assignments", client.assignments, lambda data: parse_assignments(data, self.skipped)
@@ -186,7 +196,9 @@ class _Reader:
             self.account_read(scope.studio_batches, "studio_batches", client.studio_batches, parse_studio_batches),
             self.account_read(scope.batch_list, "batch_list", client.list_batches, parse_batch_created),
             groups(),
-            asyncio.gather(*(self.batch(b) for b in scope.batch_names)),
+        )
+        (team, assignments, projects, studio, batch_created, live_groups), batches = await asyncio.gather(
+            account_reads, batches_read
         )
         live = LiveState(
             team=team,

@@ -9,18 +9,17 @@ so a plain `plan` does not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from scaleform.changes import deferred_reasons
 from scaleform.errors import ScaleformError
-from scaleform.plan import Rehearsal
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # plan.py may import RehearsalFailure from here: plan is imported where it is used
     from scaleform.apply import ApplyReport
     from scaleform.manifest import Manifests
-    from scaleform.plan import Plan
+    from scaleform.plan import Plan, Rehearsal
     from scaleform.sandbox.faults import FaultConfig
     from scaleform.sandbox.store import Store
     from scaleform.target import Target
@@ -31,26 +30,53 @@ TWIN_KEY = "scaleform-rehearsal-twin"
 TWIN_FAULTS: FaultConfig | None = None
 
 
+@dataclass(frozen=True)
+class RehearsalFailure:
+    """The first call the twin refused: its phase, method and path, the addresses it realizes, and
+    the error. INTERRUPTED (no method) stands for a rehearsal stopped before any call failed."""
+
+    phase: int
+    method: str
+    path: str
+    realizes: tuple[str, ...]
+    error: str
+
+    @property
+    def interrupted(self) -> bool:
+        return not self.method
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "method": self.method,
+            "path": self.path,
+            "realizes": list(self.realizes),
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RehearsalFailure:
+        # A saved plan, checked against its schema; values are kept as written, so it prints as saved.
+        return cls(data["phase"], data["method"], data["path"], tuple(data["realizes"]), data["error"])
+
+
+INTERRUPTED = RehearsalFailure(0, "", "", (), "the rehearsal was interrupted")
+
+
 def _deferred_why(plan: Plan) -> str:
     return deferred_reasons(plan.deferred)
 
 
 def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:
     """The first failed call in plan order (calls in one phase run together; several may fail)."""
+    from scaleform.plan import Rehearsal
+
     failed = [r for r in report.results if r.status == "failed"]
     first = min(failed, key=lambda r: plan.operations.index(r.operation)) if failed else None
-    record = None
+    record = INTERRUPTED  # unless a call failed before the interruption
     if first is not None:
         op = first.operation
-        record = {
-            "phase": op.phase,
-            "method": op.method,
-            "path": op.path,
-            "realizes": [a.text for a in op.realizes],
-            "error": first.message,
-        }
-    else:  # interrupted before any call failed
-        record = {"phase": 0, "method": "", "path": "", "realizes": [], "error": "the rehearsal was interrupted"}
+        record = RehearsalFailure(op.phase, op.method, op.path, tuple(a.text for a in op.realizes), first.message)
     return Rehearsal(
         len(plan.operations), len(report.by_status("applied")), record, len(report.by_status("not attempted"))
     )
@@ -79,6 +105,7 @@ async def rehearse_async(
 ) -> Rehearsal:
     """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`."""
     from scaleform.apply import execute_on
+    from scaleform.plan import Rehearsal
     from scaleform.planning import plan_on_client
     from scaleform.sandbox.twin import build_twin
 

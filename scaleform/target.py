@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,8 +15,15 @@ from urllib.parse import urlsplit
 from scaleform.errors import ScaleformError
 from scaleform.secrets import register_secret
 
-if TYPE_CHECKING:  # importing the manifest package loads YAML and the schema; apply --plan needs neither
+# For annotations only: the manifest package loads YAML and the schema (apply --plan needs neither),
+# and the client, httpx and the sandbox load when a client is made.
+if TYPE_CHECKING:
+    import httpx
+
+    from scaleform.api.client import ApiClient
+    from scaleform.api.retry import RetryEvent, RetryPolicy
     from scaleform.manifest.environments import Environment
+    from scaleform.sandbox.store import Store
 
 PROVIDERS = {"scale": "https://api.scale.com/v1", "refonte": "https://api.refonte.com/v1"}
 KEY_PREFIXES = ("SCALE_", "REFONTE_")  # the variables a manifest's api_key_env may name
@@ -42,12 +49,12 @@ class Target:
     parallelism: int = 8
     verbose: bool = False
     # An httpx transport to use instead of the network (tests, embedding); never serialized.
-    transport: Any = field(default=None, repr=False, compare=False)
-    retry: Any = field(default=None, repr=False, compare=False)  # a RetryPolicy, else the default
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False, compare=False)
+    retry: RetryPolicy | None = field(default=None, repr=False, compare=False)  # None: the default policy
     # Told of each retry the client schedules (a progress line shows it); never serialized.
-    on_retry: Callable[[Any], None] | None = field(default=None, repr=False, compare=False)
+    on_retry: Callable[[RetryEvent], None] | None = field(default=None, repr=False, compare=False)
 
-    def client(self, log: Callable[[str], None] | None = None, **kw: Any):
+    def client(self, log: Callable[[str], None] | None = None, **kw: Any) -> ApiClient:
         from scaleform.api.client import ApiClient
 
         if self.retry is not None:
@@ -75,7 +82,7 @@ class Target:
         )
 
 
-_SANDBOXES: dict[str, Any] = {}
+_SANDBOXES: dict[str, Store] = {}
 
 
 def close_sandboxes() -> None:
@@ -86,7 +93,7 @@ def close_sandboxes() -> None:
         store.db.close()
 
 
-def open_sandbox(db: str):
+def open_sandbox(db: str) -> Store:
     """The sandbox store at `db`, created with the demo fixture when missing (one per process).
     An existing file is opened only when it is a sandbox database: a path is never a reason to
     add tables to somebody else's SQLite file."""
@@ -175,7 +182,7 @@ def resolve_target(
     parallelism: int = 8,
     insecure_http: bool = False,
     verbose: bool = False,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Target:
     """Flags first (--sandbox, --api-url, --provider), then SCALE_API_URL, then the chosen
     environment's api_url or provider (within what a manifest may say), then Scale."""

@@ -311,3 +311,13 @@ class Listener:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def source_commit() -> str | None:
+    """The commit this source tree is: git's HEAD in a checkout, the stamp in an unpacked sdist."""
+    if (ROOT / ".git").exists():
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    stamp = ROOT / "scaleform" / "_commit.txt"
+    return stamp.read_text().strip() or None if stamp.is_file() else None

@@ -54,12 +54,11 @@ def test_applying_a_saved_plan_does_not_import_the_manifest_stack(tmp_path, root
 
 
 def test_version_everywhere_names_the_commit():
-    import subprocess
-
+    from helpers import source_commit
     from scaleform import __version__
 
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    expected = f"scaleform {__version__} (commit {head[:12]})" if head else f"scaleform {__version__} (commit unknown)"
+    head = source_commit()
+    expected = f"scaleform {__version__} (commit {head})" if head else f"scaleform {__version__} (commit unknown)"
     assert cli("--version").stdout.strip() == expected
     assert cli("plan", "--version").stdout.strip() == expected
 

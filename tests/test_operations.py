@@ -74,7 +74,7 @@ def test_new_project_params_and_pipeline_ride_in_the_create():
 
 
 def test_phases_come_from_the_phase_table():
-    from scaleform.changes import PHASES
+    from scaleform.kinds import Phase
 
     changes = [
         c("project[p].labeler[a@x.io]"),
@@ -83,11 +83,11 @@ def test_phases_come_from_the_phase_table():
         c("batch[b1].groups", "update", after=["g"]),
     ]
     phases = {o.call: o.phase for o in build_operations(changes)}
-    assert phases == {
-        Call.ADD_ASSIGNMENTS: PHASES["labeler_add"],
-        Call.REMOVE_ASSIGNMENTS: PHASES["labeler_remove"],
-        Call.SET_PRIORITIES: PHASES["batch_priority"],
-        Call.ASSIGN_BATCH_GROUPS: PHASES["batch_groups"],
+    assert phases == {  # the numbers are the execution order every plan and user relies on
+        Call.ADD_ASSIGNMENTS: Phase.ASSIGNMENT_ADDS,
+        Call.REMOVE_ASSIGNMENTS: Phase.ASSIGNMENT_REMOVALS,
+        Call.SET_PRIORITIES: Phase.PRIORITY,
+        Call.ASSIGN_BATCH_GROUPS: Phase.BATCH_GROUPS,
     }
 
 

@@ -14,19 +14,19 @@ from scaleform.apply import ApplyReport, OpResult
 from scaleform.errors import ScaleformError
 from scaleform.manifest.schema import load_schema
 from scaleform.operations import Call, Operation, build_operations
-from scaleform.plan import Plan
-from scaleform.rehearsal import Rehearsal, _failure, require_clean
+from scaleform.plan import Plan, Rehearsal
+from scaleform.rehearsal import RehearsalFailure, _failure, require_clean
 from scaleform.render.jsonout import render_json
 from scaleform.render.markdown import render_markdown
 from scaleform.render.text import render_text
 
-FAILED = {
-    "phase": 6,
-    "method": "POST",
-    "path": "/studio/projects/a/groups",
-    "realizes": ["project[a].group[g]"],
-    "error": "POST /studio/projects/a/groups failed with HTTP 400: x must be assigned",
-}
+FAILED = RehearsalFailure(
+    6,
+    "POST",
+    "/studio/projects/a/groups",
+    ("project[a].group[g]",),
+    "POST /studio/projects/a/groups failed with HTTP 400: x must be assigned",
+)
 
 
 def test_the_clean_line_says_calls_and_what_stays_deferred():
@@ -117,7 +117,7 @@ def test_the_first_failure_is_the_first_in_plan_order():
         ]
     )
     r = _failure(plan, report)
-    assert r.failed["path"] == "/studio/projects/b/groups" and r.failed["error"] == "b refused"
+    assert r.failed is not None and r.failed.path == "/studio/projects/b/groups" and r.failed.error == "b refused"
     assert (r.calls, r.applied, r.not_attempted) == (3, 1, 0)
 
 

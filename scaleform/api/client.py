@@ -108,7 +108,7 @@ class ApiClient(TypedCalls):
         method: str,
         path: str,
         body: Any = None,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         parse: bool = True,
         urgent: bool = False,
     ) -> Any:
@@ -116,7 +116,9 @@ class ApiClient(TypedCalls):
         `parse` is false). A bare request carries no `Check`: prefer `call` for creates."""
         return await self.call(ep.Call(method, path, body), urgent, parse, params)
 
-    async def call(self, call: ep.Call, urgent: bool = False, parse: bool = True, params: dict | None = None) -> Any:
+    async def call(
+        self, call: ep.Call, urgent: bool = False, parse: bool = True, params: dict[str, Any] | None = None
+    ) -> Any:
         """Send `call` as `request` does; a create is read back before it is sent again.
 
         The concurrency slot is held through backoff so retries never add load beyond
@@ -144,7 +146,7 @@ class ApiClient(TypedCalls):
         finally:
             self._slots.release()
 
-    async def _send(self, call: ep.Call, params: dict | None, parse: bool) -> Any:
+    async def _send(self, call: ep.Call, params: dict[str, Any] | None, parse: bool) -> Any:
         first = time.monotonic()
         tries = counted = refused = 0
         unsure = False  # an earlier attempt of this create may have taken
@@ -184,7 +186,7 @@ class ApiClient(TypedCalls):
                 if isinstance(outcome, ep.Call):
                     call = outcome
 
-    async def _attempt(self, call: ep.Call, params: dict | None, parse: bool) -> tuple[Failure | None, Any]:
+    async def _attempt(self, call: ep.Call, params: dict[str, Any] | None, parse: bool) -> tuple[Failure | None, Any]:
         """One send: (None, body) on success, (failure, None) when it may be retried; raises
         for an answer that retrying cannot change."""
         url = request_url(self.base_url, call.method, call.path)

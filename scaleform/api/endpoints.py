@@ -167,8 +167,8 @@ def create_project(
     *,
     studio: bool = False,
     rapid: bool = False,
-    params: dict | None = None,
-    pipeline: dict | None = None,
+    params: dict[str, Any] | None = None,
+    pipeline: dict[str, Any] | None = None,
 ) -> Call:
     body: dict[str, Any] = {"type": ptype, "name": name, "params": params, "rapid": rapid, "studio": studio}
     body.update(pipeline or {})
@@ -195,7 +195,7 @@ _ABSENT = object()  # a field the API did not report: nothing to compare
 _PROJECT_FIELDS = ("type", "studio", "rapid", "params", "pipeline", "consensus_attempts")
 
 
-def _live_project_field(live: dict, key: str) -> Any:
+def _live_project_field(live: dict[str, Any], key: str) -> Any:
     if key == "params":
         history = live.get("param_history")
         if not isinstance(history, list):
@@ -206,18 +206,18 @@ def _live_project_field(live: dict, key: str) -> Any:
     return live.get(key, _ABSENT)
 
 
-def set_params(name: str, params: dict) -> Call:
+def set_params(name: str, params: dict[str, Any]) -> Call:
     return Call("POST", f"/projects/{enc(name)}/setParams", {"patch": False, **params})
 
 
-def set_ontology(name: str, choices: list, label: str | None = None) -> Call:
+def set_ontology(name: str, choices: list[Any], label: str | None = None) -> Call:
     body: dict[str, Any] = {"ontology": choices}
     if label is not None:
         body["name"] = label
     return Call("POST", f"/projects/{enc(name)}/setOntology", body)
 
 
-def update_pipeline(name: str, pipeline: dict) -> Call:
+def update_pipeline(name: str, pipeline: dict[str, Any]) -> Call:
     return Call("POST", f"/projects/{enc(name)}/updatePipelineConfig", pipeline)
 
 
@@ -259,7 +259,7 @@ def batch_status(name: str) -> Call:
     return Call("GET", f"/batches/{enc(name)}/status", None)
 
 
-def _items(value: Any) -> list[dict]:
+def _items(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 

@@ -15,13 +15,13 @@ from scaleform.secrets import redacted_prefix
 _HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds to the params
 
 
-def _field(obj: Any, key: str, kind: type | tuple, where: str) -> Any:
+def _field(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
         raise BadResponse("GET", where, 200, f"an entry lacks a valid '{key}' field: {redacted_prefix(str(obj), 120)}")
     return obj[key]
 
 
-def _optional(obj: dict, key: str, kind: type) -> Any:
+def _optional(obj: dict[str, Any], key: str, kind: type) -> Any:
     value = obj.get(key)
     return value if isinstance(value, kind) else None
 
@@ -42,7 +42,7 @@ def plain_email(email: str, skipped: list[str] | None) -> bool:
     return why is None
 
 
-def expect_list(value: Any, where: str) -> list:
+def expect_list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
         raise BadResponse("GET", where, 200, "expected a JSON array")
     return value
@@ -76,7 +76,7 @@ def parse_assignments(data: Any, skipped: list[str] | None = None) -> dict[str, 
     return out
 
 
-def latest_params(project: dict, name: str) -> dict | None:
+def latest_params(project: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The latest `param_history` entry without what the history adds (None: no params yet)."""
     history = _field(project, "param_history", list, "/projects")
     if not history:
@@ -87,7 +87,7 @@ def latest_params(project: dict, name: str) -> dict | None:
     return {k: v for k, v in last.items() if k not in _HISTORY_ONLY}
 
 
-def latest_ontology(project: dict) -> tuple[list | None, str | None]:
+def latest_ontology(project: dict[str, Any]) -> tuple[list[Any] | None, str | None]:
     """The latest ontology's choices as the API wrote them, and its version label."""
     history = project.get("ontologyHistory")
     if not isinstance(history, list) or not history:

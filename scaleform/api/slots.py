@@ -15,8 +15,8 @@ class Slots:
 
     def __init__(self, size: int):
         self._free = size
-        self._urgent: deque[asyncio.Future] = deque()
-        self._normal: deque[asyncio.Future] = deque()
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self, urgent: bool = False) -> None:
         if self._free:  # a free slot means nobody is waiting: release hands slots to waiters first

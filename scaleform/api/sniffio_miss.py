@@ -17,6 +17,7 @@ _placed = False
 def hold() -> None:
     global _users, _placed
     if _users == 0 and "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        # typeshed leaves out the None that the import system reads as "not installed"
         sys.modules["sniffio"] = None  # type: ignore[assignment]
         _placed = True
     _users += 1

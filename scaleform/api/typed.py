@@ -3,109 +3,94 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, TypeVar
 
 from scaleform.api import endpoints as ep
 from scaleform.api.errors import BadResponse
+from scaleform.api.protocol import JsonArray, JsonObject, Sender
+
+T = TypeVar("T")
 
 
 class TypedCalls:
-    """Mixed into ApiClient, which provides `call` and `request`."""
+    """Mixed into ApiClient, which provides `call` and `request` (`self: Sender` says so)."""
 
-    async def call(self, call: ep.Call, urgent: bool = False, parse: bool = True, params: dict | None = None) -> Any:
-        raise NotImplementedError
+    async def list_team(self: Sender) -> JsonArray:
+        return await _array(self, ep.list_team(), urgent=True)
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        params: dict | None = None,
-        parse: bool = True,
-        urgent: bool = False,
-    ) -> Any:
-        raise NotImplementedError
+    async def invite(self: Sender, emails: list[str], role: str) -> JsonArray:
+        return await _array(self, ep.invite(emails, role))
 
-    async def _typed(self, call: ep.Call, kind: type, urgent: bool = False) -> Any:
-        """Send `call` and check the body is the JSON object/array the endpoint returns."""
-        return _expect(await self.call(call, urgent), kind, call.method, call.path)
+    async def set_role(self: Sender, emails: list[str], role: str) -> JsonArray:
+        return await _array(self, ep.set_role(emails, role))
 
-    async def list_team(self) -> list[dict]:
-        return await self._typed(ep.list_team(), list, urgent=True)
+    async def assignments(self: Sender) -> JsonObject:
+        return await _object(self, ep.list_assignments(), urgent=True)
 
-    async def invite(self, emails: list[str], role: str) -> list[dict]:
-        return await self._typed(ep.invite(emails, role), list)
+    async def assign(self: Sender, emails: list[str], projects: list[str]) -> JsonObject:
+        return await _object(self, ep.add_assignments(emails, projects))
 
-    async def set_role(self, emails: list[str], role: str) -> list[dict]:
-        return await self._typed(ep.set_role(emails, role), list)
+    async def unassign(self: Sender, emails: list[str], projects: list[str]) -> JsonObject:
+        return await _object(self, ep.remove_assignments(emails, projects))
 
-    async def assignments(self) -> dict[str, list[str]]:
-        return await self._typed(ep.list_assignments(), dict, urgent=True)
+    async def list_groups(self: Sender, project: str) -> JsonArray:
+        return await _array(self, ep.list_groups(project))
 
-    async def assign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
-        return await self._typed(ep.add_assignments(emails, projects), dict)
+    async def create_group(self: Sender, project: str, name: str, emails: list[str]) -> JsonObject:
+        return await _object(self, ep.create_group(project, name, emails))
 
-    async def unassign(self, emails: list[str], projects: list[str]) -> dict[str, list[str]]:
-        return await self._typed(ep.remove_assignments(emails, projects), dict)
+    async def update_group(self: Sender, project: str, name: str, add: list[str], remove: list[str]) -> JsonObject:
+        return await _object(self, ep.update_group(project, name, add, remove))
 
-    async def list_groups(self, project: str) -> list[dict]:
-        return await self._typed(ep.list_groups(project), list)
+    async def studio_batches(self: Sender) -> JsonArray:
+        return await _array(self, ep.list_studio_batches(), urgent=True)
 
-    async def create_group(self, project: str, name: str, emails: list[str]) -> dict:
-        return await self._typed(ep.create_group(project, name, emails), dict)
+    async def assign_studio_batch(self: Sender, batch: str, groups: list[str]) -> JsonObject:
+        return await _object(self, ep.assign_studio_batch(batch, groups))
 
-    async def update_group(self, project: str, name: str, add: list[str], remove: list[str]) -> dict:
-        return await self._typed(ep.update_group(project, name, add, remove), dict)
+    async def set_priorities(self: Sender, batches: list[str]) -> JsonArray:
+        return await _array(self, ep.set_priorities(batches))
 
-    async def studio_batches(self) -> list[dict]:
-        return await self._typed(ep.list_studio_batches(), list, urgent=True)
+    async def reset_priorities(self: Sender) -> JsonArray:
+        return await _array(self, ep.reset_priorities())
 
-    async def assign_studio_batch(self, batch: str, groups: list[str]) -> dict:
-        return await self._typed(ep.assign_studio_batch(batch, groups), dict)
+    async def list_projects(self: Sender) -> JsonArray:
+        return await _array(self, ep.list_projects(), urgent=True)
 
-    async def set_priorities(self, batches: list[str]) -> list[dict]:
-        return await self._typed(ep.set_priorities(batches), list)
+    async def get_project(self: Sender, name: str) -> JsonObject:
+        return await _object(self, ep.get_project(name))
 
-    async def reset_priorities(self) -> list[dict]:
-        return await self._typed(ep.reset_priorities(), list)
+    async def create_project(self: Sender, name: str, ptype: str, **kw: Any) -> JsonObject:
+        return await _object(self, ep.create_project(name, ptype, **kw))
 
-    async def list_projects(self) -> list[dict]:
-        return await self._typed(ep.list_projects(), list, urgent=True)
+    async def set_params(self: Sender, name: str, params: JsonObject) -> JsonObject:
+        return await _object(self, ep.set_params(name, params))
 
-    async def get_project(self, name: str) -> dict:
-        return await self._typed(ep.get_project(name), dict)
+    async def set_ontology(self: Sender, name: str, choices: JsonArray, label: str | None = None) -> JsonObject:
+        return await _object(self, ep.set_ontology(name, choices, label))
 
-    async def create_project(self, name: str, ptype: str, **kw: Any) -> dict:
-        return await self._typed(ep.create_project(name, ptype, **kw), dict)
+    async def update_pipeline(self: Sender, name: str, pipeline: JsonObject) -> JsonObject:
+        return await _object(self, ep.update_pipeline(name, pipeline))
 
-    async def set_params(self, name: str, params: dict) -> dict:
-        return await self._typed(ep.set_params(name, params), dict)
+    async def create_batch(self: Sender, project: str, name: str, **kw: Any) -> JsonObject:
+        return await _object(self, ep.create_batch(project, name, **kw))
 
-    async def set_ontology(self, name: str, choices: list, label: str | None = None) -> dict:
-        return await self._typed(ep.set_ontology(name, choices, label), dict)
+    async def get_batch(self: Sender, name: str) -> JsonObject:
+        return await _object(self, ep.get_batch(name))
 
-    async def update_pipeline(self, name: str, pipeline: dict) -> dict:
-        return await self._typed(ep.update_pipeline(name, pipeline), dict)
+    async def finalize_batch(self: Sender, name: str) -> JsonObject:
+        return await _object(self, ep.finalize_batch(name))
 
-    async def create_batch(self, project: str, name: str, **kw: Any) -> dict:
-        return await self._typed(ep.create_batch(project, name, **kw), dict)
+    async def batch_status(self: Sender, name: str) -> JsonObject:
+        return await _object(self, ep.batch_status(name))
 
-    async def get_batch(self, name: str) -> dict:
-        return await self._typed(ep.get_batch(name), dict)
-
-    async def finalize_batch(self, name: str) -> dict:
-        return await self._typed(ep.finalize_batch(name), dict)
-
-    async def batch_status(self, name: str) -> dict:
-        return await self._typed(ep.batch_status(name), dict)
-
-    async def list_batches(self, page_size: int = 100, **filters: Any) -> list[dict]:
+    async def list_batches(self: Sender, page_size: int = 100, **filters: Any) -> JsonArray:
         """All pages of GET /batches (limit/offset). When the first page says how many there are
         (`totalDocs`), the other pages are read together; otherwise `has_more` is followed. A batch
         created meanwhile shifts the pages, so each name is kept once."""
         wanted = {k: v for k, v in filters.items() if v is not None}
 
-        async def page(offset: int) -> dict:
+        async def page(offset: int) -> JsonObject:
             got = await self.request("GET", "/batches", params={**wanted, "limit": page_size, "offset": offset})
             return _expect(got, dict, "GET", "/batches")
 
@@ -116,14 +101,24 @@ class TypedCalls:
         else:
             while pages[-1].get("has_more") and pages[-1].get("docs"):
                 pages.append(await page(sum(len(p["docs"]) for p in pages)))
-        seen: dict[Any, dict] = {}
+        seen: dict[Any, Any] = {}  # a batch's name (or, for a malformed entry, its id) -> the batch
         for p in pages:
             for doc in _expect(p.get("docs"), list, "GET", "/batches"):
                 seen.setdefault(doc.get("name") if isinstance(doc, dict) else id(doc), doc)
         return list(seen.values())
 
 
-def _expect(value: Any, kind: type, method: str, path: str) -> Any:
+async def _array(sender: Sender, call: ep.Call, urgent: bool = False) -> JsonArray:
+    """Send `call` and check the body is the JSON array the endpoint returns."""
+    return _expect(await sender.call(call, urgent), list, call.method, call.path)
+
+
+async def _object(sender: Sender, call: ep.Call, urgent: bool = False) -> JsonObject:
+    """Send `call` and check the body is the JSON object the endpoint returns."""
+    return _expect(await sender.call(call, urgent), dict, call.method, call.path)
+
+
+def _expect(value: object, kind: type[T], method: str, path: str) -> T:
     if not isinstance(value, kind):
         raise BadResponse(
             method, path, 200, f"expected a JSON {'object' if kind is dict else 'array'}, got {type(value).__name__}"

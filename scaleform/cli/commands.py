@@ -10,6 +10,7 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -35,6 +36,13 @@ from scaleform.cli.options import (
 )
 from scaleform.cli.progress import ProgressLine
 from scaleform.errors import ScaleformError
+
+if TYPE_CHECKING:  # at run time these load inside the commands that use them
+    from scaleform.apply import ApplyReport, OpResult
+    from scaleform.manifest import Manifests
+    from scaleform.plan import Plan
+    from scaleform.reviewed import ReviewedCount
+    from scaleform.target import Target
 
 
 @click.group(cls=ScaleformGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,7 +124,9 @@ def render(ctx: Ctx, path: str, projects: tuple[str, ...]) -> int:
     return 0
 
 
-def _render(plan, fmt: str, color: bool, classification=None, calls: bool = False) -> str:
+def _render(
+    plan: Plan, fmt: str, color: bool, classification: dict[str, str] | None = None, calls: bool = False
+) -> str:
     if fmt == "json":
         from scaleform.render.jsonout import render_json
 
@@ -130,7 +140,9 @@ def _render(plan, fmt: str, color: bool, classification=None, calls: bool = Fals
     return render_text(plan, color=color, classification=classification, calls=calls)
 
 
-def _make_plan(ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False):
+def _make_plan(
+    ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False
+) -> tuple[Manifests, Target, Plan]:
     from scaleform.planning import load_and_plan
 
     if ctx.sandbox is not None:  # a missing database is named before any manifest error can hide it
@@ -242,7 +254,7 @@ def show(ctx: Ctx, file: str, fmt: str) -> int:
     return 0
 
 
-def _read_plan(file: str):
+def _read_plan(file: str) -> Plan:
     from scaleform.plan_file import read_plan
 
     return read_plan(file)
@@ -298,20 +310,21 @@ def apply(
       scaleform apply manifests -e production --reviewed plan.json --auto-approve
       scaleform apply --plan plan.json
     """
-    from scaleform.apply import apply_plan, apply_saved_plan, check_safety
+    from scaleform.apply import apply_plan, apply_saved_plan
     from scaleform.render.report import progress_line
+    from scaleform.safety import check_safety
 
-    def show(the_plan, asking: bool) -> None:
+    def show(the_plan: Plan, asking: bool) -> None:
         if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
             emit(_render(the_plan, "text", ctx.color), nl=False, err=fmt != "text", escaped=True)
         if not the_plan.operations:
             emit("Nothing to apply.", err=fmt != "text")
 
-    def progress(result) -> None:
+    def progress(result: OpResult) -> None:
         if fmt == "text" and not ctx.quiet:
             emit(progress_line(result))
 
-    counted = None
+    counted: ReviewedCount | None = None
     if plan_file and reviewed_files:
         raise ScaleformError(
             "--plan applies a saved plan as it is; --reviewed plans afresh from the manifests and "
@@ -364,7 +377,9 @@ def _confirm() -> None:
         raise ScaleformError("apply cancelled: the answer was not 'yes'")
 
 
-def _report(ctx: Ctx, fmt: str, report, the_plan, reviewed=None) -> int:
+def _report(
+    ctx: Ctx, fmt: str, report: ApplyReport | None, the_plan: Plan, reviewed: ReviewedCount | None = None
+) -> int:
     from scaleform.apply import ApplyReport
     from scaleform.render.report import render_report, render_report_json, render_report_markdown
 

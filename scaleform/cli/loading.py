@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, say
 from scaleform.errors import ScaleformError
@@ -82,7 +83,7 @@ def sandbox_ready(ctx: Ctx, db: str) -> None:
     say(ctx, f"Created the default sandbox {db} with the demo account (`scaleform sandbox init --force` resets it).")
 
 
-def saved_plan_target(ctx: Ctx, recorded: dict) -> Target:
+def saved_plan_target(ctx: Ctx, recorded: Mapping[str, Any]) -> Target:
     """The target for `apply --plan`. Given options win (and must match the plan). Without them
     the plan's own target is used only where it cannot send the key somewhere new: a sandbox
     database, or a provider's official URL. A plan file is input, and one planted in a pull

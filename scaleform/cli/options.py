@@ -8,17 +8,29 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import click
 
 from scaleform.errors import ScaleformError
 
 DEFAULT_SANDBOX_DB = ".scaleform/sandbox.db"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _Decorator(Protocol):
+    """A click option: it gives a function one more parameter and returns that same function."""
+
+    def __call__(self, fn: _F, /) -> _F: ...
+
+
+# A command's body: (ctx, **its options) -> the exit code.
+CommandFn = Callable[..., int]
 
 
 @dataclass(frozen=True)
@@ -65,10 +77,16 @@ class ScaleformGroup(click.Group):
     """Exit codes are a contract (2 means "changes" under --detailed-exitcode): a usage error
     such as a mistyped flag exits 1, never click's 2."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        kwargs.pop("standalone_mode", None)
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,  # ignored: always False below, so the exit code is ours
+        **extra: Any,
+    ) -> NoReturn:
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Abort:
             emit("Interrupted.", err=True)
             sys.exit(130)
@@ -115,7 +133,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit(0)
 
 
-def version_option() -> Callable:
+def version_option() -> _Decorator:
     """--version: the version and the commit it was built from (computed only when asked)."""
     return click.option(
         "--version",
@@ -127,7 +145,7 @@ def version_option() -> Callable:
     )
 
 
-_COMMON = [
+_COMMON: list[_Decorator] = [
     click.option("-e", "--environment", help="Environment declared in the manifests."),
     click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a ${var.NAME} (repeatable)."),
     click.option("--var-file", multiple=True, type=click.Path(), help="YAML file of variables."),
@@ -172,19 +190,24 @@ OUTPUT = ("no_color", "verbose", "quiet")
 ALL = _NAMES
 
 
-def _option_name(option: Callable) -> str:
-    return option(lambda: None).__click_params__[-1].name
+def _option_name(option: _Decorator) -> str:
+    # click keeps the options a function is decorated with in its __click_params__ until the
+    # command is made; read through __dict__, since a callable's type does not declare it.
+    params: list[click.Parameter] = option(lambda: None).__dict__["__click_params__"]
+    name = params[-1].name
+    assert name is not None  # click derives every option's name from its flags
+    return name
 
 
-def common_options(*names: str) -> Callable:
+def common_options(*names: str) -> Callable[[CommandFn], Callable[..., NoReturn]]:
     """The shared options named (all of them when none are), parsed into a `Ctx`; the command runs
     guarded (every failure a message and exit 1)."""
     wanted = set(names or ALL)
     chosen = [o for o in _COMMON if _option_name(o) in wanted or _option_name(o) == "version"]
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: CommandFn) -> Callable[..., NoReturn]:
         @functools.wraps(fn)
-        def wrapper(**kw: Any) -> Any:
+        def wrapper(**kw: Any) -> NoReturn:
             options = {n: kw.pop(n, None) for n in _NAMES if n in wanted}
             options.setdefault("no_color", None)
             sandbox = options.get("sandbox")
@@ -199,7 +222,7 @@ def common_options(*names: str) -> Callable:
                 # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
                 kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
             ctx = Ctx.from_options(**options)
-            return guarded(ctx, fn, **kw)
+            guarded(ctx, fn, **kw)
 
         for option in reversed(chosen):
             wrapper = option(wrapper)
@@ -223,7 +246,7 @@ def _terminated(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
-def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
+def guarded(ctx: Ctx, fn: CommandFn, **kw: Any) -> NoReturn:
     """Run a command; every failure becomes a message and exit 1, never a traceback."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
@@ -252,7 +275,7 @@ def guarded(ctx: Ctx, fn: Callable, **kw: Any) -> Any:
     sys.exit(code or 0)
 
 
-def _closing_sandboxes(fn: Callable, ctx: Ctx, **kw: Any) -> Any:
+def _closing_sandboxes(fn: CommandFn, ctx: Ctx, **kw: Any) -> int:
     try:
         return fn(ctx, **kw)
     finally:

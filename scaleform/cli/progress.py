@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO, overload
 
 from scaleform.cli.options import Ctx
 from scaleform.names import terminal_safe
 from scaleform.secrets import redact
 
 if TYPE_CHECKING:
+    from scaleform.api.retry import RetryEvent
     from scaleform.target import Target
 
 _CLEAR = "\x1b[K"  # erase to the end of the line, so a shorter text leaves nothing behind
@@ -28,6 +29,10 @@ class ProgressLine:
         self.note = ""
         self.shown = False
 
+    @overload
+    def watching(self, target: Target) -> Target: ...
+    @overload
+    def watching(self, target: None) -> None: ...
     def watching(self, target: Target | None) -> Target | None:
         """`target`, telling this line of every retry its client schedules."""
         watched = self.on or self.lines
@@ -40,7 +45,7 @@ class ProgressLine:
             self.note = ""  # nothing is waiting: an earlier retry has been answered
         self._draw()
 
-    def retry(self, event: Any) -> None:
+    def retry(self, event: RetryEvent) -> None:
         """A RetryEvent from the client: shown until the next read ends."""
         self.note = ("throttled by the API; " if event.throttled else "") + str(event)
         if self.lines:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
 from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, say
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _TARGET = ("environment", "api_url", "provider", "sandbox", "parallelism", "insecure_http")
 _OUTPUT = ("verbose", "quiet")
@@ -26,7 +28,7 @@ def sandbox() -> None:
     """
 
 
-def _sandbox_db_option(fn: Callable) -> Callable:
+def _sandbox_db_option(fn: _F) -> _F:
     return click.option("--db", default=DEFAULT_SANDBOX_DB, show_default=True, help="SQLite database file.")(fn)
 
 

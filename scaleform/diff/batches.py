@@ -175,7 +175,7 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
     if spec is None or live_batches is None:
         return
     live_order = [b.name for b in live_batches]
-    if spec == "default":
+    if isinstance(spec, str):  # "default", the only text it can be
         created_at = context.live.batch_created or {}
         types = {b.name: b.batch_type for b in live_batches}
         default = sorted(live_order, key=lambda n: (types[n] != "Calibration", created_at.get(n, ""), n))

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from scaleform.address import Address
-from scaleform.changes import PHASES, Change, Unmanaged
+from scaleform.changes import Change, Unmanaged
 from scaleform.errors import Problem
+from scaleform.kinds import KINDS, Action, Phase
 from scaleform.model import ACTIVE_ROLES, DesiredState, LiveState
 
 
@@ -49,16 +50,16 @@ class DiffContext:
     def add(
         self,
         address: Address,
-        action: str,
+        action: Action,
         before: Any,
         after: Any,
         reason: str,
-        phase: str | None = None,
+        phase: Phase | None = None,
         why: str | None = None,
         suppressed: bool = False,
     ) -> None:
-        """Record a change; `phase` names its PHASES entry when it differs from the address kind."""
-        change = Change(address, action, before, after, reason, PHASES[phase or address.kind.value], why)
+        """Record a change; `phase` names its phase when its kind's depends on the change."""
+        change = Change(address, action, before, after, reason, _phase(address, phase), why)
         if suppressed:
             self.out.suppressed.append(change)
         elif why is not None:
@@ -66,7 +67,7 @@ class DiffContext:
         else:
             self.out.changes.append(change)
 
-    def removal(self, address: Address, before: Any, reason: str, phase: str | None = None) -> bool:
+    def removal(self, address: Address, before: Any, reason: str, phase: Phase | None = None) -> bool:
         """Record a removal, suppressed when prune is off; True when it will run."""
         suppressed = not self.desired.prune
         self.add(
@@ -86,7 +87,7 @@ class DiffContext:
         Records a problem when the email is nobody's teammate."""
         if email in self.pending:
             return self.pending[email]
-        declared = bool(self.desired.team) and email in self.desired.team
+        declared = email in (self.desired.team or {})
         live_member = (self.live.team or {}).get(email)
         if live_member is not None and (
             live_member.role in ACTIVE_ROLES or (live_member.role == "disabled" and declared)
@@ -111,3 +112,10 @@ class DiffContext:
             )
             return "not a teammate"
         return "invitation pending"
+
+
+def _phase(address: Address, named: Phase | None) -> Phase:
+    phase = named if named is not None else KINDS[address.kind].phase
+    if phase is None:
+        raise ValueError(f"a {address.kind.value} change needs its phase named")
+    return phase

@@ -6,6 +6,7 @@ from scaleform.address import Address
 from scaleform.changes import Unmanaged
 from scaleform.diff.context import DiffContext
 from scaleform.errors import Problem
+from scaleform.kinds import Phase
 from scaleform.model import DesiredProject
 
 _UNREACHABLE = ("disabled", "not a teammate")  # a problem was recorded: plan nothing for them
@@ -25,12 +26,15 @@ def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) 
                 None,
                 {"email": email},
                 "declared in labelers",
-                "labeler_add",
+                Phase.ASSIGNMENT_ADDS,
                 why=why,
             )
     for email in sorted(live - want):
         runs = context.removal(
-            Address.labeler(project, email), {"email": email}, "assigned live; not in labelers", "labeler_remove"
+            Address.labeler(project, email),
+            {"email": email},
+            "assigned live; not in labelers",
+            Phase.ASSIGNMENT_REMOVALS,
         )
         if runs:
             context.out.removals["labeler"].removed += 1

@@ -9,6 +9,7 @@ from scaleform.changes import Unmanaged
 from scaleform.diff.context import DiffContext, json_value
 from scaleform.diff.members import diff_groups, diff_labelers
 from scaleform.errors import Problem
+from scaleform.kinds import Phase
 from scaleform.model import DesiredProject, LiveProject, choices_to_json
 
 
@@ -43,7 +44,7 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
             None,
             json_value(declared.params),
             "set at creation",
-            "project",
+            Phase.PROJECT_CREATION,
         )
     if declared.pipeline is not None:
         context.add(
@@ -52,7 +53,7 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
             None,
             declared.pipeline.body(),
             "set at creation",
-            "project",
+            Phase.PROJECT_CREATION,
         )
     if declared.ontology is not None:
         context.add(
@@ -61,7 +62,7 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
             None,
             ontology_json(declared),
             "set after creation",
-            "settings",
+            Phase.SETTINGS,
         )
 
 
@@ -93,7 +94,7 @@ def _existing_project(context: DiffContext, declared: DesiredProject, live: Live
                 live.params,
                 want_params,
                 "params differ from the latest version",
-                "settings",
+                Phase.SETTINGS,
             )
     if declared.ontology is not None and declared.ontology.choices != live.ontology:
         before = {"choices": choices_to_json(live.ontology)} if live.ontology is not None else None
@@ -103,7 +104,7 @@ def _existing_project(context: DiffContext, declared: DesiredProject, live: Live
             before,
             ontology_json(declared),
             "ontology choices differ from the latest version",
-            "settings",
+            Phase.SETTINGS,
         )
     if declared.pipeline is not None:
         if not live.pipeline_known:
@@ -118,12 +119,15 @@ def _existing_project(context: DiffContext, declared: DesiredProject, live: Live
                 live.pipeline.body() if live.pipeline else None,
                 declared.pipeline.body(),
                 "pipeline differs",
-                "settings",
+                Phase.SETTINGS,
             )
 
 
-def ontology_json(declared: DesiredProject) -> dict:
-    out: dict[str, Any] = {"choices": choices_to_json(declared.ontology.choices)}
-    if declared.ontology.name is not None:
-        out["name"] = declared.ontology.name
+def ontology_json(declared: DesiredProject) -> dict[str, Any]:
+    ontology = declared.ontology
+    if ontology is None:
+        raise ValueError(f"project '{declared.name}' declares no ontology")
+    out: dict[str, Any] = {"choices": choices_to_json(ontology.choices)}
+    if ontology.name is not None:
+        out["name"] = ontology.name
     return out

@@ -133,7 +133,7 @@ def read_var_file(path: str) -> dict[str, str]:
     doc = load_yaml(text, path)
     if doc is None:
         return {}
-    if not isinstance(doc, dict):
+    if not isinstance(doc, LocDict):  # load_yaml builds every mapping as a LocDict
         raise ScaleformError("a var file must be a mapping of NAME: value", getattr(doc, "loc", Location(path)))
     out = {}
     for key, value in doc.items():
@@ -164,7 +164,7 @@ class _TooMuchText(Exception):
     """Variables would put more than MAX_VARIABLE_TEXT characters into the manifests."""
 
 
-class _VariableText(dict):
+class _VariableText(dict[str, str]):
     """The variables, counting the characters they put into the manifests: a long value named in
     many places would otherwise be multiplied (render writes every copy)."""
 

@@ -54,7 +54,7 @@ def _check_ontology(choices: Any, seen: dict[str, Location], problems: list[Prob
     for item, loc in zip(choices, choices.item_locs):
         label = item if isinstance(item, str) else item.get("choice") if isinstance(item, dict) else None
         if isinstance(item, LocDict) and "choice" in item:
-            loc = value_loc(item, "choice")
+            loc = value_loc(item, "choice") or loc  # never None: a LocDict knows where its values are
         if isinstance(label, str):
             if label in seen:
                 problems.append(

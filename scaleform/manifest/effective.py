@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
+from yaml.emitter import ScalarAnalysis
 
 from scaleform.errors import ScaleformError
 from scaleform.manifest import ManifestLoad, Manifests
@@ -43,7 +44,7 @@ def _data(value: Any, sort: bool = True) -> Any:
     return _text(value) if isinstance(value, str) else value
 
 
-def _ordered(spec: Mapping, keys: Sequence[str]) -> dict:
+def _ordered(spec: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {k: spec[k] for k in keys if spec.get(k) is not None}
 
 
@@ -60,7 +61,7 @@ def _emails(items: Any) -> list[str]:
     return [_text(str(e).strip().lower()) for e in items]
 
 
-def _project(spec: Mapping) -> dict:
+def _project(spec: Mapping[str, Any]) -> dict[str, Any]:
     out = _ordered(spec, _PROJECT_KEYS)
     for key in ("type", "studio", "rapid", "params"):
         if key in out:
@@ -80,15 +81,15 @@ def _project(spec: Mapping) -> dict:
     return out
 
 
-def _named(docs: list[LocDict], section: str) -> dict[str, Mapping]:
-    found: dict[str, Mapping] = {}
+def _named(docs: list[LocDict], section: str) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
     for doc in docs:
         if isinstance(doc.get(section), Mapping):
             found.update(doc[section])
     return {name: found[name] for name in sorted(found)}
 
 
-def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequence[str] = ()) -> dict:
+def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequence[str] = ()) -> dict[str, Any]:
     """The one document `render` prints. With `projects`, only those projects (and `version`)."""
     declared = _named(docs, "projects")
     unknown = [p for p in projects if p not in declared]
@@ -131,22 +132,24 @@ class _Dumper(yaml.SafeDumper):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._analysed: dict[str, Any] = {}
+        self._analysed: dict[str, ScalarAnalysis] = {}
         self._resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
 
-    def analyze_scalar(self, scalar: str) -> Any:
+    def analyze_scalar(self, scalar: str) -> ScalarAnalysis:
         found = self._analysed.get(scalar)
         if found is None:
             found = self._analysed[scalar] = super().analyze_scalar(scalar)
         return found
 
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+    # types-PyYAML leaves BaseResolver.resolve unannotated, hence the ignores; it returns the tag.
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
         if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+            tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            return tag
         key = (value, implicit)
         found = self._resolved.get(key)
         if found is None:
-            found = self._resolved[key] = super().resolve(kind, value, implicit)
+            found = self._resolved[key] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         return found
 
 

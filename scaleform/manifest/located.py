@@ -33,12 +33,13 @@ class AliasBudget:
         self.used = 0
 
 
-class LocDict(dict):
-    """A mapping that remembers where it, its keys and its values were written."""
+class LocDict(dict[str, Any]):
+    """A mapping that remembers where it, its keys and its values were written. Keys are text:
+    the builder turns every scalar key into a string."""
 
     loc: Location
-    key_locs: dict[Any, Location]
-    value_locs: dict[Any, Location]
+    key_locs: dict[str, Location]
+    value_locs: dict[str, Location]
 
     def __init__(self, loc: Location):
         super().__init__()
@@ -46,13 +47,13 @@ class LocDict(dict):
         self.key_locs = {}
         self.value_locs = {}
 
-    def put(self, key: Any, value: Any, key_loc: Location, value_loc: Location) -> None:
+    def put(self, key: str, value: Any, key_loc: Location, value_loc: Location) -> None:
         self[key] = value
         self.key_locs[key] = key_loc
         self.value_locs[key] = value_loc
 
 
-class LocList(list):
+class LocList(list[Any]):
     """A sequence that remembers where it and each item were written."""
 
     loc: Location
@@ -93,7 +94,7 @@ def value_loc(container: Any, key: Any) -> Location | None:
     return getattr(container, "loc", None)
 
 
-def _mark(path: str, mark: Any) -> Location:
+def _mark(path: str, mark: yaml.Mark) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 

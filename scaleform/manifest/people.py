@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from scaleform.errors import Location, Problem
-from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, Via, named_entries, plain, via
+from scaleform.errors import Location, Problem, Via
+from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, named_entries, plain, via
 from scaleform.manifest.templates import MAX_DEPTH, Hints
 
 MAX_EXPANDED = 250_000  # emails that set names stand for, counted at every list or set naming one
@@ -97,6 +97,7 @@ class Emails(Sequence[str]):
     def __eq__(self, other: object) -> bool:
         return list(self.keys) == other if isinstance(other, list) else NotImplemented
 
+    # Unhashable, like the list it equals; typeshed declares __hash__ a method, hence the ignore.
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -104,7 +105,7 @@ def names_a_set(entry: Any) -> bool:
     return isinstance(entry, str) and "@" not in entry
 
 
-def names_no_set(*lists: list) -> bool:
+def names_no_set(*lists: list[Any]) -> bool:
     """True when no entry of these lists names a set. Schema-valid entries are emails (one '@') or
     set names (none), so counting '@' in the joined text decides, without a loop in Python."""
     try:

@@ -89,12 +89,12 @@ def _check(state: DesiredState, problems: list[Problem], not_in_team: Capped, no
                 elif labelers is None and team is not None and email not in team:
                     not_in_team.add(_member_not_in_team, email, group)
     for batch in state.batches.values():
-        project = state.projects.get(batch.project)
-        if project is None:
+        owner = state.projects.get(batch.project)
+        if owner is None:
             notes.append(
                 f"batch '{batch.name}': project '{batch.project}' is not declared; plan checks that it exists live"
             )
-        groups = set(project.groups or {}) if project is not None else set()
+        groups = set(owner.groups or {}) if owner is not None else set()
         for g in batch.groups or ():
             if "@" in g:
                 if team is not None and g not in team:
@@ -103,7 +103,7 @@ def _check(state: DesiredState, problems: list[Problem], not_in_team: Capped, no
                             f"batch '{batch.name}' is assigned to {g}, who is not in `team`", batch.locs.get("groups")
                         )
                     )
-            elif project is not None and project.groups is not None and g not in groups:
+            elif owner is not None and owner.groups is not None and g not in groups:
                 notes.append(
                     f"batch '{batch.name}': group '{g}' is not declared in project "
                     f"'{batch.project}'; plan checks that it exists live"

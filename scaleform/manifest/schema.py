@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,15 +45,16 @@ def schema_path(name: str = "manifest.schema.json") -> Path:
 
 
 @cache
-def load_schema(name: str = "manifest.schema.json") -> dict:
-    return json.loads(schema_path(name).read_text("utf-8"))
+def load_schema(name: str = "manifest.schema.json") -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_path(name).read_text("utf-8"))
+    return schema
 
 
 def _schema_sha256(name: str = "manifest.schema.json") -> str:
     return hashlib.sha256(schema_path(name).read_bytes()).hexdigest()
 
 
-def _verdict_schema() -> dict:
+def _verdict_schema() -> dict[str, Any]:
     """The schema without annotations (description, title, $schema): the same verdicts, and
     a third less generated code."""
 
@@ -62,7 +63,7 @@ def _verdict_schema() -> dict:
             return [strip(v) for v in node]
         if not isinstance(node, dict):
             return node
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key in ("description", "title", "$schema"):
                 continue
@@ -74,7 +75,8 @@ def _verdict_schema() -> dict:
                 out[key] = strip(value)
         return out
 
-    return strip(load_schema())
+    verdict: dict[str, Any] = strip(load_schema())
+    return verdict
 
 
 def fast_validator_source() -> str:
@@ -99,8 +101,8 @@ def _fast_check() -> Callable[[Any], Any]:
     try:
         from scaleform.manifest import _fast_validator as shipped
     except ImportError:  # a fastjsonschema too old for the names the generated code imports
-        shipped = None
-    if shipped is not None and shipped.SCHEMA_SHA256 == _schema_sha256():
+        return fastjsonschema.compile(_verdict_schema())
+    if shipped.SCHEMA_SHA256 == _schema_sha256():
         return shipped.validate
     return fastjsonschema.compile(_verdict_schema())
 
@@ -123,14 +125,15 @@ def is_valid(doc: Any) -> bool:
     return True
 
 
-def _where(doc: Any, path: list) -> tuple[Location | None, Any]:
+def _where(doc: Any, path: Sequence[str | int]) -> tuple[Location | None, Any]:
     """The location of the node at `path` and the node itself."""
     node, loc = doc, getattr(doc, "loc", None)
     for part in path:
         if isinstance(node, (LocDict, LocList)):
             loc = value_loc(node, part)
             try:
-                node = node[part]
+                # jsonschema's path: keys for mappings, indexes for lists; a mismatch raises, ending the walk.
+                node = node[part]  # type: ignore[index]
             except (KeyError, IndexError, TypeError):
                 break
         else:
@@ -138,7 +141,7 @@ def _where(doc: Any, path: list) -> tuple[Location | None, Any]:
     return loc, node
 
 
-def _dotted(path: list) -> str:
+def _dotted(path: Sequence[str | int]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -161,59 +164,63 @@ def _describe(value: Any) -> str:
 
 
 def _message(err: jsonschema.ValidationError, doc: Any) -> tuple[str, Location | None]:
+    # The stubs allow an unset schema and value; errors from iter_errors always carry both, and a
+    # boolean schema's own error (`false`) has no keywords to read.
+    schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
+    value: Any = err.validator_value  # the keyword's value, as the schema file writes it
     path = list(err.absolute_path)
     loc, node = _where(doc, path)
     where = _dotted(path)
     v = err.validator
     if v == "additionalProperties" and isinstance(node, dict):
-        allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(k for k in node if k not in err.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(k for k in node if k not in schema.get("properties", {}))
         key = extra[0] if extra else "?"
         hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return f"unknown key '{key}' in {where}{hint}", key_loc(node, key)
     if v == "required":
-        missing = [k for k in err.validator_value if not isinstance(node, dict) or k not in node]
+        missing = [k for k in value if not isinstance(node, dict) or k not in node]
         return f"{where} is missing the required key '{missing[0] if missing else '?'}'", loc
     if v == "type":
-        expected = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        expected: list[str] = value if isinstance(value, list) else [value]  # type names
         names = " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
         return f"{where} must be {names}, not {_describe(err.instance)}", loc
     if "propertyNames" in err.schema_path:  # a key of `node` is badly named: point at that key
         return (
-            f"{_describe(err.instance)} in {where} is not a valid name ({err.schema.get('description', '')})",
+            f"{_describe(err.instance)} in {where} is not a valid name ({schema.get('description', '')})",
             key_loc(node, err.instance),
         )
-    if v == "pattern" and "email" in str(err.schema.get("description", "")).lower():
+    if v == "pattern" and "email" in str(schema.get("description", "")).lower():
         return f"{_describe(err.instance)} in {where} is not a valid email address", loc
     if v == "pattern":
         return (
-            f"{where}: {_describe(err.instance)} does not have the expected form ({err.schema.get('description', '')})",
+            f"{where}: {_describe(err.instance)} does not have the expected form ({schema.get('description', '')})",
             loc,
         )
     if v in ("const", "enum"):
-        allowed = err.validator_value if v == "enum" else [err.validator_value]
+        allowed = value if v == "enum" else [value]
         return f"{where} must be one of {', '.join(json.dumps(a) for a in allowed)}, not {_describe(err.instance)}", loc
     if v == "uniqueItems":
-        seen: dict = {}
+        seen: dict[str, int] = {}
         for i, item in enumerate(node if isinstance(node, list) else []):
             key = json.dumps(item, sort_keys=True, default=str)
             if key in seen:
                 return (f"{where} lists {_describe(item)} twice; remove the duplicate", value_loc(node, i))
             seen[key] = i
         return f"{where} lists the same entry twice; remove the duplicate", loc
-    if v == "not" and "name" in str(err.schema.get("description", "")):
-        return f"{where}: {_describe(err.instance)} is not a valid name ({err.schema.get('description', '')})", loc
+    if v == "not" and "name" in str(schema.get("description", "")):
+        return f"{where}: {_describe(err.instance)} is not a valid name ({schema.get('description', '')})", loc
     if v == "minItems":
         return f"{where} must not be empty", loc
     if v == "minLength":
         return f"{where} must not be empty text", loc
     if v == "minimum":
-        return f"{where} must be at least {err.validator_value}, not {err.instance}", loc
+        return f"{where} must be at least {value}, not {err.instance}", loc
     if v == "oneOf":
         best = _best_branch(err)
         if best is not None:
             return _message(best, doc)
-        return f"{where} has the wrong shape: {err.schema.get('description', '')}", loc
+        return f"{where} has the wrong shape: {schema.get('description', '')}", loc
     return f"{where}: {err.message}", loc
 
 

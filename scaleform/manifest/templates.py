@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from scaleform.errors import Location, Problem, did_you_mean
-from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, Via, named_entries, plain, via
+from scaleform.errors import Location, Problem, Via, did_you_mean
+from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, named_entries, plain, via
 
 MAX_DEPTH = 64  # templates extending templates: deeper is a mistake (and would exhaust the stack)
 MAX_MERGED = 200_000  # values copied while applying templates, to projects and templates in all

@@ -19,8 +19,9 @@ _NAME = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)$")
 
 
 def interpolate_text(text: str, variables: Mapping[str, str], loc: Location | None, problems: list[Problem]) -> str:
-    def replace(match: re.Match) -> str:
-        if match.group(0) == "$${":
+    def replace(match: re.Match[str]) -> str:
+        whole: str = match.group(0)  # typeshed types a group as `str | Any` (it may not match)
+        if whole == "$${":
             return "${"
         inner = match.group(1).strip()
         name = _NAME.match(inner)
@@ -32,7 +33,7 @@ def interpolate_text(text: str, variables: Mapping[str, str], loc: Location | No
                     loc,
                 )
             )
-            return match.group(0)
+            return whole
         if name.group(1) not in variables:
             known = ", ".join(sorted(variables)) or "none are defined"
             problems.append(
@@ -42,7 +43,7 @@ def interpolate_text(text: str, variables: Mapping[str, str], loc: Location | No
                     loc,
                 )
             )
-            return match.group(0)
+            return whole
         return variables[name.group(1)]
 
     if "$" not in text:

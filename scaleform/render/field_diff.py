@@ -21,7 +21,7 @@ def _path(prefix: str, steps: Iterable[Any]) -> str:
     return out or "(value)"
 
 
-def _leaves(value: Any, steps: tuple = ()) -> list[tuple[tuple, Any]]:
+def _leaves(value: Any, steps: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
     if isinstance(value, dict) and value:
         return [leaf for k in sorted(value) for leaf in _leaves(value[k], (*steps, k))]
     return [(steps, value)]
@@ -36,7 +36,7 @@ def field_diff(before: Any, after: Any, prefix: str = "") -> list[str]:
         return [f"{sign} {_path(prefix, steps)}: {fmt(value)}" for steps, value in _leaves(side)]
     from deepdiff import DeepDiff
 
-    lines: list[tuple[list, str]] = []
+    lines: list[tuple[list[Any], str]] = []
     for report, items in DeepDiff(before, after, view="tree").items():
         for item in items:
             steps = item.path(output_format="list")

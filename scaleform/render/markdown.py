@@ -49,9 +49,10 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
         rows.sort(key=lambda r: (r.classification != "introduced",))
     with_class = bool(classification)
     out = []
+    verdict = plan.rehearsal.line() if plan.rehearsal is not None else None
     failed = plan.rehearsal is not None and not plan.rehearsal.clean
     if failed:  # the first thing a reviewer reads: this plan will not go through as it stands
-        out += [f"> [!CAUTION]\n> **{cell(plan.rehearsal.line())}**", ""]
+        out += [f"> [!CAUTION]\n> **{cell(str(verdict))}**", ""]
     refusal = refusal_line(plan)
     if refusal:
         out += [f"> [!WARNING]\n> **{cell(refusal)}.**", ""]
@@ -59,7 +60,7 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
     gone = released(plan, classification)
     if gone:
         out += [f"> [!NOTE]\n> **{cell(RELEASED_TITLE)}:**", *(f"> - {cell(a)}" for a in gone), ""]
-    out += [cell(line) for line in extra_summary(plan) if not (failed and line == plan.rehearsal.line())]
+    out += [cell(line) for line in extra_summary(plan) if not (failed and line == verdict)]
     out.append(f"<sub>{cell(header(plan))}</sub>")
     out.append("")
     removals = [r for r in rows if r.section == "change" and r.action == "delete"]

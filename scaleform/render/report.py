@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from scaleform import __version__
 from scaleform.apply import ApplyReport, OpResult
 from scaleform.changes import Change
+from scaleform.kinds import KINDS
 from scaleform.operations import Call
 from scaleform.render.markdown import cell
 
@@ -24,14 +26,7 @@ VERBS = {
 FORMAT_VERSION = "1.0"
 
 
-KIND_NAMES = {
-    "member": "teammates",
-    "labeler": "project assignments",
-    "group": "groups",
-    "group_member": "group members",
-    "batch": "batches",
-    "batch_groups": "batch group lists",
-}
+KIND_NAMES = {kind.value: info.plural for kind, info in KINDS.items() if info.plural}
 LISTED = 3
 
 
@@ -137,8 +132,8 @@ def render_report_markdown(report: ApplyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_json(report: ApplyReport) -> dict:
-    def result(r: OpResult) -> dict:
+def report_json(report: ApplyReport) -> dict[str, Any]:
+    def result(r: OpResult) -> dict[str, Any]:
         out = {
             "status": r.status,
             "phase": r.operation.phase,
@@ -170,7 +165,7 @@ def report_json(report: ApplyReport) -> dict:
     } | _reviewed_json(report)
 
 
-def _reviewed_json(report: ApplyReport) -> dict:
+def _reviewed_json(report: ApplyReport) -> dict[str, Any]:
     r = report.reviewed
     return {} if r is None else {"reviewed": {"reviewed": r.reviewed, "applied": r.applying, "in_place": r.in_place}}
 

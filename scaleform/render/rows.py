@@ -11,25 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaleform.changes import RELEASED, deferred_reasons
+from scaleform.kinds import KINDS
 from scaleform.plan import Plan
 from scaleform.render.field_diff import field_diff, fmt
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 ROLE_RANK = {"labeler": 0, "member": 1, "manager": 2, "admin": 3}
-KIND_TITLES = {
-    "member": "Team",
-    "project": "Projects",
-    "params": "Project params",
-    "ontology": "Ontologies",
-    "pipeline": "Pipelines",
-    "labeler": "Labeler assignments",
-    "group": "Groups",
-    "group_member": "Group members",
-    "batch": "Batches",
-    "batch_status": "Batch status",
-    "batch_groups": "Batch groups",
-    "batch_priority": "Batch priority",
-}
+KIND_TITLES = {kind.value: info.title for kind, info in KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -48,8 +36,8 @@ class Row:
         return SYMBOLS.get(self.action, "?")
 
 
-def _choices(items: Iterable[Any], parent: str = "") -> dict[str, tuple[str, dict]]:
-    out: dict[str, tuple[str, dict]] = {}
+def _choices(items: Iterable[Any], parent: str = "") -> dict[str, tuple[str, dict[str, Any]]]:
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
     for c in items or ():
         d = {"choice": c} if isinstance(c, str) else dict(c)
         label = d["choice"]
@@ -59,16 +47,19 @@ def _choices(items: Iterable[Any], parent: str = "") -> dict[str, tuple[str, dic
     return out
 
 
+def _under(parent: str) -> str:
+    return f" (under {parent})" if parent else ""
+
+
 def ontology_diff(before: Any, after: Any) -> list[str]:
     b = _choices((before or {}).get("choices") or ())
     a = _choices((after or {}).get("choices") or ())
     lines = []
     for label in sorted(set(b) | set(a)):
-        under = lambda p: f" (under {p})" if p else ""  # noqa: E731
         if label not in b:
-            lines.append(f"+ choice {label}{under(a[label][0])}{' ' + fmt(a[label][1]) if a[label][1] else ''}")
+            lines.append(f"+ choice {label}{_under(a[label][0])}{' ' + fmt(a[label][1]) if a[label][1] else ''}")
         elif label not in a:
-            lines.append(f"- choice {label}{under(b[label][0])}")
+            lines.append(f"- choice {label}{_under(b[label][0])}")
         elif a[label] != b[label]:
             if a[label][0] != b[label][0]:
                 lines.append(

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scaleform.errors import ScaleformError
 from scaleform.sandbox import DEFAULT_API_KEY
 from scaleform.sandbox.faults import FaultConfig
+
+if TYPE_CHECKING:
+    from scaleform.sandbox.twin import TwinReport
+    from scaleform.target import Target
 
 
 def served_key(api_key_env: str | None) -> str:
@@ -96,13 +100,13 @@ def accept_invites(db: str, emails: Iterable[str]) -> list[str]:
     return accepted
 
 
-def init_twin(db: str, target: Any, force: bool = False) -> str:
+def init_twin(db: str, target: Target, force: bool = False) -> str:
     """`sandbox init --from-account`: a twin of the account `target` names, in a new `db`."""
     from scaleform.event_loop import run_coroutine
     from scaleform.sandbox.store import Store
     from scaleform.sandbox.twin import copy_account
 
-    async def copy() -> Any:
+    async def copy() -> TwinReport:
         async with target.client() as client:
             return await copy_account(client, store, target.api_url)
 

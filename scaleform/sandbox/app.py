@@ -10,12 +10,15 @@ import asyncio
 import base64
 import re
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from scaleform.sandbox import DEFAULT_API_KEY
 from scaleform.sandbox.assignment_cache import EncodedJSON
@@ -24,50 +27,74 @@ from scaleform.sandbox.faults import FaultConfig, Faults
 from scaleform.sandbox.fields import MAX_BODY, parse_body
 from scaleform.sandbox.store import Store
 
-Handler = Callable[[Store, list[str], dict, dict], Any]
+# handler(store, names, body, query) -> the answer: JSON-ready data, or EncodedJSON sent as is.
+Handler = Callable[[Store, Sequence[str], dict[str, Any], dict[str, str]], object]
 WRITES = ("POST", "PUT", "DELETE")
 
 
-def _routes() -> list[tuple[str, tuple[str, ...], Handler]]:
-    # (method, path pattern with "*" for a name segment, handler(store, names, body, query))
+class Route(NamedTuple):
+    """One endpoint. A named tuple, not a bare one: built by a call, its lambda gets its parameter
+    types, so mypy checks the body (in a list of plain tuples whose patterns differ it does not)."""
+
+    method: str
+    pattern: tuple[str, ...]  # the path's segments, "*" for a name segment
+    handler: Handler
+
+
+def _routes() -> list[Route]:
     return [
-        ("GET", ("teams",), lambda s, n, b, q: s.list_team()),
-        ("POST", ("teams", "invite"), lambda s, n, b, q: s.invite(b)),
-        ("POST", ("teams", "set_role"), lambda s, n, b, q: s.set_role(b)),
-        ("GET", ("studio", "assignments"), lambda s, n, b, q: s.assignments_json()),
-        ("POST", ("studio", "assignments", "add"), lambda s, n, b, q: s.assign(b)),
-        ("POST", ("studio", "assignments", "remove"), lambda s, n, b, q: s.unassign(b)),
-        ("GET", ("studio", "projects", "*", "groups"), lambda s, n, b, q: s.list_groups(n[0])),
-        ("POST", ("studio", "projects", "*", "groups"), lambda s, n, b, q: s.create_group(n[0], b)),
-        ("PUT", ("studio", "projects", "*", "groups", "*"), lambda s, n, b, q: s.update_group(n[0], n[1], b)),
-        ("GET", ("studio", "batches"), lambda s, n, b, q: s.studio_batches()),
-        ("POST", ("studio", "batches", "set_priorities"), lambda s, n, b, q: s.set_priorities(b)),
-        ("POST", ("studio", "batches", "reset_priorities"), lambda s, n, b, q: s.reset_priorities()),
-        ("PUT", ("studio", "batches", "*"), lambda s, n, b, q: s.assign_studio_batch(n[0], b)),
-        ("GET", ("projects",), lambda s, n, b, q: s.list_projects(q.get("archived"))),
-        ("POST", ("projects",), lambda s, n, b, q: s.create_project(b)),
-        ("GET", ("projects", "*"), lambda s, n, b, q: s.get_project(n[0])),
-        ("POST", ("projects", "*", "setParams"), lambda s, n, b, q: s.set_params(n[0], b)),
-        ("POST", ("projects", "*", "setOntology"), lambda s, n, b, q: s.set_ontology(n[0], b)),
-        ("POST", ("projects", "*", "updatePipelineConfig"), lambda s, n, b, q: s.update_pipeline(n[0], b)),
-        ("GET", ("batches",), lambda s, n, b, q: s.list_batches(q)),
-        ("POST", ("batches",), lambda s, n, b, q: s.create_batch(b)),
-        ("GET", ("batches", "*"), lambda s, n, b, q: s.get_batch(n[0])),
-        ("POST", ("batches", "*", "finalize"), lambda s, n, b, q: s.finalize(n[0])),
-        ("GET", ("batches", "*", "status"), lambda s, n, b, q: s.batch_status(n[0])),
+        Route("GET", ("teams",), lambda s, n, b, q: s.list_team()),
+        Route("POST", ("teams", "invite"), lambda s, n, b, q: s.invite(b)),
+        Route("POST", ("teams", "set_role"), lambda s, n, b, q: s.set_role(b)),
+        Route("GET", ("studio", "assignments"), lambda s, n, b, q: s.assignments_json()),
+        Route("POST", ("studio", "assignments", "add"), lambda s, n, b, q: s.assign(b)),
+        Route("POST", ("studio", "assignments", "remove"), lambda s, n, b, q: s.unassign(b)),
+        Route("GET", ("studio", "projects", "*", "groups"), lambda s, n, b, q: s.list_groups(n[0])),
+        Route("POST", ("studio", "projects", "*", "groups"), lambda s, n, b, q: s.create_group(n[0], b)),
+        Route("PUT", ("studio", "projects", "*", "groups", "*"), lambda s, n, b, q: s.update_group(n[0], n[1], b)),
+        Route("GET", ("studio", "batches"), lambda s, n, b, q: s.studio_batches()),
+        Route("POST", ("studio", "batches", "set_priorities"), lambda s, n, b, q: s.set_priorities(b)),
+        Route("POST", ("studio", "batches", "reset_priorities"), lambda s, n, b, q: s.reset_priorities()),
+        Route("PUT", ("studio", "batches", "*"), lambda s, n, b, q: s.assign_studio_batch(n[0], b)),
+        Route("GET", ("projects",), lambda s, n, b, q: s.list_projects(q.get("archived"))),
+        Route("POST", ("projects",), lambda s, n, b, q: s.create_project(b)),
+        Route("GET", ("projects", "*"), lambda s, n, b, q: s.get_project(n[0])),
+        Route("POST", ("projects", "*", "setParams"), lambda s, n, b, q: s.set_params(n[0], b)),
+        Route("POST", ("projects", "*", "setOntology"), lambda s, n, b, q: s.set_ontology(n[0], b)),
+        Route("POST", ("projects", "*", "updatePipelineConfig"), lambda s, n, b, q: s.update_pipeline(n[0], b)),
+        Route("GET", ("batches",), lambda s, n, b, q: s.list_batches(q)),
+        Route("POST", ("batches",), lambda s, n, b, q: s.create_batch(b)),
+        Route("GET", ("batches", "*"), lambda s, n, b, q: s.get_batch(n[0])),
+        Route("POST", ("batches", "*", "finalize"), lambda s, n, b, q: s.finalize(n[0])),
+        Route("GET", ("batches", "*", "status"), lambda s, n, b, q: s.batch_status(n[0])),
     ]
 
 
 ROUTES = _routes()
 
 
-def match(method: str, segments: list[str]) -> tuple[Handler, list[str]] | None | str:
-    """The handler and the names it takes; "405" when the path exists for another method."""
+@dataclass(frozen=True)
+class RouteMatch:
+    """The route a request takes: its handler, and the path segments its pattern's "*"s stand for."""
+
+    handler: Handler
+    names: tuple[str, ...]
+
+
+class NoRoute(Enum):
+    """Why a request has no route: the path is unknown (404), or only other methods serve it (405)."""
+
+    NOT_FOUND = 404
+    METHOD_NOT_ALLOWED = 405
+
+
+def match(method: str, segments: list[str]) -> RouteMatch | NoRoute:
+    """The route of `method` on `segments`, else why there is none."""
     path_known = False
     for m, pattern, handler in ROUTES:
         if len(pattern) != len(segments):
             continue
-        names = []
+        names: list[str] = []
         for part, seg in zip(pattern, segments):
             if part == "*":
                 names.append(seg)
@@ -75,12 +102,12 @@ def match(method: str, segments: list[str]) -> tuple[Handler, list[str]] | None 
                 break
         else:
             if m == method:
-                return handler, names
+                return RouteMatch(handler, tuple(names))
             path_known = True
-    return "405" if path_known else None
+    return NoRoute.METHOD_NOT_ALLOWED if path_known else NoRoute.NOT_FOUND
 
 
-def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"status_code": status, "error": message}, status_code=status, headers=headers)
 
 
@@ -97,7 +124,7 @@ def _declared_length(request: Request) -> int | None:
     return int(value)
 
 
-async def read_body(request: Request, receive: Callable) -> bytes:
+async def read_body(request: Request, receive: Receive) -> bytes:
     """The request body, or a 413 once it is over MAX_BODY: the declared length is checked before
     reading, and a chunked body is counted as it arrives; nothing past the limit is kept."""
     declared = _declared_length(request)
@@ -119,7 +146,7 @@ async def read_body(request: Request, receive: Callable) -> bytes:
 
 
 def _normalize_query(raw: str) -> dict[str, str]:
-    out = {}
+    out: dict[str, str] = {}
     for k, v in parse_qsl(raw, keep_blank_values=False):
         out[k] = {"True": "true", "False": "false"}.get(v, v)
     return out
@@ -141,7 +168,7 @@ class SandboxApp:
         self.faults = faults if isinstance(faults, Faults) else Faults(faults or FaultConfig())
         self.log_requests = log_requests
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -162,7 +189,7 @@ class SandboxApp:
         self._log(scope, started, response.status_code)
         await response(scope, receive, send)
 
-    def _log(self, scope: dict, started: float, status: int) -> None:
+    def _log(self, scope: Scope, started: float, status: int) -> None:
         if self.log_requests:
             raw = scope.get("raw_path") or scope["path"].encode()
             with self.store.lock:
@@ -181,7 +208,7 @@ class SandboxApp:
             return value == self.api_key
         return False
 
-    async def handle(self, request: Request, scope: dict, receive: Callable) -> Response:
+    async def handle(self, request: Request, scope: Scope, receive: Receive) -> Response:
         # The body is read first, whatever the answer: an unread rest would be drained by the
         # server, and a body over the limit must be refused before anything else looks at it.
         try:
@@ -201,7 +228,7 @@ class SandboxApp:
             await asyncio.sleep(self.faults.config.latency_ms / 1000)
         return response
 
-    async def respond(self, request: Request, scope: dict, data: bytes) -> Response:
+    async def respond(self, request: Request, scope: Scope, data: bytes) -> Response:
         raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         forced = self.faults.intercept(request.method, raw)
         if forced is not None:
@@ -213,16 +240,15 @@ class SandboxApp:
         if segments[:1] == ["v1"]:
             segments = segments[1:]
         found = match(request.method, segments)
-        if found is None:
+        if found is NoRoute.NOT_FOUND:
             return _error(404, f"No such endpoint: {request.method} {raw}")
-        if found == "405":
+        if found is NoRoute.METHOD_NOT_ALLOWED:
             return _error(405, f"Method {request.method} is not allowed on {raw}")
-        handler, names = found
         query = _normalize_query(scope.get("query_string", b"").decode("latin-1"))
         try:
             body = parse_body(data)
             with self.store.transaction() as store:
-                result = handler(store, names, body, query)
+                result = found.handler(store, found.names, body, query)
         except SandboxError as exc:
             return _error(exc.status, exc.message)
         if fail:  # fault_mode "after": the write happened; the response is lost

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from scaleform.sandbox.assignment_cache import EncodedJSON
 from scaleform.sandbox.base import ACTIVE, SandboxError, StoreBase, worker_id
@@ -20,14 +21,14 @@ class AssignmentOps(StoreBase):
         """The map as the JSON the API sends (byte for byte what JSONResponse would render)."""
         return self.assignment_cache.encoded(self.assignments())
 
-    def _assignment_args(self, body: dict) -> tuple[list[str], list[str]]:
+    def _assignment_args(self, body: dict[str, Any]) -> tuple[list[str], list[str]]:
         emails = [e.lower() for e in strings(body, "emails")]
         projects = strings(body, "projects")
         for p in projects:
             self._project(p)
         return emails, projects
 
-    def assign(self, body: dict) -> EncodedJSON:
+    def assign(self, body: dict[str, Any]) -> EncodedJSON:
         """Add assignments; answers with the whole map, as the API does."""
         emails, projects = self._assignment_args(body)
         for email in emails:
@@ -42,7 +43,7 @@ class AssignmentOps(StoreBase):
         self.assignment_cache.added(amap, emails, projects)
         return self.assignments_json()
 
-    def unassign(self, body: dict) -> EncodedJSON:
+    def unassign(self, body: dict[str, Any]) -> EncodedJSON:
         """Remove assignments; answers with the whole map, as the API does."""
         emails = [e.lower() for e in strings(body, "emails")]
         if body.get("projects") is None:  # the API marks projects optional: then every assignment goes
@@ -78,7 +79,7 @@ class AssignmentOps(StoreBase):
                 )
 
     # -- groups ---------------------------------------------------------------------------------
-    def _group_json(self, row: sqlite3.Row) -> dict:
+    def _group_json(self, row: sqlite3.Row) -> dict[str, Any]:
         members = json.loads(row["members"])
         return {
             "id": row["id"],
@@ -93,7 +94,7 @@ class AssignmentOps(StoreBase):
         if not self._project(project)["studio"]:
             raise SandboxError(400, f"Project {project!r} is not a Studio project")
 
-    def list_groups(self, project: str) -> list[dict]:
+    def list_groups(self, project: str) -> list[dict[str, Any]]:
         self._studio_project(project)
         return [
             self._group_json(r)
@@ -107,7 +108,7 @@ class AssignmentOps(StoreBase):
                     400, f"{email} must be assigned to project {project!r} to be added to one of its groups"
                 )
 
-    def create_group(self, project: str, body: dict) -> dict:
+    def create_group(self, project: str, body: dict[str, Any]) -> dict[str, Any]:
         self._studio_project(project)
         name = text(body, "name", required=True)
         emails = sorted({e.lower() for e in strings(body, "emails")})
@@ -122,12 +123,14 @@ class AssignmentOps(StoreBase):
 
     def _group(self, project: str, name: str) -> sqlite3.Row:
         self._project(project)
-        row = self.db.execute("SELECT * FROM groups WHERE project=? AND name=?", (project, name)).fetchone()
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM groups WHERE project=? AND name=?", (project, name)
+        ).fetchone()
         if row is None:
             raise SandboxError(404, f"Group {name!r} not found in project {project!r}")
         return row
 
-    def update_group(self, project: str, name: str, body: dict) -> dict:
+    def update_group(self, project: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         row = self._group(project, name)
         add = [e.lower() for e in strings(body, "add_emails", required=False)]
         remove = {e.lower() for e in strings(body, "remove_emails", required=False)}

@@ -12,7 +12,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Generic, TypeVar, overload
 from urllib.parse import quote
 
 from scaleform.sandbox.assignment_cache import AssignmentCache
@@ -90,6 +91,10 @@ def worker_id(email: str) -> str:
     return hashlib.sha1(email.encode()).hexdigest()[:24]
 
 
+# The store class a transaction was opened on: `with store.transaction() as s` gives `s` its type.
+_S = TypeVar("_S", bound="StoreBase")
+
+
 class StoreBase:
     """One SQLite database; callers hold `lock` and commit per request."""
 
@@ -118,9 +123,13 @@ class StoreBase:
                 self.db.execute(f"ALTER TABLE batches ADD COLUMN {column} TEXT")
 
     # -- transactions, clock and ids ----------------------------------------------------------
-    def transaction(self) -> _Tx:
+    def transaction(self: _S) -> _Tx[_S]:
         return _Tx(self)
 
+    @overload
+    def _meta(self, key: str, default: str) -> str: ...
+    @overload
+    def _meta(self, key: str, default: None = None) -> str | None: ...
     def _meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else default
@@ -150,7 +159,7 @@ class StoreBase:
     # -- row lookups shared by the resources ----------------------------------------------------
     def _one(self, table: str, what: str, name: str) -> sqlite3.Row:
         """The row named `name`, or the API's 404."""
-        row = self.db.execute(f"SELECT * FROM {table} WHERE name=?", (name,)).fetchone()
+        row: sqlite3.Row | None = self.db.execute(f"SELECT * FROM {table} WHERE name=?", (name,)).fetchone()
         if row is None:
             raise SandboxError(404, f"{what} with name {name!r} not found.")
         return row
@@ -162,7 +171,8 @@ class StoreBase:
         return self._one("batches", "Batch", name)
 
     def _member(self, email: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM team WHERE email=?", (email.lower(),)).fetchone()
+        row: sqlite3.Row | None = self.db.execute("SELECT * FROM team WHERE email=?", (email.lower(),)).fetchone()
+        return row
 
     def _assigned(self, email: str, project: str) -> bool:
         return (
@@ -180,25 +190,27 @@ class StoreBase:
             (started, ended, method, path, status),
         )
 
-    def requests(self) -> list[dict]:
+    def requests(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM requests ORDER BY id")]
 
     def clear_requests(self) -> None:
         self.db.execute("DELETE FROM requests")
 
 
-class _Tx:
+class _Tx(Generic[_S]):
     """BEGIN IMMEDIATE … COMMIT/ROLLBACK under the store's lock: one transaction per request."""
 
-    def __init__(self, store: StoreBase):
+    def __init__(self, store: _S):
         self.store = store
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> _S:
         self.store.lock.acquire()
         self.store.db.execute("BEGIN IMMEDIATE")
         return self.store
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if exc_type:
                 self.store.assignment_cache.invalidate()  # it may hold this transaction's changes

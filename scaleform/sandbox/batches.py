@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from scaleform.sandbox.base import BATCH_COLUMNS, SandboxError, StoreBase, iso
 from scaleform.sandbox.batch_query import STATUSES, parse_batch_query
 from scaleform.sandbox.fields import flag, mapping, strings, text
 
 
-def batch_json(row: sqlite3.Row) -> dict:
-    out = {
+def batch_json(row: sqlite3.Row) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "project": row["project"],
         "name": row["name"],
         "status": row["status"],
@@ -27,7 +28,7 @@ def batch_json(row: sqlite3.Row) -> dict:
     return out
 
 
-def studio_json(row: sqlite3.Row, position: int) -> dict:
+def studio_json(row: sqlite3.Row, position: int) -> dict[str, Any]:
     return {
         "id": row["id"],
         "name": row["name"],
@@ -43,7 +44,7 @@ def studio_json(row: sqlite3.Row, position: int) -> dict:
 
 class BatchOps(StoreBase):
     # -- batches --------------------------------------------------------------------------------
-    def create_batch(self, body: dict) -> dict:
+    def create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
         name, project = text(body, "name", required=True), text(body, "project", required=True)
         calibration, self_label = flag(body, "calibration_batch"), flag(body, "self_label_batch")
         callback, metadata = text(body, "callback") or "", mapping(body, "metadata") or {}
@@ -73,10 +74,10 @@ class BatchOps(StoreBase):
         )
         return batch_json(self._batch(name))
 
-    def get_batch(self, name: str) -> dict:
+    def get_batch(self, name: str) -> dict[str, Any]:
         return batch_json(self._batch(name))
 
-    def list_batches(self, query: dict[str, str]) -> dict:
+    def list_batches(self, query: dict[str, str]) -> dict[str, Any]:
         q = parse_batch_query(query)
         sql, args = "SELECT * FROM batches WHERE 1=1", []
         for clause, value in (("project=?", q.project), ("status=?", q.status)):
@@ -95,7 +96,7 @@ class BatchOps(StoreBase):
             "has_more": offset + len(page) < len(rows),
         }
 
-    def finalize(self, name: str) -> dict:
+    def finalize(self, name: str) -> dict[str, Any]:
         row = self._batch(name)
         prow = self._project(row["project"])
         if row["status"] == "staging" and (prow["studio"] or prow["rapid"]):
@@ -104,7 +105,7 @@ class BatchOps(StoreBase):
 
     def set_batch_progress(
         self, name: str, status: str | None = None, completed_at: str | None = None, audited_at: str | None = None
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Move a batch on as its tasks would (no API call does): a `completed` status without a
         time is completed now. For fixtures, tests and the account twin."""
         row = self._batch(name)
@@ -120,7 +121,7 @@ class BatchOps(StoreBase):
         )
         return self.get_batch(name)
 
-    def batch_status(self, name: str) -> dict:
+    def batch_status(self, name: str) -> dict[str, Any]:
         row = self._batch(name)
         return {
             "status": row["status"],
@@ -137,10 +138,10 @@ class BatchOps(StoreBase):
             "WHERE p.studio=1 AND b.status IN ('staging','in_progress') ORDER BY b.priority, b.seq"
         ).fetchall()
 
-    def studio_batches(self) -> list[dict]:
+    def studio_batches(self) -> list[dict[str, Any]]:
         return [studio_json(r, i + 1) for i, r in enumerate(self._pending())]
 
-    def assign_studio_batch(self, name: str, body: dict) -> dict:
+    def assign_studio_batch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         pending = {r["name"]: r for r in self._pending()}
         if name not in pending:
             self._batch(name)
@@ -148,7 +149,7 @@ class BatchOps(StoreBase):
         groups = strings(body, "groups")
         project = pending[name]["project"]
         known = {r["name"] for r in self.db.execute("SELECT name FROM groups WHERE project=?", (project,))}
-        out = []
+        out: list[str] = []
         for g in groups:
             if g in known:
                 out.append(g)
@@ -162,7 +163,7 @@ class BatchOps(StoreBase):
         row = next(r for r in self._pending() if r["name"] == name)
         return studio_json(row, [r["name"] for r in self._pending()].index(name) + 1)
 
-    def set_priorities(self, body: dict) -> list[dict]:
+    def set_priorities(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         items = body.get("batches")
         if not isinstance(items, list) or not all(
             isinstance(i, dict) and isinstance(i.get("name"), str) for i in items
@@ -184,7 +185,7 @@ class BatchOps(StoreBase):
         self._set_order(names)
         return self.studio_batches()
 
-    def reset_priorities(self) -> list[dict]:
+    def reset_priorities(self) -> list[dict[str, Any]]:
         rows = sorted(self._pending(), key=lambda r: (0 if r["calibration"] else 1, r["created_at"], r["seq"]))
         self._set_order([r["name"] for r in rows])
         return self.studio_batches()

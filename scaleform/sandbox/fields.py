@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
-from typing import Any
+from typing import Any, Literal, overload
 
 from scaleform.sandbox.base import SandboxError
 
@@ -81,7 +81,7 @@ def _load(data: bytes) -> Any:
     return value
 
 
-def _levels(value: Any) -> Iterator[list]:
+def _levels(value: Any) -> Iterator[list[Any]]:
     """The arrays and objects of a parsed tree, level by level from the top; iterative, so a deep
     tree cannot overflow the stack."""
     level = [value] if type(value) in _CONTAINERS else []
@@ -104,7 +104,7 @@ def _check_tree(value: Any, texts: bool) -> None:
             _check_texts(level)
 
 
-def _check_texts(level: list) -> None:
+def _check_texts(level: list[Any]) -> None:
     """The strings in one level's arrays and objects, keys included, must be encodable as UTF-8."""
     for node in level:
         for item in chain(node.keys(), node.values()) if type(node) is dict else node:
@@ -115,7 +115,7 @@ def _check_texts(level: list) -> None:
                     raise _bad_json("a string holds an unpaired UTF-16 surrogate escape") from None
 
 
-def parse_body(data: bytes) -> dict:
+def parse_body(data: bytes) -> dict[str, Any]:
     """The JSON object a request sends; an empty body is an empty object."""
     if not data.strip():
         return {}
@@ -126,7 +126,11 @@ def parse_body(data: bytes) -> dict:
 
 
 # -- typed fields (absent and null are the same: not given) --------------------------------------
-def text(body: dict, field: str, required: bool = False) -> str | None:
+@overload
+def text(body: dict[str, Any], field: str, required: Literal[True]) -> str: ...
+@overload
+def text(body: dict[str, Any], field: str, required: bool = False) -> str | None: ...
+def text(body: dict[str, Any], field: str, required: bool = False) -> str | None:
     """A string; `required` also refuses the empty string."""
     value = body.get(field)
     if value is None and not required:
@@ -138,7 +142,7 @@ def text(body: dict, field: str, required: bool = False) -> str | None:
     return value
 
 
-def flag(body: dict, field: str) -> bool:
+def flag(body: dict[str, Any], field: str) -> bool:
     """A boolean (false when not given); "yes", 1 and the like are refused, not taken as true."""
     value = body.get(field)
     if value is None:
@@ -148,7 +152,7 @@ def flag(body: dict, field: str) -> bool:
     return value
 
 
-def count(body: dict, field: str, low: int = 1, high: int = MAX_COUNT) -> int | None:
+def count(body: dict[str, Any], field: str, low: int = 1, high: int = MAX_COUNT) -> int | None:
     """An integer from `low` to `high`, or None when not given."""
     value = body.get(field)
     if value is None:
@@ -160,7 +164,7 @@ def count(body: dict, field: str, low: int = 1, high: int = MAX_COUNT) -> int | 
     return value
 
 
-def choice(body: dict, field: str, options: Iterable[str]) -> str:
+def choice(body: dict[str, Any], field: str, options: Iterable[str]) -> str:
     """One of `options` (required)."""
     value, options = body.get(field), tuple(options)
     if not isinstance(value, str) or value not in options:
@@ -168,7 +172,7 @@ def choice(body: dict, field: str, options: Iterable[str]) -> str:
     return value
 
 
-def mapping(body: dict, field: str) -> dict | None:
+def mapping(body: dict[str, Any], field: str) -> dict[str, Any] | None:
     """A JSON object, or None when not given."""
     value = body.get(field)
     if value is not None and not isinstance(value, dict):
@@ -176,7 +180,7 @@ def mapping(body: dict, field: str) -> dict | None:
     return value
 
 
-def strings(body: dict, field: str, required: bool = True) -> list[str]:
+def strings(body: dict[str, Any], field: str, required: bool = True) -> list[str]:
     """An array of strings; when not `required`, an absent one is empty."""
     value = body.get(field)
     if value is None and not required:

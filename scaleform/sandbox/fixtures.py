@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from scaleform.sandbox.base import BATCH_COLUMNS, iso
 from scaleform.sandbox.store import Store
@@ -19,8 +20,8 @@ def _project(
     ptype: str,
     *,
     studio: bool = True,
-    params: dict | None = None,
-    ontology: list | None = None,
+    params: dict[str, Any] | None = None,
+    ontology: list[Any] | None = None,
     pipeline: str | None = "standard_task",
     attempts: int | None = None,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import Any, overload
 
 from scaleform.sandbox.base import SandboxError, StoreBase, iso
 from scaleform.sandbox.fields import choice, count, flag, invalid, mapping, text
@@ -21,7 +21,7 @@ PIPELINES = ("standard_task", "consensus_task")
 HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds; the API sets them, not params
 
 
-def project_json(row: sqlite3.Row) -> dict:
+def project_json(row: sqlite3.Row) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row["id"],
         "name": row["name"],
@@ -39,7 +39,7 @@ def project_json(row: sqlite3.Row) -> dict:
     return out
 
 
-def pipeline_args(body: dict, studio: bool, required: bool) -> tuple[str | None, int | None]:
+def pipeline_args(body: dict[str, Any], studio: bool, required: bool) -> tuple[str | None, int | None]:
     """The pipeline and consensus attempts of a create or update body, checked as the API does."""
     if body.get("pipeline") is None and body.get("consensus_attempts") is None and not required:
         return None, None
@@ -52,7 +52,11 @@ def pipeline_args(body: dict, studio: bool, required: bool) -> tuple[str | None,
     return pipeline, attempts
 
 
-def params_of(body: dict, field: str | None = None) -> dict | None:
+@overload
+def params_of(body: dict[str, Any], field: None = None) -> dict[str, Any]: ...
+@overload
+def params_of(body: dict[str, Any], field: str) -> dict[str, Any] | None: ...
+def params_of(body: dict[str, Any], field: str | None = None) -> dict[str, Any] | None:
     """The params a body sets (the field `field` of it, or the whole body), without the keys a
     history entry adds itself."""
     params = body if field is None else mapping(body, field)
@@ -62,7 +66,7 @@ def params_of(body: dict, field: str | None = None) -> dict | None:
     return params
 
 
-def next_version(history: list) -> int:
+def next_version(history: list[Any]) -> int:
     """The version after the latest (a twin's copied history may hold any value there)."""
     last = history[-1].get("version") if history and isinstance(history[-1], dict) else None
     return last + 1 if isinstance(last, int) and not isinstance(last, bool) else len(history)
@@ -72,16 +76,17 @@ def _label(entry: Any) -> str:
     """An ontology entry's label: the entry itself, or its "choice"; its other fields checked."""
     if isinstance(entry, str):
         return entry
-    if not isinstance(entry, dict) or not isinstance(entry.get("choice"), str):
+    choice = entry.get("choice") if isinstance(entry, dict) else None
+    if not isinstance(choice, str):
         raise SandboxError(400, 'Each ontology entry must be a string or an object with a "choice"')
     text(entry, "display")
     text(entry, "description")
     if entry.get("subchoices") is not None and not isinstance(entry["subchoices"], list):
         raise invalid("subchoices", "must be an array")
-    return entry["choice"]
+    return choice
 
 
-def check_choices(choices: list, seen: set[str]) -> None:
+def check_choices(choices: list[Any], seen: set[str]) -> None:
     """Each entry a string or {choice, subchoices}; every label unique across the whole tree."""
     for c in choices:
         label = _label(c)
@@ -95,15 +100,15 @@ def check_choices(choices: list, seen: set[str]) -> None:
 
 
 class ProjectOps(StoreBase):
-    def list_projects(self, archived: str | None = None) -> list[dict]:
+    def list_projects(self, archived: str | None = None) -> list[dict[str, Any]]:
         if archived in ("true", "True"):
             return []  # the sandbox never archives projects
         return [project_json(r) for r in self.db.execute("SELECT * FROM projects ORDER BY seq")]
 
-    def get_project(self, name: str) -> dict:
+    def get_project(self, name: str) -> dict[str, Any]:
         return project_json(self._project(name))
 
-    def create_project(self, body: dict) -> dict:
+    def create_project(self, body: dict[str, Any]) -> dict[str, Any]:
         name, ptype = text(body, "name", required=True), text(body, "type", required=True)
         if ptype not in TASK_TYPES:
             raise invalid("type", f"must be a task type, got {ptype[:60]!r}")
@@ -133,7 +138,7 @@ class ProjectOps(StoreBase):
         )
         return self.get_project(name)
 
-    def set_params(self, name: str, body: dict) -> dict:
+    def set_params(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         row = self._project(name)
         patch = flag(body, "patch")
         given = params_of({k: v for k, v in body.items() if k != "patch"})
@@ -144,7 +149,7 @@ class ProjectOps(StoreBase):
         self.db.execute("UPDATE projects SET param_history=? WHERE name=?", (json.dumps(history), name))
         return self.get_project(name)
 
-    def set_ontology(self, name: str, body: dict) -> dict:
+    def set_ontology(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         row = self._project(name)
         ontology, label = body.get("ontology"), text(body, "name")
         if not isinstance(ontology, list) or not ontology:
@@ -158,7 +163,7 @@ class ProjectOps(StoreBase):
         self.db.execute("UPDATE projects SET ontology_history=? WHERE name=?", (json.dumps(history), name))
         return self.get_project(name)
 
-    def update_pipeline(self, name: str, body: dict) -> dict:
+    def update_pipeline(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         row = self._project(name)
         pipeline, attempts = pipeline_args(body, bool(row["studio"]), required=True)
         self.db.execute("UPDATE projects SET pipeline=?, consensus_attempts=? WHERE name=?", (pipeline, attempts, name))

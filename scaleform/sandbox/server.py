@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Callable
 
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.faults import FaultConfig
@@ -23,7 +24,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(db: str, host: str, port: int, api_key: str, faults: FaultConfig, announce=print) -> None:
+def serve(
+    db: str, host: str, port: int, api_key: str, faults: FaultConfig, announce: Callable[[str], None] = print
+) -> None:
     import uvicorn
 
     sock = bind(host, port)

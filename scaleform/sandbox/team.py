@@ -15,7 +15,7 @@ INVITE_DAYS = 7
 
 
 class TeamOps(StoreBase):
-    def _member_json(self, row: sqlite3.Row) -> dict:
+    def _member_json(self, row: sqlite3.Row) -> dict[str, Any]:
         out: dict[str, Any] = {"email": row["email"], "role": row["role"]}
         if row["role"] == "invited":
             out["expiry"] = row["expiry"]
@@ -28,7 +28,7 @@ class TeamOps(StoreBase):
             out["disableRapidEmails"] = False
         return out
 
-    def list_team(self) -> list[dict]:
+    def list_team(self) -> list[dict[str, Any]]:
         return [self._member_json(r) for r in self.db.execute("SELECT * FROM team ORDER BY seq")]
 
     def add_member(
@@ -50,7 +50,7 @@ class TeamOps(StoreBase):
         )
         self._team_changed()
 
-    def invite(self, body: dict) -> list[dict]:
+    def invite(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         emails = [e.lower() for e in strings(body, "emails")]
         role = choice(body, "team_role", SETTABLE)
         if not emails:
@@ -67,7 +67,7 @@ class TeamOps(StoreBase):
                 self.add_member(email, "invited", invited_role=role, expiry=expiry)
         return self.list_team()
 
-    def set_role(self, body: dict) -> list[dict]:
+    def set_role(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         emails = [e.lower() for e in strings(body, "emails")]
         role = choice(body, "team_role", SETTABLE)
         for email in emails:
@@ -85,7 +85,7 @@ class TeamOps(StoreBase):
 
     def accept_invites(self, emails: Iterable[str] = ()) -> list[str]:
         wanted = {e.lower() for e in emails}
-        accepted = []
+        accepted: list[str] = []
         for row in self.db.execute("SELECT * FROM team WHERE role='invited' ORDER BY seq").fetchall():
             if wanted and row["email"] not in wanted:
                 continue

@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from scaleform.api.errors import BadResponse
 from scaleform.api.parse import addressable
@@ -32,33 +32,45 @@ class TwinReport:
         return "\n".join(lines)
 
 
+class AccountReader(Protocol):
+    """The reads the twin makes (an `ApiClient` has them). Their answers are JSON off the wire,
+    checked here as they are used, so they are typed `Any`."""
+
+    async def list_team(self) -> Any: ...
+    async def assignments(self) -> Any: ...
+    async def list_projects(self) -> Any: ...
+    async def studio_batches(self) -> Any: ...
+    async def list_batches(self) -> Any: ...
+    async def list_groups(self, project: str) -> Any: ...
+
+
 @dataclass
 class _Account:
     """The account's JSON as the API answered it."""
 
-    team: list[dict]
-    assignments: dict[str, list[str]]
-    projects: list[dict]
-    studio_batches: list[dict]
-    batches: list[dict]
-    groups: dict[str, list[dict]] = field(default_factory=dict)  # project -> its groups
+    team: list[dict[str, Any]]
+    assignments: dict[str, Any]  # email -> project names, checked as they are written
+    projects: list[dict[str, Any]]
+    studio_batches: list[dict[str, Any]]
+    batches: list[dict[str, Any]]
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # project -> its groups
     skipped: list[str] = field(default_factory=list)  # what was left out, and why
 
 
-def _objects(data: Any, path: str, kind: type = dict) -> list:
+def _objects(data: Any, path: str, kind: type = dict) -> list[Any]:
     if not isinstance(data, list) or not all(isinstance(x, kind) for x in data):
         raise BadResponse("GET", path, 200, f"expected a JSON array of {'objects' if kind is dict else 'values'}")
     return data
 
 
-def _text(obj: dict, key: str, path: str) -> str:
+def _text(obj: dict[str, Any], key: str, path: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
         raise BadResponse("GET", path, 200, f"an entry lacks a valid '{key}' field: {redacted_prefix(str(obj), 120)}")
     return value
 
 
-async def read_account(client: Any) -> _Account:
+async def read_account(client: AccountReader) -> _Account:
     """Read everything the twin holds through the client's typed reads; all GETs, as concurrent
     as the client allows."""
     team, assignments, projects, studio, batches = await asyncio.gather(
@@ -99,17 +111,18 @@ def _skip_unaddressable(account: _Account) -> None:
     account.studio_batches = [b for b in account.studio_batches if b.get("projectName") not in skipped]
 
 
-async def copy_account(client: Any, store: Store, source: str | None = None) -> TwinReport:
+async def copy_account(client: AccountReader, store: Store, source: str | None = None) -> TwinReport:
     """Read the account behind `client` and write it into `store`, which must be empty.
     `source` names the account in the report (default: the client's base URL)."""
     account = await read_account(client)
     with store.transaction():
         if store.db.execute("SELECT COUNT(*) FROM team").fetchone()[0]:
             raise ValueError("the sandbox database is not empty")
-        return _write(store, account, source or getattr(client, "base_url", "the account"))
+        # A conditional, not `or`: mypy keeps None in the type of `source or <an Any>`.
+        return _write(store, account, source if source else getattr(client, "base_url", "the account"))
 
 
-async def build_twin(client: Any, path: str = ":memory:") -> tuple[Store, TwinReport]:
+async def build_twin(client: AccountReader, path: str = ":memory:") -> tuple[Store, TwinReport]:
     """A new twin store at `path` (in memory by default) of the account behind `client`."""
     store = Store(path)
     return store, await copy_account(client, store)
@@ -156,7 +169,7 @@ def _write(store: Store, account: _Account, source: str) -> TwinReport:
     return TwinReport(source, counts, tuple(unknown))
 
 
-def _write_project(store: Store, p: dict) -> None:
+def _write_project(store: Store, p: dict[str, Any]) -> None:
     name = _text(p, "name", "/projects")
     params = p.get("param_history") if isinstance(p.get("param_history"), list) else []
     ontology = p.get("ontologyHistory") if isinstance(p.get("ontologyHistory"), list) else []
@@ -189,7 +202,7 @@ def _write_assignments(store: Store, assignments: dict[str, Any]) -> int:
     return len(rows)
 
 
-def _write_groups(store: Store, groups: dict[str, list[dict]]) -> tuple[int, int]:
+def _write_groups(store: Store, groups: dict[str, list[dict[str, Any]]]) -> tuple[int, int]:
     copied = singletons = 0
     for project, listed in groups.items():
         path = f"/studio/projects/{project}/groups"
@@ -207,11 +220,11 @@ def _write_groups(store: Store, groups: dict[str, list[dict]]) -> tuple[int, int
     return copied, singletons
 
 
-def _write_batches(store: Store, batches: list[dict], studio: list[dict]) -> tuple[int, list[str]]:
+def _write_batches(store: Store, batches: list[dict[str, Any]], studio: list[dict[str, Any]]) -> tuple[int, list[str]]:
     """Batches oldest first (the list comes newest first); Studio order, groups and counts from
     the Studio list, whose position is the priority."""
     pending = {_text(b, "name", "/studio/batches"): (i + 1, b) for i, b in enumerate(studio)}
-    notes = []
+    notes: list[str] = []
     for b in reversed(batches):
         name = _text(b, "name", "/batches")
         position, sb = pending.get(name, (len(pending) + 1, {}))
@@ -246,6 +259,6 @@ def _write_batches(store: Store, batches: list[dict], studio: list[dict]) -> tup
     return len(batches), notes
 
 
-def _count(studio_batch: dict, key: str) -> int:
+def _count(studio_batch: dict[str, Any], key: str) -> int:
     value = studio_batch.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -116,7 +116,7 @@ def test_a_batch_created_after_the_plan_fails_the_priority_call(tmp_path):
         rehearsed = rehearsal.rehearse(plan, manifests, target)
         assert [w["path"] for w in writes(db)] == ["/v1/batches"]  # only the colleague's batch
     r = rehearsed.rehearsal
-    assert r.failed["phase"] == 8 and r.failed["path"] == "/studio/batches/set_priorities"
-    assert "ALL of the pending batches" in r.failed["error"] and r.not_attempted == 1
+    assert r.failed is not None and r.failed.phase == 8 and r.failed.path == "/studio/batches/set_priorities"
+    assert "ALL of the pending batches" in r.failed.error and r.not_attempted == 1
     with pytest.raises(Exception, match="refusing to apply: rehearsal failed: phase 8"):
         rehearsal.require_clean(rehearsed)
