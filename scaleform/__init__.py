@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from scaleform.export import export_account as export_account
     from scaleform.manifest import Manifests as Manifests
     from scaleform.manifest import load_manifests as load_manifests
-    from scaleform.planning import make_plan as make_plan
+    from scaleform.planner import make_plan as make_plan
     from scaleform.target import Target as Target
     from scaleform.target import resolve_target as resolve_target
 
@@ -35,7 +35,7 @@ _LAZY = {
     "ScaleformError": ("scaleform.errors", "ScaleformError"),
     "resolve_target": ("scaleform.target", "resolve_target"),
     "Target": ("scaleform.target", "Target"),
-    "make_plan": ("scaleform.planning", "make_plan"),
+    "make_plan": ("scaleform.planner", "make_plan"),
     "apply_plan": ("scaleform.apply", "apply_plan"),
     "export_account": ("scaleform.export", "export_account"),
 }

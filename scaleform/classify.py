@@ -6,7 +6,7 @@ from __future__ import annotations
 from scaleform.changes import RELEASED
 from scaleform.manifest import Manifests
 from scaleform.plan import Plan
-from scaleform.planning import declared_addresses, make_plan
+from scaleform.planner import declared_addresses, make_plan
 from scaleform.target import Target
 
 

@@ -61,9 +61,9 @@ class Operation:
     def sort_key(self) -> tuple[int, str, str, tuple[str, ...]]:
         return (self.phase, self.path, json.dumps(self.body, sort_keys=True), tuple(a.text for a in self.realizes))
 
-    def request(self) -> ep.Call:
+    def request(self) -> ep.Request:
         """What the client sends; a create carries the check that reads it back before a resend."""
-        return ep.Call(self.method, self.path, self.body, _read_back(self))
+        return ep.Request(self.method, self.path, self.body, _read_back(self))
 
 
 def _read_back(op: Operation) -> ep.Check | None:
@@ -104,7 +104,7 @@ _CALLS: dict[Kind, Callable[[Change], Call]] = {
 }
 
 
-def _operation(call: Call, phase: Phase, request: ep.Call, realizes: Iterable[Address]) -> Operation:
+def _operation(call: Call, phase: Phase, request: ep.Request, realizes: Iterable[Address]) -> Operation:
     method, path, body = request
     return Operation(call, phase, method, path, body, tuple(sorted(realizes, key=lambda a: a.text)))
 
@@ -133,7 +133,7 @@ def grouped_pairs(pairs: dict[tuple[str, str], Address]) -> list[tuple[list[str]
 
 
 @dataclass
-class _Sorted:
+class _ChangesByCall:
     """The changes of a plan, sorted by the call family that realizes them."""
 
     invites: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
@@ -172,7 +172,7 @@ class _Sorted:
 def build_operations(changes: Iterable[Change]) -> list[Operation]:
     """The operations that realize `changes`, from the changes alone: a saved plan's are rebuilt
     with this same function and must come out identical."""
-    found = _Sorted()
+    found = _ChangesByCall()
     for c in changes:
         found.add(c)
     ops = [*_team_ops(found), *_project_ops(found), *_batch_ops(found), *_assignment_ops(found), *_group_ops(found)]
@@ -183,7 +183,7 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
     return sorted(ops, key=Operation.sort_key)
 
 
-def _team_ops(found: _Sorted) -> list[Operation]:
+def _team_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
     for call, requests, items_by_role in (
         (Call.INVITE, ep.invite, found.invites),
@@ -201,7 +201,7 @@ def _team_ops(found: _Sorted) -> list[Operation]:
     return ops
 
 
-def _project_ops(found: _Sorted) -> list[Operation]:
+def _project_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
     for name, facets in sorted(found.projects.items()):
         params, pipeline, ontology = (facets.get(k) for k in (Kind.PARAMS, Kind.PIPELINE, Kind.ONTOLOGY))
@@ -237,7 +237,7 @@ def _project_ops(found: _Sorted) -> list[Operation]:
     return ops
 
 
-def _batch_ops(found: _Sorted) -> list[Operation]:
+def _batch_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
     for name, facets in sorted(found.batches.items()):
         if Kind.BATCH in facets:
@@ -268,7 +268,7 @@ def _batch_ops(found: _Sorted) -> list[Operation]:
     return ops
 
 
-def _assignment_ops(found: _Sorted) -> list[Operation]:
+def _assignment_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
     for call, phase, requests, pairs in (
         (Call.ADD_ASSIGNMENTS, Phase.ASSIGNMENT_ADDS, ep.add_assignments, found.adds),
@@ -284,7 +284,7 @@ def _email(change: Change) -> str:
     return change.address.names()[-1]
 
 
-def _group_ops(found: _Sorted) -> list[Operation]:
+def _group_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
     members = dict(found.group_members)
     for (project, group), created in sorted(found.group_creates.items()):

@@ -106,7 +106,7 @@ async def rehearse_async(
     """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`."""
     from scaleform.apply import execute_on
     from scaleform.plan import Rehearsal
-    from scaleform.planning import plan_on_client
+    from scaleform.planner import plan_on_client
     from scaleform.sandbox.twin import build_twin
 
     async with target.client() as client:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scaleform.errors import ScaleformError
-from scaleform.secrets import register_secret
+from scaleform.redaction import register_secret
 
 # For annotations only: the manifest package loads YAML and the schema (apply --plan needs neither),
 # and the client, httpx and the sandbox load when a client is made.

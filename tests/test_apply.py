@@ -31,7 +31,7 @@ def test_a_saved_plan_is_checked_and_applied_over_one_client(tmp_path, root, mon
     from helpers import make_db
     from scaleform.apply import apply_saved_plan
     from scaleform.manifest import load_manifests
-    from scaleform.planning import make_plan
+    from scaleform.planner import make_plan
     from scaleform.target import Target, resolve_target
 
     target = resolve_target(sandbox=str(make_db(tmp_path / "s.db")))

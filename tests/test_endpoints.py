@@ -75,7 +75,7 @@ def test_a_group_that_exists_with_other_members_is_completed_by_a_put():
 
 def test_a_call_rebuilt_from_its_parts_takes_the_same_check():
     made = ep.create_group("p", "g", ["b@x.io", "a@x.io"])
-    rebuilt = ep.Call(*made, ep.group_check("p", "g", made.body["emails"]))
+    rebuilt = ep.Request(*made, ep.group_check("p", "g", made.body["emails"]))
     live = [{"name": "g", "workers": [{"email": "a@x.io"}]}]
     assert rebuilt == made and rebuilt.check.read == made.check.read
     assert tuple(rebuilt.check.settle(live)) == tuple(made.check.settle(live))

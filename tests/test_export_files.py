@@ -10,9 +10,9 @@ import yaml
 
 from scaleform.errors import ScaleformError
 from scaleform.export import build_export, escaped
-from scaleform.export_files import MAX_STEM, check_targets, project_paths, write_files
-from scaleform.export_names import Names
-from scaleform.export_templates import factor
+from scaleform.export.files import MAX_STEM, check_targets, project_paths, write_files
+from scaleform.export.names import Names
+from scaleform.export.templates import factor
 
 
 def _stem(path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaleform.export_people import PeopleSets, factor_people
+from scaleform.export.people import PeopleSets, factor_people
 
 E = [f"u{i}@acme.ai" for i in range(14)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from helpers import cli
-from scaleform.export_templates import factor
+from scaleform.export.templates import factor
 from scaleform.manifest_text import manifest_yaml as _dump
 
 LI, ZOE, BO = "li@acme.ai", "zoe@acme.ai", "bo@acme.ai"

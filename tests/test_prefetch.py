@@ -1,4 +1,4 @@
-"""prefetch + planning.load_and_plan: reads start while files parse, and never change a plan."""
+"""prefetch + planner.load_and_plan: reads start while files parse, and never change a plan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from helpers import KEY, make_db
 from scaleform.errors import ScaleformError
 from scaleform.manifest import ManifestLoad, load_manifests
-from scaleform.planning import load_and_plan, make_plan
+from scaleform.planner import load_and_plan, make_plan
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.store import Store
 from scaleform.target import Target

@@ -42,7 +42,7 @@ from scaleform.api.request_url import request_url
 from scaleform.api.retry import RETRY_STATUSES, Failure, RetryEvent, RetryPolicy, status_failure, transport_failure
 from scaleform.api.slots import Slots
 from scaleform.api.typed import TypedCalls
-from scaleform.secrets import redact, redacted_prefix, register_secret
+from scaleform.redaction import redact, redacted_prefix, register_secret
 
 
 class ApiClient(TypedCalls):
@@ -114,10 +114,10 @@ class ApiClient(TypedCalls):
     ) -> Any:
         """Send one call, retrying transient failures; returns the parsed JSON body (None when
         `parse` is false). A bare request carries no `Check`: prefer `call` for creates."""
-        return await self.call(ep.Call(method, path, body), urgent, parse, params)
+        return await self.call(ep.Request(method, path, body), urgent, parse, params)
 
     async def call(
-        self, call: ep.Call, urgent: bool = False, parse: bool = True, params: dict[str, Any] | None = None
+        self, call: ep.Request, urgent: bool = False, parse: bool = True, params: dict[str, Any] | None = None
     ) -> Any:
         """Send `call` as `request` does; a create is read back before it is sent again.
 
@@ -129,7 +129,7 @@ class ApiClient(TypedCalls):
         finally:
             self._slots.release()
 
-    async def verify(self, call: ep.Call) -> bool | ep.Differs:
+    async def verify(self, call: ep.Request) -> bool | ep.Differs:
         """After a 409 on a create: True when the object is live and matches `call` (a follow-up a
         partial match needs, such as a group's missing members, is sent first); `Differs` naming
         what is live otherwise; False when it is absent, or when `call` is not a create."""
@@ -138,7 +138,7 @@ class ApiClient(TypedCalls):
         await self._slots.acquire()
         try:
             outcome = await self._settle(call.check)
-            if isinstance(outcome, ep.Call):
+            if isinstance(outcome, ep.Request):
                 await self._send(outcome, None, False)
             if isinstance(outcome, ep.Differs):
                 return outcome
@@ -146,7 +146,7 @@ class ApiClient(TypedCalls):
         finally:
             self._slots.release()
 
-    async def _send(self, call: ep.Call, params: dict[str, Any] | None, parse: bool) -> Any:
+    async def _send(self, call: ep.Request, params: dict[str, Any] | None, parse: bool) -> Any:
         first = time.monotonic()
         tries = counted = refused = 0
         unsure = False  # an earlier attempt of this create may have taken
@@ -164,7 +164,7 @@ class ApiClient(TypedCalls):
             if failure is None:
                 if isinstance(value, ep.Done):
                     return value.result if parse else None
-                if not isinstance(value, ep.Call):
+                if not isinstance(value, ep.Request):
                     return value
                 call = value  # a follow-up that completes the object
                 continue
@@ -183,10 +183,12 @@ class ApiClient(TypedCalls):
                 outcome = await self._settle(call.check)
                 if isinstance(outcome, ep.Done):
                     return outcome.result if parse else None
-                if isinstance(outcome, ep.Call):
+                if isinstance(outcome, ep.Request):
                     call = outcome
 
-    async def _attempt(self, call: ep.Call, params: dict[str, Any] | None, parse: bool) -> tuple[Failure | None, Any]:
+    async def _attempt(
+        self, call: ep.Request, params: dict[str, Any] | None, parse: bool
+    ) -> tuple[Failure | None, Any]:
         """One send: (None, body) on success, (failure, None) when it may be retried; raises
         for an answer that retrying cannot change."""
         url = request_url(self.base_url, call.method, call.path)
@@ -228,14 +230,14 @@ class ApiClient(TypedCalls):
             return self.retry.connect_pause
         return self.retry.backoff(counted - 1, self._rng)
 
-    async def _settle(self, check: ep.Check) -> ep.Done | ep.Call | ep.Differs | None:
+    async def _settle(self, check: ep.Check) -> ep.Done | ep.Request | ep.Differs | None:
         try:
             live = await self._send(check.read, None, True)
         except NotFound:
             return None
         return check.settle(live)
 
-    def _give_up(self, call: ep.Call, failure: Failure, tries: int, spent: float) -> Exception:
+    def _give_up(self, call: ep.Request, failure: Failure, tries: int, spent: float) -> Exception:
         if failure.status:
             why = "the API kept rate-limiting" if failure.throttled else "the API kept failing"
             return error_for(
@@ -252,14 +254,14 @@ class ApiClient(TypedCalls):
             f"{failure.reason} after {tries} attempts: {failure.detail}; is {self.base_url} reachable?",
         )
 
-    def _announce(self, call: ep.Call, failure: Failure, wait: float, attempt: int, limit: int | None) -> None:
+    def _announce(self, call: ep.Request, failure: Failure, wait: float, attempt: int, limit: int | None) -> None:
         event = RetryEvent(call.method, call.path, wait, attempt, limit, failure.reason, self._pacer.throttled)
         if self._log:
             self._log(redact(str(event)))
         if self._on_retry:
             self._on_retry(event)
 
-    def _trace(self, call: ep.Call, status: int, started: float) -> None:
+    def _trace(self, call: ep.Request, status: int, started: float) -> None:
         if self._log:
             took = time.monotonic() - started
             self._log(redact(f"{call.method} {call.path} -> {status or 'no response'} ({took:.3f}s)"))

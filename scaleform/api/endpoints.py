@@ -1,4 +1,4 @@
-"""Every endpoint scaleform calls, as `Call`s (method, path, body).
+"""Every endpoint scaleform calls, as `Request`s (method, path, body).
 
 The planner builds its `operations` from these and the client sends them, so a plan's
 operations are exactly what apply sends. Names go into paths percent-encoded with `safe=""`,
@@ -7,7 +7,7 @@ as the official SDK does (`/` -> %2F, space -> %20, @ -> %40).
 A create (invite, project, group, batch) also carries a `Check`: how to read the object back
 when the create's outcome is unknown, so that it is never sent twice. The `*_check` builders
 make one from the object's identity, for a call rebuilt from a saved plan:
-`Call(method, path, body, group_check(project, group, body["emails"]))`. Every other write
+`Request(method, path, body, group_check(project, group, body["emails"]))`. Every other write
 replaces state with what its body says and may simply be sent again.
 """
 
@@ -41,12 +41,12 @@ class Check:
     example the members a group lacks), Differs when it exists with other settings, or None
     when the create has to be sent again."""
 
-    read: Call
-    settle: Callable[[Any], Done | Call | Differs | None]
+    read: Request
+    settle: Callable[[Any], Done | Request | Differs | None]
 
 
 @dataclass(frozen=True)
-class Call:
+class Request:
     method: str
     path: str
     body: Any = None
@@ -60,19 +60,19 @@ def enc(name: str) -> str:
     return quote(name, safe="")
 
 
-def list_team() -> Call:
-    return Call("GET", "/teams", None)
+def list_team() -> Request:
+    return Request("GET", "/teams", None)
 
 
-def invite(emails: Iterable[str], role: str) -> Call:
+def invite(emails: Iterable[str], role: str) -> Request:
     emails = sorted(emails)
-    return Call("POST", "/teams/invite", {"emails": emails, "team_role": role}, invite_check(emails, role))
+    return Request("POST", "/teams/invite", {"emails": emails, "team_role": role}, invite_check(emails, role))
 
 
 def invite_check(emails: Iterable[str], role: str) -> Check:
     emails = sorted(emails)
 
-    def settle(team: Any) -> Done | Call | Differs | None:
+    def settle(team: Any) -> Done | Request | Differs | None:
         # Invited, or active with this role: the person is on the team as asked. Active with
         # another role is someone else's doing.
         roles = {str(m.get("email", "")).lower(): m.get("role") for m in _items(team)}
@@ -86,29 +86,29 @@ def invite_check(emails: Iterable[str], role: str) -> Check:
     return Check(list_team(), settle)
 
 
-def set_role(emails: Iterable[str], role: str) -> Call:
-    return Call("POST", "/teams/set_role", {"emails": sorted(emails), "team_role": role})
+def set_role(emails: Iterable[str], role: str) -> Request:
+    return Request("POST", "/teams/set_role", {"emails": sorted(emails), "team_role": role})
 
 
-def list_assignments() -> Call:
-    return Call("GET", "/studio/assignments", None)
+def list_assignments() -> Request:
+    return Request("GET", "/studio/assignments", None)
 
 
-def add_assignments(emails: Iterable[str], projects: Iterable[str]) -> Call:
-    return Call("POST", "/studio/assignments/add", {"emails": sorted(emails), "projects": sorted(projects)})
+def add_assignments(emails: Iterable[str], projects: Iterable[str]) -> Request:
+    return Request("POST", "/studio/assignments/add", {"emails": sorted(emails), "projects": sorted(projects)})
 
 
-def remove_assignments(emails: Iterable[str], projects: Iterable[str]) -> Call:
-    return Call("POST", "/studio/assignments/remove", {"emails": sorted(emails), "projects": sorted(projects)})
+def remove_assignments(emails: Iterable[str], projects: Iterable[str]) -> Request:
+    return Request("POST", "/studio/assignments/remove", {"emails": sorted(emails), "projects": sorted(projects)})
 
 
-def list_groups(project: str) -> Call:
-    return Call("GET", f"/studio/projects/{enc(project)}/groups", None)
+def list_groups(project: str) -> Request:
+    return Request("GET", f"/studio/projects/{enc(project)}/groups", None)
 
 
-def create_group(project: str, name: str, emails: Iterable[str]) -> Call:
+def create_group(project: str, name: str, emails: Iterable[str]) -> Request:
     emails = sorted(emails)
-    return Call(
+    return Request(
         "POST",
         f"/studio/projects/{enc(project)}/groups",
         {"emails": emails, "name": name},
@@ -119,7 +119,7 @@ def create_group(project: str, name: str, emails: Iterable[str]) -> Call:
 def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
     want = {e.lower() for e in emails}
 
-    def settle(groups: Any) -> Done | Call | Differs | None:
+    def settle(groups: Any) -> Done | Request | Differs | None:
         live = next((g for g in _items(groups) if g.get("name") == name), None)
         if live is None:
             return None
@@ -129,36 +129,36 @@ def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
     return Check(list_groups(project), settle)
 
 
-def update_group(project: str, name: str, add: Iterable[str], remove: Iterable[str]) -> Call:
-    return Call(
+def update_group(project: str, name: str, add: Iterable[str], remove: Iterable[str]) -> Request:
+    return Request(
         "PUT",
         f"/studio/projects/{enc(project)}/groups/{enc(name)}",
         {"add_emails": sorted(add), "remove_emails": sorted(remove)},
     )
 
 
-def list_studio_batches() -> Call:
-    return Call("GET", "/studio/batches", None)
+def list_studio_batches() -> Request:
+    return Request("GET", "/studio/batches", None)
 
 
-def assign_studio_batch(batch: str, groups: Iterable[str]) -> Call:
-    return Call("PUT", f"/studio/batches/{enc(batch)}", {"groups": list(groups)})
+def assign_studio_batch(batch: str, groups: Iterable[str]) -> Request:
+    return Request("PUT", f"/studio/batches/{enc(batch)}", {"groups": list(groups)})
 
 
-def set_priorities(batches: Iterable[str]) -> Call:
-    return Call("POST", "/studio/batches/set_priorities", {"batches": [{"name": b} for b in batches]})
+def set_priorities(batches: Iterable[str]) -> Request:
+    return Request("POST", "/studio/batches/set_priorities", {"batches": [{"name": b} for b in batches]})
 
 
-def reset_priorities() -> Call:
-    return Call("POST", "/studio/batches/reset_priorities", None)
+def reset_priorities() -> Request:
+    return Request("POST", "/studio/batches/reset_priorities", None)
 
 
-def list_projects() -> Call:
-    return Call("GET", "/projects", None)
+def list_projects() -> Request:
+    return Request("GET", "/projects", None)
 
 
-def get_project(name: str) -> Call:
-    return Call("GET", f"/projects/{enc(name)}", None)
+def get_project(name: str) -> Request:
+    return Request("GET", f"/projects/{enc(name)}", None)
 
 
 def create_project(
@@ -169,10 +169,10 @@ def create_project(
     rapid: bool = False,
     params: dict[str, Any] | None = None,
     pipeline: dict[str, Any] | None = None,
-) -> Call:
+) -> Request:
     body: dict[str, Any] = {"type": ptype, "name": name, "params": params, "rapid": rapid, "studio": studio}
     body.update(pipeline or {})
-    return Call("POST", "/projects", body, project_check(body))
+    return Request("POST", "/projects", body, project_check(body))
 
 
 def project_check(body: dict[str, Any]) -> Check:
@@ -206,22 +206,22 @@ def _live_project_field(live: dict[str, Any], key: str) -> Any:
     return live.get(key, _ABSENT)
 
 
-def set_params(name: str, params: dict[str, Any]) -> Call:
-    return Call("POST", f"/projects/{enc(name)}/setParams", {"patch": False, **params})
+def set_params(name: str, params: dict[str, Any]) -> Request:
+    return Request("POST", f"/projects/{enc(name)}/setParams", {"patch": False, **params})
 
 
-def set_ontology(name: str, choices: list[Any], label: str | None = None) -> Call:
+def set_ontology(name: str, choices: list[Any], label: str | None = None) -> Request:
     body: dict[str, Any] = {"ontology": choices}
     if label is not None:
         body["name"] = label
-    return Call("POST", f"/projects/{enc(name)}/setOntology", body)
+    return Request("POST", f"/projects/{enc(name)}/setOntology", body)
 
 
-def update_pipeline(name: str, pipeline: dict[str, Any]) -> Call:
-    return Call("POST", f"/projects/{enc(name)}/updatePipelineConfig", pipeline)
+def update_pipeline(name: str, pipeline: dict[str, Any]) -> Request:
+    return Request("POST", f"/projects/{enc(name)}/updatePipelineConfig", pipeline)
 
 
-def create_batch(project: str, name: str, *, calibration: bool = False, self_label: bool = False) -> Call:
+def create_batch(project: str, name: str, *, calibration: bool = False, self_label: bool = False) -> Request:
     body = {
         "project": project,
         "name": name,
@@ -230,7 +230,7 @@ def create_batch(project: str, name: str, *, calibration: bool = False, self_lab
         "callback": "",
         "metadata": {},
     }
-    return Call("POST", "/batches", body, batch_check(body))
+    return Request("POST", "/batches", body, batch_check(body))
 
 
 def batch_check(body: dict[str, Any]) -> Check:
@@ -247,16 +247,16 @@ def batch_check(body: dict[str, Any]) -> Check:
     return Check(get_batch(body["name"]), settle)
 
 
-def get_batch(name: str) -> Call:
-    return Call("GET", f"/batches/{enc(name)}", None)
+def get_batch(name: str) -> Request:
+    return Request("GET", f"/batches/{enc(name)}", None)
 
 
-def finalize_batch(name: str) -> Call:
-    return Call("POST", f"/batches/{enc(name)}/finalize", None)
+def finalize_batch(name: str) -> Request:
+    return Request("POST", f"/batches/{enc(name)}/finalize", None)
 
 
-def batch_status(name: str) -> Call:
-    return Call("GET", f"/batches/{enc(name)}/status", None)
+def batch_status(name: str) -> Request:
+    return Request("GET", f"/batches/{enc(name)}/status", None)
 
 
 def _items(value: Any) -> list[dict[str, Any]]:

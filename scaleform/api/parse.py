@@ -10,7 +10,7 @@ from typing import Any
 from scaleform.api.errors import BadResponse
 from scaleform.model import LiveBatch, LiveGroup, LiveMember, LiveProject, LiveStudioBatch, Pipeline, normalize_choices
 from scaleform.names import shown, skipped_line, unaddressable, unaddressable_email
-from scaleform.secrets import redacted_prefix
+from scaleform.redaction import redacted_prefix
 
 _HISTORY_ONLY = ("version", "created_at")  # what a param_history entry adds to the params
 

@@ -20,7 +20,7 @@ class Sender(Protocol):
     """Sending one call: what the typed methods (typed.py) are built on."""
 
     async def call(
-        self, call: ep.Call, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
+        self, call: ep.Request, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
     ) -> Any: ...
 
     async def request(
@@ -38,10 +38,10 @@ class Client(Protocol):
     """The calls refresh, prefetch, apply (`call`, `verify`), export and the twin make."""
 
     async def call(
-        self, call: ep.Call, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
+        self, call: ep.Request, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
     ) -> Any: ...
 
-    async def verify(self, call: ep.Call) -> bool | ep.Differs: ...
+    async def verify(self, call: ep.Request) -> bool | ep.Differs: ...
 
     async def list_team(self) -> JsonArray: ...
 

@@ -143,7 +143,7 @@ def _render(
 def _make_plan(
     ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False
 ) -> tuple[Manifests, Target, Plan]:
-    from scaleform.planning import load_and_plan
+    from scaleform.planner import load_and_plan
 
     if ctx.sandbox is not None:  # a missing database is named before any manifest error can hide it
         sandbox_ready(ctx, ctx.sandbox)
@@ -228,7 +228,7 @@ def plan(
         from scaleform.render.jsonout import render_json
 
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        from scaleform.secrets import redact
+        from scaleform.redaction import redact
 
         Path(out).write_text(redact(render_json(the_plan, classification)))
         say(ctx, f"Saved the plan to {out}. Apply exactly it with: {saved_plan_command(target.api_url, out)}")

@@ -101,7 +101,7 @@ def emit(text: str, err: bool = False, nl: bool = True, escaped: bool = False) -
     answer, an error message, a live name), and with control characters escaped. `escaped`: the
     text is already safe (JSON, or the text renderer's, whose colour codes must stay)."""
     from scaleform.names import terminal_safe
-    from scaleform.secrets import redact
+    from scaleform.redaction import redact
 
     click.echo(redact(text if escaped else terminal_safe(text)), err=err, nl=nl)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO, overload
 
 from scaleform.cli.options import Ctx
 from scaleform.names import terminal_safe
-from scaleform.secrets import redact
+from scaleform.redaction import redact
 
 if TYPE_CHECKING:
     from scaleform.api.retry import RetryEvent

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from scaleform.api.errors import BadResponse
 from scaleform.api.parse import addressable
+from scaleform.redaction import redacted_prefix
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
-from scaleform.secrets import redacted_prefix
 
 
 @dataclass(frozen=True)

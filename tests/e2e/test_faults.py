@@ -13,7 +13,7 @@ from scaleform.api.client import ApiClient
 from scaleform.api.retry import RetryPolicy
 from scaleform.apply import apply_async, apply_plan
 from scaleform.manifest import load_manifests
-from scaleform.planning import make_plan
+from scaleform.planner import make_plan
 from scaleform.sandbox.faults import FaultConfig, Faults
 from scaleform.sandbox.store import Store
 

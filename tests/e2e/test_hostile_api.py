@@ -12,7 +12,7 @@ from helpers import KEY, make_db, write_manifest
 from scaleform.api.retry import RetryPolicy
 from scaleform.errors import ScaleformError
 from scaleform.manifest import load_manifests
-from scaleform.planning import make_plan
+from scaleform.planner import make_plan
 from scaleform.sandbox.app import SandboxApp
 from scaleform.sandbox.store import Store
 from scaleform.target import Target

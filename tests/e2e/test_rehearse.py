@@ -67,7 +67,7 @@ def _phases(log: list[dict], operations: list[dict]) -> list[tuple[int, str, str
 
 def test_a_clean_rehearsal_sends_what_the_real_apply_then_sends(tmp_path):
     from scaleform.manifest import load_manifests
-    from scaleform.planning import make_plan
+    from scaleform.planner import make_plan
     from scaleform.target import resolve_target
 
     db = make_db(tmp_path / "live.db")
@@ -97,7 +97,7 @@ def test_a_batch_created_after_the_plan_fails_the_priority_call(tmp_path):
     """A pending batch someone creates between plan and apply: the plan's priority list misses it,
     and the rehearsal (which copies the account as it is now) finds the API's refusal at phase 8."""
     from scaleform.manifest import load_manifests
-    from scaleform.planning import make_plan
+    from scaleform.planner import make_plan
     from scaleform.target import resolve_target
 
     db = make_db(tmp_path / "live.db")

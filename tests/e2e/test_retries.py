@@ -14,7 +14,7 @@ from scaleform.api.errors import ServerError, TransportFailure
 from scaleform.api.retry import RetryPolicy
 from scaleform.errors import ScaleformError
 from scaleform.manifest import load_manifests
-from scaleform.planning import make_plan
+from scaleform.planner import make_plan
 from scaleform.target import Target
 
 TEAM_AND_PROJECTS = """\

@@ -5,7 +5,7 @@ pipeline, and each top-level param. Values shared by exactly the same projects g
 A template extends the templates whose projects include all of its own (the pipeline and the
 geometries templates extend the type's), so a project names only the narrowest templates it needs,
 on one line: `extends: [proj-consensus, proj-car-bus-thing0]`. People lists become people sets as
-`export_people` says. Names say what the template holds (`export_names` makes them unique).
+`export.people` says. Names say what the template holds (`export.names` makes them unique).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from scaleform.export_names import join, plain, resolve, slug, stem
-from scaleform.export_people import PeopleSets, factor_people
+from scaleform.export.names import join, plain, resolve, slug, stem
+from scaleform.export.people import PeopleSets, factor_people
 from scaleform.manifest_text import _Dumper as ManifestDumper
 from scaleform.manifest_text import manifest_yaml
 
@@ -92,7 +92,7 @@ def _label(facets: list[Facet]) -> str:
 
 
 def _options(users: list[str], label: str, types: dict[str, str]) -> list[str]:
-    """A template's names, most general first (see `export_names`): the users' common name prefix and
+    """A template's names, most general first (see `export.names`): the users' common name prefix and
     what the template holds; then with the users' type; then the first user in place of the prefix."""
     found = {types[p] for p in users}
     kind = found.pop() if len(found) == 1 else ""

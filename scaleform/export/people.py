@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from scaleform.export_names import join, plain, resolve, stem
+from scaleform.export.names import join, plain, resolve, stem
 
 Emails = tuple[str, ...]
 REF_GAIN = 2  # a set name costs a line: naming it must spare at least this many emails
@@ -55,7 +55,7 @@ def _shared(lists: dict[str, _Lists]) -> dict[Emails, str]:
 
 
 def _options(where: list[tuple[str, str]]) -> list[str]:
-    """A set's names, as `export_names` takes them: the common prefix of the projects using it and the
+    """A set's names, as `export.names` takes them: the common prefix of the projects using it and the
     role it plays there, the group's name when it is a group's members (the most frequent, then the
     first in order); then the first of those projects in place of the prefix."""
     projects = sorted({p for p, _ in where}, key=lambda p: (plain(p), p))

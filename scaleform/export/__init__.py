@@ -28,7 +28,7 @@ from scaleform.api.parse import (
 )
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
-from scaleform.export_files import encoded, project_paths, write_files
+from scaleform.export.files import encoded, project_paths, write_files
 from scaleform.manifest_text import manifest_yaml
 from scaleform.model import LiveMember
 from scaleform.schema_files import SCHEMA_DIR, modeline, shipped, write_schemas
@@ -250,7 +250,7 @@ def export_account(
             f"{{prefix: {json.dumps(prefix)}}}"
         )
     if templates:
-        from scaleform.export_templates import factor
+        from scaleform.export.templates import factor
 
         result.files = factor(result.files)
     # The schemas are generated copies, not the user's: always replaced, so always current.

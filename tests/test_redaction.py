@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
-from scaleform.secrets import redact, register_secret
+from scaleform.redaction import redact, register_secret
 
 
 def test_every_form_of_a_registered_key_is_redacted():
@@ -52,7 +52,7 @@ def test_encodings_a_proxy_or_server_may_echo_are_redacted_at_any_offset():
 
 
 def test_a_cut_never_leaves_part_of_a_key():
-    from scaleform.secrets import redacted_prefix
+    from scaleform.redaction import redacted_prefix
 
     key = "Cut_Key_Example_9876"
     register_secret(key)
