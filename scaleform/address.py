@@ -9,39 +9,36 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+
+from scaleform.kinds import KINDS, Kind
+
+__all__ = ["HEADS", "Address", "Kind"]  # Kind is the kinds table's, named here with the addresses of each
 
 
-class Kind(str, Enum):
-    """The kinds of managed item, in the order plans list them by section."""
-
-    MEMBER = "member"
-    PROJECT = "project"
-    PARAMS = "params"
-    ONTOLOGY = "ontology"
-    PIPELINE = "pipeline"
-    LABELER = "labeler"
-    GROUP = "group"
-    GROUP_MEMBER = "group_member"
-    BATCH = "batch"
-    BATCH_STATUS = "batch_status"
-    BATCH_GROUPS = "batch_groups"
-    BATCH_PRIORITY = "batch_priority"
+# The names an address form holds, in order; an email never holds `]`, the other names may.
+_FIELD = re.compile(r"\{(project|group|batch|email)\}")
+_NAMES: dict[Kind, tuple[str, ...]] = {kind: tuple(_FIELD.findall(info.address)) for kind, info in KINDS.items()}
 
 
-PROJECT_FACETS = (Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE)
-_BATCH_FACETS = {Kind.BATCH_STATUS: "status", Kind.BATCH_GROUPS: "groups"}
+def _pattern(form: str) -> re.Pattern[str]:
+    parts = _FIELD.split(form)  # literal, name, literal, name, ..., literal
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else (f"(?P<{part}>[^\\]]*)" if part == "email" else f"(?P<{part}>.*?)")
+        for i, part in enumerate(parts)
+    )
+    return re.compile(regex, re.DOTALL)
 
-# The fields each kind's addresses are identified by; the others are None.
-_NAMES: dict[Kind, tuple[str, ...]] = {
-    Kind.MEMBER: ("email",),
-    **{k: ("project",) for k in (Kind.PROJECT, *PROJECT_FACETS)},
-    Kind.LABELER: ("project", "email"),
-    Kind.GROUP: ("project", "group"),
-    Kind.GROUP_MEMBER: ("project", "group", "email"),
-    **{k: ("batch",) for k in (Kind.BATCH, *_BATCH_FACETS)},
-    Kind.BATCH_PRIORITY: (),
-}
+
+_PATTERNS = {kind: _pattern(info.address) for kind, info in KINDS.items()}
+
+
+def _heads(form: str) -> set[str]:
+    """`team.member[{email}]` -> team, team.member: what a --target may name as a whole kind."""
+    parts = form.split("[")[0].split(".")
+    return {".".join(parts[: i + 1]) for i in range(len(parts))}
+
+
+HEADS = frozenset(head for info in KINDS.values() for head in _heads(info.address))
 
 
 @dataclass(frozen=True)
@@ -97,56 +94,19 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> Address:
-        """The address that renders as `text`; ValueError when there is none."""
-        match = _PATTERN.match(text)
-        if match is None:
+        """The address that renders as `text`; ValueError when there is none. A name holding `]`
+        can make several forms fit: the one with the shortest names, in address order, is meant."""
+        fits = []
+        for kind, pattern in _PATTERNS.items():
+            match = pattern.fullmatch(text)
+            if match is not None:
+                names = match.groupdict()
+                fits.append((tuple(len(names[n]) for n in _NAMES[kind]), kind, names))
+        if not fits:
             raise ValueError(f"not a scaleform address: {text!r}")
-        g = match.groupdict()
-        if g["member"] is not None:
-            return cls.member(g["member"])
-        if g["priority"] is not None:
-            return cls.priority()
-        if g["batch"] is not None:
-            facet = {v: k for k, v in _BATCH_FACETS.items()}.get(g["batch_facet"], Kind.BATCH)
-            return cls.of_batch(g["batch"], facet)
-        project = g["project"]
-        if g["group"] is not None:
-            if g["group_email"] is not None:
-                return cls.group_member(project, g["group"], g["group_email"])
-            return cls.of_group(project, g["group"])
-        if g["labeler"] is not None:
-            return cls.labeler(project, g["labeler"])
-        return cls.of_project(project, Kind(g["facet"]) if g["facet"] else Kind.PROJECT)
+        _, kind, names = min(fits, key=lambda fit: fit[0])
+        return cls(kind, **names)
 
 
 def _render(a: Address) -> str:
-    kind = a.kind
-    if kind is Kind.MEMBER:
-        return f"team.member[{a.email}]"
-    if kind is Kind.BATCH_PRIORITY:
-        return "studio.batch_priority"
-    if kind in (Kind.BATCH, *_BATCH_FACETS):
-        return f"batch[{a.batch}]" + (f".{_BATCH_FACETS[kind]}" if kind in _BATCH_FACETS else "")
-    head = f"project[{a.project}]"
-    if kind in PROJECT_FACETS:
-        return f"{head}.{kind.value}"
-    if kind is Kind.LABELER:
-        return f"{head}.labeler[{a.email}]"
-    if kind is Kind.GROUP:
-        return f"{head}.group[{a.group}]"
-    if kind is Kind.GROUP_MEMBER:
-        return f"{head}.group[{a.group}].member[{a.email}]"
-    return head
-
-
-# Emails never hold `]`; project, group and batch names may, so they match lazily and the
-# rendered suffix decides.
-_PATTERN = re.compile(
-    r"^(?:team\.member\[(?P<member>[^\]]*)\]"
-    r"|(?P<priority>studio\.batch_priority)"
-    r"|batch\[(?P<batch>.*?)\](?:\.(?P<batch_facet>status|groups))?"
-    r"|project\[(?P<project>.*?)\](?:\.(?P<facet>params|ontology|pipeline)"
-    r"|\.labeler\[(?P<labeler>[^\]]*)\]"
-    r"|\.group\[(?P<group>.*?)\](?:\.member\[(?P<group_email>[^\]]*)\])?)?)$",
-    re.DOTALL,
-)
+    return KINDS[a.kind].address.format(project=a.project, group=a.group, batch=a.batch, email=a.email)

@@ -1,16 +1,53 @@
-"""What scaleform knows about each kind of managed item, in one table: the phase its changes run
-in, the actions the differ plans for it, and how plans and reports name it. A kind's address form
-is `address.py`'s; its API call is `operations.py`'s."""
+"""The kinds of managed item, one entry each: its address form, the actions the differ plans for
+it, the phase its changes run in, the call that carries out each action, and how plans and
+reports name it. Adding a kind is an entry here plus its diff (see docs/architecture.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
+from types import MappingProxyType
 from typing import Literal
 
-from scaleform.address import Kind
-
 Action = Literal["create", "update", "delete"]
+
+
+class Kind(str, Enum):
+    """The kinds of managed item, in the order plans list them by section."""
+
+    MEMBER = "member"
+    PROJECT = "project"
+    PARAMS = "params"
+    ONTOLOGY = "ontology"
+    PIPELINE = "pipeline"
+    LABELER = "labeler"
+    GROUP = "group"
+    GROUP_MEMBER = "group_member"
+    BATCH = "batch"
+    BATCH_STATUS = "batch_status"
+    BATCH_GROUPS = "batch_groups"
+    BATCH_PRIORITY = "batch_priority"
+
+
+class Call(str, Enum):
+    """Which endpoint an operation calls: what apply and the report branch on."""
+
+    INVITE = "invite"
+    SET_ROLE = "set_role"
+    CREATE_PROJECT = "create_project"
+    SET_PARAMS = "set_params"
+    SET_ONTOLOGY = "set_ontology"
+    UPDATE_PIPELINE = "update_pipeline"
+    CREATE_BATCH = "create_batch"
+    FINALIZE_BATCH = "finalize_batch"
+    ADD_ASSIGNMENTS = "add_assignments"
+    REMOVE_ASSIGNMENTS = "remove_assignments"
+    CREATE_GROUP = "create_group"
+    UPDATE_GROUP = "update_group"
+    ASSIGN_BATCH_GROUPS = "assign_batch_groups"
+    SET_PRIORITIES = "set_priorities"
+    RESET_PRIORITIES = "reset_priorities"
 
 
 class Phase(IntEnum):
@@ -30,27 +67,98 @@ class Phase(IntEnum):
 
 @dataclass(frozen=True)
 class KindInfo:
+    address: str  # its text form; {project}, {group}, {batch}, {email} stand for the names
     title: str  # the plan's section heading
-    actions: frozenset[Action]  # what the differ plans for it; a saved plan asking more was edited
+    calls: Mapping[Action, Call]  # the actions the differ plans for it, and the call of each
     phase: Phase | None  # None: it depends on the change, and the differ names it
     plural: str | None = None  # what an apply report line calls several of them
 
+    @property
+    def actions(self) -> frozenset[Action]:
+        return frozenset(self.calls)
 
-def _actions(*names: Action) -> frozenset[Action]:
-    return frozenset(names)
+
+def _calls(**calls: Call) -> Mapping[Action, Call]:
+    return MappingProxyType(calls)  # type: ignore[arg-type]  # keys are the Action literals
 
 
-KINDS: dict[Kind, KindInfo] = {
-    Kind.MEMBER: KindInfo("Team", _actions("create", "update"), Phase.INVITES_AND_ROLES, "teammates"),
-    Kind.PROJECT: KindInfo("Projects", _actions("create"), Phase.PROJECT_CREATION),
-    Kind.PARAMS: KindInfo("Project params", _actions("create", "update"), None),
-    Kind.ONTOLOGY: KindInfo("Ontologies", _actions("create", "update"), None),
-    Kind.PIPELINE: KindInfo("Pipelines", _actions("create", "update"), None),
-    Kind.LABELER: KindInfo("Labeler assignments", _actions("create", "delete"), None, "project assignments"),
-    Kind.GROUP: KindInfo("Groups", _actions("create"), Phase.GROUPS, "groups"),
-    Kind.GROUP_MEMBER: KindInfo("Group members", _actions("create", "delete"), Phase.GROUPS, "group members"),
-    Kind.BATCH: KindInfo("Batches", _actions("create"), Phase.BATCHES, "batches"),
-    Kind.BATCH_STATUS: KindInfo("Batch status", _actions("create", "update"), Phase.BATCHES),
-    Kind.BATCH_GROUPS: KindInfo("Batch groups", _actions("create", "update"), Phase.BATCH_GROUPS, "batch group lists"),
-    Kind.BATCH_PRIORITY: KindInfo("Batch priority", _actions("update"), Phase.PRIORITY),
-}
+_PROJECT = "project[{project}]"
+_BATCH = "batch[{batch}]"
+
+KINDS: Mapping[Kind, KindInfo] = MappingProxyType(
+    {
+        Kind.MEMBER: KindInfo(
+            "team.member[{email}]",
+            "Team",
+            _calls(create=Call.INVITE, update=Call.SET_ROLE),
+            Phase.INVITES_AND_ROLES,
+            "teammates",
+        ),
+        Kind.PROJECT: KindInfo(_PROJECT, "Projects", _calls(create=Call.CREATE_PROJECT), Phase.PROJECT_CREATION),
+        Kind.PARAMS: KindInfo(
+            _PROJECT + ".params", "Project params", _calls(create=Call.CREATE_PROJECT, update=Call.SET_PARAMS), None
+        ),
+        Kind.ONTOLOGY: KindInfo(
+            _PROJECT + ".ontology", "Ontologies", _calls(create=Call.SET_ONTOLOGY, update=Call.SET_ONTOLOGY), None
+        ),
+        Kind.PIPELINE: KindInfo(
+            _PROJECT + ".pipeline", "Pipelines", _calls(create=Call.CREATE_PROJECT, update=Call.UPDATE_PIPELINE), None
+        ),
+        Kind.LABELER: KindInfo(
+            _PROJECT + ".labeler[{email}]",
+            "Labeler assignments",
+            _calls(create=Call.ADD_ASSIGNMENTS, delete=Call.REMOVE_ASSIGNMENTS),
+            None,
+            "project assignments",
+        ),
+        Kind.GROUP: KindInfo(
+            _PROJECT + ".group[{group}]", "Groups", _calls(create=Call.CREATE_GROUP), Phase.GROUPS, "groups"
+        ),
+        Kind.GROUP_MEMBER: KindInfo(
+            _PROJECT + ".group[{group}].member[{email}]",
+            "Group members",
+            _calls(create=Call.UPDATE_GROUP, delete=Call.UPDATE_GROUP),
+            Phase.GROUPS,
+            "group members",
+        ),
+        Kind.BATCH: KindInfo(_BATCH, "Batches", _calls(create=Call.CREATE_BATCH), Phase.BATCHES, "batches"),
+        Kind.BATCH_STATUS: KindInfo(
+            _BATCH + ".status",
+            "Batch status",
+            _calls(create=Call.FINALIZE_BATCH, update=Call.FINALIZE_BATCH),
+            Phase.BATCHES,
+        ),
+        Kind.BATCH_GROUPS: KindInfo(
+            _BATCH + ".groups",
+            "Batch groups",
+            _calls(create=Call.ASSIGN_BATCH_GROUPS, update=Call.ASSIGN_BATCH_GROUPS),
+            Phase.BATCH_GROUPS,
+            "batch group lists",
+        ),
+        # update: SET_PRIORITIES, or RESET_PRIORITIES when the order asked for is "default"
+        Kind.BATCH_PRIORITY: KindInfo(
+            "studio.batch_priority", "Batch priority", _calls(update=Call.SET_PRIORITIES), Phase.PRIORITY
+        ),
+    }
+)
+
+# The phase each call runs in: an operation's phase is its call's.
+CALL_PHASE: Mapping[Call, Phase] = MappingProxyType(
+    {
+        Call.INVITE: Phase.INVITES_AND_ROLES,
+        Call.SET_ROLE: Phase.INVITES_AND_ROLES,
+        Call.CREATE_PROJECT: Phase.PROJECT_CREATION,
+        Call.SET_PARAMS: Phase.SETTINGS,
+        Call.SET_ONTOLOGY: Phase.SETTINGS,
+        Call.UPDATE_PIPELINE: Phase.SETTINGS,
+        Call.CREATE_BATCH: Phase.BATCHES,
+        Call.FINALIZE_BATCH: Phase.BATCHES,
+        Call.ADD_ASSIGNMENTS: Phase.ASSIGNMENT_ADDS,
+        Call.CREATE_GROUP: Phase.GROUPS,
+        Call.UPDATE_GROUP: Phase.GROUPS,
+        Call.ASSIGN_BATCH_GROUPS: Phase.BATCH_GROUPS,
+        Call.SET_PRIORITIES: Phase.PRIORITY,
+        Call.RESET_PRIORITIES: Phase.PRIORITY,
+        Call.REMOVE_ASSIGNMENTS: Phase.ASSIGNMENT_REMOVALS,
+    }
+)

@@ -9,35 +9,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from scaleform.address import Address, Kind
 from scaleform.api import endpoints as ep
 from scaleform.changes import Change
-from scaleform.kinds import Phase
+from scaleform.kinds import CALL_PHASE, KINDS, Call, Phase
 
-
-class Call(str, Enum):
-    """Which endpoint an operation calls: what apply and the report branch on."""
-
-    INVITE = "invite"
-    SET_ROLE = "set_role"
-    CREATE_PROJECT = "create_project"
-    SET_PARAMS = "set_params"
-    SET_ONTOLOGY = "set_ontology"
-    UPDATE_PIPELINE = "update_pipeline"
-    CREATE_BATCH = "create_batch"
-    FINALIZE_BATCH = "finalize_batch"
-    ADD_ASSIGNMENTS = "add_assignments"
-    REMOVE_ASSIGNMENTS = "remove_assignments"
-    CREATE_GROUP = "create_group"
-    UPDATE_GROUP = "update_group"
-    ASSIGN_BATCH_GROUPS = "assign_batch_groups"
-    SET_PRIORITIES = "set_priorities"
-    RESET_PRIORITIES = "reset_priorities"
+__all__ = ["Call", "Operation", "build_operations", "call_for", "grouped_pairs"]  # Call: the kinds table's
 
 
 @dataclass(frozen=True)
@@ -80,37 +61,32 @@ def _read_back(op: Operation) -> ep.Check | None:
 
 
 def call_for(realized: list[Change]) -> Call:
-    """The call that realizes these changes (as build_operations groups them)."""
+    """The call that realizes these changes (as build_operations groups them): a new project's or
+    group's create takes in its facets and first members; otherwise the kinds table says."""
     kinds = {c.kind for c in realized}
     if Kind.PROJECT in kinds:
         return Call.CREATE_PROJECT
     if Kind.GROUP in kinds:
         return Call.CREATE_GROUP
     first = realized[0]
-    return _CALLS[first.kind](first)
+    if first.kind is Kind.BATCH_PRIORITY and first.after == "default":
+        return Call.RESET_PRIORITIES
+    return KINDS[first.kind].calls[first.action]
 
 
-_CALLS: dict[Kind, Callable[[Change], Call]] = {
-    Kind.MEMBER: lambda c: Call.INVITE if c.action == "create" else Call.SET_ROLE,
-    Kind.PARAMS: lambda c: Call.SET_PARAMS,
-    Kind.ONTOLOGY: lambda c: Call.SET_ONTOLOGY,
-    Kind.PIPELINE: lambda c: Call.UPDATE_PIPELINE,
-    Kind.LABELER: lambda c: Call.ADD_ASSIGNMENTS if c.action == "create" else Call.REMOVE_ASSIGNMENTS,
-    Kind.GROUP_MEMBER: lambda c: Call.UPDATE_GROUP,
-    Kind.BATCH: lambda c: Call.CREATE_BATCH,
-    Kind.BATCH_STATUS: lambda c: Call.FINALIZE_BATCH,
-    Kind.BATCH_GROUPS: lambda c: Call.ASSIGN_BATCH_GROUPS,
-    Kind.BATCH_PRIORITY: lambda c: Call.RESET_PRIORITIES if c.after == "default" else Call.SET_PRIORITIES,
-}
-
-
-def _operation(call: Call, phase: Phase, request: ep.Request, realizes: Iterable[Address]) -> Operation:
+def _operation(request: ep.Request, realized: list[Change]) -> Operation:
+    """The operation that sends `request` to carry out `realized`; its call and phase follow."""
+    call = call_for(realized)
     method, path, body = request
-    return Operation(call, phase, method, path, body, tuple(sorted(realizes, key=lambda a: a.text)))
+    addresses = tuple(sorted((c.address for c in realized), key=lambda a: a.text))
+    return Operation(call, CALL_PHASE[call], method, path, body, addresses)
 
 
-def grouped_pairs(pairs: dict[tuple[str, str], Address]) -> list[tuple[list[str], list[str], list[Address]]]:
-    """(email, project) -> address, grouped into the fewest calls: (emails, projects, addresses)."""
+T = TypeVar("T")
+
+
+def grouped_pairs(pairs: dict[tuple[str, str], T]) -> list[tuple[list[str], list[str], list[T]]]:
+    """(email, project) -> item, grouped into the fewest calls: (emails, projects, their items)."""
     by_email: dict[str, set[str]] = defaultdict(set)
     by_project: dict[str, set[str]] = defaultdict(set)
     for email, project in pairs:
@@ -139,8 +115,8 @@ class _ChangesByCall:
     invites: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
     roles: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
     projects: dict[str, dict[Kind, Change]] = field(default_factory=lambda: defaultdict(dict))
-    adds: dict[tuple[str, str], Address] = field(default_factory=dict)
-    removes: dict[tuple[str, str], Address] = field(default_factory=dict)
+    adds: dict[tuple[str, str], Change] = field(default_factory=dict)
+    removes: dict[tuple[str, str], Change] = field(default_factory=dict)
     group_creates: dict[tuple[str, str], Change] = field(default_factory=dict)
     group_members: dict[tuple[str, str], list[Change]] = field(default_factory=lambda: defaultdict(list))
     batches: dict[str, dict[Kind, Change]] = field(default_factory=lambda: defaultdict(dict))
@@ -155,7 +131,7 @@ class _ChangesByCall:
             self.projects[project][c.kind] = c
         elif c.kind is Kind.LABELER:
             project, email = a.names()
-            (self.adds if c.action == "create" else self.removes)[(email, project)] = a
+            (self.adds if c.action == "create" else self.removes)[(email, project)] = c
         elif c.kind is Kind.GROUP:
             project, group = a.names()
             self.group_creates[(project, group)] = c
@@ -179,25 +155,15 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
     if found.priority is not None:
         p = found.priority
         request = ep.reset_priorities() if p.after == "default" else ep.set_priorities(p.after)
-        ops.append(_operation(call_for([p]), Phase.PRIORITY, request, [p.address]))
+        ops.append(_operation(request, [p]))
     return sorted(ops, key=Operation.sort_key)
 
 
 def _team_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
-    for call, requests, items_by_role in (
-        (Call.INVITE, ep.invite, found.invites),
-        (Call.SET_ROLE, ep.set_role, found.roles),
-    ):
+    for requests, items_by_role in ((ep.invite, found.invites), (ep.set_role, found.roles)):
         for role, items in sorted(items_by_role.items()):
-            ops.append(
-                _operation(
-                    call,
-                    Phase.INVITES_AND_ROLES,
-                    requests([_email(c) for c in items], role),
-                    [c.address for c in items],
-                )
-            )
+            ops.append(_operation(requests([_email(c) for c in items], role), items))
     return ops
 
 
@@ -215,25 +181,15 @@ def _project_ops(found: _ChangesByCall) -> list[Operation]:
                 params=params.after if params else None,
                 pipeline=pipeline.after if pipeline else None,
             )
-            realized = [c.address for c in (facets[Kind.PROJECT], params, pipeline) if c is not None]
-            ops.append(_operation(Call.CREATE_PROJECT, Phase.PROJECT_CREATION, request, realized))
+            ops.append(_operation(request, [c for c in (facets[Kind.PROJECT], params, pipeline) if c is not None]))
         else:
             if params is not None:
-                ops.append(
-                    _operation(Call.SET_PARAMS, Phase.SETTINGS, ep.set_params(name, params.after), [params.address])
-                )
+                ops.append(_operation(ep.set_params(name, params.after), [params]))
             if pipeline is not None:
-                ops.append(
-                    _operation(
-                        Call.UPDATE_PIPELINE,
-                        Phase.SETTINGS,
-                        ep.update_pipeline(name, pipeline.after),
-                        [pipeline.address],
-                    )
-                )
+                ops.append(_operation(ep.update_pipeline(name, pipeline.after), [pipeline]))
         if ontology is not None:
             request = ep.set_ontology(name, ontology.after["choices"], ontology.after.get("name"))
-            ops.append(_operation(Call.SET_ONTOLOGY, Phase.SETTINGS, request, [ontology.address]))
+            ops.append(_operation(request, [ontology]))
     return ops
 
 
@@ -248,34 +204,20 @@ def _batch_ops(found: _ChangesByCall) -> list[Operation]:
                 calibration=created["calibration_batch"],
                 self_label=created["self_label_batch"],
             )
-            ops.append(_operation(Call.CREATE_BATCH, Phase.BATCHES, request, [facets[Kind.BATCH].address]))
+            ops.append(_operation(request, [facets[Kind.BATCH]]))
         if Kind.BATCH_STATUS in facets:
-            ops.append(
-                _operation(
-                    Call.FINALIZE_BATCH, Phase.BATCHES, ep.finalize_batch(name), [facets[Kind.BATCH_STATUS].address]
-                )
-            )
+            ops.append(_operation(ep.finalize_batch(name), [facets[Kind.BATCH_STATUS]]))
         if Kind.BATCH_GROUPS in facets:
             change = facets[Kind.BATCH_GROUPS]
-            ops.append(
-                _operation(
-                    Call.ASSIGN_BATCH_GROUPS,
-                    Phase.BATCH_GROUPS,
-                    ep.assign_studio_batch(name, change.after),
-                    [change.address],
-                )
-            )
+            ops.append(_operation(ep.assign_studio_batch(name, change.after), [change]))
     return ops
 
 
 def _assignment_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
-    for call, phase, requests, pairs in (
-        (Call.ADD_ASSIGNMENTS, Phase.ASSIGNMENT_ADDS, ep.add_assignments, found.adds),
-        (Call.REMOVE_ASSIGNMENTS, Phase.ASSIGNMENT_REMOVALS, ep.remove_assignments, found.removes),
-    ):
-        for emails, projects, addresses in grouped_pairs(pairs):
-            ops.append(_operation(call, phase, requests(emails, projects), addresses))
+    for requests, pairs in ((ep.add_assignments, found.adds), (ep.remove_assignments, found.removes)):
+        for emails, projects, changes in grouped_pairs(pairs):
+            ops.append(_operation(requests(emails, projects), changes))
     return ops
 
 
@@ -290,18 +232,9 @@ def _group_ops(found: _ChangesByCall) -> list[Operation]:
     for (project, group), created in sorted(found.group_creates.items()):
         joining = members.pop((project, group), [])
         request = ep.create_group(project, group, [_email(c) for c in joining if c.action == "create"])
-        ops.append(
-            _operation(Call.CREATE_GROUP, Phase.GROUPS, request, [created.address, *(c.address for c in joining)])
-        )
+        ops.append(_operation(request, [created, *joining]))
     for (project, group), changes in sorted(members.items()):
         add = [_email(c) for c in changes if c.action == "create"]
         remove = [_email(c) for c in changes if c.action != "create"]
-        ops.append(
-            _operation(
-                Call.UPDATE_GROUP,
-                Phase.GROUPS,
-                ep.update_group(project, group, add, remove),
-                [c.address for c in changes],
-            )
-        )
+        ops.append(_operation(ep.update_group(project, group, add, remove), changes))
     return ops

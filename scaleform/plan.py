@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scaleform import __version__
-from scaleform.address import Address
+from scaleform.address import HEADS, Address
 from scaleform.changes import Change, Unmanaged
 from scaleform.diff import Diff
 from scaleform.errors import ScaleformError
@@ -258,10 +258,6 @@ def build_plan(
     )
 
 
-# Address heads a target may stop at without a closing `]`: a whole kind.
-_KIND_HEADS = ("team", "team.member", "project", "batch", "studio", "studio.batch_priority")
-
-
 def address_matches(address: str, target: str) -> bool:
     """Whether `--target target` selects `address`: the same address, or one under it, matched by
     whole components (`project[a]` selects `project[a].params`, never `project[ab]`)."""
@@ -272,7 +268,7 @@ def address_matches(address: str, target: str) -> bool:
     following = address[len(target)]
     if target.endswith("]"):
         return following == "."
-    return target in _KIND_HEADS and following in ".["
+    return target in HEADS and following in ".["
 
 
 def keep_addresses(plan: Plan, address_prefixes: Iterable[str], known: Iterable[str] = ()) -> Plan:

@@ -83,8 +83,8 @@ def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
         return field_diff(before, after, "params")
     if kind == "ontology":
         return ontology_diff(before, after)
-    if kind in ("pipeline", "project", "batch"):
-        return field_diff(before, after) if action != "delete" else []
+    if kind in ("labeler", "group_member"):  # the address says it all
+        return []
     if kind == "group":
         return [f"members: {fmt(after['members'])}"] if after else []
     if kind == "batch_status":
@@ -95,7 +95,7 @@ def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
         if after == "default":
             return ["reset to the default order (calibration first, then oldest)", f"current: {fmt(before, 400)}"]
         return [f"order: {fmt(before, 400)}", f"   -> {fmt(after, 400)}"]
-    return []
+    return field_diff(before, after) if action != "delete" else []  # pipeline, project, batch, a new kind
 
 
 def plan_rows(plan: Plan, classification: dict[str, str] | None = None) -> list[Row]:
