@@ -4,11 +4,15 @@ reports name it. Adding a kind is an entry here plus its diff (see docs/architec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from scaleform.api.endpoints import Request
+    from scaleform.changes import Change
 
 Action = Literal["create", "update", "delete"]
 
@@ -72,6 +76,9 @@ class KindInfo:
     calls: Mapping[Action, Call]  # the actions the differ plans for it, and the call of each
     phase: Phase | None  # None: it depends on the change, and the differ names it
     plural: str | None = None  # what an apply report line calls several of them
+    # One call per change, made from the change alone. The kinds above have none: operations.py
+    # batches their changes into fewer calls (per role, per project set, per group).
+    request: Callable[[Change], Request] | None = None
 
     @property
     def actions(self) -> frozenset[Action]:

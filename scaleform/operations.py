@@ -121,10 +121,13 @@ class _ChangesByCall:
     group_members: dict[tuple[str, str], list[Change]] = field(default_factory=lambda: defaultdict(list))
     batches: dict[str, dict[Kind, Change]] = field(default_factory=lambda: defaultdict(dict))
     priority: Change | None = None
+    singles: list[Change] = field(default_factory=list)  # kinds that make one call per change
 
     def add(self, c: Change) -> None:
         a = c.address
-        if c.kind is Kind.MEMBER:
+        if KINDS[c.kind].request is not None:
+            self.singles.append(c)
+        elif c.kind is Kind.MEMBER:
             (self.invites if c.action == "create" else self.roles)[c.after["role"]].append(c)
         elif c.kind in (Kind.PROJECT, Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE):
             (project,) = a.names()
@@ -143,6 +146,8 @@ class _ChangesByCall:
             self.batches[batch][c.kind] = c
         elif c.kind is Kind.BATCH_PRIORITY:
             self.priority = c
+        else:
+            raise ValueError(f"no call makes a {c.kind.value} change")
 
 
 def build_operations(changes: Iterable[Change]) -> list[Operation]:
@@ -156,6 +161,10 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
         p = found.priority
         request = ep.reset_priorities() if p.after == "default" else ep.set_priorities(p.after)
         ops.append(_operation(request, [p]))
+    for c in found.singles:
+        make = KINDS[c.kind].request
+        assert make is not None  # singles hold only kinds that have one
+        ops.append(_operation(make(c), [c]))
     return sorted(ops, key=Operation.sort_key)
 
 

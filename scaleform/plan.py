@@ -4,11 +4,11 @@ operations that realize the changes; its versioned JSON form (schemas/plan.schem
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from scaleform import __version__
-from scaleform.address import HEADS, Address
+from scaleform.address import Address
 from scaleform.changes import Change, Unmanaged
 from scaleform.diff import Diff
 from scaleform.errors import ScaleformError
@@ -19,6 +19,7 @@ from scaleform.names import terminal_safe, unaddressable, unaddressable_email
 from scaleform.operations import Operation, build_operations
 from scaleform.refresh import RefreshScope
 from scaleform.rehearsal import RehearsalFailure
+from scaleform.targeting import Selection
 
 FORMAT_VERSION = "1.0"
 
@@ -240,71 +241,28 @@ def _short(value: Any) -> str:
 
 
 def build_plan(
-    live: LiveState, changes: Diff, scope: RefreshScope, target: dict[str, Any], manifest_digest: str
+    live: LiveState,
+    changes: Diff,
+    scope: RefreshScope,
+    target: dict[str, Any],
+    manifest_digest: str,
+    address_prefixes: Iterable[str] = (),
+    known: Iterable[str] = (),
 ) -> Plan:
+    """The plan of `changes`; with `address_prefixes` (--target), of those under them only, with
+    the operations built once, for what is kept."""
     safety = {kind: {"remove": r.removed, "live": r.live} for kind, r in changes.removals.items()}
+    kept = Selection(address_prefixes, changes.changes, changes.deferred, changes.suppressed, changes.unmanaged, known)
     return Plan(
         target=target,
         manifest_digest=manifest_digest,
-        changes=tuple(changes.changes),
-        deferred=tuple(changes.deferred),
-        suppressed=tuple(changes.suppressed),
+        changes=kept.changes,
+        deferred=kept.deferred,
+        suppressed=kept.suppressed,
         unmanaged=tuple(changes.unmanaged),
-        warnings=tuple(sorted(set(changes.warnings))),
-        operations=tuple(build_operations(changes.changes)),
+        warnings=tuple(sorted(set(changes.warnings))) + kept.warnings,
+        operations=tuple(build_operations(kept.changes)),
         fingerprints=Fingerprints(live, scope),
         scope=scope,
         safety=safety,
-    )
-
-
-def address_matches(address: str, target: str) -> bool:
-    """Whether `--target target` selects `address`: the same address, or one under it, matched by
-    whole components (`project[a]` selects `project[a].params`, never `project[ab]`)."""
-    if address == target:
-        return True
-    if not address.startswith(target):
-        return False
-    following = address[len(target)]
-    if target.endswith("]"):
-        return following == "."
-    return target in HEADS and following in ".["
-
-
-def keep_addresses(plan: Plan, address_prefixes: Iterable[str], known: Iterable[str] = ()) -> Plan:
-    """Keep the changes under one of `address_prefixes` (--target). A target that selects nothing
-    the plan or `known` (the declared objects' addresses) holds is an error with a suggestion."""
-    targets = tuple(address_prefixes)
-    if not targets:
-        return plan
-    seen = {c.address.text for c in (*plan.changes, *plan.deferred, *plan.suppressed)}
-    seen |= {u.address.text for u in plan.unmanaged} | set(known)
-    unmatched = [t for t in targets if not any(address_matches(a, t) for a in seen)]
-    if unmatched:
-        raise ScaleformError("; ".join(_no_match(t, seen) for t in unmatched))
-
-    def kept(items: tuple[Change, ...]) -> tuple[Change, ...]:
-        return tuple(c for c in items if any(address_matches(c.address.text, t) for t in targets))
-
-    changes = kept(plan.changes)
-    warning = "targeting is in effect: the plan may be incomplete (--target " + ", ".join(targets) + ")"
-    return replace(
-        plan,
-        changes=changes,
-        deferred=kept(plan.deferred),
-        suppressed=kept(plan.suppressed),
-        warnings=plan.warnings + (warning,),
-        operations=tuple(build_operations(changes)),
-    )
-
-
-def _no_match(target: str, seen: set[str]) -> str:
-    import difflib
-
-    heads = {a.split("].", 1)[0] + "]" if "]." in a else a for a in seen}
-    close = difflib.get_close_matches(target, sorted(heads | seen), n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    return (
-        f"--target {target} matches no address in the manifests or the account (targets match whole "
-        f"components, like project[NAME] or team.member[EMAIL]){hint}"
     )

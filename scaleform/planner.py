@@ -16,7 +16,7 @@ from scaleform.diff import diff
 from scaleform.event_loop import run_coroutine
 from scaleform.manifest import ManifestLoad, Manifests
 from scaleform.model import DesiredState
-from scaleform.plan import Plan, build_plan, keep_addresses
+from scaleform.plan import Plan, build_plan
 from scaleform.prefetch import Prefetch
 from scaleform.refresh import Progress, refresh, scope_for
 from scaleform.target import Target
@@ -61,8 +61,9 @@ async def plan_on_client(
     cpu = time.process_time()
     changes = diff(desired, live)
     cpu_diff = time.process_time()
-    plan = build_plan(live, changes, scope, target_json(target), manifests.digest)
-    plan = keep_addresses(plan, address_prefixes, declared_addresses(desired))
+    plan = build_plan(
+        live, changes, scope, target_json(target), manifests.digest, address_prefixes, declared_addresses(desired)
+    )
     if timings is not None:
         timings.update(
             refresh_wall=time.monotonic() - started, diff_cpu=cpu_diff - cpu, plan_cpu=time.process_time() - cpu_diff

@@ -118,3 +118,23 @@ def test_operations_follow_from_the_changes_alone():
         (Call.RESET_PRIORITIES, None),
     ]
     assert call_for([changes[-1]]) is Call.RESET_PRIORITIES
+
+
+def test_a_kind_with_a_request_of_its_own_makes_one_call_per_change(monkeypatch):
+    # What a new kind declares in the kinds table instead of a family in operations.py.
+    from dataclasses import replace
+
+    from scaleform import operations
+    from scaleform.api import endpoints as ep
+    from scaleform.kinds import KINDS, Kind
+
+    table = dict(KINDS)
+    table[Kind.BATCH_STATUS] = replace(table[Kind.BATCH_STATUS], request=lambda ch: ep.finalize_batch(ch.address.batch))
+    changes = [c("batch[a].status", "update", after="finalized"), c("batch[b].status", "update", after="finalized")]
+    before = build_operations(changes)
+    monkeypatch.setattr(operations, "KINDS", table)
+    assert build_operations(changes) == before
+    assert [(o.call, o.path) for o in before] == [
+        (Call.FINALIZE_BATCH, "/batches/a/finalize"),
+        (Call.FINALIZE_BATCH, "/batches/b/finalize"),
+    ]

@@ -11,8 +11,9 @@ from helpers import change as c
 from scaleform.errors import ScaleformError
 from scaleform.manifest.schema import load_schema
 from scaleform.operations import build_operations
-from scaleform.plan import Plan, keep_addresses
+from scaleform.plan import Plan
 from scaleform.refresh import RefreshScope
+from scaleform.targeting import keep_addresses
 
 
 def _plan(*changes) -> Plan:
@@ -117,7 +118,7 @@ def test_a_saved_plans_operations_are_rebuilt_from_its_changes():
     ],
 )
 def test_targets_select_whole_components(target, address, selected):
-    from scaleform.plan import address_matches
+    from scaleform.targeting import address_matches
 
     assert address_matches(address, target) is selected
 

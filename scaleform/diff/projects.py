@@ -67,6 +67,12 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
 
 
 def _existing_project(context: DiffContext, declared: DesiredProject, live: LiveProject) -> None:
+    _immutable(context, declared, live)
+    _settings(context, declared, live)
+
+
+def _immutable(context: DiffContext, declared: DesiredProject, live: LiveProject) -> None:
+    """Type and flags cannot change once a project exists: a difference is a plan error."""
     name = declared.name
     if live.type != declared.type:
         context.problems.append(
@@ -85,6 +91,10 @@ def _existing_project(context: DiffContext, declared: DesiredProject, live: Live
                     declared.locs.get(f"{flag}="),
                 )
             )
+
+
+def _settings(context: DiffContext, declared: DesiredProject, live: LiveProject) -> None:
+    name = declared.name
     if declared.params is not None:
         want_params = json_value(declared.params)
         if want_params != live.params:
