@@ -23,9 +23,11 @@ from scaleform.changes import Change
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved
+from scaleform.listing import first_few
 from scaleform.model import LiveState
 from scaleform.operations import Call, Operation
 from scaleform.plan import Plan
+from scaleform.redaction import in_a_run
 from scaleform.refresh import refresh
 from scaleform.reviewed import ReviewedCount
 from scaleform.safety import check_safety as check_safety  # `as`: re-exported, apply's public name
@@ -78,8 +80,9 @@ async def _check_fresh(client: Client, plan: Plan) -> LiveState:
     live, _ = await refresh(client, plan.scope)
     changed = moved(plan.fingerprints, fingerprints(live, plan.scope))
     if changed:
-        shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
-        raise ScaleformError(f"plan is stale: {shown} changed since the plan was made. Run `scaleform plan` again")
+        raise ScaleformError(
+            f"plan is stale: {first_few(changed, 10)} changed since the plan was made. Run `scaleform plan` again"
+        )
     return live
 
 
@@ -202,6 +205,7 @@ async def execute_on(
             loop.remove_signal_handler(signum)
 
 
+@in_a_run
 def apply_plan(
     plan: Plan, target: Target, force: bool = False, on_result: Callable[[OpResult], None] | None = None
 ) -> ApplyReport:
@@ -211,6 +215,7 @@ def apply_plan(
     return run_coroutine(apply_async(plan, target, on_result))
 
 
+@in_a_run
 def apply_saved_plan(
     plan: Plan,
     target: Target,

@@ -20,8 +20,12 @@ from scaleform.errors import Location
 Choice = tuple[tuple[str, Any], ...]
 Choices = tuple[Choice, ...]
 
-ROLES = ("manager", "member", "labeler")  # manageable roles; `admin` never changes
-ACTIVE_ROLES = ("admin", "manager", "member", "labeler")
+# The role vocabulary, said once. ROLES are the roles a manifest sets, most privileged first (the
+# order `team` lists them in); `admin` is active too but never changes.
+ROLES = ("manager", "member", "labeler")
+ACTIVE_ROLES = ("admin", *ROLES)
+ROLE_RANK = {role: rank for rank, role in enumerate(reversed(ACTIVE_ROLES))}  # labeler 0 ... admin 3
+TEAM_KEYS = tuple((f"{role}s", role) for role in ROLES)  # `team.managers` lists the managers, ...
 
 
 # ---- desired ---------------------------------------------------------------------------------

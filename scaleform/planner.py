@@ -18,6 +18,7 @@ from scaleform.manifest import ManifestLoad, Manifests
 from scaleform.model import DesiredState
 from scaleform.plan import Plan, build_plan
 from scaleform.prefetch import Prefetch
+from scaleform.redaction import in_a_run
 from scaleform.refresh import Progress, refresh, scope_for
 from scaleform.target import Target
 
@@ -83,6 +84,7 @@ def declared_addresses(desired: DesiredState) -> set[str]:
     return out
 
 
+@in_a_run
 def make_plan(
     manifests: Manifests,
     target: Target,

@@ -1,26 +1,26 @@
-"""Keeping the API key out of every output: a registry of secrets and a redactor.
+"""Keeping the API key out of every output: a run's redactor and the functions that use it.
 
 An API or a proxy can echo the key back in another form than it was sent: as the Basic-auth
 value (base64 of `KEY:`), percent-encoded, or in other letter case. Each registered secret is
 matched in all of those forms.
+
+The secrets belong to one run (a CLI command, or a `with redacting():` block): `redacting` sets
+the run's `Redactor` and takes it away when the run ends, so nothing outlives it. Outside a run
+nothing is registered and text is left as it is.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import quote, quote_plus
 
-_SECRETS: set[str] = set()
 _MARGIN = 4096  # longer than any form of a key, so a key that overlaps the kept part is whole
-_pattern: re.Pattern[str] | None = None
-
-
-def register_secret(value: str | None) -> None:
-    global _pattern
-    if value and len(value) >= 4 and value not in _SECRETS:
-        _SECRETS.add(value)
-        _pattern = None
 
 
 def _forms(secret: str) -> set[str]:
@@ -43,22 +43,84 @@ def _forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= 6}
 
 
-def _compiled() -> re.Pattern[str] | None:
-    global _pattern
-    if _pattern is None and _SECRETS:
-        forms = sorted({f for s in _SECRETS for f in _forms(s)}, key=len, reverse=True)
-        # Letter case is ignored for every form: a percent-encoding's hex digits, and a key echoed
-        # in upper or lower case. A base64 form matched case-blind only ever redacts more.
-        _pattern = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
-    return _pattern
+class Redactor:
+    """The secrets of one run, and the pattern that matches every form of them."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def register(self, value: str | None) -> None:
+        if value and len(value) >= 4 and value not in self._secrets:
+            self._secrets.add(value)
+            self._pattern = None
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._pattern is None and self._secrets:
+            forms = sorted({f for s in self._secrets for f in _forms(s)}, key=len, reverse=True)
+            # Letter case is ignored for every form: a percent-encoding's hex digits, and a key echoed
+            # in upper or lower case. A base64 form matched case-blind only ever redacts more.
+            self._pattern = re.compile("|".join(map(re.escape, forms)), re.IGNORECASE)
+        return self._pattern
+
+    def redact(self, text: str) -> str:
+        pattern = self._compiled()
+        return pattern.sub("***", text) if pattern is not None else text
+
+    def redacted_prefix(self, text: str, limit: int) -> str:
+        """At most `limit` characters of `text`, redacted before it is cut, so no cut can leave part
+        of a key that redaction would no longer recognize."""
+        return self.redact(text[: limit + _MARGIN])[:limit]
+
+
+# The running command's redactor. A ContextVar rather than an argument: the client, the parser and
+# the twin redact deep inside calls that know nothing of the run, and asyncio tasks see the value.
+_RUN: ContextVar[Redactor | None] = ContextVar("scaleform_redactor", default=None)
+
+
+@contextmanager
+def redacting() -> Iterator[Redactor]:
+    """The run inside the block: a fresh redactor, taken away after; inside a run, that run's."""
+    current = _RUN.get()
+    if current is not None:
+        yield current
+        return
+    redactor = Redactor()
+    token = _RUN.set(redactor)
+    try:
+        yield redactor
+    finally:
+        _RUN.reset(token)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_a_run(function: Callable[P, R]) -> Callable[P, R]:
+    """For the public Python API: a call made outside a run is a run of its own, so a key its
+    client registers is redacted from what it raises."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with redacting():
+            return function(*args, **kwargs)
+
+    return run
+
+
+def register_secret(value: str | None) -> None:
+    redactor = _RUN.get()
+    if redactor is not None:
+        redactor.register(value)
 
 
 def redact(text: str) -> str:
-    pattern = _compiled()
-    return pattern.sub("***", text) if pattern is not None else text
+    redactor = _RUN.get()
+    return redactor.redact(text) if redactor is not None else text
 
 
 def redacted_prefix(text: str, limit: int) -> str:
-    """At most `limit` characters of `text`, redacted before it is cut, so no cut can leave part of
-    a key that redaction would no longer recognize."""
-    return redact(text[: limit + _MARGIN])[:limit]
+    """At most `limit` characters of `text`, redacted before it is cut (see `Redactor`)."""
+    redactor = _RUN.get()
+    return redactor.redacted_prefix(text, limit) if redactor is not None else text[:limit]

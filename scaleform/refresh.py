@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from scaleform.api.errors import InvalidRequest, NotFound
+from scaleform.api.errors import NotFound
 from scaleform.api.parse import (
     parse_assignments,
     parse_batch,
@@ -22,6 +22,7 @@ from scaleform.api.parse import (
     parse_studio_batches,
     parse_team,
 )
+from scaleform.api.typed import project_groups
 from scaleform.model import DesiredState, LiveBatch, LiveGroup, LiveProject, LiveState
 
 if TYPE_CHECKING:
@@ -143,16 +144,12 @@ class _Reader:
     async def groups_of(self, project: str) -> tuple[str, dict[str, LiveGroup]]:
         started = self.prefetch.take_groups(project) if self.prefetch else None
         try:
-            read = await self.tracked(started or self.client.list_groups(project))
-            return project, parse_groups(project, read, self.skipped)
+            read = await project_groups(
+                self.tracked(started or self.client.list_groups(project)), lambda: self.studio_flag(project)
+            )
         except NotFound:
             return project, {}  # the project does not exist (yet)
-        except InvalidRequest:
-            # Groups exist only in Studio projects: a 400 there means "none", unless the project
-            # itself says it is a Studio project.
-            if await self.studio_flag(project) is True:
-                raise
-            return project, {}
+        return project, parse_groups(project, read, self.skipped)
 
     async def studio_flag(self, project: str) -> bool | None:
         projects = await asyncio.shield(self.projects_read) if self.projects_read else None

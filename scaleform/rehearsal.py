@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # plan.py may import RehearsalFailure from here: plan is impo
 
 # The twin's own key: the live key never reaches the twin's app or its store.
 TWIN_KEY = "scaleform-rehearsal-twin"
-# Faults the twin injects; None in normal use. Tests set it to make the twin refuse a call.
-TWIN_FAULTS: FaultConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -82,28 +80,34 @@ def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:
     )
 
 
-def _twin_target(store: Store, target: Target) -> Target:
+def _twin_target(store: Store, target: Target, faults: FaultConfig | None) -> Target:
     """`target`, pointed at the twin: its own key and an in-process transport, same parallelism."""
     import httpx
 
     from scaleform.sandbox.app import SandboxApp
-    from scaleform.target import SANDBOX_URL
+    from scaleform.sandbox.connect import SANDBOX_URL
 
-    app = SandboxApp(store, api_key=TWIN_KEY, faults=TWIN_FAULTS)
+    app = SandboxApp(store, api_key=TWIN_KEY, faults=faults)
     return replace(
         target,
         api_url=SANDBOX_URL,
         api_key=TWIN_KEY,
-        sandbox_db=None,
+        base_url=None,
         transport=httpx.ASGITransport(app=app),
         on_retry=None,
     )
 
 
 async def rehearse_async(
-    plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (), twin_path: str = ":memory:"
+    plan: Plan,
+    manifests: Manifests,
+    target: Target,
+    address_prefixes: Iterable[str] = (),
+    twin_path: str = ":memory:",
+    faults: FaultConfig | None = None,
 ) -> Rehearsal:
-    """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`."""
+    """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`. `faults`: what
+    the twin injects (a test making it refuse a call); None, a faithful twin."""
     from scaleform.apply import execute_on
     from scaleform.plan import Rehearsal
     from scaleform.planner import plan_on_client
@@ -112,7 +116,7 @@ async def rehearse_async(
     async with target.client() as client:
         store, _ = await build_twin(client, twin_path)
     try:
-        async with _twin_target(store, target).client() as twin:
+        async with _twin_target(store, target, faults).client() as twin:
             report = await execute_on(twin, plan, target, None)
             if not report.ok:
                 return _failure(plan, report)
@@ -131,12 +135,17 @@ async def rehearse_async(
 
 
 def rehearse(
-    plan: Plan, manifests: Manifests, target: Target, address_prefixes: Iterable[str] = (), twin_path: str = ":memory:"
+    plan: Plan,
+    manifests: Manifests,
+    target: Target,
+    address_prefixes: Iterable[str] = (),
+    twin_path: str = ":memory:",
+    faults: FaultConfig | None = None,
 ) -> Plan:
-    """`plan` with its rehearsal attached."""
+    """`plan` with its rehearsal attached (`faults` as for `rehearse_async`)."""
     from scaleform.event_loop import run_coroutine
 
-    result = run_coroutine(rehearse_async(plan, manifests, target, address_prefixes, twin_path))
+    result = run_coroutine(rehearse_async(plan, manifests, target, address_prefixes, twin_path, faults))
     return replace(plan, rehearsal=result)
 
 

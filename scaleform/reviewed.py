@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scaleform.errors import ScaleformError
+from scaleform.listing import first_few
 from scaleform.plan import Plan
 
 MAX_NAMED = 20
@@ -49,12 +50,11 @@ def check_reviewed(plan: Plan, reviewed: Sequence[tuple[str, Plan]]) -> Reviewed
     approved = {c.same_as_key() for _, r in reviewed for c in r.changes}
     extra = [c for c in plan.changes if c.same_as_key() not in approved]
     if extra:
-        named = ", ".join(f"{c.address.text} ({c.action})" for c in extra[:MAX_NAMED])
-        more = f" and {len(extra) - MAX_NAMED} more" if len(extra) > MAX_NAMED else ""
+        named = first_few([f"{c.address.text} ({c.action})" for c in extra], MAX_NAMED)
         files = ", ".join(f"'{source}'" for source, _ in reviewed)
         raise ScaleformError(
             f"refusing to apply: {len(extra)} change(s) are not in the reviewed plan ({files}) with "
-            f"the same values: {named}{more}. Nothing was written. They came from commits or "
+            f"the same values: {named}. Nothing was written. They came from commits or "
             "account changes after the review: re-run the pull request's plan check and review them"
         )
     return ReviewedCount(len(approved), len(plan.changes))

@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -16,45 +15,51 @@ from scaleform.errors import ScaleformError
 from scaleform.redaction import register_secret
 
 # For annotations only: the manifest package loads YAML and the schema (apply --plan needs neither),
-# and the client, httpx and the sandbox load when a client is made.
+# and the client and httpx load when a client is made.
 if TYPE_CHECKING:
     import httpx
 
     from scaleform.api.client import ApiClient
     from scaleform.api.retry import RetryEvent, RetryPolicy
     from scaleform.manifest.environments import Environment
-    from scaleform.sandbox.store import Store
+
+    # A transport, or a function that opens one each time a client is made.
+    Transport = httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport]
 
 PROVIDERS = {"scale": "https://api.scale.com/v1", "refonte": "https://api.refonte.com/v1"}
 KEY_PREFIXES = ("SCALE_", "REFONTE_")  # the variables a manifest's api_key_env may name
-SANDBOX_URL = "http://sandbox.invalid/v1"
-_SANDBOX_PREFIX = "sandbox:"  # how a plan records the in-process sandbox: sandbox:PATH
 
 
-def sandbox_api_url(db: str) -> str:
-    return f"{_SANDBOX_PREFIX}{db}"
+@dataclass(frozen=True)
+class LocalApi:
+    """An API served inside this process (the sandbox hands one out): the label plans record for
+    it, the URL its requests carry, the key it accepts, and how to open a transport to it. The
+    transport is opened when a client is made, so resolving a target opens nothing."""
 
-
-def recorded_sandbox(api_url: str) -> str | None:
-    """The database path when a plan recorded the in-process sandbox as its target, else None."""
-    return api_url[len(_SANDBOX_PREFIX) :] if api_url.startswith(_SANDBOX_PREFIX) else None
+    label: str
+    url: str
+    api_key: str = field(repr=False)
+    open: Callable[[], httpx.AsyncBaseTransport] = field(repr=False)
 
 
 @dataclass(frozen=True)
 class Target:
-    api_url: str  # what plans record and compare ("sandbox:PATH" for the in-process sandbox)
+    api_url: str  # what plans record and compare (a label such as "sandbox:PATH" for a LocalApi)
     environment: str | None
     api_key: str = field(repr=False)
-    sandbox_db: str | None = None
     parallelism: int = 8
     verbose: bool = False
-    # An httpx transport to use instead of the network (tests, embedding); never serialized.
-    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False, compare=False)
+    # An httpx transport to use instead of the network (tests, embedding, a LocalApi); never serialized.
+    transport: Transport | None = field(default=None, repr=False, compare=False)
     retry: RetryPolicy | None = field(default=None, repr=False, compare=False)  # None: the default policy
     # Told of each retry the client schedules (a progress line shows it); never serialized.
     on_retry: Callable[[RetryEvent], None] | None = field(default=None, repr=False, compare=False)
+    # Where requests go when api_url is only a label (a LocalApi); None: api_url itself.
+    base_url: str | None = field(default=None, repr=False, compare=False)
 
     def client(self, log: Callable[[str], None] | None = None, **kw: Any) -> ApiClient:
+        import httpx
+
         from scaleform.api.client import ApiClient
 
         if self.retry is not None:
@@ -63,57 +68,17 @@ class Target:
             kw.setdefault("on_retry", self.on_retry)
         if log is None and self.verbose:
             log = lambda line: print(f"api: {line}", file=sys.stderr)  # noqa: E731
-        if self.sandbox_db is not None:
-            import httpx
-
-            from scaleform.sandbox.app import SandboxApp
-
-            app = SandboxApp(open_sandbox(self.sandbox_db), api_key=self.api_key)
-            return ApiClient(
-                SANDBOX_URL,
-                self.api_key,
-                transport=httpx.ASGITransport(app=app),
-                parallelism=self.parallelism,
-                log=log,
-                **kw,
-            )
+        transport = self.transport
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            transport = transport()  # opened now, for this client
         return ApiClient(
-            self.api_url, self.api_key, transport=self.transport, parallelism=self.parallelism, log=log, **kw
+            self.base_url or self.api_url,
+            self.api_key,
+            transport=transport,
+            parallelism=self.parallelism,
+            log=log,
+            **kw,
         )
-
-
-_SANDBOXES: dict[str, Store] = {}
-
-
-def close_sandboxes() -> None:
-    """Close the sandboxes this process opened, so each database is one self-contained file again
-    (SQLite folds its write-ahead log back in when the last connection closes)."""
-    while _SANDBOXES:
-        _, store = _SANDBOXES.popitem()
-        store.db.close()
-
-
-def open_sandbox(db: str) -> Store:
-    """The sandbox store at `db`, created with the demo fixture when missing (one per process).
-    An existing file is opened only when it is a sandbox database: a path is never a reason to
-    add tables to somebody else's SQLite file."""
-    from scaleform.sandbox.base import is_sandbox_db
-    from scaleform.sandbox.fixtures import init_store
-    from scaleform.sandbox.store import Store
-
-    key = str(Path(db).resolve())
-    if key not in _SANDBOXES:
-        fresh = not Path(db).exists()
-        if not fresh and not is_sandbox_db(db):
-            raise ScaleformError(
-                f"'{db}' is not a scaleform sandbox database; it was left untouched. Create a "
-                f"sandbox with `scaleform sandbox init --db PATH`"
-            )
-        store = Store(db)
-        if fresh:
-            init_store(store, "demo")
-        _SANDBOXES[key] = store
-    return _SANDBOXES[key]
 
 
 def _is_loopback(host: str) -> bool:
@@ -178,22 +143,27 @@ def resolve_target(
     environment_name: str | None = None,
     api_url: str | None = None,
     provider: str | None = None,
-    sandbox: str | None = None,
+    local: LocalApi | None = None,
     parallelism: int = 8,
     insecure_http: bool = False,
     verbose: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> Target:
-    """Flags first (--sandbox, --api-url, --provider), then SCALE_API_URL, then the chosen
-    environment's api_url or provider (within what a manifest may say), then Scale."""
+    """Flags first (a `local` API, then --api-url, --provider), then SCALE_API_URL, then the
+    chosen environment's api_url or provider (within what a manifest may say), then Scale."""
     env = os.environ if env is None else env
     name = environment.name if environment else environment_name
-    if sandbox is not None:
-        from scaleform.sandbox import DEFAULT_API_KEY
-
-        key = env.get("SCALE_API_KEY") or DEFAULT_API_KEY
-        register_secret(key)
-        return Target(sandbox_api_url(sandbox), name, key, sandbox_db=sandbox, parallelism=parallelism, verbose=verbose)
+    if local is not None:
+        register_secret(local.api_key)
+        return Target(
+            local.label,
+            name,
+            local.api_key,
+            parallelism=parallelism,
+            verbose=verbose,
+            transport=local.open,
+            base_url=local.url,
+        )
     url = api_url or (PROVIDERS[provider] if provider else None) or env.get("SCALE_API_URL")
     if not url and environment is not None:
         url = _manifest_url(environment)

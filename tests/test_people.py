@@ -73,7 +73,7 @@ def test_a_list_naming_no_set_is_returned_as_it_is():
 
 @pytest.mark.parametrize("order", [1, -1])  # resolved without recursion (included sets first), or with it
 def test_sets_nested_deeper_than_the_limit_are_an_error_not_a_crash(order):
-    from scaleform.manifest.templates import MAX_DEPTH
+    from scaleform.manifest.nesting import MAX_DEPTH
 
     text = "people:\n" + "".join(
         f"  s{i}: [{f's{i - 1}' if i else 'a@b.co'}]\n" for i in list(range(MAX_DEPTH + 5))[::order]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote
 
-from scaleform.redaction import redact, register_secret
+import pytest
+
+from scaleform.redaction import redact, redacting, register_secret
+
+
+@pytest.fixture(autouse=True)
+def run():
+    """Each test is one run: what it registers is redacted until the test ends, then forgotten."""
+    with redacting():
+        yield
 
 
 def test_every_form_of_a_registered_key_is_redacted():
@@ -58,3 +67,49 @@ def test_a_cut_never_leaves_part_of_a_key():
     register_secret(key)
     text = "x" * 490 + key
     assert redacted_prefix(text, 500) == "x" * 490 + "***"
+
+
+def test_a_key_is_forgotten_when_its_run_ends_and_runs_do_not_share_keys():
+    import contextvars
+
+    key = "Run_Scoped_Key_31"
+
+    def outside_any_run() -> None:  # an empty context: not this test's run
+        with redacting():
+            register_secret(key)
+            assert redact(f"<{key}>") == "<***>"
+            with redacting():  # a block inside a run (an API call a command makes) is that run
+                assert redact(key) == "***"
+        assert redact(key) == key
+        with redacting():  # a later run sees none of the first one's keys
+            assert redact(key) == key
+
+    contextvars.Context().run(outside_any_run)
+
+
+def test_outside_a_run_nothing_is_registered_or_redacted():
+    import contextvars
+
+    def outside() -> str:
+        register_secret("No_Run_Key_5678")
+        return redact("No_Run_Key_5678")
+
+    # A fresh context has no run, whatever the caller's.
+    assert contextvars.Context().run(outside) == "No_Run_Key_5678"
+
+
+def test_a_public_api_call_outside_a_command_is_a_run_of_its_own():
+    import contextvars
+
+    from scaleform.redaction import in_a_run, redact, register_secret
+
+    @in_a_run
+    def call() -> str:
+        register_secret("sk_live_api_call_key")
+        return redact("the API said sk_live_api_call_key")
+
+    def outside_any_run() -> None:  # an empty context: not this test's run
+        assert call() == "the API said ***"
+        assert redact("sk_live_api_call_key") == "sk_live_api_call_key"  # the run, and its key, are over
+
+    contextvars.Context().run(outside_any_run)

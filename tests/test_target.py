@@ -49,5 +49,9 @@ def test_plain_http_only_to_loopback(url, ok):
 
 
 def test_the_sandbox_target_records_its_path(tmp_path):
-    target = resolve_target(sandbox=str(tmp_path / "s.db"), env={})
-    assert target.api_url == f"sandbox:{tmp_path / 's.db'}" and target.sandbox_db == str(tmp_path / "s.db")
+    from scaleform.sandbox.connect import Sandboxes
+
+    with Sandboxes() as sandboxes:
+        target = resolve_target(local=sandboxes.connect(str(tmp_path / "s.db"), env={}), env={})
+    assert target.api_url == f"sandbox:{tmp_path / 's.db'}" and target.base_url == "http://sandbox.invalid/v1"
+    assert target.api_key == "test_sandbox" and not (tmp_path / "s.db").exists()  # opened by a client, not before

@@ -116,7 +116,7 @@ def _problems(tmp_path, doc: dict) -> list[str]:
 
 @pytest.mark.parametrize("order", [1, -1])  # resolved without recursion (bases first), or with it
 def test_a_chain_deeper_than_the_limit_is_an_error_not_a_crash(tmp_path, order):
-    from scaleform.manifest.templates import MAX_DEPTH
+    from scaleform.manifest.nesting import MAX_DEPTH
 
     names = list(range(MAX_DEPTH + 5))[::order]
     chain = {f"t{i}": ({"extends": f"t{i - 1}"} if i else {"type": "chat"}) for i in names}

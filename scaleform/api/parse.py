@@ -5,6 +5,7 @@ Refresh parses what it reads with these, and export parses the same answers the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scaleform.api.errors import BadResponse
@@ -67,13 +68,18 @@ def parse_assignments(data: Any, skipped: list[str] | None = None) -> dict[str, 
         raise BadResponse("GET", "/studio/assignments", 200, "expected a JSON object of email -> projects")
     out = {}
     for email, projects in data.items():
-        if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
-            raise BadResponse(
-                "GET", "/studio/assignments", 200, f"the projects of {shown(email)} are not a list of names"
-            )
+        names = assigned_projects(email, projects)
         if plain_email(email.lower(), skipped):
-            out[email.lower()] = frozenset(projects)
+            out[email.lower()] = frozenset(names)
     return out
+
+
+def assigned_projects(email: str, projects: Any, show: Callable[[str], str] = shown) -> list[str]:
+    """The project names `/studio/assignments` gives `email`, checked to be a list of names; the
+    error names the email as `show` writes it."""
+    if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
+        raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {show(email)} are not a list of names")
+    return projects
 
 
 def latest_params(project: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from scaleform.api import endpoints as ep
-from scaleform.api.errors import BadResponse
+from scaleform.api.errors import BadResponse, InvalidRequest
 from scaleform.api.protocol import JsonArray, JsonObject, Sender
 
 T = TypeVar("T")
@@ -106,6 +107,18 @@ class TypedCalls:
             for doc in _expect(p.get("docs"), list, "GET", "/batches"):
                 seen.setdefault(doc.get("name") if isinstance(doc, dict) else id(doc), doc)
         return list(seen.values())
+
+
+async def project_groups(read: Awaitable[JsonArray], studio: Callable[[], Awaitable[bool | None]]) -> JsonArray:
+    """The groups a project's `list_groups` read answers. Groups exist only in Studio projects, and
+    the API answers a 400 for another project's: that project has none ([]), unless `studio()`
+    (asked only then, as it may wait for the project list) says it is a Studio project."""
+    try:
+        return await read
+    except InvalidRequest:
+        if await studio() is True:
+            raise
+        return []
 
 
 async def _array(sender: Sender, call: ep.Request, urgent: bool = False) -> JsonArray:

@@ -13,6 +13,7 @@ from scaleform.errors import ScaleformError
 if TYPE_CHECKING:
     from scaleform.manifest import ManifestLoad, Manifests
     from scaleform.manifest.environments import Environment
+    from scaleform.sandbox.connect import Sandboxes
     from scaleform.target import Target
 
 
@@ -49,8 +50,10 @@ def target_for(ctx: Ctx, manifests: Manifests | None = None, path: str | None = 
     are loaded (export, the twin)."""
     from scaleform.target import resolve_target
 
+    local = None
     if ctx.sandbox is not None:
         sandbox_ready(ctx, ctx.sandbox)
+        local = _sandboxes(ctx).connect(ctx.sandbox)
     environment = manifests.environment if manifests else None
     if environment is None and path is not None and ctx.environment:
         environment = environment_at(path, ctx.environment)
@@ -59,11 +62,17 @@ def target_for(ctx: Ctx, manifests: Manifests | None = None, path: str | None = 
         environment_name=ctx.environment,
         api_url=ctx.api_url,
         provider=ctx.provider,
-        sandbox=ctx.sandbox,
+        local=local,
         parallelism=ctx.parallelism,
         insecure_http=ctx.insecure_http,
         verbose=ctx.verbose,
     )
+
+
+def _sandboxes(ctx: Ctx) -> Sandboxes:
+    if ctx.sandboxes is None:  # only `guarded` makes a Ctx that owns the stores it opens
+        raise RuntimeError("this Ctx owns no Sandboxes: run the command through `guarded`")
+    return ctx.sandboxes
 
 
 def sandbox_ready(ctx: Ctx, db: str) -> None:
@@ -90,7 +99,8 @@ def saved_plan_target(ctx: Ctx, recorded: Mapping[str, Any]) -> Target:
     request must never steer the key to another host."""
     import os
 
-    from scaleform.target import PROVIDERS, recorded_sandbox
+    from scaleform.sandbox.connect import recorded_sandbox
+    from scaleform.target import PROVIDERS
 
     if ctx.api_url or ctx.sandbox is not None or ctx.provider or os.environ.get("SCALE_API_URL"):
         return target_for(ctx)
@@ -117,7 +127,8 @@ def saved_plan_target(ctx: Ctx, recorded: Mapping[str, Any]) -> Target:
 def saved_plan_command(api_url: str, out: str) -> str:
     """The apply command that works for a plan saved for `api_url`: a URL that is neither official
     nor a sandbox must be named again (a plan file never chooses where the key goes)."""
-    from scaleform.target import PROVIDERS, recorded_sandbox
+    from scaleform.sandbox.connect import recorded_sandbox
+    from scaleform.target import PROVIDERS
 
     if recorded_sandbox(api_url) is not None or api_url in PROVIDERS.values():
         return f"scaleform apply --plan {out}"

@@ -10,13 +10,16 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 import click
 
 from scaleform.errors import ScaleformError
+
+if TYPE_CHECKING:
+    from scaleform.sandbox.connect import Sandboxes
 
 DEFAULT_SANDBOX_DB = ".scaleform/sandbox.db"
 
@@ -35,7 +38,7 @@ CommandFn = Callable[..., int]
 
 @dataclass(frozen=True)
 class Ctx:
-    """The common options of one command."""
+    """The common options of one command, and what it owns while it runs."""
 
     environment: str | None = None
     vars: tuple[str, ...] = ()
@@ -49,6 +52,8 @@ class Ctx:
     verbose: bool = False
     quiet: bool = False
     insecure_http: bool = False
+    # The sandbox stores the command opens, closed when it ends; `guarded` sets it.
+    sandboxes: Sandboxes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_options(cls, **kw: Any) -> Ctx:
@@ -247,40 +252,45 @@ def _terminated(signum: int, frame: Any) -> None:
 
 
 def guarded(ctx: Ctx, fn: CommandFn, **kw: Any) -> NoReturn:
-    """Run a command; every failure becomes a message and exit 1, never a traceback."""
+    """Run a command; every failure becomes a message and exit 1, never a traceback. The keys it
+    registers are redacted from everything it prints, its error included, and forgotten after."""
+    from scaleform.redaction import redacting
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
-    try:
-        code = _closing_sandboxes(fn, ctx, **kw)
-    except ScaleformError as exc:
-        _traceback_if(ctx)
-        emit(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        emit("Interrupted.", err=True)
-        sys.exit(130)
-    except Terminated:
-        emit("Terminated.", err=True)
-        sys.exit(143)
-    except click.exceptions.Exit:
-        raise
-    except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
-        _traceback_if(ctx)
-        emit(
-            f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
-            "scaleform; rerun with -v for details and report it.",
-            err=True,
-        )
-        sys.exit(1)
-    sys.exit(code or 0)
+    with redacting():
+        try:
+            code = _owning_sandboxes(fn, ctx, **kw)
+        except ScaleformError as exc:
+            _traceback_if(ctx)
+            emit(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            emit("Interrupted.", err=True)
+            sys.exit(130)
+        except Terminated:
+            emit("Terminated.", err=True)
+            sys.exit(143)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
+            _traceback_if(ctx)
+            emit(
+                f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
+                "scaleform; rerun with -v for details and report it.",
+                err=True,
+            )
+            sys.exit(1)
+        sys.exit(code or 0)
 
 
-def _closing_sandboxes(fn: CommandFn, ctx: Ctx, **kw: Any) -> int:
-    try:
-        return fn(ctx, **kw)
-    finally:
-        if "scaleform.target" in sys.modules:  # only a command that opened one
-            sys.modules["scaleform.target"].close_sandboxes()
+def _owning_sandboxes(fn: CommandFn, ctx: Ctx, **kw: Any) -> int:
+    """`fn` run with a `Sandboxes` of its own: the stores it opens are closed when it ends,
+    before any error is shown."""
+    from scaleform.sandbox.connect import Sandboxes
+
+    with Sandboxes() as sandboxes:
+        return fn(replace(ctx, sandboxes=sandboxes), **kw)
 
 
 def _traceback_if(ctx: Ctx) -> None:

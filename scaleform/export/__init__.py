@@ -11,12 +11,11 @@ import asyncio
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
-from scaleform.api.errors import InvalidRequest
 from scaleform.api.parse import (
     addressable,
     latest_ontology,
@@ -26,18 +25,18 @@ from scaleform.api.parse import (
     parse_studio_batches,
     parse_team,
 )
+from scaleform.api.typed import project_groups
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.export.files import encoded, project_paths, write_files
 from scaleform.manifest_text import manifest_yaml
-from scaleform.model import LiveMember
+from scaleform.model import TEAM_KEYS, LiveMember
+from scaleform.redaction import in_a_run
 from scaleform.schema_files import SCHEMA_DIR, modeline, shipped, write_schemas
 from scaleform.target import Target
 
 if TYPE_CHECKING:
     from scaleform.api.protocol import Client
-
-ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
 
 
 @dataclass
@@ -106,14 +105,12 @@ async def _read(client: Client, projects: Iterable[str]) -> dict[str, Any]:
 
 
 async def _groups(client: Client, project: dict[str, Any]) -> tuple[str, Any]:
-    """Groups exist only in Studio projects: when the project does not say whether it is one, a
-    400 on its groups means it has none."""
-    try:
-        return project["name"], await client.list_groups(project["name"])
-    except InvalidRequest:
-        if project.get("studio") is True:
-            raise
-        return project["name"], []
+    """A project's groups; none when a 400 says it is not a Studio project (see project_groups)."""
+
+    async def studio() -> bool | None:
+        return project.get("studio") is True
+
+    return project["name"], await project_groups(client.list_groups(project["name"]), studio)
 
 
 def _templated(name: str, prefix: str | None) -> str:
@@ -143,7 +140,7 @@ def _project_spec(raw_project: dict[str, Any]) -> dict[str, Any]:
 
 def _team_file(team: Mapping[str, LiveMember], admin: str | None, notes: list[str]) -> str:
     """team.yaml: active members by role; what roles cannot express goes in comments."""
-    lines = {key: sorted(e for e, m in team.items() if m.role == role) for key, role in ROLE_LISTS}
+    lines = {key: sorted(e for e, m in team.items() if m.role == role) for key, role in TEAM_KEYS}
     comments = []
     for email, m in sorted(team.items()):
         if m.role == "invited":
@@ -204,11 +201,18 @@ def build_export(raw: dict[str, Any], prefix: str | None = None) -> Export:
             spec["groups"] = shown
         out.files[paths[name]] = header + manifest_yaml({"projects": {t(name): escaped(spec)}})
 
-    studio = parse_studio_batches(raw["studio"])
+    out.files["batches.yaml"] = _batches_file(raw["studio"], paths, skipped, t)
+    out.notes += sorted(set(skipped))
+    return out
+
+
+def _batches_file(raw_studio: Any, exported: Mapping[str, str], skipped: list[str], t: Callable[[str], str]) -> str:
+    """The pending Studio batches of the `exported` projects, and the whole priority order."""
+    studio = parse_studio_batches(raw_studio)
     batches = {
         t(b.name): {"project": t(b.project), "groups": escaped(list(b.groups))}
         for b in studio
-        if b.project in paths and addressable("batch", b.name, skipped)
+        if b.project in exported and addressable("batch", b.name, skipped)
     }
     body: dict[str, Any] = {}
     if batches:
@@ -220,11 +224,10 @@ def build_export(raw: dict[str, Any], prefix: str | None = None) -> Export:
         "# Pending Studio batches: their group assignment and the current priority, by exact name.\n"
         "# create/finalize flags are not exported.\n"
     )
-    out.files["batches.yaml"] = text + (manifest_yaml(body) if body else "")
-    out.notes += sorted(set(skipped))
-    return out
+    return text + (manifest_yaml(body) if body else "")
 
 
+@in_a_run
 def export_account(
     target: Target,
     out_dir: str | Path,

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from scaleform.errors import ScaleformError
+from scaleform.listing import first_few
 
 SAFE = "-_.@+=,"
 MAX_STEM = 200  # bytes before `.yaml`: file systems allow 255 per path component
@@ -135,8 +136,7 @@ def check_targets(out: Path, rels: Iterable[str], force: bool, generated: Iterab
         if target.exists() and rel not in replaceable:
             existing.append(rel)
     if existing and not force:
-        shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
-        raise ScaleformError(f"export would overwrite {shown} in {out}; pass --force to replace them")
+        raise ScaleformError(f"export would overwrite {first_few(existing, 5)} in {out}; pass --force to replace them")
 
 
 def _make_dirs(path: Path, undo: _Undo) -> None:

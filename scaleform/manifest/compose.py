@@ -15,8 +15,7 @@ from scaleform.errors import Problem
 from scaleform.manifest.located import LocDict
 from scaleform.manifest.people import People, names_no_set
 from scaleform.manifest.templates import Templates
-
-_ROLES = ("managers", "members", "labelers")
+from scaleform.model import TEAM_KEYS
 
 
 def _replaced(spec: LocDict, changes: dict[str, Any]) -> LocDict:
@@ -32,7 +31,7 @@ def _replaced(spec: LocDict, changes: dict[str, Any]) -> LocDict:
 
 
 def _team(team: LocDict, people: People) -> LocDict:
-    return _replaced(team, {role: people.expand(team[role], f"team.{role}") for role in _ROLES if role in team})
+    return _replaced(team, {key: people.expand(team[key], f"team.{key}") for key, _ in TEAM_KEYS if key in team})
 
 
 def _project_people(name: str, spec: LocDict, people: People) -> LocDict:

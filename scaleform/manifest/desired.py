@@ -14,6 +14,7 @@ from scaleform.manifest.located import LocDict, LocList, key_loc, named_entries,
 from scaleform.manifest.people import Emails
 from scaleform.manifest.references import Capped
 from scaleform.model import (
+    TEAM_KEYS,
     DesiredBatch,
     DesiredGroup,
     DesiredMember,
@@ -23,8 +24,6 @@ from scaleform.model import (
     Pipeline,
     normalize_choices,
 )
-
-_ROLE_LISTS = (("managers", "manager"), ("members", "member"), ("labelers", "labeler"))
 
 
 def _emails(items: Any, problems: list[Problem], what: str) -> tuple[tuple[str, ...], Mapping[str, Location]]:
@@ -136,7 +135,7 @@ def _team(docs: list[LocDict], problems: list[Problem]) -> dict[str, DesiredMemb
         if not isinstance(doc.get("team"), LocDict):
             continue
         team = {} if team is None else team
-        for key, role in _ROLE_LISTS:
+        for key, role in TEAM_KEYS:
             emails, locs = _emails(doc["team"].get(key), problems, f"team.{key}")
             for email in emails:
                 if email in team:

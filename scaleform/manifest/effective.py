@@ -18,7 +18,8 @@ from yaml.emitter import ScalarAnalysis
 from scaleform.errors import ScaleformError
 from scaleform.manifest import ManifestLoad, Manifests
 from scaleform.manifest.located import LocDict
-from scaleform.manifest.templates import known_names
+from scaleform.manifest.nesting import known_names
+from scaleform.model import TEAM_KEYS
 
 _PROJECT_KEYS = ("type", "studio", "rapid", "params", "ontology", "pipeline", "labelers", "groups")
 _CHOICE_KEYS = ("choice", "display", "description", "subchoices")
@@ -108,10 +109,7 @@ def effective_document(docs: list[LocDict], manifests: Manifests, projects: Sequ
         out["environments"] = {_text(env.name): {k: _text(getattr(env, k)) for k in _ENV_KEYS if getattr(env, k)}}
     team = manifests.desired.team
     if team is not None:
-        lists = {
-            f"{role}s": [_text(m.email) for m in team.values() if m.role == role]
-            for role in ("manager", "member", "labeler")
-        }
+        lists = {key: [_text(m.email) for m in team.values() if m.role == role] for key, role in TEAM_KEYS}
         out["team"] = {key: emails for key, emails in lists.items() if emails}
     if declared:
         out["projects"] = {_text(n): _project(spec) for n, spec in declared.items()}

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from scaleform.errors import Location, Problem, Via
 from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, named_entries, plain, via
-from scaleform.manifest.templates import MAX_DEPTH, Hints
+from scaleform.manifest.nesting import Hints, Nesting
 
 MAX_EXPANDED = 250_000  # emails that set names stand for, counted at every list or set naming one
 
@@ -128,7 +128,11 @@ class People:
         self.hints = Hints(self.sets, "people sets")
         self.done: dict[str, Expansion] = {}
         self.checked: set[str] = set()
-        self.depth: dict[str, int] = {}  # levels of sets under a checked set, itself included
+        self.nesting = Nesting(
+            problems,
+            "people set cycle: {chain}; a set cannot include itself, directly or through other sets",
+            "people sets include each other more than {max} levels deep",
+        )
         self.broken: set[str] = set()  # sets that include a set in error: reported once, where it is
         self.expanded = 0  # emails that set names stood for so far (see MAX_EXPANDED)
         self.over = False  # the cap was reached (and reported)
@@ -149,7 +153,7 @@ class People:
                 if not self._usable(entry, loc, f"people set '{name}'", stack):
                     self.broken.add(name)
                     continue
-                self.depth[name] = max(self.depth.get(name, 1), self.depth.get(entry, 1) + 1)
+                self.nesting.names(name, entry)
             else:
                 key = _key(entry)
                 if key in written:
@@ -169,14 +173,7 @@ class People:
                 )
             )
             return False
-        if entry in stack:
-            chain_ = " -> ".join([*stack[stack.index(entry) :], entry])
-            self.problems.append(
-                Problem(f"people set cycle: {chain_}; a set cannot include itself, directly or through other sets", loc)
-            )
-            return False
-        if stack and (len(stack) >= MAX_DEPTH or self.depth.get(entry, 1) >= MAX_DEPTH):
-            self.problems.append(Problem(f"people sets include each other more than {MAX_DEPTH} levels deep", loc))
+        if self.nesting.refused(entry, loc, what, stack):
             return False
         self._check(entry, stack)
         return entry not in self.broken

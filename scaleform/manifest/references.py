@@ -7,11 +7,11 @@ declared team) becomes a note here and is decided by `plan`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scaleform.errors import Location, Problem
-from scaleform.model import DesiredGroup, DesiredProject, DesiredState
+from scaleform.model import DesiredGroup, DesiredMember, DesiredProject, DesiredState
 
 MAX_SAME = 100  # problems of one kind listed; the rest are counted
 
@@ -54,40 +54,54 @@ def check_references(state: DesiredState, problems: list[Problem]) -> list[str]:
 
 
 def _check(state: DesiredState, problems: list[Problem], not_in_team: Capped, not_labelers: Capped) -> list[str]:
+    for project in state.projects.values():
+        _check_pipeline(project, problems)
+        _check_people(project, state.team, not_in_team, not_labelers)
+    return _check_batches(state, problems)
+
+
+def _check_pipeline(project: DesiredProject, problems: list[Problem]) -> None:
+    if project.pipeline is not None and project.studio is not True:
+        problems.append(
+            Problem(
+                f"project '{project.name}': `pipeline` needs `studio: true` (pipelines exist only for Studio projects)",
+                project.locs.get("pipeline"),
+                project.locs.get("studio"),
+            )
+        )
+    if (
+        project.pipeline is not None
+        and project.pipeline.consensus_attempts is not None
+        and project.pipeline.type != "consensus_task"
+    ):
+        problems.append(
+            Problem(
+                f"project '{project.name}': `consensus_attempts` needs `type: consensus_task`",
+                project.locs.get("pipeline.consensus_attempts"),
+            )
+        )
+
+
+def _check_people(
+    project: DesiredProject, team: Mapping[str, DesiredMember] | None, not_in_team: Capped, not_labelers: Capped
+) -> None:
+    if team is not None:
+        for email in project.labelers or ():
+            if email not in team:
+                not_in_team.add(_labeler_not_in_team, email, project)
+    labelers = set(project.labelers) if project.labelers is not None else None
+    for group in (project.groups or {}).values():
+        for email in group.members:
+            if labelers is not None and email not in labelers:
+                not_labelers.add(_member_not_labeler, email, group, project)
+            elif labelers is None and team is not None and email not in team:
+                not_in_team.add(_member_not_in_team, email, group)
+
+
+def _check_batches(state: DesiredState, problems: list[Problem]) -> list[str]:
+    """Batch problems; and notes on what only plan can check live."""
     notes: list[str] = []
     team = state.team
-    for project in state.projects.values():
-        if project.pipeline is not None and project.studio is not True:
-            problems.append(
-                Problem(
-                    f"project '{project.name}': `pipeline` needs `studio: true` "
-                    "(pipelines exist only for Studio projects)",
-                    project.locs.get("pipeline"),
-                    project.locs.get("studio"),
-                )
-            )
-        if (
-            project.pipeline is not None
-            and project.pipeline.consensus_attempts is not None
-            and project.pipeline.type != "consensus_task"
-        ):
-            problems.append(
-                Problem(
-                    f"project '{project.name}': `consensus_attempts` needs `type: consensus_task`",
-                    project.locs.get("pipeline.consensus_attempts"),
-                )
-            )
-        if team is not None:
-            for email in project.labelers or ():
-                if email not in team:
-                    not_in_team.add(_labeler_not_in_team, email, project)
-        labelers = set(project.labelers) if project.labelers is not None else None
-        for group in (project.groups or {}).values():
-            for email in group.members:
-                if labelers is not None and email not in labelers:
-                    not_labelers.add(_member_not_labeler, email, group, project)
-                elif labelers is None and team is not None and email not in team:
-                    not_in_team.add(_member_not_in_team, email, group)
     for batch in state.batches.values():
         owner = state.projects.get(batch.project)
         if owner is None:

@@ -173,11 +173,7 @@ def _message(err: jsonschema.ValidationError, doc: Any) -> tuple[str, Location |
     where = _dotted(path)
     v = err.validator
     if v == "additionalProperties" and isinstance(node, dict):
-        allowed = sorted(schema.get("properties", {}))
-        extra = sorted(k for k in node if k not in schema.get("properties", {}))
-        key = extra[0] if extra else "?"
-        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key '{key}' in {where}{hint}", key_loc(node, key)
+        return _unknown_key(schema, node, where)
     if v == "required":
         missing = [k for k in value if not isinstance(node, dict) or k not in node]
         return f"{where} is missing the required key '{missing[0] if missing else '?'}'", loc
@@ -201,13 +197,7 @@ def _message(err: jsonschema.ValidationError, doc: Any) -> tuple[str, Location |
         allowed = value if v == "enum" else [value]
         return f"{where} must be one of {', '.join(json.dumps(a) for a in allowed)}, not {_describe(err.instance)}", loc
     if v == "uniqueItems":
-        seen: dict[str, int] = {}
-        for i, item in enumerate(node if isinstance(node, list) else []):
-            key = json.dumps(item, sort_keys=True, default=str)
-            if key in seen:
-                return (f"{where} lists {_describe(item)} twice; remove the duplicate", value_loc(node, i))
-            seen[key] = i
-        return f"{where} lists the same entry twice; remove the duplicate", loc
+        return _duplicate(node, where, loc)
     if v == "not" and "name" in str(schema.get("description", "")):
         return f"{where}: {_describe(err.instance)} is not a valid name ({schema.get('description', '')})", loc
     if v == "minItems":
@@ -222,6 +212,26 @@ def _message(err: jsonschema.ValidationError, doc: Any) -> tuple[str, Location |
             return _message(best, doc)
         return f"{where} has the wrong shape: {schema.get('description', '')}", loc
     return f"{where}: {err.message}", loc
+
+
+def _unknown_key(schema: Mapping[str, Any], node: dict[Any, Any], where: str) -> tuple[str, Location | None]:
+    """additionalProperties: name the first unknown key, at that key, and list the allowed ones."""
+    allowed = sorted(schema.get("properties", {}))
+    extra = sorted(k for k in node if k not in schema.get("properties", {}))
+    key = extra[0] if extra else "?"
+    hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+    return f"unknown key '{key}' in {where}{hint}", key_loc(node, key)
+
+
+def _duplicate(node: Any, where: str, loc: Location | None) -> tuple[str, Location | None]:
+    """uniqueItems: name the first repeated entry, at its second occurrence."""
+    seen: dict[str, int] = {}
+    for i, item in enumerate(node if isinstance(node, list) else []):
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key in seen:
+            return (f"{where} lists {_describe(item)} twice; remove the duplicate", value_loc(node, i))
+        seen[key] = i
+    return f"{where} lists the same entry twice; remove the duplicate", loc
 
 
 def _best_branch(err: jsonschema.ValidationError) -> jsonschema.ValidationError | None:

@@ -16,13 +16,13 @@ template, and everything after (checks, render) reads every copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from scaleform.errors import Location, Problem, Via, did_you_mean
+from scaleform.errors import Location, Problem, Via
 from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, named_entries, plain, via
+from scaleform.manifest.nesting import Hints, Nesting
 
-MAX_DEPTH = 64  # templates extending templates: deeper is a mistake (and would exhaust the stack)
 MAX_MERGED = 200_000  # values copied while applying templates, to projects and templates in all
 
 
@@ -141,40 +141,6 @@ def own_keys(spec: LocDict) -> LocDict:
     return out
 
 
-def known_names(names: Iterable[str], wanted: str, what: str) -> str:
-    names = sorted(names)
-    if not names:
-        return f"no {what} are declared"
-    return did_you_mean(wanted, names) or _declared(names, what)
-
-
-def _declared(names: list[str], what: str) -> str:
-    shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-    return f"declared {what}: {shown}"
-
-
-class Hints:
-    """What to say about unknown names. Only the first few get a did-you-mean: thousands of
-    unknown names against thousands declared would compare each with each."""
-
-    FIRST = 10
-
-    def __init__(self, names: Iterable[str], what: str) -> None:
-        self.names = names
-        self.what = what
-        self.given = 0
-        self.listed: str | None = None
-
-    def __call__(self, wanted: str) -> str:
-        self.given += 1
-        if self.given <= self.FIRST:
-            return known_names(self.names, wanted, self.what)
-        if self.listed is None:
-            names = sorted(self.names)
-            self.listed = _declared(names, self.what) if names else f"no {self.what} are declared"
-        return self.listed
-
-
 class Templates:
     """The `templates` of all documents, each resolved once (its own `extends` applied)."""
 
@@ -186,7 +152,11 @@ class Templates:
         self.done: dict[str, LocDict] = {}
         self.broken: set[str] = set()  # templates whose own `extends` failed: their users are skipped
         self.sizes: dict[str, int] = {}
-        self.depth: dict[str, int] = {}  # levels of `extends` under a resolved template, itself included
+        self.nesting = Nesting(
+            problems,
+            "template cycle: {chain}; a template cannot extend itself, directly or through other templates",
+            "templates extend each other more than {max} levels deep (in {who})",
+        )
         self.budget = Budget(MAX_MERGED)
         self.over = False  # the budget ran out (and the problem is reported)
         for name in self.specs:  # declaration order, so a cycle is reported at the same entry every run
@@ -204,9 +174,8 @@ class Templates:
                 self.broken.add(name)
                 continue
             bases.append(base)
-            self.depth[name] = max(self.depth.get(name, 1), self.depth[entry] + 1)
+            self.nesting.names(name, entry)
         stack.pop()
-        self.depth.setdefault(name, 1)
         try:
             result = merge_all(None, [*bases, own_keys(spec)], self.budget)
         except OverBudget:
@@ -223,19 +192,7 @@ class Templates:
                 Problem(f"unknown template '{entry}' in the `extends` of {who}; " + self.hints(entry), loc)
             )
             return None
-        if entry in stack:
-            chain = " -> ".join([*stack[stack.index(entry) :], entry])
-            self.problems.append(
-                Problem(
-                    f"template cycle: {chain}; a template cannot extend itself, directly or through other templates",
-                    loc,
-                )
-            )
-            return None
-        if stack and (len(stack) >= MAX_DEPTH or self.depth.get(entry, 1) >= MAX_DEPTH):
-            self.problems.append(
-                Problem(f"templates extend each other more than {MAX_DEPTH} levels deep (in {who})", loc)
-            )
+        if self.nesting.refused(entry, loc, who, stack):
             return None
         return self._resolve(entry, stack)
 

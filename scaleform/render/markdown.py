@@ -3,6 +3,7 @@ inside <details>, always under 60,000 characters."""
 
 from __future__ import annotations
 
+from scaleform.listing import first_lines
 from scaleform.plan import Plan
 from scaleform.render.rows import (
     KIND_TITLES,
@@ -43,6 +44,31 @@ def _table(rows: list[Row], with_class: bool) -> list[str]:
     return lines
 
 
+def _details(plan: Plan, rows: list[Row], with_class: bool) -> list[str]:
+    """The lines inside <details>: a table per kind and section, then unmanaged and warnings."""
+    body: list[str] = ["<details><summary>Details</summary>", ""]
+    for section, title in (("change", "Changes"), ("deferred", "Deferred"), ("suppressed", "Suppressed removals")):
+        section_rows = [r for r in rows if r.section == section]
+        if not section_rows:
+            continue
+        body.append(f"### {title}")
+        kinds = sorted({r.kind for r in section_rows}, key=lambda k: list(KIND_TITLES).index(k))
+        for kind in kinds:
+            body.append(f"#### {KIND_TITLES[kind]}")
+            body += _table([r for r in section_rows if r.kind == kind], with_class)
+            body.append("")
+    if plan.unmanaged:
+        body.append(f"### Unmanaged ({len(plan.unmanaged)})")
+        body += [f"- {cell(u.address.text)}: {cell(u.reason)}" for u in plan.unmanaged]
+        body.append("")
+    if plan.warnings:
+        body.append("### Warnings")
+        body += [f"- {cell(w)}" for w in plan.warnings]
+        body.append("")
+    body.append("</details>")
+    return body
+
+
 def render_markdown(plan: Plan, classification: dict[str, str] | None = None) -> str:
     rows = plan_rows(plan, classification)
     if classification:  # introduced changes first
@@ -66,30 +92,9 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
     removals = [r for r in rows if r.section == "change" and r.action == "delete"]
     if removals:
         out.append(f"> [!WARNING]\n> This plan removes {len(removals)} item(s):")
-        out += [f"> - {cell(r.address)}" for r in removals[:50]]
-        if len(removals) > 50:
-            out.append(f"> - … and {len(removals) - 50} more")
+        out += first_lines([cell(r.address) for r in removals], 50, "> - ")
         out.append("")
-    body: list[str] = ["<details><summary>Details</summary>", ""]
-    for section, title in (("change", "Changes"), ("deferred", "Deferred"), ("suppressed", "Suppressed removals")):
-        section_rows = [r for r in rows if r.section == section]
-        if not section_rows:
-            continue
-        body.append(f"### {title}")
-        kinds = sorted({r.kind for r in section_rows}, key=lambda k: list(KIND_TITLES).index(k))
-        for kind in kinds:
-            body.append(f"#### {KIND_TITLES[kind]}")
-            body += _table([r for r in section_rows if r.kind == kind], with_class)
-            body.append("")
-    if plan.unmanaged:
-        body.append(f"### Unmanaged ({len(plan.unmanaged)})")
-        body += [f"- {cell(u.address.text)}: {cell(u.reason)}" for u in plan.unmanaged]
-        body.append("")
-    if plan.warnings:
-        body.append("### Warnings")
-        body += [f"- {cell(w)}" for w in plan.warnings]
-        body.append("")
-    body.append("</details>")
+    body = _details(plan, rows, with_class)
     text = "\n".join(out) + "\n"
     closing = "\n</details>\n"
     note = "\n\n_… truncated: the plan is too long for a comment. Run `scaleform plan --format json` for all of it._"

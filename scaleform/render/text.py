@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from scaleform.listing import first_lines
 from scaleform.names import terminal_safe
 from scaleform.plan import Plan
 from scaleform.render.rows import RELEASED_TITLE, Row, extra_summary, header, plan_rows, released, summary_line
@@ -63,10 +64,8 @@ def render_text(
             out.append("")
     if plan.unmanaged:
         out.append(f"Unmanaged ({len(plan.unmanaged)}; left alone):")
-        for u in plan.unmanaged[:MAX_LISTED]:
-            out.append(f"    {u.address.text}  # {u.reason}")
-        if len(plan.unmanaged) > MAX_LISTED:
-            out.append(f"    … and {len(plan.unmanaged) - MAX_LISTED} more (see --format json)")
+        unmanaged = [f"{u.address.text}  # {u.reason}" for u in plan.unmanaged]
+        out += first_lines(unmanaged, MAX_LISTED, "    ", " (see --format json)")
         out.append("")
     for w in plan.warnings:
         out.append(f"Warning: {w}")

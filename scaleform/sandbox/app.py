@@ -230,9 +230,6 @@ class SandboxApp:
 
     async def respond(self, request: Request, scope: Scope, data: bytes) -> Response:
         raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        forced = self.faults.intercept(request.method, raw)
-        if forced is not None:
-            return _error(*forced)
         fail = self.faults.should_fail(request.method, raw)
         if fail and (self.faults.config.fault_mode == "before" or request.method not in WRITES):
             return _error(*self.faults.failure(after=False))

@@ -6,8 +6,9 @@ import json
 import sqlite3
 from typing import Any
 
+from scaleform.model import ACTIVE_ROLES
 from scaleform.sandbox.assignment_cache import EncodedJSON
-from scaleform.sandbox.base import ACTIVE, SandboxError, StoreBase, worker_id
+from scaleform.sandbox.base import SandboxError, StoreBase, worker_id
 from scaleform.sandbox.fields import strings, text
 
 
@@ -15,7 +16,7 @@ class AssignmentOps(StoreBase):
     # -- assignments ----------------------------------------------------------------------------
     def assignments(self) -> dict[str, list[str]]:
         """email -> project names (sorted), for every active member (kept in memory)."""
-        return self.assignment_cache.current(self.db, ACTIVE)
+        return self.assignment_cache.current(self.db, ACTIVE_ROLES)
 
     def assignments_json(self) -> EncodedJSON:
         """The map as the JSON the API sends (byte for byte what JSONResponse would render)."""
@@ -33,7 +34,7 @@ class AssignmentOps(StoreBase):
         emails, projects = self._assignment_args(body)
         for email in emails:
             row = self._member(email)
-            if row is None or row["role"] not in ACTIVE:
+            if row is None or row["role"] not in ACTIVE_ROLES:
                 state = "not a member of this team" if row is None else f"not an active member (role {row['role']})"
                 raise SandboxError(400, f"{email} is {state}; only active members can be assigned")
         amap = self.assignments()

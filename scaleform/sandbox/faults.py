@@ -61,7 +61,3 @@ class Faults:
         text += " (injected fault after the write)" if after else " (injected fault)"
         retry_after = self.config.fault_retry_after
         return status, text, {} if retry_after is None else {"Retry-After": retry_after}
-
-    def intercept(self, method: str, path: str) -> tuple[int, str] | None:
-        """A response to send instead of handling the request (none by default)."""
-        return None

@@ -102,6 +102,19 @@ def large(
         [(e, rng.choice(roles), None, None, None, None, None, store.next_seq()) for e in people],
     )
     names = [f"proj-{i:04d}" for i in range(projects)]
+    _large_projects(store, names, base)
+    if not names:
+        return
+    staffing = _teams(names, people, teams) if teams else _scattered(names, people, assignments_per_member, rng)
+    db.executemany(
+        "INSERT OR IGNORE INTO assignments VALUES (?,?)", [(e, p) for p, staff in staffing.items() for e in staff]
+    )
+    _large_groups(store, names, staffing, groups_per_project, group_size, fixed=bool(teams), rng=rng)
+    _large_batches(store, names, batches, groups_per_project, base, rng)
+
+
+def _large_projects(store: Store, names: list[str], base: datetime) -> None:
+    """One image annotation project per name, every third with consensus."""
     rows = []
     for i, name in enumerate(names):
         created = iso(base + timedelta(minutes=i))
@@ -135,23 +148,36 @@ def large(
                 store.next_seq(),
             )
         )
-    db.executemany("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-    if not names:
-        return
-    staffing = _teams(names, people, teams) if teams else _scattered(names, people, assignments_per_member, rng)
-    db.executemany(
-        "INSERT OR IGNORE INTO assignments VALUES (?,?)", [(e, p) for p, staff in staffing.items() for e in staff]
-    )
+    store.db.executemany("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _large_groups(
+    store: Store,
+    names: list[str],
+    staffing: dict[str, list[str]],
+    per_project: int,
+    size: int,
+    *,
+    fixed: bool,
+    rng: random.Random,
+) -> None:
+    """`per_project` groups of each project's staff: fixed shifts of a team, or drawn at random."""
     group_rows = []
     for p in names:
         pool = sorted(staffing[p])
-        for g in range(groups_per_project):
-            if teams:  # fixed shifts of the team
-                members_ = pool[g * group_size : (g + 1) * group_size]
+        for g in range(per_project):
+            if fixed:  # fixed shifts of the team
+                members_ = pool[g * size : (g + 1) * size]
             else:
-                members_ = sorted(rng.sample(pool, min(group_size, len(pool)))) if pool else []
+                members_ = sorted(rng.sample(pool, min(size, len(pool)))) if pool else []
             group_rows.append((p, f"team-{g}", store.new_id(2), json.dumps(members_), store.next_seq()))
-    db.executemany("INSERT INTO groups VALUES (?,?,?,?,?)", group_rows)
+    store.db.executemany("INSERT INTO groups VALUES (?,?,?,?,?)", group_rows)
+
+
+def _large_batches(
+    store: Store, names: list[str], batches: int, groups_per_project: int, base: datetime, rng: random.Random
+) -> None:
+    """Batches spread over the projects in turn, alternating staging and in progress."""
     batch_rows = []
     for b in range(batches):
         p = names[b % len(names)]
@@ -176,7 +202,7 @@ def large(
                 store.next_seq(),
             )
         )
-    db.executemany(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
+    store.db.executemany(f"INSERT INTO batches ({BATCH_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_rows)
 
 
 def _scattered(names: list[str], people: list[str], per_member: int, rng: random.Random) -> dict[str, list[str]]:

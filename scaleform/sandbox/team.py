@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from scaleform.model import ROLES
 from scaleform.sandbox.base import SandboxError, StoreBase, iso
 from scaleform.sandbox.fields import choice, strings
 
-SETTABLE = ("labeler", "member", "manager")
+SETTABLE = tuple(reversed(ROLES))  # least privileged first, as the sandbox has always listed them
 INVITE_DAYS = 7
 
 

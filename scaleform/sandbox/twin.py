@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from scaleform.api.errors import BadResponse
-from scaleform.api.parse import addressable
+from scaleform.api.parse import addressable, assigned_projects
 from scaleform.redaction import redacted_prefix
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
@@ -195,9 +195,8 @@ def _write_project(store: Store, p: dict[str, Any]) -> None:
 def _write_assignments(store: Store, assignments: dict[str, Any]) -> int:
     rows = []
     for email, projects in assignments.items():
-        if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
-            raise BadResponse("GET", "/studio/assignments", 200, f"the projects of {email} are not a list of names")
-        rows += [(email.lower(), p) for p in projects]
+        # The twin's error has always named the email as the API wrote it, unquoted.
+        rows += [(email.lower(), p) for p in assigned_projects(email, projects, str)]
     store.db.executemany("INSERT OR IGNORE INTO assignments VALUES (?,?)", rows)
     return len(rows)
 

@@ -114,19 +114,12 @@ def test_every_write_survives_a_lost_response(tmp_path):
     assert ("POST", "/v1/studio/batches/reset_priorities") in faults.lost
 
 
-class RejectPath(Faults):
-    def __init__(self, path: str):
-        super().__init__(FaultConfig())
-        self.path = path
-
-    def intercept(self, method: str, path: str):
-        return (400, "Parameter is invalid, reason: injected") if path == self.path else None
-
-
 def test_partial_failure_stops_later_phases_and_next_plan_is_the_remainder(tmp_path):
     db = make_db(tmp_path / "s.db", "demo")
     store = Store(db)
-    target = asgi_target(store, RejectPath("/v1/studio/assignments/add"))
+    # Every call to this path is refused with a 400, before the sandbox acts on it.
+    refuse = FaultConfig(fault_rate=1.0, fault_on=("/v1/studio/assignments/add",), fault_status=400)
+    target = asgi_target(store, refuse)
     manifests = load_manifests(write_manifest(tmp_path / "m.yaml", EVERY_WRITE))
     plan = make_plan(manifests, target)
     report = apply_plan(plan, target, force=True)

@@ -4,6 +4,7 @@ the plan is carried out there, and the real account is written only after a clea
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 
 import jsonschema
@@ -23,8 +24,9 @@ GROUP_PUT = "PUT /v1/studio/projects/street-signs/groups/night-shift"  # the qui
 @pytest.fixture
 def refuse_group_update(monkeypatch):
     """The twin answers the phase-6 group update with a 400, as the real API would on a state the
-    manifests do not foresee."""
-    monkeypatch.setattr(rehearsal, "TWIN_FAULTS", FaultConfig(fault_rate=1.0, fault_on=(GROUP_PUT,), fault_status=400))
+    manifests do not foresee: the CLI's rehearsals are given these faults."""
+    refuse = FaultConfig(fault_rate=1.0, fault_on=(GROUP_PUT,), fault_status=400)
+    monkeypatch.setattr(rehearsal, "rehearse", functools.partial(rehearsal.rehearse, faults=refuse))
 
 
 def _env() -> dict:
