@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from scaleform.address import Kind
 from scaleform.api.endpoints import Differs
@@ -23,6 +23,7 @@ from scaleform.changes import Change
 from scaleform.errors import ScaleformError
 from scaleform.event_loop import run_coroutine
 from scaleform.fingerprints import fingerprints, moved
+from scaleform.kinds import SAFETY_KEYS
 from scaleform.listing import first_few
 from scaleform.model import LiveState
 from scaleform.operations import Call, Operation
@@ -38,10 +39,14 @@ if TYPE_CHECKING:
     from scaleform.api.protocol import Client
 
 
+# What became of one operation; the report's JSON and text use these words as they are.
+Status = Literal["applied", "failed", "not attempted"]
+
+
 @dataclass
 class OpResult:
     operation: Operation
-    status: str  # applied | failed | not attempted
+    status: Status
     seconds: float = 0.0
     message: str = ""
 
@@ -55,7 +60,7 @@ class ApplyReport:
     deferred: tuple[Change, ...] = ()  # what the plan could not run yet (it runs on a later apply)
     target: dict[str, Any] = field(default_factory=dict)
 
-    def by_status(self, status: str) -> list[OpResult]:
+    def by_status(self, status: Status) -> list[OpResult]:
         return [r for r in self.results if r.status == status]
 
     @property
@@ -90,11 +95,10 @@ def saved_safety(plan: Plan, live: LiveState) -> dict[str, dict[str, int]]:
     """The removal counts of a saved plan, from its changes and the account as re-read, not from
     the file: an edited `safety` can neither hide removals nor claim more live items than exist.
     The recorded live count (the declared collections) is kept when it is the smaller."""
-    kinds = {Kind.LABELER: "labeler", Kind.GROUP_MEMBER: "member"}
-    removed = Counter(kinds[c.kind] for c in plan.changes if c.action == "delete" and c.kind in kinds)
+    removed = Counter(SAFETY_KEYS[c.kind] for c in plan.changes if c.action == "delete" and c.kind in SAFETY_KEYS)
     totals = {
-        "labeler": sum(len(p) for p in (live.assignments or {}).values()),
-        "member": sum(len(g.members) for groups in live.groups.values() for g in groups.values()),
+        SAFETY_KEYS[Kind.LABELER]: sum(len(p) for p in (live.assignments or {}).values()),
+        SAFETY_KEYS[Kind.GROUP_MEMBER]: sum(len(g.members) for groups in live.groups.values() for g in groups.values()),
     }
     out: dict[str, dict[str, int]] = {}
     for key, count in removed.items():

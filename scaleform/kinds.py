@@ -149,6 +149,10 @@ KINDS: Mapping[Kind, KindInfo] = MappingProxyType(
     }
 )
 
+# The removals the removal threshold counts, by the key a plan's `safety` records them under.
+# The keys are the plan format's: "member" counts group memberships.
+SAFETY_KEYS: Mapping[Kind, str] = MappingProxyType({Kind.LABELER: "labeler", Kind.GROUP_MEMBER: "member"})
+
 # The phase each call runs in: an operation's phase is its call's.
 CALL_PHASE: Mapping[Call, Phase] = MappingProxyType(
     {

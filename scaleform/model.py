@@ -8,7 +8,7 @@ desired and live is plain equality.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -94,11 +94,25 @@ class DesiredBatch:
 
 
 @dataclass(frozen=True)
+class BatchPriority:
+    """`batch_priority`: batch-name patterns in order (fnmatch globs, the first match wins), or
+    `default`: the API's own order (calibration batches first, then the oldest)."""
+
+    patterns: tuple[str, ...] = ()
+    default: bool = False
+
+    @classmethod
+    def declared(cls, value: str | Sequence[str]) -> BatchPriority:
+        """From the manifest: the word `default`, or a list of patterns."""
+        return cls(default=True) if isinstance(value, str) else cls(tuple(value))
+
+
+@dataclass(frozen=True)
 class DesiredState:
     team: Mapping[str, DesiredMember] | None  # None: `team` not declared
     projects: Mapping[str, DesiredProject]
     batches: Mapping[str, DesiredBatch]
-    batch_priority: tuple[str, ...] | str | None  # patterns, "default", or not managed
+    batch_priority: BatchPriority | None  # None: not managed
     prune: bool = True
     batch_priority_loc: Location | None = None
     notes: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ from scaleform.diff import Diff
 from scaleform.errors import ScaleformError
 from scaleform.fingerprints import Fingerprints
 from scaleform.kinds import KINDS
+from scaleform.listing import first_few
 from scaleform.model import LiveState
 from scaleform.names import terminal_safe, unaddressable, unaddressable_email
 from scaleform.operations import Operation, build_operations
@@ -53,11 +54,9 @@ class Rehearsal:
             )
         calls = f"{self.calls} call{'s' if self.calls != 1 else ''} applied cleanly"
         if self.remaining:
-            shown = ", ".join(self.remaining[:MAX_LISTED])
-            more = f" and {len(self.remaining) - MAX_LISTED} more" if len(self.remaining) > MAX_LISTED else ""
             return (
                 f"rehearsal: {calls}, but the account would still differ from the manifests: "
-                f"{len(self.remaining)} change(s) remain ({shown}{more})"
+                f"{len(self.remaining)} change(s) remain ({first_few(list(self.remaining), MAX_LISTED)})"
             )
         line = f"rehearsal: {calls}; the account would then match the manifests"
         if self.deferred:
@@ -251,7 +250,7 @@ def build_plan(
 ) -> Plan:
     """The plan of `changes`; with `address_prefixes` (--target), of those under them only, with
     the operations built once, for what is kept."""
-    safety = {kind: {"remove": r.removed, "live": r.live} for kind, r in changes.removals.items()}
+    safety = {key: {"remove": r.removed, "live": r.live} for key, r in changes.removals.items()}
     kept = Selection(address_prefixes, changes.changes, changes.deferred, changes.suppressed, changes.unmanaged, known)
     return Plan(
         target=target,

@@ -19,7 +19,7 @@ from scaleform.model import DesiredState
 from scaleform.plan import Plan, build_plan
 from scaleform.prefetch import Prefetch
 from scaleform.redaction import in_a_run
-from scaleform.refresh import Progress, refresh, scope_for
+from scaleform.refresh import Progress, refresh
 from scaleform.target import Target
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ async def plan_on_client(
     """Plan through an open client; the plan records `target` as the account it is for."""
     desired = manifests.desired
     started = time.monotonic()
-    live, scope = await refresh(client, scope_for(desired), desired, progress, prefetch)
+    live, scope = await refresh(client, desired, progress, prefetch)
     cpu = time.process_time()
     changes = diff(desired, live)
     cpu_diff = time.process_time()

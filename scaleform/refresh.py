@@ -75,7 +75,7 @@ def scope_for(desired: DesiredState) -> RefreshScope:
         assignments=touches_assignments,
         projects=bool(project_names),
         studio_batches=bool(desired.batches) or desired.batch_priority is not None,
-        batch_list=desired.batch_priority == "default",
+        batch_list=desired.batch_priority is not None and desired.batch_priority.default,
         group_projects=tuple(sorted(n for n, p in desired.projects.items() if p.groups is not None)),
         batch_names=tuple(sorted(n for n, b in desired.batches.items() if b.create or b.finalize)),
         emails=tuple(sorted(emails)),
@@ -98,15 +98,18 @@ def has_groups(projects: Mapping[str, LiveProject], name: str) -> bool:
 
 async def refresh(
     client: Client,
-    scope: RefreshScope,
-    desired: DesiredState | None = None,
+    source: DesiredState | RefreshScope,
     progress: Progress | None = None,
     prefetch: Prefetch | None = None,
 ) -> tuple[LiveState, RefreshScope]:
-    """Read the live state for `scope`. With `desired`, also read the groups of projects that
-    lose a labeler (they must leave those groups first); the returned scope includes them.
-    With `prefetch`, a read it already started is awaited instead of being sent again."""
-    return await _Reader(client, progress, prefetch).read(scope, desired)
+    """The live state, and the scope it was read for. From the desired state (planning), the scope
+    is the one it needs, grown by the groups of projects that lose a labeler (they must leave
+    those groups first). From a saved plan's scope, that scope is final. With `prefetch`, a read
+    it already started is awaited instead of being sent again."""
+    reader = _Reader(client, progress, prefetch)
+    if isinstance(source, RefreshScope):
+        return await reader.read(source, None)
+    return await reader.read(scope_for(source), source)
 
 
 class _Reader:

@@ -4,11 +4,12 @@ without --force (as peribolos and octoDNS do). The plan says so too, before anyo
 from __future__ import annotations
 
 from scaleform.errors import ScaleformError
+from scaleform.kinds import SAFETY_KEYS, Kind
 from scaleform.plan import Plan
 
 THRESHOLD_SHARE = 0.25
 THRESHOLD_MIN = 10
-SAFETY_KINDS = {"labeler": "labeler assignments", "member": "group memberships"}
+SAFETY_KINDS = {SAFETY_KEYS[Kind.LABELER]: "labeler assignments", SAFETY_KEYS[Kind.GROUP_MEMBER]: "group memberships"}
 
 
 def safety_problems(plan: Plan) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 from scaleform.diff import diff
 from scaleform.errors import Location, ScaleformError
 from scaleform.model import (
+    BatchPriority,
     DesiredBatch,
     DesiredGroup,
     DesiredMember,
@@ -33,7 +34,7 @@ def desired(team=None, projects=(), batches=(), priority=None, prune=True) -> De
         team=None if team is None else {m.email: m for m in team},
         projects={p.name: p for p in projects},
         batches={b.name: b for b in batches},
-        batch_priority=priority,
+        batch_priority=None if priority is None else BatchPriority.declared(priority),
         prune=prune,
     )
 

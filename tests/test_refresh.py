@@ -44,7 +44,7 @@ def test_refresh_counts_and_second_stage(tmp_path):
 
     async def go():
         async with in_process(store) as c:
-            return await refresh(c, scope_for(d), d)
+            return await refresh(c, d)
 
     store.clear_requests()
     live, scope = asyncio.run(go())
@@ -89,7 +89,7 @@ def test_each_read_is_parsed_as_it_arrives(tmp_path, monkeypatch):
         return real(data, skipped)
 
     monkeypatch.setattr(refresh_module, "parse_team", parse_team_then_open)
-    live, scope = asyncio.run(asyncio.wait_for(refresh(GroupsWaitForTheTeam(), scope_for(d), d), 10))
+    live, scope = asyncio.run(asyncio.wait_for(refresh(GroupsWaitForTheTeam(), d), 10))
     assert live.team["a@x.io"].role == "labeler" and live.groups["p"]["g"].members == {"a@x.io"}
 
 
@@ -129,6 +129,6 @@ def test_refresh_reads_groups_only_where_a_project_may_be_studio(tmp_path):
             {"name": "u", "type": "t", "param_history": []},
         ]
     )
-    live, scope = asyncio.run(refresh(account, scope_for(d), d))
+    live, scope = asyncio.run(refresh(account, d))
     assert sorted(account.group_reads) == ["s", "u"]
     assert live.groups == {"s": {}, "u": {}} and scope.group_projects == ("s", "u")

@@ -175,7 +175,7 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
     if spec is None or live_batches is None:
         return
     live_order = [b.name for b in live_batches]
-    if isinstance(spec, str):  # "default", the only text it can be
+    if spec.default:
         created_at = context.live.batch_created or {}
         types = {b.name: b.batch_type for b in live_batches}
         default = sorted(live_order, key=lambda n: (types[n] != "Calibration", created_at.get(n, ""), n))
@@ -186,9 +186,9 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
             )
         return
     pending = live_order + sorted(created)
-    rank = _ranker(spec)
+    rank = _ranker(spec.patterns)
     order = sorted(pending, key=rank)  # stable: ties keep their current relative order
-    _warn_idle_patterns(context, spec, pending, {rank(n) for n in pending})
+    _warn_idle_patterns(context, spec.patterns, pending, {rank(n) for n in pending})
     # Concurrently created batches land in an order the API decides: set it explicitly.
     if order != pending or len(created) > 1:
         context.add(Address.priority(), "update", live_order, order, "pending batches are not in the declared order")

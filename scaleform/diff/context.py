@@ -11,7 +11,7 @@ from typing import Any
 from scaleform.address import Address
 from scaleform.changes import Change, Unmanaged
 from scaleform.errors import Problem
-from scaleform.kinds import KINDS, Action, Phase
+from scaleform.kinds import KINDS, SAFETY_KEYS, Action, Phase
 from scaleform.model import ACTIVE_ROLES, DesiredState, LiveState
 
 
@@ -31,7 +31,8 @@ class Diff:
     suppressed: list[Change] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    removals: dict[str, Removals] = field(default_factory=lambda: {"labeler": Removals(), "member": Removals()})
+    # by the plan's safety key (kinds.SAFETY_KEYS)
+    removals: dict[str, Removals] = field(default_factory=lambda: {key: Removals() for key in SAFETY_KEYS.values()})
 
 
 def json_value(value: Any) -> Any:

@@ -6,7 +6,7 @@ from scaleform.address import Address
 from scaleform.changes import Unmanaged
 from scaleform.diff.context import DiffContext
 from scaleform.errors import Problem
-from scaleform.kinds import Phase
+from scaleform.kinds import SAFETY_KEYS, Kind, Phase
 from scaleform.model import DesiredProject
 
 _UNREACHABLE = ("disabled", "not a teammate")  # a problem was recorded: plan nothing for them
@@ -16,7 +16,7 @@ def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) 
     project = declared.name
     live = context.live.project_labelers(project) if exists else frozenset()
     want = set(declared.labelers or ())
-    context.out.removals["labeler"].live += len(live)
+    context.out.removals[SAFETY_KEYS[Kind.LABELER]].live += len(live)
     for email in sorted(want - live):
         why = context.person_status(email, declared.labeler_locs.get(email))
         if why not in _UNREACHABLE:
@@ -37,7 +37,7 @@ def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) 
             Phase.ASSIGNMENT_REMOVALS,
         )
         if runs:
-            context.out.removals["labeler"].removed += 1
+            context.out.removals[SAFETY_KEYS[Kind.LABELER]].removed += 1
         _leave_undeclared_groups(context, declared, email)
 
 
@@ -72,7 +72,7 @@ def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) ->
         if live_group is None:
             _new_group(context, project, group_name, status)
             continue
-        context.out.removals["member"].live += len(live_group.members)
+        context.out.removals[SAFETY_KEYS[Kind.GROUP_MEMBER]].live += len(live_group.members)
         for email in sorted(set(declared_group.members) - live_group.members):
             context.add(
                 Address.group_member(project, group_name, email),
@@ -86,7 +86,7 @@ def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) ->
             if context.removal(
                 Address.group_member(project, group_name, email), {"email": email}, "in the live group; not declared"
             ):
-                context.out.removals["member"].removed += 1
+                context.out.removals[SAFETY_KEYS[Kind.GROUP_MEMBER]].removed += 1
     for group_name in sorted(live_groups):
         if group_name not in (declared.groups or {}):
             context.out.unmanaged.append(

@@ -15,6 +15,7 @@ from scaleform.manifest.people import Emails
 from scaleform.manifest.references import Capped
 from scaleform.model import (
     TEAM_KEYS,
+    BatchPriority,
     DesiredBatch,
     DesiredGroup,
     DesiredMember,
@@ -178,7 +179,7 @@ def build_desired(docs: list[LocDict], prune_override: bool | None, problems: li
     specs, locs = named_entries(docs, "batches", "batch", object, problems)
     batches = {name: _batch(name, spec, locs[name]) for name, spec in specs.items()}
     value, priority_loc = _once(docs, "batch_priority", "batch_priority is declared twice", problems)
-    priority = None if priority_loc is None else (value if isinstance(value, str) else tuple(value))
+    priority = None if priority_loc is None else BatchPriority.declared(value)
     if prune_override is False:
         prune = False
     return DesiredState(

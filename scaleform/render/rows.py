@@ -12,11 +12,11 @@ from typing import Any
 
 from scaleform.changes import RELEASED, deferred_reasons
 from scaleform.kinds import KINDS
+from scaleform.model import ROLE_RANK
 from scaleform.plan import Plan
 from scaleform.render.field_diff import field_diff, fmt
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
-ROLE_RANK = {"labeler": 0, "member": 1, "manager": 2, "admin": 3}
 KIND_TITLES = {kind.value: info.title for kind, info in KINDS.items()}
 
 

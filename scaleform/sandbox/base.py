@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 from scaleform.sandbox.assignment_cache import AssignmentCache
 
-ACTIVE = ("admin", "manager", "member", "labeler")
 # The columns a new batch row fills (completed_at and audited_at are set later, if ever).
 BATCH_COLUMNS = (
     "name, id, project, status, created_at, calibration, self_label, callback, metadata, groups, "
