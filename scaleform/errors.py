@@ -28,12 +28,12 @@ class Location(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-class Via(Location):
+class InheritedLocation(Location):
     """Where a value was written, reached through composition (a template, a people set). It
     equals the plain location; `note` says how the value got where it is used ("inherited by
     project 'p' at f.yaml:3:5"), and every problem located here says so (see `explained`)."""
 
-    note: str  # set by manifest.located.via(); a tuple subclass without __slots__ may carry attributes
+    note: str  # set by manifest.located.inherited(); a tuple subclass without __slots__ may carry attributes
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,9 @@ def explained(problem: Problem) -> Problem:
     """A problem located at a composed value says how that value got there, wherever it was found
     (loading, or planning against the live account)."""
     loc, other = problem.location, problem.other
-    if not isinstance(loc, Via) and not isinstance(other, Via):
+    if not isinstance(loc, InheritedLocation) and not isinstance(other, InheritedLocation):
         return problem
-    message = f"{problem.message} ({loc.note})" if isinstance(loc, Via) else problem.message
+    message = f"{problem.message} ({loc.note})" if isinstance(loc, InheritedLocation) else problem.message
     return Problem(message, loc and Location(*loc), other and Location(*other))
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scaleform.render.field_diff import field_diff, fmt
+from scaleform.render.field_diff import field_diff
+from scaleform.render.field_diff import value_text as fmt
 
 
 def test_values_are_json_and_long_ones_are_cut():

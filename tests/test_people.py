@@ -7,9 +7,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scaleform.errors import InheritedLocation as Via
 from scaleform.errors import Problem
 from scaleform.manifest import load_manifests
-from scaleform.manifest.located import Via, load_yaml
+from scaleform.manifest.located import load_yaml
 from scaleform.manifest.people import People
 
 EMAILS = ["li@acme.ai", "bo@acme.ai", "kim@acme.ai", "raj@acme.ai", "ana@acme.ai"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from scaleform.errors import Location, Problem, ScaleformError, Via
+from scaleform.errors import InheritedLocation, Location, Problem, ScaleformError
 
 # libyaml's parser, when PyYAML was built with it: much faster, and it keeps the same marks.
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -69,14 +69,14 @@ class LocList(list[Any]):
         self.item_locs.append(loc)
 
 
-def via(loc: Location, note: str) -> Via:
-    out = tuple.__new__(Via, loc)
-    out.note = f"{note}, {loc.note}" if isinstance(loc, Via) else note
+def inherited(loc: Location, note: str) -> InheritedLocation:
+    out = tuple.__new__(InheritedLocation, loc)
+    out.note = f"{note}, {loc.note}" if isinstance(loc, InheritedLocation) else note
     return out
 
 
-def plain(loc: Location | None) -> Location | None:
-    return Location(*loc) if isinstance(loc, Via) else loc
+def as_written(loc: Location | None) -> Location | None:
+    return Location(*loc) if isinstance(loc, InheritedLocation) else loc
 
 
 def key_loc(container: Any, key: Any) -> Location | None:

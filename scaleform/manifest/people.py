@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any, NamedTuple
 
-from scaleform.errors import Location, Problem, Via
-from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, named_entries, plain, via
+from scaleform.errors import InheritedLocation, Location, Problem
+from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, as_written, inherited, named_entries
 from scaleform.manifest.nesting import Hints, Nesting
 
 MAX_EXPANDED = 250_000  # emails that set names stand for, counted at every list or set naming one
@@ -65,7 +65,7 @@ class Located(Mapping[str, Location]):
         if i is None:
             raise KeyError(key)
         where, note = self.parts[i]
-        return where[key] if note is None else via(where[key], note)
+        return where[key] if note is None else inherited(where[key], note)
 
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys(chain.from_iterable(where for where, _ in self.parts)))
@@ -268,5 +268,5 @@ class People:
 
 
 def _note(entry: str, loc: Location) -> str:
-    note = f"through people set '{entry}' at {plain(loc)}"
-    return f"{note}, {loc.note}" if isinstance(loc, Via) else note
+    note = f"through people set '{entry}' at {as_written(loc)}"
+    return f"{note}, {loc.note}" if isinstance(loc, InheritedLocation) else note

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scaleform.errors import Location, Problem, Via
-from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, named_entries, plain, via
+from scaleform.errors import InheritedLocation, Location, Problem
+from scaleform.manifest.located import TEXT_UNIT, LocDict, LocList, as_written, inherited, named_entries
 from scaleform.manifest.nesting import Hints, Nesting
 
 MAX_MERGED = 200_000  # values copied while applying templates, to projects and templates in all
@@ -83,14 +83,14 @@ class _Marker:
 
     def __init__(self, note: str) -> None:
         self.note = note
-        self.vias: dict[Location, Via] = {}
+        self.vias: dict[Location, InheritedLocation] = {}
 
     def loc(self, loc: Location) -> Location:
         if type(loc) is not Location:  # already noted: its own note goes with it
-            return via(loc, self.note)
+            return inherited(loc, self.note)
         out = self.vias.get(loc)
         if out is None:
-            out = self.vias[loc] = via(loc, self.note)
+            out = self.vias[loc] = inherited(loc, self.note)
         return out
 
     def copy(self, value: Any) -> Any:
@@ -272,7 +272,7 @@ class Templates:
                     f"(pipelines exist only for Studio projects); set `studio: true` on the project, or "
                     "`pipeline: null` to drop it",
                     loc,
-                    plain(result.key_locs["pipeline"]),
+                    as_written(result.key_locs["pipeline"]),
                 )
             )
             del result["pipeline"], result.key_locs["pipeline"], result.value_locs["pipeline"]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 
-def fmt(value: Any, limit: int = 160) -> str:
+def value_text(value: Any, limit: int = 160) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -33,7 +33,7 @@ def field_diff(before: Any, after: Any, prefix: str = "") -> list[str]:
         sign, side = ("+", after) if before in (None, {}) else ("-", before)
         if side in (None, {}):
             return []
-        return [f"{sign} {_path(prefix, steps)}: {fmt(value)}" for steps, value in _leaves(side)]
+        return [f"{sign} {_path(prefix, steps)}: {value_text(value)}" for steps, value in _leaves(side)]
     from deepdiff import DeepDiff
 
     lines: list[tuple[list[Any], str]] = []
@@ -42,9 +42,9 @@ def field_diff(before: Any, after: Any, prefix: str = "") -> list[str]:
             steps = item.path(output_format="list")
             where = _path(prefix, steps)
             if report.endswith("_added"):
-                lines.append((steps, f"+ {where}: {fmt(item.t2)}"))
+                lines.append((steps, f"+ {where}: {value_text(item.t2)}"))
             elif report.endswith("_removed"):
-                lines.append((steps, f"- {where}: {fmt(item.t1)}"))
+                lines.append((steps, f"- {where}: {value_text(item.t1)}"))
             else:
-                lines.append((steps, f"~ {where}: {fmt(item.t1)} -> {fmt(item.t2)}"))
+                lines.append((steps, f"~ {where}: {value_text(item.t1)} -> {value_text(item.t2)}"))
     return [line for _, line in sorted(lines, key=lambda pair: [str(s) for s in pair[0]] + [pair[1]])]

@@ -14,7 +14,7 @@ from scaleform.changes import RELEASED, deferred_reasons
 from scaleform.kinds import KINDS
 from scaleform.model import ROLE_RANK
 from scaleform.plan import Plan
-from scaleform.render.field_diff import field_diff, fmt
+from scaleform.render.field_diff import field_diff, value_text
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
 KIND_TITLES = {kind.value: info.title for kind, info in KINDS.items()}
@@ -57,7 +57,7 @@ def ontology_diff(before: Any, after: Any) -> list[str]:
     lines = []
     for label in sorted(set(b) | set(a)):
         if label not in b:
-            lines.append(f"+ choice {label}{_under(a[label][0])}{' ' + fmt(a[label][1]) if a[label][1] else ''}")
+            lines.append(f"+ choice {label}{_under(a[label][0])}{' ' + value_text(a[label][1]) if a[label][1] else ''}")
         elif label not in a:
             lines.append(f"- choice {label}{_under(b[label][0])}")
         elif a[label] != b[label]:
@@ -68,17 +68,17 @@ def ontology_diff(before: Any, after: Any) -> list[str]:
             if a[label][1] != b[label][1]:
                 lines += field_diff(b[label][1], a[label][1], f"choice {label}")
     if after and after.get("name") and before is not None:
-        lines.append(f"  version label: {fmt(after['name'])}")
+        lines.append(f"  version label: {value_text(after['name'])}")
     return lines
 
 
 def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
     if kind == "member":
         if action == "create":
-            return [f"role: {fmt(after['role'])} (invite)"]
+            return [f"role: {value_text(after['role'])} (invite)"]
         old, new = before["role"], after["role"]
         down = " (downgrade)" if ROLE_RANK.get(new, 0) < ROLE_RANK.get(old, 0) else ""
-        return [f"role: {fmt(old)} -> {fmt(new)}{down}"]
+        return [f"role: {value_text(old)} -> {value_text(new)}{down}"]
     if kind == "params":
         return field_diff(before, after, "params")
     if kind == "ontology":
@@ -86,15 +86,22 @@ def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
     if kind in ("labeler", "group_member"):  # the address says it all
         return []
     if kind == "group":
-        return [f"members: {fmt(after['members'])}"] if after else []
+        return [f"members: {value_text(after['members'])}"] if after else []
     if kind == "batch_status":
-        return [f"status: {fmt(before or 'staging')} -> {fmt(after)}"]
+        return [f"status: {value_text(before or 'staging')} -> {value_text(after)}"]
     if kind == "batch_groups":
-        return [f"groups: {fmt(before)} -> {fmt(after)}" if before is not None else f"groups: {fmt(after)}"]
+        return [
+            f"groups: {value_text(before)} -> {value_text(after)}"
+            if before is not None
+            else f"groups: {value_text(after)}"
+        ]
     if kind == "batch_priority":
         if after == "default":
-            return ["reset to the default order (calibration first, then oldest)", f"current: {fmt(before, 400)}"]
-        return [f"order: {fmt(before, 400)}", f"   -> {fmt(after, 400)}"]
+            return [
+                "reset to the default order (calibration first, then oldest)",
+                f"current: {value_text(before, 400)}",
+            ]
+        return [f"order: {value_text(before, 400)}", f"   -> {value_text(after, 400)}"]
     return field_diff(before, after) if action != "delete" else []  # pipeline, project, batch, a new kind
 
 
