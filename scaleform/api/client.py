@@ -125,7 +125,7 @@ class ApiClient(TypedCalls):
         `parallelism`. An `urgent` call takes the next free slot before calls already waiting."""
         await self._slots.acquire(urgent)
         try:
-            return await self._send(call, params, parse)
+            return await self._send(call, params, parse=parse)
         finally:
             self._slots.release()
 
@@ -139,14 +139,14 @@ class ApiClient(TypedCalls):
         try:
             outcome = await self._settle(call.check)
             if isinstance(outcome, ep.Request):
-                await self._send(outcome, None, False)
+                await self._send(outcome, None, parse=False)
             if isinstance(outcome, ep.Differs):
                 return outcome
             return outcome is not None
         finally:
             self._slots.release()
 
-    async def _send(self, call: ep.Request, params: dict[str, Any] | None, parse: bool) -> Any:
+    async def _send(self, call: ep.Request, params: dict[str, Any] | None, *, parse: bool) -> Any:
         first = time.monotonic()
         tries = counted = refused = 0
         unsure = False  # an earlier attempt of this create may have taken
@@ -232,7 +232,7 @@ class ApiClient(TypedCalls):
 
     async def _settle(self, check: ep.Check) -> ep.Done | ep.Request | ep.Differs | None:
         try:
-            live = await self._send(check.read, None, True)
+            live = await self._send(check.read, None, parse=True)
         except NotFound:
             return None
         return check.settle(live)

@@ -101,7 +101,7 @@ def _refuse_mixed(path: str | None, plan_file: str | None, rehearse: bool, revie
         )
 
 
-def _show(ctx: Ctx, fmt: str, the_plan: Plan, asking: bool) -> None:
+def _show(ctx: Ctx, fmt: str, the_plan: Plan, *, asking: bool) -> None:
     """The plan before it is applied; on stderr when the report is in another format."""
     if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
         emit(render_plan(the_plan, "text", ctx.color), nl=False, err=fmt != "text", escaped=True)
@@ -130,7 +130,7 @@ def _apply_saved(ctx: Ctx, fmt: str, plan_file: str, force: bool) -> int:
         saved_plan_target(ctx, the_plan.target),
         force,
         _progress(ctx, fmt),
-        checked=lambda: _show(ctx, fmt, the_plan, False),
+        checked=lambda: _show(ctx, fmt, the_plan, asking=False),
     )
     return _report(ctx, fmt, report, the_plan, None)
 
@@ -152,7 +152,7 @@ def _apply_fresh(
     counted: ReviewedCount | None = None
     reviewed = [(f, read_saved_plan(f)) for f in reviewed_files]  # a damaged file fails before any read
     _, target, the_plan = make_plan(ctx, path, targets, rehearse)
-    _show(ctx, fmt, the_plan, not auto_approve)
+    _show(ctx, fmt, the_plan, asking=not auto_approve)
     if reviewed:
         from scaleform.reviewed import check_reviewed
 

@@ -123,7 +123,7 @@ def _layout(uses: dict[str, list[int]], parents: list[list[int]]) -> _Layout:
 MAX_LAYERS = 8  # templates extending templates, at most (the loader allows 64)
 
 
-def _parents(users: list[frozenset[str]], uses: dict[str, list[int]], single: bool) -> list[list[int]]:
+def _parents(users: list[frozenset[str]], uses: dict[str, list[int]], *, single: bool) -> list[list[int]]:
     """Each template's parents: the templates whose users strictly contain its users, with nothing
     between (`single`: only where there is one). Values of different templates never share a key,
     so any order merges the same."""
@@ -162,7 +162,11 @@ def _templates(projects: list[Project]) -> tuple[dict[str, dict[str, Any]], dict
             uses[project].append(i)
     uses = {project: used for project, used in uses.items() if used}
     # Layered (a template extends the wider ones) unless that writes more than flat; ties: layered.
-    choices: list[list[list[int]]] = [_parents(users, uses, False), _parents(users, uses, True), [[] for _ in users]]
+    choices: list[list[list[int]]] = [
+        _parents(users, uses, single=False),
+        _parents(users, uses, single=True),
+        [[] for _ in users],
+    ]
     layout = min((_layout(uses, parents) for parents in choices), key=lambda lay: lay.cost)
     types = {p.name: str(p.spec.get("type") or "") for p in projects}
     labels = [_label(facets) for _, facets in groups]

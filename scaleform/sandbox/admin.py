@@ -27,7 +27,7 @@ def served_key(api_key_env: str | None) -> str:
     return key
 
 
-def _fresh(db: str, force: bool) -> None:
+def _fresh(db: str, *, force: bool) -> None:
     path = Path(db)
     if path.exists():
         if not force:
@@ -40,7 +40,7 @@ def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> 
     from scaleform.sandbox.fixtures import init_store
     from scaleform.sandbox.store import Store
 
-    _fresh(db, force)
+    _fresh(db, force=force)
     store = Store(db)
     if fixture != "large":
         sizes = {}
@@ -110,13 +110,13 @@ def init_twin(db: str, target: Target, force: bool = False) -> str:
         async with target.client() as client:
             return await copy_account(client, store, target.api_url)
 
-    _fresh(db, force)
+    _fresh(db, force=force)
     store = Store(db)
     try:
         report = run_coroutine(copy())
     except BaseException:
         store.db.close()
-        _fresh(db, True)  # no half-made twin is left behind to be served as if complete
+        _fresh(db, force=True)  # no half-made twin is left behind to be served as if complete
         raise
     store.db.close()
     return report.text() + f"\nsandbox '{db}' is the twin; it accepts the sandbox key, never the account's."
