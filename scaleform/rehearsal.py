@@ -9,56 +9,26 @@ so a plain `plan` does not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from scaleform.changes import deferred_reasons
 from scaleform.errors import ScaleformError
+from scaleform.rehearsal_record import INTERRUPTED, Rehearsal, RehearsalFailure
 
-if TYPE_CHECKING:  # plan.py may import RehearsalFailure from here: plan is imported where it is used
+if TYPE_CHECKING:  # the plan and apply layers import what they need inside the functions
     from scaleform.apply import ApplyReport
     from scaleform.manifest import Manifests
-    from scaleform.plan import Plan, Rehearsal
+    from scaleform.plan import Plan
     from scaleform.sandbox.faults import FaultConfig
     from scaleform.sandbox.store import Store
     from scaleform.target import Target
 
+__all__ = ["INTERRUPTED", "Rehearsal", "RehearsalFailure", "rehearse", "require_clean"]
+
 # The twin's own key: the live key never reaches the twin's app or its store.
 TWIN_KEY = "scaleform-rehearsal-twin"
-
-
-@dataclass(frozen=True)
-class RehearsalFailure:
-    """The first call the twin refused: its phase, method and path, the addresses it realizes, and
-    the error. INTERRUPTED (no method) stands for a rehearsal stopped before any call failed."""
-
-    phase: int
-    method: str
-    path: str
-    realizes: tuple[str, ...]
-    error: str
-
-    @property
-    def interrupted(self) -> bool:
-        return not self.method
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "phase": self.phase,
-            "method": self.method,
-            "path": self.path,
-            "realizes": list(self.realizes),
-            "error": self.error,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RehearsalFailure:
-        # A saved plan, checked against its schema; values are kept as written, so it prints as saved.
-        return cls(data["phase"], data["method"], data["path"], tuple(data["realizes"]), data["error"])
-
-
-INTERRUPTED = RehearsalFailure(0, "", "", (), "the rehearsal was interrupted")
 
 
 def _deferred_why(plan: Plan) -> str:
@@ -67,8 +37,6 @@ def _deferred_why(plan: Plan) -> str:
 
 def _failure(plan: Plan, report: ApplyReport) -> Rehearsal:
     """The first failed call in plan order (calls in one phase run together; several may fail)."""
-    from scaleform.plan import Rehearsal
-
     failed = [r for r in report.results if r.status == "failed"]
     first = min(failed, key=lambda r: plan.operations.index(r.operation)) if failed else None
     record = INTERRUPTED  # unless a call failed before the interruption
@@ -109,7 +77,6 @@ async def rehearse_async(
     """Rehearse `plan` (made from `manifests` for `target`) on a twin at `twin_path`. `faults`: what
     the twin injects (a test making it refuse a call); None, a faithful twin."""
     from scaleform.apply import execute_on
-    from scaleform.plan import Rehearsal
     from scaleform.planner import plan_on_client
     from scaleform.sandbox.twin import build_twin
 

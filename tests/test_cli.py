@@ -278,3 +278,28 @@ def test_the_saved_plan_hint_is_a_command_that_works_for_its_target():
         saved_plan_command("http://127.0.0.1:9/v1", "p.json")
         == "scaleform apply --plan p.json --api-url http://127.0.0.1:9/v1"
     )
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("plan", "--sandbox", "exa"),
+        ("apply", "--sandbox", ""),
+        ("sandbox", "init", "--db", "exa"),
+        ("sandbox", "serve", "--db", ""),
+    ],
+)
+def test_sandbox_and_db_values_complete_as_paths(words):
+    """`--sandbox exa<TAB>` and `--db exa<TAB>` complete files, as PATH arguments do (bash protocol)."""
+    from click.testing import CliRunner
+
+    from scaleform.cli import main
+
+    env = {
+        "_SCALEFORM_COMPLETE": "bash_complete",
+        "COMP_WORDS": " ".join(("scaleform", *words)),
+        "COMP_CWORD": str(len(words)),
+    }
+    result = CliRunner().invoke(main, [], env=env, prog_name="scaleform", catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [f"file,{words[-1]}"]

@@ -19,6 +19,8 @@ import click
 from scaleform.errors import ScaleformError
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from scaleform.sandbox.connect import Sandboxes
 
 DEFAULT_SANDBOX_DB = ".scaleform/sandbox.db"
@@ -150,6 +152,14 @@ def version_option() -> _Decorator:
     )
 
 
+def complete_path(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion of a file path, as a click.Path parameter completes (the shell lists the
+    files), for options whose type stays a plain string so their help and parsing do not change."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
 _COMMON: list[_Decorator] = [
     click.option("-e", "--environment", help="Environment declared in the manifests."),
     click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a ${var.NAME} (repeatable)."),
@@ -162,6 +172,7 @@ _COMMON: list[_Decorator] = [
         flag_value=DEFAULT_SANDBOX_DB,
         default=None,
         metavar="[DB]",
+        shell_complete=complete_path,
         help=f"Use the local sandbox API (default DB {DEFAULT_SANDBOX_DB}, created with demo data).",
     ),
     click.option(

@@ -9,7 +9,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, say
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, complete_path, say
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -29,7 +29,13 @@ def sandbox() -> None:
 
 
 def _sandbox_db_option(fn: _F) -> _F:
-    return click.option("--db", default=DEFAULT_SANDBOX_DB, show_default=True, help="SQLite database file.")(fn)
+    return click.option(
+        "--db",
+        default=DEFAULT_SANDBOX_DB,
+        show_default=True,
+        shell_complete=complete_path,
+        help="SQLite database file.",
+    )(fn)
 
 
 @sandbox.command("init", short_help="Create a sandbox account from a fixture, or as a twin of a live account.")
