@@ -237,7 +237,7 @@ def test_no_command_lists_an_option_it_ignores(path, absent):
 def test_term_dumb_and_no_color_mean_no_colour(monkeypatch):
     import sys
 
-    from scaleform.cli.options import Ctx
+    from scaleform.cli.options import CommandOptions as Ctx
 
     class Tty:
         def isatty(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from scaleform.api.retry import RetryEvent
-from scaleform.cli.options import Ctx
+from scaleform.cli.options import CommandOptions as Ctx
 from scaleform.cli.progress import ProgressLine
 
 

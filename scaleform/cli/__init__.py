@@ -9,6 +9,6 @@ from scaleform.cli import plan_commands as _plan  # noqa: F401  (registers `scal
 from scaleform.cli import sandbox as _sandbox  # noqa: F401  (registers `scaleform sandbox`)
 from scaleform.cli import schema_command as _schema  # noqa: F401  (registers `scaleform schema`)
 from scaleform.cli.commands import main
-from scaleform.cli.options import Ctx
+from scaleform.cli.options import CommandOptions
 
-__all__ = ["Ctx", "main"]
+__all__ = ["CommandOptions", "main"]

@@ -16,7 +16,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import saved_plan_target
-from scaleform.cli.options import Ctx, common_options, emit
+from scaleform.cli.options import CommandOptions, common_options, emit
 from scaleform.cli.plan_commands import make_plan, read_saved_plan, render_plan
 from scaleform.errors import ScaleformError
 
@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # at run time these load inside the functions that use them
 )
 @common_options()
 def apply(
-    ctx: Ctx,
+    ctx: CommandOptions,
     path: str | None,
     plan_file: str | None,
     auto_approve: bool,
@@ -101,7 +101,7 @@ def _refuse_mixed(path: str | None, plan_file: str | None, rehearse: bool, revie
         )
 
 
-def _show(ctx: Ctx, fmt: str, the_plan: Plan, *, asking: bool) -> None:
+def _show(ctx: CommandOptions, fmt: str, the_plan: Plan, *, asking: bool) -> None:
     """The plan before it is applied; on stderr when the report is in another format."""
     if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
         emit(render_plan(the_plan, "text", ctx.color), nl=False, err=fmt != "text", escaped=True)
@@ -109,7 +109,7 @@ def _show(ctx: Ctx, fmt: str, the_plan: Plan, *, asking: bool) -> None:
         emit("Nothing to apply.", err=fmt != "text")
 
 
-def _progress(ctx: Ctx, fmt: str) -> Callable[[OpResult], None]:
+def _progress(ctx: CommandOptions, fmt: str) -> Callable[[OpResult], None]:
     """A line per API call as it completes, in the text format only."""
     from scaleform.render.report import progress_line
 
@@ -120,7 +120,7 @@ def _progress(ctx: Ctx, fmt: str) -> Callable[[OpResult], None]:
     return progress
 
 
-def _apply_saved(ctx: Ctx, fmt: str, plan_file: str, force: bool) -> int:
+def _apply_saved(ctx: CommandOptions, fmt: str, plan_file: str, force: bool) -> int:
     """Apply a saved plan exactly as it was made; it was reviewed, so no question is asked."""
     from scaleform.apply import apply_saved_plan
 
@@ -136,7 +136,7 @@ def _apply_saved(ctx: Ctx, fmt: str, plan_file: str, force: bool) -> int:
 
 
 def _apply_fresh(
-    ctx: Ctx,
+    ctx: CommandOptions,
     fmt: str,
     path: str,
     targets: tuple[str, ...],
@@ -182,7 +182,7 @@ def _confirm() -> None:
 
 
 def _report(
-    ctx: Ctx, fmt: str, report: ApplyReport | None, the_plan: Plan, reviewed: ReviewedCount | None = None
+    ctx: CommandOptions, fmt: str, report: ApplyReport | None, the_plan: Plan, reviewed: ReviewedCount | None = None
 ) -> int:
     from scaleform.apply import ApplyReport
     from scaleform.render.report import render_report, render_report_json, render_report_markdown

@@ -16,7 +16,7 @@ from scaleform.cli.loading import manifest_load
 from scaleform.cli.options import (
     MANIFESTS,
     OUTPUT,
-    Ctx,
+    CommandOptions,
     ScaleformGroup,
     common_options,
     emit,
@@ -42,7 +42,7 @@ def main() -> None:
     help="github: workflow annotations; json: schemas/validate.schema.json; sarif: SARIF 2.1.0 for code scanning.",
 )
 @common_options(*MANIFESTS, *OUTPUT)
-def validate(ctx: Ctx, path: str, fmt: str) -> int:
+def validate(ctx: CommandOptions, path: str, fmt: str) -> int:
     """Check manifests offline: schema, references, variables (every declared environment unless -e).
 
     \b
@@ -90,7 +90,7 @@ def validate(ctx: Ctx, path: str, fmt: str) -> int:
 @click.argument("path", default=".", required=False, type=click.Path())
 @click.option("--project", "projects", multiple=True, metavar="NAME", help="Only these projects (repeatable).")
 @common_options(*MANIFESTS, *OUTPUT)
-def render(ctx: Ctx, path: str, projects: tuple[str, ...]) -> int:
+def render(ctx: CommandOptions, path: str, projects: tuple[str, ...]) -> int:
     """Print the effective manifests: templates merged, people sets expanded, variables interpolated.
 
     \b

@@ -6,7 +6,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import OUTPUT, TARGET, Ctx, common_options, say
+from scaleform.cli.options import OUTPUT, TARGET, CommandOptions, common_options, say
 
 
 @main.command()
@@ -30,7 +30,13 @@ from scaleform.cli.options import OUTPUT, TARGET, Ctx, common_options, say
 @click.option("--templates", is_flag=True, help="Factor what projects share into templates and people sets.")
 @common_options("environment", *TARGET, *OUTPUT)
 def export(
-    ctx: Ctx, path: str, out_dir: str, projects: tuple[str, ...], force: bool, prefix: str | None, templates: bool
+    ctx: CommandOptions,
+    path: str,
+    out_dir: str,
+    projects: tuple[str, ...],
+    force: bool,
+    prefix: str | None,
+    templates: bool,
 ) -> int:
     """Write the live account as manifests (team, projects, batches). With -e, the environment is
     read from the manifests at PATH (default: the current folder).

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, say
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, CommandOptions, say
 from scaleform.errors import ScaleformError
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from scaleform.target import Target
 
 
-def manifest_load(ctx: Ctx, path: str) -> ManifestLoad:
+def manifest_load(ctx: CommandOptions, path: str) -> ManifestLoad:
     from scaleform.manifest import ManifestLoad, parse_var_flags
 
     return ManifestLoad(
@@ -45,7 +45,7 @@ def environment_at(path: str, name: str) -> Environment:
     return chosen
 
 
-def target_for(ctx: Ctx, manifests: Manifests | None = None, path: str | None = None) -> Target:
+def target_for(ctx: CommandOptions, manifests: Manifests | None = None, path: str | None = None) -> Target:
     """The target of a command. `path`: where to read the -e environment from when no manifests
     are loaded (export, the twin)."""
     from scaleform.target import resolve_target
@@ -69,13 +69,13 @@ def target_for(ctx: Ctx, manifests: Manifests | None = None, path: str | None = 
     )
 
 
-def _sandboxes(ctx: Ctx) -> Sandboxes:
-    if ctx.sandboxes is None:  # only `guarded` makes a Ctx that owns the stores it opens
-        raise RuntimeError("this Ctx owns no Sandboxes: run the command through `guarded`")
+def _sandboxes(ctx: CommandOptions) -> Sandboxes:
+    if ctx.sandboxes is None:  # only `guarded` makes a CommandOptions that owns the stores it opens
+        raise RuntimeError("this CommandOptions owns no Sandboxes: run the command through `guarded`")
     return ctx.sandboxes
 
 
-def sandbox_ready(ctx: Ctx, db: str) -> None:
+def sandbox_ready(ctx: CommandOptions, db: str) -> None:
     """The default sandbox is made on first use, saying so; a database named explicitly must
     exist, so that a typo never creates an account."""
     if Path(db).exists():
@@ -92,7 +92,7 @@ def sandbox_ready(ctx: Ctx, db: str) -> None:
     say(ctx, f"Created the default sandbox {db} with the demo account (`scaleform sandbox init --force` resets it).")
 
 
-def saved_plan_target(ctx: Ctx, recorded: Mapping[str, Any]) -> Target:
+def saved_plan_target(ctx: CommandOptions, recorded: Mapping[str, Any]) -> Target:
     """The target for `apply --plan`. Given options win (and must match the plan). Without them
     the plan's own target is used only where it cannot send the key somewhere new: a sandbox
     database, or a provider's official URL. A plan file is input, and one planted in a pull
@@ -135,7 +135,7 @@ def saved_plan_command(api_url: str, out: str) -> str:
     return f"scaleform apply --plan {out} --api-url {api_url}"
 
 
-def early_target(ctx: Ctx) -> Target | None:
+def early_target(ctx: CommandOptions) -> Target | None:
     """The target as known before the manifests load, for reads that overlap the load. None
     when the manifests can change it (-e picks an environment that may set the URL or key),
     when it cannot be resolved (the error then comes after the manifests' own), and for the

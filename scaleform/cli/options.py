@@ -39,7 +39,7 @@ CommandFn = Callable[..., int]
 
 
 @dataclass(frozen=True)
-class Ctx:
+class CommandOptions:
     """The common options of one command, and what it owns while it runs."""
 
     environment: str | None = None
@@ -58,7 +58,7 @@ class Ctx:
     sandboxes: Sandboxes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_options(cls, **kw: Any) -> Ctx:
+    def from_options(cls, **kw: Any) -> CommandOptions:
         return cls(
             environment=kw.get("environment"),
             vars=kw.get("var") or (),
@@ -113,7 +113,7 @@ def emit(text: str, err: bool = False, nl: bool = True, escaped: bool = False) -
     click.echo(redact(text if escaped else terminal_safe(text)), err=err, nl=nl)
 
 
-def say(ctx: Ctx, text: str) -> None:
+def say(ctx: CommandOptions, text: str) -> None:
     """A line for the person at the terminal (stderr), unless --quiet."""
     if not ctx.quiet:
         emit(text, err=True)
@@ -216,7 +216,7 @@ def _option_name(option: _Decorator) -> str:
 
 
 def common_options(*names: str) -> Callable[[CommandFn], Callable[..., NoReturn]]:
-    """The shared options named (all of them when none are), parsed into a `Ctx`; the command runs
+    """The shared options named (all of them when none are), parsed into a `CommandOptions`; the command runs
     guarded (every failure a message and exit 1)."""
     wanted = set(names or ALL)
     chosen = [o for o in _COMMON if _option_name(o) in wanted or _option_name(o) == "version"]
@@ -237,7 +237,7 @@ def common_options(*names: str) -> Callable[[CommandFn], Callable[..., NoReturn]
                     )
                 # `plan --sandbox examples/quickstart`: the optional DB value was really the PATH.
                 kw["path"], options["sandbox"] = sandbox, DEFAULT_SANDBOX_DB
-            ctx = Ctx.from_options(**options)
+            ctx = CommandOptions.from_options(**options)
             guarded(ctx, fn, **kw)
 
         for option in reversed(chosen):
@@ -262,7 +262,7 @@ def _terminated(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
-def guarded(ctx: Ctx, fn: CommandFn, **kw: Any) -> NoReturn:
+def guarded(ctx: CommandOptions, fn: CommandFn, **kw: Any) -> NoReturn:
     """Run a command; every failure becomes a message and exit 1, never a traceback. The keys it
     registers are redacted from everything it prints, its error included, and forgotten after."""
     from scaleform.redaction import redacting
@@ -295,7 +295,7 @@ def guarded(ctx: Ctx, fn: CommandFn, **kw: Any) -> NoReturn:
         sys.exit(code or 0)
 
 
-def _owning_sandboxes(fn: CommandFn, ctx: Ctx, **kw: Any) -> int:
+def _owning_sandboxes(fn: CommandFn, ctx: CommandOptions, **kw: Any) -> int:
     """`fn` run with a `Sandboxes` of its own: the stores it opens are closed when it ends,
     before any error is shown."""
     from scaleform.sandbox.connect import Sandboxes
@@ -304,7 +304,7 @@ def _owning_sandboxes(fn: CommandFn, ctx: Ctx, **kw: Any) -> int:
         return fn(replace(ctx, sandboxes=sandboxes), **kw)
 
 
-def _traceback_if(ctx: Ctx) -> None:
+def _traceback_if(ctx: CommandOptions) -> None:
     if ctx.verbose:
         import traceback
 

@@ -11,7 +11,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_command, target_for
-from scaleform.cli.options import OUTPUT, Ctx, common_options, emit, manifests_kept, say
+from scaleform.cli.options import OUTPUT, CommandOptions, common_options, emit, manifests_kept, say
 from scaleform.cli.progress import ProgressLine
 
 if TYPE_CHECKING:  # at run time these load inside the commands that use them
@@ -38,7 +38,7 @@ def render_plan(
 
 
 def make_plan(
-    ctx: Ctx, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False
+    ctx: CommandOptions, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False
 ) -> tuple[Manifests, Target, Plan]:
     """Load the manifests at `path`, read the account and plan; warnings go to stderr."""
     from scaleform.planner import load_and_plan
@@ -89,7 +89,7 @@ def make_plan(
 @click.option("--rehearse", is_flag=True, help="Carry the plan out on a throwaway twin of the account first.")
 @common_options()
 def plan(
-    ctx: Ctx,
+    ctx: CommandOptions,
     path: str,
     out: str | None,
     fmt: str,
@@ -140,7 +140,7 @@ def plan(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @common_options(*OUTPUT)
-def show(ctx: Ctx, file: str, fmt: str) -> int:
+def show(ctx: CommandOptions, file: str, fmt: str) -> int:
     """Show a saved plan, with every API call apply would send.
 
     \b

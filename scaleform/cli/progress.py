@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO, overload
 
-from scaleform.cli.options import Ctx
+from scaleform.cli.options import CommandOptions
 from scaleform.names import terminal_safe
 from scaleform.redaction import redact
 
@@ -20,7 +20,7 @@ _CLEAR = "\x1b[K"  # erase to the end of the line, so a shorter text leaves noth
 
 
 class ProgressLine:
-    def __init__(self, ctx: Ctx, what: str = "Reading the live account", stream: TextIO | None = None):
+    def __init__(self, ctx: CommandOptions, what: str = "Reading the live account", stream: TextIO | None = None):
         self.stream = stream or sys.stderr
         self.on = not ctx.quiet and self.stream.isatty()
         self.lines = not ctx.quiet and not self.on  # off a terminal: retries as plain lines

@@ -9,7 +9,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import DEFAULT_SANDBOX_DB, Ctx, common_options, complete_path, say
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, CommandOptions, common_options, complete_path, say
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -60,7 +60,7 @@ def _sandbox_db_option(fn: _F) -> _F:
 )
 @common_options(*_TARGET, *_OUTPUT)
 def sandbox_init(
-    ctx: Ctx,
+    ctx: CommandOptions,
     db: str,
     fixture: str,
     projects: int | None,
@@ -136,7 +136,7 @@ def sandbox_init(
 )
 @common_options(*_OUTPUT)
 def sandbox_serve(
-    ctx: Ctx,
+    ctx: CommandOptions,
     db: str,
     host: str,
     port: int,
@@ -177,7 +177,7 @@ def sandbox_serve(
 @_sandbox_db_option
 @click.argument("emails", nargs=-1)
 @common_options(*_OUTPUT)
-def sandbox_accept(ctx: Ctx, db: str, emails: tuple[str, ...]) -> int:
+def sandbox_accept(ctx: CommandOptions, db: str, emails: tuple[str, ...]) -> int:
     """Accept pending invitations (all, or the EMAILS given), as the invitees would.
 
     \b

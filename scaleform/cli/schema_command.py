@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from scaleform.cli.commands import main
-from scaleform.cli.options import Ctx, guarded, say
+from scaleform.cli.options import CommandOptions, guarded, say
 
 
 @main.command("schema", short_help="Write the JSON schemas into the manifest folder (for editors and CI).")
@@ -26,10 +26,10 @@ def schema(out_dir: str, quiet: bool) -> None:
     Examples:
       scaleform schema --out manifests/.schema
     """
-    guarded(Ctx(quiet=quiet), _write, out_dir=out_dir)
+    guarded(CommandOptions(quiet=quiet), _write, out_dir=out_dir)
 
 
-def _write(ctx: Ctx, out_dir: str) -> int:
+def _write(ctx: CommandOptions, out_dir: str) -> int:
     from scaleform.schema_files import write_schemas
 
     for path in write_schemas(out_dir):
