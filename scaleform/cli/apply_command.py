@@ -16,7 +16,8 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import saved_plan_target
-from scaleform.cli.options import CommandOptions, common_options, emit
+from scaleform.cli.options import CommandOptions, common_options
+from scaleform.cli.output import emit
 from scaleform.cli.plan_commands import make_plan, read_saved_plan, render_plan
 from scaleform.errors import ScaleformError
 

@@ -19,10 +19,10 @@ from scaleform.cli.options import (
     CommandOptions,
     ScaleformGroup,
     common_options,
-    emit,
     manifests_kept,
     version_option,
 )
+from scaleform.cli.output import emit
 
 
 @click.group(cls=ScaleformGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,8 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import OUTPUT, TARGET, CommandOptions, common_options, say
+from scaleform.cli.options import OUTPUT, TARGET, CommandOptions, common_options
+from scaleform.cli.output import say
 
 
 @main.command()

@@ -7,7 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaleform.cli.options import DEFAULT_SANDBOX_DB, CommandOptions, say
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, CommandOptions
+from scaleform.cli.output import say
 from scaleform.errors import ScaleformError
 
 if TYPE_CHECKING:

@@ -1,22 +1,21 @@
-"""The options every command shares, and the guard that turns every failure into a message."""
+"""The options every command shares: parsed into a `CommandOptions`, the command run guarded."""
 
 from __future__ import annotations
 
 import functools
 import gc
 import os
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 import click
 
-from scaleform.errors import ScaleformError
+from scaleform.cli.guard import guarded
+from scaleform.cli.output import emit
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -101,22 +100,6 @@ class ScaleformGroup(click.Group):
             exc.show()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def emit(text: str, err: bool = False, nl: bool = True, escaped: bool = False) -> None:
-    """Every line a command prints goes through here: redacted, whatever produced it (an API
-    answer, an error message, a live name), and with control characters escaped. `escaped`: the
-    text is already safe (JSON, or the text renderer's, whose colour codes must stay)."""
-    from scaleform.names import terminal_safe
-    from scaleform.redaction import redact
-
-    click.echo(redact(text if escaped else terminal_safe(text)), err=err, nl=nl)
-
-
-def say(ctx: CommandOptions, text: str) -> None:
-    """A line for the person at the terminal (stderr), unless --quiet."""
-    if not ctx.quiet:
-        emit(text, err=True)
 
 
 @contextmanager
@@ -252,60 +235,3 @@ def _looks_like_db(value: str) -> bool:
     if p.suffix in (".db", ".sqlite", ".sqlite3"):
         return True
     return p.is_file() and p.suffix not in (".yaml", ".yml")
-
-
-class Terminated(BaseException):
-    """SIGTERM outside apply's writes (which handle it themselves): end as Ctrl-C does."""
-
-
-def _terminated(signum: int, frame: Any) -> None:
-    raise Terminated()
-
-
-def guarded(ctx: CommandOptions, fn: CommandFn, **kw: Any) -> NoReturn:
-    """Run a command; every failure becomes a message and exit 1, never a traceback. The keys it
-    registers are redacted from everything it prints, its error included, and forgotten after."""
-    from scaleform.redaction import redacting
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminated)
-    with redacting():
-        try:
-            code = _owning_sandboxes(fn, ctx, **kw)
-        except ScaleformError as exc:
-            _traceback_if(ctx)
-            emit(f"Error: {exc}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            emit("Interrupted.", err=True)
-            sys.exit(130)
-        except Terminated:
-            emit("Terminated.", err=True)
-            sys.exit(143)
-        except click.exceptions.Exit:
-            raise
-        except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
-            _traceback_if(ctx)
-            emit(
-                f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
-                "scaleform; rerun with -v for details and report it.",
-                err=True,
-            )
-            sys.exit(1)
-        sys.exit(code or 0)
-
-
-def _owning_sandboxes(fn: CommandFn, ctx: CommandOptions, **kw: Any) -> int:
-    """`fn` run with a `Sandboxes` of its own: the stores it opens are closed when it ends,
-    before any error is shown."""
-    from scaleform.sandbox.connect import Sandboxes
-
-    with Sandboxes() as sandboxes:
-        return fn(replace(ctx, sandboxes=sandboxes), **kw)
-
-
-def _traceback_if(ctx: CommandOptions) -> None:
-    if ctx.verbose:
-        import traceback
-
-        emit(traceback.format_exc(), err=True, nl=False)

@@ -11,7 +11,8 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_command, target_for
-from scaleform.cli.options import OUTPUT, CommandOptions, common_options, emit, manifests_kept, say
+from scaleform.cli.options import OUTPUT, CommandOptions, common_options, manifests_kept
+from scaleform.cli.output import emit, say
 from scaleform.cli.progress import ProgressLine
 
 if TYPE_CHECKING:  # at run time these load inside the commands that use them

@@ -9,7 +9,8 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
-from scaleform.cli.options import DEFAULT_SANDBOX_DB, CommandOptions, common_options, complete_path, say
+from scaleform.cli.options import DEFAULT_SANDBOX_DB, CommandOptions, common_options, complete_path
+from scaleform.cli.output import say
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

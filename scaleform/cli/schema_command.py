@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from scaleform.cli.commands import main
-from scaleform.cli.options import CommandOptions, guarded, say
+from scaleform.cli.guard import guarded
+from scaleform.cli.options import CommandOptions
+from scaleform.cli.output import say
 
 
 @main.command("schema", short_help="Write the JSON schemas into the manifest folder (for editors and CI).")
