@@ -16,7 +16,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import saved_plan_target
-from scaleform.cli.options import CommandOptions, common_options
+from scaleform.cli.options import CommandOptions, common_options, target_option
 from scaleform.cli.output import emit
 from scaleform.cli.plan_commands import make_plan, read_saved_plan, render_plan
 from scaleform.errors import ScaleformError
@@ -31,13 +31,7 @@ if TYPE_CHECKING:  # at run time these load inside the functions that use them
 @click.argument("path", default=None, required=False, type=click.Path())
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="ADDR",
-    help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).",
-)
+@target_option
 @click.option("--force", is_flag=True, help="Apply even when removals cross the safety threshold.")
 @click.option(
     "--format",

@@ -230,6 +230,16 @@ def common_options(*names: str) -> Callable[[CommandFn], Callable[..., NoReturn]
     return decorate
 
 
+# --target, for plan and apply alike.
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDR",
+    help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).",
+)
+
+
 def _looks_like_db(value: str) -> bool:
     p = Path(value)
     if p.suffix in (".db", ".sqlite", ".sqlite3"):

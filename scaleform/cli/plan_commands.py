@@ -11,7 +11,7 @@ import click
 
 from scaleform.cli.commands import main
 from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, saved_plan_command, target_for
-from scaleform.cli.options import OUTPUT, CommandOptions, common_options, manifests_kept
+from scaleform.cli.options import OUTPUT, CommandOptions, common_options, manifests_kept, target_option
 from scaleform.cli.output import emit, say
 from scaleform.cli.progress import ProgressLine
 
@@ -77,13 +77,7 @@ def make_plan(
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (deferred included).")
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="ADDR",
-    help="Only changes at ADDR or under it, by whole components (project[a] selects project[a].params).",
-)
+@target_option
 @click.option(
     "--base-manifests", type=click.Path(), help="Mark changes introduced vs drift (a missing DIR: all introduced)."
 )
