@@ -29,6 +29,8 @@ class Operation:
     path: str
     body: Any
     realizes: tuple[Address, ...]
+    # What reads a create back before it is sent again (endpoints attach it); not part of the plan.
+    check: ep.Check | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,20 +46,7 @@ class Operation:
 
     def request(self) -> ep.Request:
         """What the client sends; a create carries the check that reads it back before a resend."""
-        return ep.Request(self.method, self.path, self.body, _read_back(self))
-
-
-def _read_back(op: Operation) -> ep.Check | None:
-    body = op.body or {}
-    if op.call is Call.INVITE:
-        return ep.invite_check(body["emails"], body["team_role"])
-    if op.call is Call.CREATE_PROJECT:
-        return ep.project_check(body)
-    if op.call is Call.CREATE_GROUP:
-        return ep.group_check(op.realizes[0].names()[0], body["name"], body["emails"])
-    if op.call is Call.CREATE_BATCH:
-        return ep.batch_check(body)
-    return None
+        return ep.Request(self.method, self.path, self.body, self.check)
 
 
 def call_for(realized: list[Change]) -> Call:
@@ -79,7 +68,7 @@ def _operation(request: ep.Request, realized: list[Change]) -> Operation:
     call = call_for(realized)
     method, path, body = request
     addresses = tuple(sorted((c.address for c in realized), key=lambda a: a.text))
-    return Operation(call, CALL_PHASE[call], method, path, body, addresses)
+    return Operation(call, CALL_PHASE[call], method, path, body, addresses, request.check)
 
 
 T = TypeVar("T")
