@@ -51,6 +51,10 @@ class Address:
     text: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Exactly the names its kind is identified by: no address renders a missing name as "None".
+        given = tuple(f for f in ("project", "group", "email", "batch") if getattr(self, f) is not None)
+        if sorted(given) != sorted(_NAMES[self.kind]):
+            raise ValueError(f"a {self.kind.value} address is named by {', '.join(_NAMES[self.kind]) or 'nothing'}")
         object.__setattr__(self, "text", _render(self))
 
     def __str__(self) -> str:

@@ -1,18 +1,15 @@
 """The kinds of managed item, one entry each: its address form, the actions the differ plans for
 it, the phase its changes run in, the call that carries out each action, and how plans and
-reports name it. Adding a kind is an entry here plus its diff (see docs/architecture.md)."""
+reports name it. Adding a kind is an entry here, its request in api/endpoints.py and its diff
+(see docs/architecture.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum, IntEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from scaleform.api.endpoints import Request
-    from scaleform.changes import Change
+from typing import Literal
 
 Action = Literal["create", "update", "delete"]
 
@@ -76,9 +73,6 @@ class KindInfo:
     calls: Mapping[Action, Call]  # the actions the differ plans for it, and the call of each
     phase: Phase | None  # None: it depends on the change, and the differ names it
     plural: str | None = None  # what an apply report line calls several of them
-    # One call per change, made from the change alone. The kinds above have none: operations.py
-    # batches their changes into fewer calls (per role, per project set, per group).
-    request: Callable[[Change], Request] | None = None
 
     @property
     def actions(self) -> frozenset[Action]:

@@ -108,17 +108,16 @@ class _ChangesByCall:
     removes: dict[tuple[str, str], Change] = field(default_factory=dict)
     group_creates: dict[tuple[str, str], Change] = field(default_factory=dict)
     group_members: dict[tuple[str, str], list[Change]] = field(default_factory=lambda: defaultdict(list))
-    batches: dict[str, dict[Kind, Change]] = field(default_factory=lambda: defaultdict(dict))
     priority: Change | None = None
-    singles: list[Change] = field(default_factory=list)  # kinds that make one call per change
+    singles: list[Change] = field(default_factory=list)  # of the kinds in endpoints.PER_CHANGE
 
     def add(self, c: Change) -> None:
         a = c.address
-        if KINDS[c.kind].request is not None:
+        if c.kind in ep.PER_CHANGE:
             self.singles.append(c)
         elif c.kind is Kind.MEMBER:
             (self.invites if c.action == "create" else self.roles)[c.after["role"]].append(c)
-        elif c.kind in (Kind.PROJECT, Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE):
+        elif c.kind in (Kind.PROJECT, Kind.PARAMS, Kind.PIPELINE):
             (project,) = a.names()
             self.projects[project][c.kind] = c
         elif c.kind is Kind.LABELER:
@@ -130,9 +129,6 @@ class _ChangesByCall:
         elif c.kind is Kind.GROUP_MEMBER:
             project, group, _ = a.names()
             self.group_members[(project, group)].append(c)
-        elif c.kind in (Kind.BATCH, Kind.BATCH_STATUS, Kind.BATCH_GROUPS):
-            (batch,) = a.names()
-            self.batches[batch][c.kind] = c
         elif c.kind is Kind.BATCH_PRIORITY:
             self.priority = c
         else:
@@ -145,15 +141,12 @@ def build_operations(changes: Iterable[Change]) -> list[Operation]:
     found = _ChangesByCall()
     for c in changes:
         found.add(c)
-    ops = [*_team_ops(found), *_project_ops(found), *_batch_ops(found), *_assignment_ops(found), *_group_ops(found)]
+    ops = [*_team_ops(found), *_project_ops(found), *_assignment_ops(found), *_group_ops(found)]
     if found.priority is not None:
         p = found.priority
         request = ep.reset_priorities() if p.after == "default" else ep.set_priorities(p.after)
         ops.append(_operation(request, [p]))
-    for c in found.singles:
-        make = KINDS[c.kind].request
-        assert make is not None  # singles hold only kinds that have one
-        ops.append(_operation(make(c), [c]))
+    ops += [_operation(ep.PER_CHANGE[c.kind](c), [c]) for c in found.singles]
     return sorted(ops, key=Operation.sort_key)
 
 
@@ -168,7 +161,7 @@ def _team_ops(found: _ChangesByCall) -> list[Operation]:
 def _project_ops(found: _ChangesByCall) -> list[Operation]:
     ops = []
     for name, facets in sorted(found.projects.items()):
-        params, pipeline, ontology = (facets.get(k) for k in (Kind.PARAMS, Kind.PIPELINE, Kind.ONTOLOGY))
+        params, pipeline = facets.get(Kind.PARAMS), facets.get(Kind.PIPELINE)
         if Kind.PROJECT in facets:
             created = facets[Kind.PROJECT].after
             request = ep.create_project(
@@ -185,29 +178,6 @@ def _project_ops(found: _ChangesByCall) -> list[Operation]:
                 ops.append(_operation(ep.set_params(name, params.after), [params]))
             if pipeline is not None:
                 ops.append(_operation(ep.update_pipeline(name, pipeline.after), [pipeline]))
-        if ontology is not None:
-            request = ep.set_ontology(name, ontology.after["choices"], ontology.after.get("name"))
-            ops.append(_operation(request, [ontology]))
-    return ops
-
-
-def _batch_ops(found: _ChangesByCall) -> list[Operation]:
-    ops = []
-    for name, facets in sorted(found.batches.items()):
-        if Kind.BATCH in facets:
-            created = facets[Kind.BATCH].after
-            request = ep.create_batch(
-                created["project"],
-                name,
-                calibration=created["calibration_batch"],
-                self_label=created["self_label_batch"],
-            )
-            ops.append(_operation(request, [facets[Kind.BATCH]]))
-        if Kind.BATCH_STATUS in facets:
-            ops.append(_operation(ep.finalize_batch(name), [facets[Kind.BATCH_STATUS]]))
-        if Kind.BATCH_GROUPS in facets:
-            change = facets[Kind.BATCH_GROUPS]
-            ops.append(_operation(ep.assign_studio_batch(name, change.after), [change]))
     return ops
 
 

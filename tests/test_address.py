@@ -60,3 +60,12 @@ def test_a_project_name_holding_brackets_keeps_its_facet():
 def test_text_that_is_no_address_is_refused(text):
     with pytest.raises(ValueError):
         Address.parse(text)
+
+
+@pytest.mark.parametrize(
+    "kind,names",
+    [(Kind.MEMBER, {}), (Kind.LABELER, {"project": "p"}), (Kind.BATCH, {"batch": "b", "project": "p"})],
+)
+def test_an_address_holds_exactly_the_names_of_its_kind(kind, names):
+    with pytest.raises(ValueError, match="address is named by"):
+        Address(kind, **names)

@@ -120,21 +120,28 @@ def test_operations_follow_from_the_changes_alone():
     assert call_for([changes[-1]]) is Call.RESET_PRIORITIES
 
 
-def test_a_kind_with_a_request_of_its_own_makes_one_call_per_change(monkeypatch):
-    # What a new kind declares in the kinds table instead of a family in operations.py.
-    from dataclasses import replace
+def test_a_kind_in_the_per_change_table_makes_one_call_per_change():
+    # What a new kind of that sort declares in endpoints.PER_CHANGE, with nothing in operations.py.
+    from scaleform.api.endpoints import PER_CHANGE
+    from scaleform.kinds import Kind
 
-    from scaleform import operations
-    from scaleform.api import endpoints as ep
-    from scaleform.kinds import KINDS, Kind
-
-    table = dict(KINDS)
-    table[Kind.BATCH_STATUS] = replace(table[Kind.BATCH_STATUS], request=lambda ch: ep.finalize_batch(ch.address.batch))
-    changes = [c("batch[a].status", "update", after="finalized"), c("batch[b].status", "update", after="finalized")]
-    before = build_operations(changes)
-    monkeypatch.setattr(operations, "KINDS", table)
-    assert build_operations(changes) == before
-    assert [(o.call, o.path) for o in before] == [
-        (Call.FINALIZE_BATCH, "/batches/a/finalize"),
-        (Call.FINALIZE_BATCH, "/batches/b/finalize"),
+    assert set(PER_CHANGE) == {Kind.ONTOLOGY, Kind.BATCH, Kind.BATCH_STATUS, Kind.BATCH_GROUPS}
+    changes = [
+        c("batch[a].status", "update", after="finalized"),
+        c("batch[b].status", "update", after="finalized"),
+        c("batch[a].groups", "update", after=["g"]),
+        c("project[p].ontology", "update", after={"choices": ["car"], "name": "v2"}),
+    ]
+    ops = build_operations(changes)
+    assert [(o.call, o.method, o.path, o.body, [a.text for a in o.realizes]) for o in ops] == [
+        (
+            Call.SET_ONTOLOGY,
+            "POST",
+            "/projects/p/setOntology",
+            {"ontology": ["car"], "name": "v2"},
+            ["project[p].ontology"],
+        ),
+        (Call.FINALIZE_BATCH, "POST", "/batches/a/finalize", None, ["batch[a].status"]),
+        (Call.FINALIZE_BATCH, "POST", "/batches/b/finalize", None, ["batch[b].status"]),
+        (Call.ASSIGN_BATCH_GROUPS, "PUT", "/studio/batches/a", {"groups": ["g"]}, ["batch[a].groups"]),
     ]

@@ -13,25 +13,18 @@ replaces state with what its body says and may simply be sent again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from scaleform.api.outcomes import Differs as Differs
+from scaleform.api.outcomes import Done as Done
+from scaleform.kinds import Kind
 
-@dataclass(frozen=True)
-class Done:
-    """The create took: `result` stands in for the response that was lost."""
-
-    result: Any
-
-
-@dataclass(frozen=True)
-class Differs:
-    """The object exists, but not as the create would have made it: `fields` names what differs.
-    Never done: someone else made it, and reporting success would lose the declared settings."""
-
-    fields: tuple[str, ...]
+if TYPE_CHECKING:
+    from scaleform.changes import Change
 
 
 @dataclass(frozen=True)
@@ -265,3 +258,39 @@ def _items(value: Any) -> list[dict[str, Any]]:
 
 def _field(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, dict) else None
+
+
+# The kinds whose every change is one call of its own, and the request that carries one out. A
+# new kind of that sort needs its entry here and nothing in operations.py; the other kinds'
+# changes are batched there (per role, per project set, per group, with a new project's create).
+def _ontology(change: Change) -> Request:
+    (project,) = change.address.names()
+    return set_ontology(project, change.after["choices"], change.after.get("name"))
+
+
+def _finalize(change: Change) -> Request:
+    (batch,) = change.address.names()
+    return finalize_batch(batch)
+
+
+def _new_batch(change: Change) -> Request:
+    (batch,) = change.address.names()
+    created = change.after
+    return create_batch(
+        created["project"], batch, calibration=created["calibration_batch"], self_label=created["self_label_batch"]
+    )
+
+
+def _batch_groups(change: Change) -> Request:
+    (batch,) = change.address.names()
+    return assign_studio_batch(batch, change.after)
+
+
+PER_CHANGE: Mapping[Kind, Callable[[Change], Request]] = MappingProxyType(
+    {
+        Kind.ONTOLOGY: _ontology,
+        Kind.BATCH: _new_batch,
+        Kind.BATCH_STATUS: _finalize,
+        Kind.BATCH_GROUPS: _batch_groups,
+    }
+)

@@ -37,6 +37,8 @@ class Sender(Protocol):
 class Client(Protocol):
     """The calls refresh, prefetch, apply (`call`, `verify`), export and the twin make."""
 
+    base_url: str  # the API it talks to (the twin names its source by it)
+
     async def call(
         self, call: ep.Request, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
     ) -> Any: ...

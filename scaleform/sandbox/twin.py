@@ -11,10 +11,11 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from scaleform.api.errors import BadResponse
 from scaleform.api.parse import addressable, assigned_projects
+from scaleform.api.protocol import Client
 from scaleform.redaction import redacted_prefix
 from scaleform.sandbox.base import BATCH_COLUMNS
 from scaleform.sandbox.store import Store
@@ -30,18 +31,6 @@ class TwinReport:
         lines = [f"copied {self.source}: " + ", ".join(f"{n} {kind}" for kind, n in self.counts.items())]
         lines += [f"note: {line}" for line in self.unknown]
         return "\n".join(lines)
-
-
-class AccountReader(Protocol):
-    """The reads the twin makes (an `ApiClient` has them). Their answers are JSON off the wire,
-    checked here as they are used, so they are typed `Any`."""
-
-    async def list_team(self) -> Any: ...
-    async def assignments(self) -> Any: ...
-    async def list_projects(self) -> Any: ...
-    async def studio_batches(self) -> Any: ...
-    async def list_batches(self) -> Any: ...
-    async def list_groups(self, project: str) -> Any: ...
 
 
 @dataclass
@@ -70,7 +59,7 @@ def _text(obj: dict[str, Any], key: str, path: str) -> str:
     return value
 
 
-async def read_account(client: AccountReader) -> _Account:
+async def read_account(client: Client) -> _Account:
     """Read everything the twin holds through the client's typed reads; all GETs, as concurrent
     as the client allows."""
     team, assignments, projects, studio, batches = await asyncio.gather(
@@ -111,7 +100,7 @@ def _skip_unaddressable(account: _Account) -> None:
     account.studio_batches = [b for b in account.studio_batches if b.get("projectName") not in skipped]
 
 
-async def copy_account(client: AccountReader, store: Store, source: str | None = None) -> TwinReport:
+async def copy_account(client: Client, store: Store, source: str | None = None) -> TwinReport:
     """Read the account behind `client` and write it into `store`, which must be empty.
     `source` names the account in the report (default: the client's base URL)."""
     account = await read_account(client)
@@ -119,10 +108,10 @@ async def copy_account(client: AccountReader, store: Store, source: str | None =
         if store.db.execute("SELECT COUNT(*) FROM team").fetchone()[0]:
             raise ValueError("the sandbox database is not empty")
         # A conditional, not `or`: mypy keeps None in the type of `source or <an Any>`.
-        return _write(store, account, source if source else getattr(client, "base_url", "the account"))
+        return _write(store, account, source if source else client.base_url)
 
 
-async def build_twin(client: AccountReader, path: str = ":memory:") -> tuple[Store, TwinReport]:
+async def build_twin(client: Client, path: str = ":memory:") -> tuple[Store, TwinReport]:
     """A new twin store at `path` (in memory by default) of the account behind `client`."""
     store = Store(path)
     return store, await copy_account(client, store)
