@@ -211,7 +211,7 @@ async def execute_on(
 
 @in_a_run
 def apply_plan(
-    plan: Plan, target: Target, force: bool = False, on_result: Callable[[OpResult], None] | None = None
+    plan: Plan, target: Target, *, force: bool = False, on_result: Callable[[OpResult], None] | None = None
 ) -> ApplyReport:
     """Carry out `plan` against `target`. Refuses (ScaleformError) when the removal threshold is
     crossed and `force` is false."""
@@ -223,6 +223,7 @@ def apply_plan(
 def apply_saved_plan(
     plan: Plan,
     target: Target,
+    *,
     force: bool = False,
     on_result: Callable[[OpResult], None] | None = None,
     checked: Callable[[], None] | None = None,

@@ -109,35 +109,36 @@ class ApiClient(TypedCalls):
         path: str,
         body: Any = None,
         params: dict[str, Any] | None = None,
+        *,
         parse: bool = True,
         urgent: bool = False,
     ) -> Any:
         """Send one call, retrying transient failures; returns the parsed JSON body (None when
         `parse` is false). A bare request carries no `Check`: prefer `call` for creates."""
-        return await self.call(ep.Request(method, path, body), urgent, parse, params)
+        return await self.call(ep.Request(method, path, body), urgent=urgent, parse=parse, params=params)
 
     async def call(
-        self, call: ep.Request, urgent: bool = False, parse: bool = True, params: dict[str, Any] | None = None
+        self, request: ep.Request, *, urgent: bool = False, parse: bool = True, params: dict[str, Any] | None = None
     ) -> Any:
-        """Send `call` as `request` does; a create is read back before it is sent again.
+        """Send `request` as `request()` does; a create is read back before it is sent again.
 
         The concurrency slot is held through backoff so retries never add load beyond
         `parallelism`. An `urgent` call takes the next free slot before calls already waiting."""
         await self._slots.acquire(urgent)
         try:
-            return await self._send(call, params, parse=parse)
+            return await self._send(request, params, parse=parse)
         finally:
             self._slots.release()
 
-    async def verify(self, call: ep.Request) -> bool | ep.Differs:
-        """After a 409 on a create: True when the object is live and matches `call` (a follow-up a
+    async def verify(self, request: ep.Request) -> bool | ep.Differs:
+        """After a 409 on a create: True when the object is live and matches `request` (a follow-up a
         partial match needs, such as a group's missing members, is sent first); `Differs` naming
-        what is live otherwise; False when it is absent, or when `call` is not a create."""
-        if call.check is None:
+        what is live otherwise; False when it is absent, or when `request` is not a create."""
+        if request.check is None:
             return False
         await self._slots.acquire()
         try:
-            outcome = await self._settle(call.check)
+            outcome = await self._settle(request.check)
             if isinstance(outcome, ep.Request):
                 await self._send(outcome, None, parse=False)
             if isinstance(outcome, ep.Differs):

@@ -20,7 +20,7 @@ class Sender(Protocol):
     """Sending one call: what the typed methods (typed.py) are built on."""
 
     async def call(
-        self, call: ep.Request, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
+        self, request: ep.Request, *, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
     ) -> Any: ...
 
     async def request(
@@ -29,6 +29,7 @@ class Sender(Protocol):
         path: str,
         body: Any = None,
         params: JsonObject | None = None,
+        *,
         parse: bool = True,
         urgent: bool = False,
     ) -> Any: ...
@@ -40,10 +41,10 @@ class Client(Protocol):
     base_url: str  # the API it talks to (the twin names its source by it)
 
     async def call(
-        self, call: ep.Request, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
+        self, request: ep.Request, *, urgent: bool = False, parse: bool = True, params: JsonObject | None = None
     ) -> Any: ...
 
-    async def verify(self, call: ep.Request) -> bool | ep.Differs: ...
+    async def verify(self, request: ep.Request) -> bool | ep.Differs: ...
 
     async def list_team(self) -> JsonArray: ...
 

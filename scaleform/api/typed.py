@@ -123,12 +123,12 @@ async def project_groups(read: Awaitable[JsonArray], studio: Callable[[], Awaita
 
 async def _array(sender: Sender, call: ep.Request, urgent: bool = False) -> JsonArray:
     """Send `call` and check the body is the JSON array the endpoint returns."""
-    return _expect(await sender.call(call, urgent), list, call.method, call.path)
+    return _expect(await sender.call(call, urgent=urgent), list, call.method, call.path)
 
 
 async def _object(sender: Sender, call: ep.Request, urgent: bool = False) -> JsonObject:
     """Send `call` and check the body is the JSON object the endpoint returns."""
-    return _expect(await sender.call(call, urgent), dict, call.method, call.path)
+    return _expect(await sender.call(call, urgent=urgent), dict, call.method, call.path)
 
 
 def _expect(value: object, kind: type[T], method: str, path: str) -> T:

@@ -18,7 +18,7 @@ from scaleform.cli.commands import main
 from scaleform.cli.loading import saved_plan_target
 from scaleform.cli.options import CommandOptions, common_options, target_option
 from scaleform.cli.output import emit
-from scaleform.cli.plan_commands import make_plan, read_saved_plan, render_plan
+from scaleform.cli.plan_commands import plan_from_options, read_saved_plan, render_plan
 from scaleform.errors import ScaleformError
 
 if TYPE_CHECKING:  # at run time these load inside the functions that use them
@@ -123,8 +123,8 @@ def _apply_saved(ctx: CommandOptions, fmt: str, plan_file: str, force: bool) -> 
     report = apply_saved_plan(
         the_plan,
         saved_plan_target(ctx, the_plan.target),
-        force,
-        _progress(ctx, fmt),
+        force=force,
+        on_result=_progress(ctx, fmt),
         checked=lambda: _show(ctx, fmt, the_plan, asking=False),
     )
     return _report(ctx, fmt, report, the_plan, None)
@@ -146,7 +146,7 @@ def _apply_fresh(
 
     counted: ReviewedCount | None = None
     reviewed = [(f, read_saved_plan(f)) for f in reviewed_files]  # a damaged file fails before any read
-    _, target, the_plan = make_plan(ctx, path, targets, rehearse)
+    _, target, the_plan = plan_from_options(ctx, path, targets, rehearse)
     _show(ctx, fmt, the_plan, asking=not auto_approve)
     if reviewed:
         from scaleform.reviewed import check_reviewed

@@ -38,7 +38,7 @@ def render_plan(
     return render_text(plan, color=color, classification=classification, calls=calls)
 
 
-def make_plan(
+def plan_from_options(
     ctx: CommandOptions, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False
 ) -> tuple[Manifests, Target, Plan]:
     """Load the manifests at `path`, read the account and plan; warnings go to stderr."""
@@ -100,7 +100,7 @@ def plan(
       scaleform plan manifests --sandbox               # try it on the local sandbox
       scaleform plan manifests -e staging --out plan.json --format markdown
     """
-    manifests, target, the_plan = make_plan(ctx, path, targets, rehearse)
+    manifests, target, the_plan = plan_from_options(ctx, path, targets, rehearse)
     if fmt != "text":  # the text plan says it itself; JSON and Markdown on stdout are for machines
         for warning in the_plan.warnings:
             say(ctx, f"Warning: {warning}")
