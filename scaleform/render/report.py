@@ -26,7 +26,7 @@ VERBS = {
 FORMAT_VERSION = "1.0"
 
 
-KIND_NAMES = {kind.value: info.plural for kind, info in KINDS.items() if info.plural}
+KIND_NAMES = {kind: info.plural for kind, info in KINDS.items() if info.plural}
 LISTED = 3
 
 
@@ -47,7 +47,7 @@ def _addresses(result: OpResult) -> str:
         return result.operation.path
     if len(realized) <= LISTED:
         return ", ".join(a.text for a in realized)
-    kinds = {a.kind.value for a in realized[1:]}
+    kinds = {a.kind for a in realized[1:]}
     what = KIND_NAMES.get(kinds.pop(), "changes") if len(kinds) == 1 else "changes"
     return f"{realized[0].text} and {len(realized) - 1} more {what}"
 

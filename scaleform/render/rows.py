@@ -8,24 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from scaleform.changes import RELEASED, deferred_reasons
-from scaleform.kinds import KINDS
+from scaleform.changes import RELEASED, Change, deferred_reasons
+from scaleform.kinds import KINDS, Action, Kind
 from scaleform.model import ROLE_RANK
 from scaleform.plan import Plan
 from scaleform.render.field_diff import field_diff, value_text
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
-KIND_TITLES = {kind.value: info.title for kind, info in KINDS.items()}
+KIND_TITLES = {kind: info.title for kind, info in KINDS.items()}
+Section = Literal["change", "deferred", "suppressed"]
 
 
 @dataclass(frozen=True)
 class Row:
-    section: str  # change | deferred | suppressed
+    section: Section
     address: str
-    action: str
-    kind: str
+    action: Action
+    kind: Kind
     reason: str
     details: tuple[str, ...]
     why: str | None = None
@@ -72,30 +73,30 @@ def ontology_diff(before: Any, after: Any) -> list[str]:
     return lines
 
 
-def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
-    if kind == "member":
+def details(kind: Kind, action: Action, before: Any, after: Any) -> list[str]:
+    if kind == Kind.MEMBER:
         if action == "create":
             return [f"role: {value_text(after['role'])} (invite)"]
         old, new = before["role"], after["role"]
         down = " (downgrade)" if ROLE_RANK.get(new, 0) < ROLE_RANK.get(old, 0) else ""
         return [f"role: {value_text(old)} -> {value_text(new)}{down}"]
-    if kind == "params":
+    if kind == Kind.PARAMS:
         return field_diff(before, after, "params")
-    if kind == "ontology":
+    if kind == Kind.ONTOLOGY:
         return ontology_diff(before, after)
-    if kind in ("labeler", "group_member"):  # the address says it all
+    if kind in (Kind.LABELER, Kind.GROUP_MEMBER):  # the address says it all
         return []
-    if kind == "group":
+    if kind == Kind.GROUP:
         return [f"members: {value_text(after['members'])}"] if after else []
-    if kind == "batch_status":
+    if kind == Kind.BATCH_STATUS:
         return [f"status: {value_text(before or 'staging')} -> {value_text(after)}"]
-    if kind == "batch_groups":
+    if kind == Kind.BATCH_GROUPS:
         return [
             f"groups: {value_text(before)} -> {value_text(after)}"
             if before is not None
             else f"groups: {value_text(after)}"
         ]
-    if kind == "batch_priority":
+    if kind == Kind.BATCH_PRIORITY:
         if after == "default":
             return [
                 "reset to the default order (calibration first, then oldest)",
@@ -107,9 +108,14 @@ def details(kind: str, action: str, before: Any, after: Any) -> list[str]:
 
 def plan_rows(plan: Plan, classification: dict[str, str] | None = None) -> list[Row]:
     rows = []
-    for section, items in (("change", plan.changes), ("deferred", plan.deferred), ("suppressed", plan.suppressed)):
+    sections: tuple[tuple[Section, tuple[Change, ...]], ...] = (
+        ("change", plan.changes),
+        ("deferred", plan.deferred),
+        ("suppressed", plan.suppressed),
+    )
+    for section, items in sections:
         for c in items:
-            kind = c.kind.value
+            kind = c.kind
             rows.append(
                 Row(
                     section,
