@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from scaleform.redaction import redacted_prefix
+
 MAX_NAME = 200
 # C0 and C1 controls, DEL, and the invisible format characters (zero-width spaces and joiners, the
 # bidirectional overrides that reorder what a terminal shows, the byte-order mark): text that could
@@ -54,12 +56,23 @@ def escaped(text: str) -> str:
 
 
 def shown(name: str) -> str:
-    """`name` quoted for a message, control characters escaped and at most MAX_NAME shown."""
-    text = escaped(name[:MAX_NAME])
+    """`name` quoted for a message, control characters escaped and at most MAX_NAME shown; a key
+    in it is redacted before the cut, so no cut leaves part of one."""
+    text = escaped(redacted_prefix(name, MAX_NAME))
     return f"'{text}{'…' if len(name) > MAX_NAME else ''}'"
 
 
 _UNSAFE_OUTPUT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _FORMAT + "]")
+
+
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f" + _FORMAT + "]")
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text with DEL, C1 and invisible characters written as `\\uXXXX` escapes: still the same
+    JSON, but nothing in it can move the cursor or reorder text on a terminal (json.dumps escapes
+    the C0 controls itself)."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def terminal_safe(text: str) -> str:

@@ -17,8 +17,11 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import ParamSpec, TypeVar
 from urllib.parse import quote, quote_plus
+
+from scaleform.errors import ScaleformError
 
 _MARGIN = 4096  # longer than any form of a key, so a key that overlaps the kept part is whole
 
@@ -32,6 +35,7 @@ def _forms(secret: str) -> set[str]:
         quote_plus(secret),
         "".join(f"%{b:02X}" for b in raw),
     }  # every byte escaped, as some proxies echo it
+    fragments = set()
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         basic = encode(raw + b":").decode()  # the Basic-auth value
         forms |= {basic, basic.rstrip("=")}
@@ -39,8 +43,9 @@ def _forms(secret: str) -> set[str]:
         # alone, whatever surrounds it
         for k in range(3):
             text = encode(b"\0" * k + raw).decode()
-            forms.add(text[(4 * k + 2) // 3 : ((k + len(raw)) * 8) // 6])
-    return {f for f in forms if len(f) >= 6}
+            fragments.add(text[(4 * k + 2) // 3 : ((k + len(raw)) * 8) // 6])
+    # A fragment of a short key is too short to match safely; the key's own forms always count.
+    return forms | {f for f in fragments if len(f) >= 6}
 
 
 class Redactor:
@@ -103,8 +108,15 @@ def in_a_run(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with redacting():
-            return function(*args, **kwargs)
+        with redacting() as redactor:
+            try:
+                return function(*args, **kwargs)
+            except Exception as exc:
+                # Its message may quote an API answer or a live name: redacted before it leaves.
+                exc.args = tuple(redactor.redact(a) if isinstance(a, str) else a for a in exc.args)
+                if isinstance(exc, ScaleformError):
+                    exc.problems = [replace(p, message=redactor.redact(p.message)) for p in exc.problems]
+                raise
 
     return run
 

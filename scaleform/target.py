@@ -98,8 +98,17 @@ def check_url(url: str, insecure_http: bool = False) -> str:
             "a host that looks like another is never connected to. Write the host in ASCII"
         )
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # urlsplit checks the port only when it is asked for
+    except ValueError:
+        raise ScaleformError(f"API URL '{url}' has no valid port; write it like http://127.0.0.1:8765/v1") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ScaleformError(f"API URL '{url}' is not an http(s) URL like https://api.scale.com/v1")
+    if any(c.isspace() or c in "?#\\" for c in url) or any(seg in (".", "..") for seg in parts.path.split("/")):
+        raise ScaleformError(
+            f"API URL '{url}' holds a space, a `?`, a `#`, a backslash or a `.`/`..` path segment; give "
+            "the base URL only, like https://api.scale.com/v1"
+        )
     if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
         raise ScaleformError(
             f"API URL '{url}' carries credentials, a query or a fragment; give the base URL only, "

@@ -303,3 +303,35 @@ def test_sandbox_and_db_values_complete_as_paths(words):
     result = CliRunner().invoke(main, [], env=env, prog_name="scaleform", catch_exceptions=False)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [f"file,{words[-1]}"]
+
+
+def test_ctrl_d_at_the_apply_question_is_a_no_not_a_bug(tmp_path, monkeypatch):
+    import click
+
+    from helpers import make_db
+    from scaleform.cli import apply_command
+
+    def end_of_input() -> None:  # what click.prompt raises when the input ends (Ctrl-D)
+        raise click.exceptions.Abort()
+
+    monkeypatch.setattr(apply_command, "_confirm", end_of_input)
+    db = make_db(tmp_path / "s.db")
+    result = cli("apply", str(ROOT / "examples" / "quickstart"), "--sandbox", str(db))
+    assert result.exit_code == 1 and "Aborted." in result.stderr and "bug" not in result.stderr
+
+
+def test_json_on_a_terminal_cannot_carry_c1_or_bidi_characters(tmp_path):
+    import json
+
+    from helpers import make_db
+
+    db = make_db(tmp_path / "s.db")
+    saved = tmp_path / "p.json"
+    assert cli("plan", str(ROOT / "examples" / "quickstart"), "--sandbox", str(db), "--out", str(saved)).exit_code == 0
+    data = json.loads(saved.read_text())
+    data["warnings"] = ["x\u009b2J\u202eevil\u0085"]  # a plan file is untrusted input
+    saved.write_text(json.dumps(data, ensure_ascii=False))
+    shown = cli("show", str(saved), "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    assert not any(ch in shown.stdout for ch in "\u009b\u202e\u0085")
+    assert json.loads(shown.stdout)["warnings"] == ["x\u009b2J\u202eevil\u0085"]

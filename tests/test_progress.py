@@ -52,3 +52,23 @@ def test_off_a_terminal_only_retries_are_written_one_line_each_and_quiet_writes_
     ProgressLine(Ctx(quiet=True), stream=quiet).reads(1, 1)
     ProgressLine(Ctx(quiet=True), stream=quiet_plain).retry(RetryEvent("GET", "/teams", 1.0, 2, 8, "HTTP 503", False))
     assert quiet.getvalue() == "" and quiet_plain.getvalue() == ""
+
+
+def test_the_line_on_a_terminal_is_redacted_and_escaped():
+    import contextvars
+
+    from scaleform.redaction import redacting, register_secret
+
+    key = "sk_live_progress_key_42"
+
+    def within_a_run() -> str:
+        screen = Terminal()
+        with redacting():
+            register_secret(key)
+            line = ProgressLine(Ctx(), stream=screen)
+            line.reads(1, 2)
+            line.retry(RetryEvent("GET", f"/studio/projects/{key}\x1b[2J/groups", 2.0, 2, 8, "HTTP 503", False))
+        return screen.getvalue()
+
+    written = contextvars.Context().run(within_a_run)
+    assert key not in written and "***" in written and "\x1b[2J" not in written

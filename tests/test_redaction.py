@@ -113,3 +113,29 @@ def test_a_public_api_call_outside_a_command_is_a_run_of_its_own():
         assert redact("sk_live_api_call_key") == "sk_live_api_call_key"  # the run, and its key, are over
 
     contextvars.Context().run(outside_any_run)
+
+
+def test_a_short_key_is_redacted_too():
+    key = "k3y42"
+    register_secret(key)
+    assert redact(f"the key {key} and {key.upper()}") == "the key *** and ***"
+
+
+def test_an_error_a_public_api_call_raises_is_redacted():
+    import contextvars
+
+    from scaleform.errors import ScaleformError
+    from scaleform.redaction import in_a_run
+
+    @in_a_run
+    def call() -> None:
+        register_secret("sk_live_raised_key_77")
+        raise ScaleformError("HTTP 401: Bad key sk_live_raised_key_77")
+
+    def outside_any_run() -> None:
+        with pytest.raises(ScaleformError) as exc:
+            call()
+        assert "sk_live_raised_key_77" not in str(exc.value)
+        assert [p.message for p in exc.value.problems] == ["HTTP 401: Bad key ***"]
+
+    contextvars.Context().run(outside_any_run)

@@ -172,3 +172,31 @@ def test_an_ordinary_projects_groups_are_a_400(store):
         r = call(store, method, "/v1/studio/projects/ordinary/groups", body)
         assert r.status_code == 400 and "not a Studio project" in r.json()["error"]
     assert call(store, "GET", "/v1/studio/projects/street-signs/groups").status_code == 200
+
+
+def test_probing_a_foreign_wal_database_leaves_nothing_beside_it(tmp_path):
+    import sqlite3
+
+    from scaleform.sandbox.base import is_sandbox_db
+
+    foreign = tmp_path / "fw.db"
+    db = sqlite3.connect(foreign)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t(x)")
+    db.commit()
+    db.close()
+    before = foreign.read_bytes()
+    assert not is_sandbox_db(foreign)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fw.db"] and foreign.read_bytes() == before
+
+
+def test_a_dangling_link_at_the_default_sandbox_path_is_refused_not_written_through(tmp_path, monkeypatch):
+    # A checkout may carry `.scaleform/sandbox.db` as a link; `--sandbox` alone creates that file.
+    target = tmp_path / "elsewhere" / "planted.db"
+    (tmp_path / ".scaleform").mkdir()
+    (tmp_path / ".scaleform" / "sandbox.db").symlink_to(target)
+    (tmp_path / "m.yaml").write_text("version: 1\n")
+    monkeypatch.chdir(tmp_path)
+    result = cli("plan", "m.yaml", "--sandbox")
+    assert result.exit_code == 1 and "link to a file that does not exist" in result.stderr
+    assert not target.exists()

@@ -55,3 +55,17 @@ def test_the_sandbox_target_records_its_path(tmp_path):
         target = resolve_target(local=sandboxes.connect(str(tmp_path / "s.db"), env={}), env={})
     assert target.api_url == f"sandbox:{tmp_path / 's.db'}" and target.base_url == "http://sandbox.invalid/v1"
     assert target.api_key == "test_sandbox" and not (tmp_path / "s.db").exists()  # opened by a client, not before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:18766\\.evil.example/v1",  # no valid port
+        "http://127.0.0.1:18766/v1?",  # an empty query: the path would land in it
+        "http://127.0.0.1:18766/v1 ",
+        "http://127.0.0.1:18766/v1/../../x",
+    ],
+)
+def test_a_url_that_could_send_requests_elsewhere_is_a_clear_error(url):
+    with pytest.raises(ScaleformError, match="API URL"):
+        check_url(url)

@@ -48,6 +48,9 @@ def guarded(ctx: CommandOptions, fn: CommandFn, **kw: Any) -> NoReturn:
             sys.exit(143)
         except click.exceptions.Exit:
             raise
+        except click.exceptions.Abort:  # Ctrl-D at a prompt: the person said no
+            emit("Aborted.", err=True)
+            sys.exit(1)
         except Exception as exc:  # a bug of ours: still a message, the traceback only with -v
             _traceback_if(ctx)
             emit(

@@ -13,11 +13,12 @@ if TYPE_CHECKING:
 def emit(text: str, err: bool = False, nl: bool = True, escaped: bool = False) -> None:
     """Every line a command prints goes through here: redacted, whatever produced it (an API
     answer, an error message, a live name), and with control characters escaped. `escaped`: the
-    text is already safe (JSON, or the text renderer's, whose colour codes must stay)."""
-    from scaleform.names import terminal_safe
+    text escapes its own control characters (JSON, or the text renderer's, whose colour codes must
+    stay); DEL, C1 and invisible characters, which JSON leaves raw, are escaped still."""
+    from scaleform.names import json_terminal_safe, terminal_safe
     from scaleform.redaction import redact
 
-    click.echo(redact(text if escaped else terminal_safe(text)), err=err, nl=nl)
+    click.echo(redact(json_terminal_safe(text) if escaped else terminal_safe(text)), err=err, nl=nl)
 
 
 def say(ctx: CommandOptions, text: str) -> None:

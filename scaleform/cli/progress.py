@@ -63,6 +63,6 @@ class ProgressLine:
         if not self.on:
             return
         text = f"{self.what}…" + (f" {self.counts}" if self.counts else "") + (f" — {self.note}" if self.note else "")
-        self.stream.write(f"\r{text}{_CLEAR}")
+        self.stream.write(f"\r{redact(terminal_safe(text))}{_CLEAR}")
         self.stream.flush()
         self.shown = True

@@ -52,8 +52,12 @@ def is_sandbox_db(path: str | Path) -> bool:
     """Whether the existing file at `path` is a scaleform sandbox: it carries the marker, or (made
     before the marker existed) every sandbox table. Only reads; a foreign file stays untouched."""
     try:
-        # The path is percent-encoded: a `?` or `#` in it would otherwise end the file name.
-        db = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
+        # The path is percent-encoded: a `?` or `#` in it would otherwise end the file name. With no
+        # -wal file beside it, the file holds everything: read it immutable, so that not even a WAL
+        # database gets -wal and -shm files made beside it. A -wal file means a writer: read through it.
+        resolved = Path(path).resolve()
+        still = "" if resolved.with_name(resolved.name + "-wal").exists() else "&immutable=1"
+        db = sqlite3.connect(f"file:{quote(resolved.as_posix())}?mode=ro{still}", uri=True)
     except sqlite3.Error:
         return False
     try:
