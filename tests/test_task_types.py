@@ -94,3 +94,22 @@ def test_plan_says_each_warning_once_on_stderr(tmp_path):
 def test_the_data_names_only_known_types():
     assert set(PARAMS) <= TASK_TYPES
     assert all("instruction" in params for params in PARAMS.values())
+
+
+def test_many_undocumented_keys_are_listed_up_to_the_cap_then_counted(tmp_path):
+    from scaleform.manifest.references import MAX_SAME
+
+    keys = "".join(f"      typo{i}: 1\n" for i in range(MAX_SAME + 25))
+    text = "projects:\n  signs:\n    type: imageannotation\n    params:\n" + keys
+    warnings = load_manifests(write_manifest(tmp_path / "m.yaml", text)).warnings
+    assert len(warnings) == MAX_SAME + 1 and "25 more undocumented params keys" in warnings[-1].message
+
+
+def test_a_wrong_type_many_projects_inherit_is_one_error_where_it_is_written(tmp_path):
+    text = "templates:\n  base: {type: imageanotation}\nprojects:\n" + "".join(
+        f"  p{i}: {{extends: base}}\n" for i in range(4)
+    )
+    with pytest.raises(ScaleformError) as exc:
+        load_manifests(write_manifest(tmp_path / "m.yaml", text))
+    [problem] = exc.value.problems
+    assert problem.location.line == 2 and "projects 'p0', 'p1', 'p2' and 1 more" in problem.message

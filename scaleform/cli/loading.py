@@ -81,11 +81,6 @@ def sandbox_ready(ctx: CommandOptions, db: str) -> None:
     exist, so that a typo never creates an account."""
     if Path(db).exists():
         return
-    if Path(db).is_symlink():  # a link to nowhere: creating the database would write where it points
-        raise ScaleformError(
-            f"sandbox database '{db}' is a link to a file that does not exist; it was left untouched. "
-            "Remove it, or create the sandbox with `scaleform sandbox init --db PATH`"
-        )
     if db != DEFAULT_SANDBOX_DB:
         raise ScaleformError(
             f"sandbox database '{db}' does not exist. Create it with `scaleform sandbox init --db "

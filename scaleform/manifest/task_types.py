@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from scaleform.errors import Location, Problem, did_you_mean
 from scaleform.listing import first_few
+from scaleform.manifest.references import Capped
 from scaleform.model import DesiredProject
 
 TASK_TYPES = frozenset(
@@ -92,18 +93,15 @@ def _hint(wanted: str, known: Iterable[str]) -> str:
 
 def check_task_types(projects: Iterable[DesiredProject], strict_params: bool, problems: list[Problem]) -> list[Problem]:
     """Unknown types become problems; unknown params keys warnings (problems when `strict_params`).
-    Returns the warnings. A key many projects take from one template is said once, where it is."""
+    Returns the warnings. What many projects take from one template is said once, where it is
+    written, and at most MAX_SAME of a kind are listed."""
+    unknown_types: dict[tuple[str, Location | None], list[str]] = {}
     unknown_keys: dict[tuple[str, str, Location | None], list[str]] = {}
     for project in projects:
         if not isinstance(project.type, str):  # not declared: an existing project's type is read live
             continue
         if project.type not in TASK_TYPES:
-            problems.append(
-                Problem(
-                    f"project '{project.name}': unknown task type '{project.type}'{_hint(project.type, TASK_TYPES)}",
-                    project.locs.get("type="),
-                )
-            )
+            unknown_types.setdefault((project.type, project.locs.get("type=")), []).append(project.name)
             continue
         known = PARAMS.get(project.type)
         if known is None or not isinstance(project.params, Mapping):
@@ -113,12 +111,29 @@ def check_task_types(projects: Iterable[DesiredProject], strict_params: bool, pr
             if key not in known:
                 where = key_locs.get(key) or project.locs.get("params")
                 unknown_keys.setdefault((str(key), project.type, where), []).append(project.name)
+    types = Capped(problems, "unknown task types")
+    for (task_type, where), names in unknown_types.items():
+        types.add(_unknown_type, task_type, where, names)
+    types.close()
     warnings: list[Problem] = []
-    why = " (an error because settings.strict_params is true)" if strict_params else ""
+    keys = Capped(problems if strict_params else warnings, "undocumented params keys")
     for (key, task_type, where), names in unknown_keys.items():
-        whose = f"project '{names[0]}'" if len(names) == 1 else "projects " + first_few([f"'{n}'" for n in names], 3)
-        found = Problem(
-            f"{whose}: params key '{key}' is not documented for {task_type}{_hint(key, PARAMS[task_type])}{why}", where
-        )
-        (problems if strict_params else warnings).append(found)
+        keys.add(_unknown_key, key, task_type, where, names, strict_params)
+    keys.close()
     return warnings
+
+
+def _whose(names: list[str]) -> str:
+    return f"project '{names[0]}'" if len(names) == 1 else "projects " + first_few([f"'{n}'" for n in names], 3)
+
+
+def _unknown_type(task_type: str, where: Location | None, names: list[str]) -> Problem:
+    return Problem(f"{_whose(names)}: unknown task type '{task_type}'{_hint(task_type, TASK_TYPES)}", where)
+
+
+def _unknown_key(key: str, task_type: str, where: Location | None, names: list[str], strict: bool) -> Problem:
+    why = " (an error because settings.strict_params is true)" if strict else ""
+    return Problem(
+        f"{_whose(names)}: params key '{key}' is not documented for {task_type}{_hint(key, PARAMS[task_type])}{why}",
+        where,
+    )

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 from urllib.parse import quote
 
+from scaleform.errors import ScaleformError
 from scaleform.sandbox.assignment_cache import AssignmentCache
 
 # The columns a new batch row fills (completed_at and audited_at are set later, if ever).
@@ -103,6 +104,11 @@ class StoreBase:
 
     def __init__(self, path: str | Path):
         self.path = str(path)
+        if Path(self.path).is_symlink() and not Path(self.path).exists():  # opening would create it there
+            raise ScaleformError(
+                f"sandbox database '{self.path}' is a link to a file that does not exist; it was left untouched. "
+                "Remove it, or create the sandbox with `scaleform sandbox init --db PATH`"
+            )
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)

@@ -67,11 +67,6 @@ class Sandboxes:
             raise RuntimeError("the sandboxes were closed; open a new Sandboxes")
         key = str(Path(db).resolve())
         if key not in self._stores:
-            if Path(db).is_symlink() and not Path(db).exists():  # creating it would write elsewhere
-                raise ScaleformError(
-                    f"'{db}' is a link to a file that does not exist; it was left untouched. Remove it, or "
-                    "create a sandbox with `scaleform sandbox init --db PATH`"
-                )
             fresh = not Path(db).exists()
             if not fresh and not is_sandbox_db(db):
                 raise ScaleformError(
