@@ -1,23 +1,157 @@
-"""`Address`: what a change is about, as a kind and the names that identify it.
+"""Addresses: what a change is about, one class per shape of name, each naming its kind.
 
 Addresses are built from names by the differ and rendered once into the text form users see
 (`project[a].group[night].member[li@acme.ai]`). `Address.parse` reads that text back, for saved
-plans only; no other module looks inside an address string.
+plans only; no other module looks inside an address string. Every name an address holds is a
+`str`: a labeler's address has a project and an email, and nothing optional stands in for either.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 from scaleform.kinds import KINDS, Kind
 
-__all__ = ["HEADS", "Address", "Kind"]  # Kind is the kinds table's, named here with the addresses of each
-
+__all__ = [
+    "ADDRESSES",
+    "HEADS",
+    "PERSON_ADDRESSES",
+    "Address",
+    "BatchAddress",
+    "GroupAddress",
+    "GroupMemberAddress",
+    "Kind",
+    "LabelerAddress",
+    "MemberAddress",
+    "PriorityAddress",
+    "ProjectAddress",
+]  # Kind is the kinds table's, named here with the addresses of each
 
 # The names an address form holds, in order; an email never holds `]`, the other names may.
 _FIELD = re.compile(r"\{(project|group|batch|email)\}")
-_NAMES: dict[Kind, tuple[str, ...]] = {kind: tuple(_FIELD.findall(info.address)) for kind, info in KINDS.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Address:
+    """An address of one of the kinds in FOR, named by the fields its subclass declares."""
+
+    FOR: ClassVar[tuple[Kind, ...]] = ()  # the kinds addressed this way
+    kind: Kind
+    text: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.FOR:
+            raise ValueError(f"a {self.kind.value} address is not a {type(self).__name__}")
+        object.__setattr__(self, "text", KINDS[self.kind].address.format_map(dict(self.named())))
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def name_fields(cls) -> tuple[str, ...]:
+        """The names this class of address is identified by, in address order."""
+        return _NAME_FIELDS[cls]
+
+    def names(self) -> tuple[str, ...]:
+        """The names that identify it, in address order (a labeler: project, email)."""
+        return tuple(getattr(self, n) for n in self.name_fields())
+
+    def named(self) -> tuple[tuple[str, str], ...]:
+        """Each name with what it names: (("project", "a"), ("email", "li@acme.ai"))."""
+        return tuple(zip(self.name_fields(), self.names()))
+
+    @staticmethod
+    def of(kind: Kind, names: dict[str, str]) -> Address:
+        """The address of `kind` with these names; ValueError unless they are exactly its names."""
+        cls = _CLASS_OF[kind]
+        if sorted(names) != sorted(cls.name_fields()):
+            raise ValueError(f"a {kind.value} address is named by {', '.join(cls.name_fields()) or 'nothing'}")
+        return cls(**names, kind=kind)
+
+    @staticmethod
+    def parse(text: str) -> Address:
+        """The address that renders as `text`; ValueError when there is none. A name holding `]`
+        can make several forms fit: the one with the shortest names, in address order, is meant."""
+        fits = []
+        for kind, pattern in _PATTERNS.items():
+            match = pattern.fullmatch(text)
+            if match is not None:
+                names = match.groupdict()
+                fits.append((tuple(len(names[n]) for n in _CLASS_OF[kind].name_fields()), kind, names))
+        if not fits:
+            raise ValueError(f"not a scaleform address: {text!r}")
+        _, kind, names = min(fits, key=lambda fit: fit[0])
+        return Address.of(kind, names)
+
+
+@dataclass(frozen=True)
+class MemberAddress(Address):
+    FOR = (Kind.MEMBER,)
+    email: str
+    kind: Kind = field(default=Kind.MEMBER, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ProjectAddress(Address):
+    FOR = (Kind.PROJECT, Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE)
+    project: str
+    kind: Kind = field(default=Kind.PROJECT, kw_only=True)
+
+
+@dataclass(frozen=True)
+class LabelerAddress(Address):
+    FOR = (Kind.LABELER,)
+    project: str
+    email: str
+    kind: Kind = field(default=Kind.LABELER, kw_only=True)
+
+
+@dataclass(frozen=True)
+class GroupAddress(Address):
+    FOR = (Kind.GROUP,)
+    project: str
+    group: str
+    kind: Kind = field(default=Kind.GROUP, kw_only=True)
+
+
+@dataclass(frozen=True)
+class GroupMemberAddress(Address):
+    FOR = (Kind.GROUP_MEMBER,)
+    project: str
+    group: str
+    email: str
+    kind: Kind = field(default=Kind.GROUP_MEMBER, kw_only=True)
+
+
+@dataclass(frozen=True)
+class BatchAddress(Address):
+    FOR = (Kind.BATCH, Kind.BATCH_STATUS, Kind.BATCH_GROUPS)
+    batch: str
+    kind: Kind = field(default=Kind.BATCH, kw_only=True)
+
+
+@dataclass(frozen=True)
+class PriorityAddress(Address):
+    FOR = (Kind.BATCH_PRIORITY,)
+    kind: Kind = field(default=Kind.BATCH_PRIORITY, kw_only=True)
+
+
+ADDRESSES: tuple[type[Address], ...] = (
+    MemberAddress,
+    ProjectAddress,
+    LabelerAddress,
+    GroupAddress,
+    GroupMemberAddress,
+    BatchAddress,
+    PriorityAddress,
+)
+# The addresses that name a person: the email an invitation waits on.
+PERSON_ADDRESSES = (MemberAddress, LabelerAddress, GroupMemberAddress)
+
+_NAME_FIELDS = {cls: tuple(f.name for f in fields(cls) if f.name not in ("kind", "text")) for cls in ADDRESSES}
+_CLASS_OF: dict[Kind, type[Address]] = {kind: cls for cls in ADDRESSES for kind in cls.FOR}
 
 
 def _pattern(form: str) -> re.Pattern[str]:
@@ -39,78 +173,3 @@ def _heads(form: str) -> set[str]:
 
 
 HEADS = frozenset(head for info in KINDS.values() for head in _heads(info.address))
-
-
-@dataclass(frozen=True)
-class Address:
-    kind: Kind
-    project: str | None = None
-    group: str | None = None
-    email: str | None = None
-    batch: str | None = None
-    text: str = field(default="", compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        # Exactly the names its kind is identified by: no address renders a missing name as "None".
-        given = tuple(f for f in ("project", "group", "email", "batch") if getattr(self, f) is not None)
-        if sorted(given) != sorted(_NAMES[self.kind]):
-            raise ValueError(f"a {self.kind.value} address is named by {', '.join(_NAMES[self.kind]) or 'nothing'}")
-        object.__setattr__(self, "text", _render(self))
-
-    def __str__(self) -> str:
-        return self.text
-
-    def names(self) -> tuple[str, ...]:
-        """The names that identify it, in address order (a labeler: project, email), each present."""
-        values = tuple(getattr(self, f) for f in _NAMES[self.kind])
-        if None in values:
-            raise ValueError(f"{self.kind.value} address without {', '.join(_NAMES[self.kind])}")
-        return values
-
-    # -- constructors, one per row of the address table ---------------------------------------
-    @classmethod
-    def member(cls, email: str) -> Address:
-        return cls(Kind.MEMBER, email=email)
-
-    @classmethod
-    def of_project(cls, project: str, facet: Kind = Kind.PROJECT) -> Address:
-        return cls(facet, project=project)
-
-    @classmethod
-    def labeler(cls, project: str, email: str) -> Address:
-        return cls(Kind.LABELER, project=project, email=email)
-
-    @classmethod
-    def of_group(cls, project: str, group: str) -> Address:
-        return cls(Kind.GROUP, project=project, group=group)
-
-    @classmethod
-    def group_member(cls, project: str, group: str, email: str) -> Address:
-        return cls(Kind.GROUP_MEMBER, project=project, group=group, email=email)
-
-    @classmethod
-    def of_batch(cls, batch: str, facet: Kind = Kind.BATCH) -> Address:
-        return cls(facet, batch=batch)
-
-    @classmethod
-    def priority(cls) -> Address:
-        return cls(Kind.BATCH_PRIORITY)
-
-    @classmethod
-    def parse(cls, text: str) -> Address:
-        """The address that renders as `text`; ValueError when there is none. A name holding `]`
-        can make several forms fit: the one with the shortest names, in address order, is meant."""
-        fits = []
-        for kind, pattern in _PATTERNS.items():
-            match = pattern.fullmatch(text)
-            if match is not None:
-                names = match.groupdict()
-                fits.append((tuple(len(names[n]) for n in _NAMES[kind]), kind, names))
-        if not fits:
-            raise ValueError(f"not a scaleform address: {text!r}")
-        _, kind, names = min(fits, key=lambda fit: fit[0])
-        return cls(kind, **names)
-
-
-def _render(a: Address) -> str:
-    return KINDS[a.kind].address.format(project=a.project, group=a.group, batch=a.batch, email=a.email)

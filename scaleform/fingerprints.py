@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any
 
-from scaleform.address import Address, Kind
+from scaleform.address import BatchAddress, Kind, MemberAddress, PriorityAddress, ProjectAddress
 from scaleform.model import LiveState
 from scaleform.refresh import RefreshScope
 
@@ -36,27 +36,27 @@ def live_objects(live: LiveState, scope: RefreshScope) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if scope.team:
         for email in scope.emails:
-            out[Address.member(email).text] = (live.team or {}).get(email) or "absent"
+            out[MemberAddress(email).text] = (live.team or {}).get(email) or "absent"
     if scope.projects:
         for name in scope.project_names:
-            out[Address.of_project(name).text] = (live.projects or {}).get(name) or "absent"
+            out[ProjectAddress(name).text] = (live.projects or {}).get(name) or "absent"
     if scope.assignments:
         for name in scope.labeler_projects:
-            out[f"{Address.of_project(name).text}.labelers"] = sorted(live.project_labelers(name))
+            out[f"{ProjectAddress(name).text}.labelers"] = sorted(live.project_labelers(name))
     for name in scope.group_projects:
         groups = live.groups.get(name, {})
-        out[f"{Address.of_project(name).text}.groups"] = {g: sorted(v.members) for g, v in groups.items()}
+        out[f"{ProjectAddress(name).text}.groups"] = {g: sorted(v.members) for g, v in groups.items()}
     for name in scope.batch_names:
-        out[Address.of_batch(name).text] = live.batches.get(name) or "absent"
+        out[BatchAddress(name).text] = live.batches.get(name) or "absent"
     if scope.studio_batches:
         studio = {b.name: b for b in live.studio_batches or ()}
         for name in scope.studio_batch_names:
             pending = list(studio[name].groups) if name in studio else "not pending"
-            out[Address.of_batch(name, Kind.BATCH_GROUPS).text] = pending
+            out[BatchAddress(name, kind=Kind.BATCH_GROUPS).text] = pending
         if scope.priority:
-            out[Address.priority().text] = [b.name for b in live.studio_batches or ()]
+            out[PriorityAddress().text] = [b.name for b in live.studio_batches or ()]
     if scope.batch_list:
-        out[f"{Address.priority().text}.created_at"] = live.batch_created
+        out[f"{PriorityAddress().text}.created_at"] = live.batch_created
     return out
 
 

@@ -13,7 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from scaleform.address import Address, Kind
+from scaleform.address import (
+    PERSON_ADDRESSES,
+    Address,
+    GroupAddress,
+    GroupMemberAddress,
+    Kind,
+    LabelerAddress,
+    MemberAddress,
+    PriorityAddress,
+    ProjectAddress,
+)
 from scaleform.api import endpoints as ep
 from scaleform.changes import Change
 from scaleform.kinds import CALL_PHASE, KINDS, Call, Phase
@@ -112,27 +122,24 @@ class _ChangesByCall:
     singles: list[Change] = field(default_factory=list)  # of the kinds in endpoints.PER_CHANGE
 
     def add(self, c: Change) -> None:
-        a = c.address
         if c.kind in ep.PER_CHANGE:
             self.singles.append(c)
-        elif c.kind is Kind.MEMBER:
-            (self.invites if c.action == "create" else self.roles)[c.after["role"]].append(c)
-        elif c.kind in (Kind.PROJECT, Kind.PARAMS, Kind.PIPELINE):
-            (project,) = a.names()
-            self.projects[project][c.kind] = c
-        elif c.kind is Kind.LABELER:
-            project, email = a.names()
-            (self.adds if c.action == "create" else self.removes)[(email, project)] = c
-        elif c.kind is Kind.GROUP:
-            project, group = a.names()
-            self.group_creates[(project, group)] = c
-        elif c.kind is Kind.GROUP_MEMBER:
-            project, group, _ = a.names()
-            self.group_members[(project, group)].append(c)
-        elif c.kind is Kind.BATCH_PRIORITY:
-            self.priority = c
-        else:
-            raise ValueError(f"no call makes a {c.kind.value} change")
+            return
+        match c.address:
+            case MemberAddress():
+                (self.invites if c.action == "create" else self.roles)[c.after["role"]].append(c)
+            case ProjectAddress(project=project) if c.kind is not Kind.ONTOLOGY:
+                self.projects[project][c.kind] = c
+            case LabelerAddress(project=project, email=email):
+                (self.adds if c.action == "create" else self.removes)[(email, project)] = c
+            case GroupAddress(project=project, group=group):
+                self.group_creates[(project, group)] = c
+            case GroupMemberAddress(project=project, group=group):
+                self.group_members[(project, group)].append(c)
+            case PriorityAddress():
+                self.priority = c
+            case _:
+                raise ValueError(f"no call makes a {c.kind.value} change")
 
 
 def build_operations(changes: Iterable[Change]) -> list[Operation]:
@@ -190,8 +197,11 @@ def _assignment_ops(found: _ChangesByCall) -> list[Operation]:
 
 
 def _email(change: Change) -> str:
-    """The email a teammate's or a group member's change is about (the last name of its address)."""
-    return change.address.names()[-1]
+    """The email a teammate's or a group member's change is about."""
+    a = change.address
+    if not isinstance(a, PERSON_ADDRESSES):
+        raise ValueError(f"{a} names no person")
+    return a.email
 
 
 def _group_ops(found: _ChangesByCall) -> list[Operation]:

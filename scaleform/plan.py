@@ -119,9 +119,9 @@ def _possible(changes: tuple[Change, ...], source: str) -> None:
             f"'{c.action}' is not an action {a.kind.value} changes have"
             if c.action not in KINDS[a.kind].actions
             else next(
-                (w for w in (unaddressable(n) for n in (a.project, a.group, a.batch) if n is not None) if w), None
+                (w for w in ((unaddressable_email if f == "email" else unaddressable)(n) for f, n in a.named()) if w),
+                None,
             )
-            or (unaddressable_email(a.email) if a.email is not None else None)
         )
         if why:
             raise ScaleformError(

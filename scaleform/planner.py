@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from scaleform.address import Address
+from scaleform.address import BatchAddress, GroupAddress, LabelerAddress, MemberAddress, PriorityAddress, ProjectAddress
 from scaleform.diff import diff
 from scaleform.event_loop import run_coroutine
 from scaleform.manifest import ManifestLoad, Manifests
@@ -74,13 +74,13 @@ async def plan_on_client(
 
 def declared_addresses(desired: DesiredState) -> set[str]:
     """The addresses of what the manifests declare, for --target to match against."""
-    out = {Address.of_project(n).text for n in desired.projects} | {Address.of_batch(n).text for n in desired.batches}
-    out |= {Address.member(e).text for e in desired.team or {}}
+    out = {ProjectAddress(n).text for n in desired.projects} | {BatchAddress(n).text for n in desired.batches}
+    out |= {MemberAddress(e).text for e in desired.team or {}}
     for project in desired.projects.values():
-        out |= {Address.of_group(project.name, g).text for g in project.groups or {}}
-        out |= {Address.labeler(project.name, e).text for e in project.labelers or ()}
+        out |= {GroupAddress(project.name, g).text for g in project.groups or {}}
+        out |= {LabelerAddress(project.name, e).text for e in project.labelers or ()}
     if desired.batch_priority is not None:
-        out.add(Address.priority().text)
+        out.add(PriorityAddress().text)
     return out
 
 

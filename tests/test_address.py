@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaleform.address import Address, Kind
+from scaleform.address import (
+    Address,
+    BatchAddress,
+    GroupAddress,
+    GroupMemberAddress,
+    Kind,
+    LabelerAddress,
+    MemberAddress,
+    PriorityAddress,
+    ProjectAddress,
+)
 
 names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(lambda s: "]" not in s)
 emails = st.from_regex(r"[a-z0-9.]{1,8}@[a-z]{1,6}\.io", fullmatch=True)
@@ -15,16 +25,16 @@ emails = st.from_regex(r"[a-z0-9.]{1,8}@[a-z]{1,6}\.io", fullmatch=True)
 @pytest.mark.parametrize(
     "address,text",
     [
-        (Address.member("a@x.io"), "team.member[a@x.io]"),
-        (Address.of_project("p"), "project[p]"),
-        (Address.of_project("p", Kind.ONTOLOGY), "project[p].ontology"),
-        (Address.labeler("p", "a@x.io"), "project[p].labeler[a@x.io]"),
-        (Address.of_group("p", "night"), "project[p].group[night]"),
-        (Address.group_member("p", "night", "a@x.io"), "project[p].group[night].member[a@x.io]"),
-        (Address.of_batch("b"), "batch[b]"),
-        (Address.of_batch("b", Kind.BATCH_STATUS), "batch[b].status"),
-        (Address.of_batch("b", Kind.BATCH_GROUPS), "batch[b].groups"),
-        (Address.priority(), "studio.batch_priority"),
+        (MemberAddress("a@x.io"), "team.member[a@x.io]"),
+        (ProjectAddress("p"), "project[p]"),
+        (ProjectAddress("p", kind=Kind.ONTOLOGY), "project[p].ontology"),
+        (LabelerAddress("p", "a@x.io"), "project[p].labeler[a@x.io]"),
+        (GroupAddress("p", "night"), "project[p].group[night]"),
+        (GroupMemberAddress("p", "night", "a@x.io"), "project[p].group[night].member[a@x.io]"),
+        (BatchAddress("b"), "batch[b]"),
+        (BatchAddress("b", kind=Kind.BATCH_STATUS), "batch[b].status"),
+        (BatchAddress("b", kind=Kind.BATCH_GROUPS), "batch[b].groups"),
+        (PriorityAddress(), "studio.batch_priority"),
     ],
 )
 def test_every_kind_renders_in_the_contract_form(address, text):
@@ -36,24 +46,24 @@ def test_every_kind_renders_in_the_contract_form(address, text):
 @given(st.sampled_from(list(Kind)), names, names, emails)
 def test_parse_inverts_render(kind, name, other, email):
     if kind is Kind.MEMBER:
-        address = Address.member(email)
+        address = MemberAddress(email)
     elif kind in (Kind.PROJECT, Kind.PARAMS, Kind.ONTOLOGY, Kind.PIPELINE):
-        address = Address.of_project(name, kind)
+        address = ProjectAddress(name, kind=kind)
     elif kind is Kind.LABELER:
-        address = Address.labeler(name, email)
+        address = LabelerAddress(name, email)
     elif kind is Kind.GROUP:
-        address = Address.of_group(name, other)
+        address = GroupAddress(name, other)
     elif kind is Kind.GROUP_MEMBER:
-        address = Address.group_member(name, other, email)
+        address = GroupMemberAddress(name, other, email)
     elif kind is Kind.BATCH_PRIORITY:
-        address = Address.priority()
+        address = PriorityAddress()
     else:
-        address = Address.of_batch(name, kind)
+        address = BatchAddress(name, kind=kind)
     assert Address.parse(address.text) == address
 
 
 def test_a_project_name_holding_brackets_keeps_its_facet():
-    assert Address.parse("project[a.labeler[x]].params") == Address.of_project("a.labeler[x]", Kind.PARAMS)
+    assert Address.parse("project[a.labeler[x]].params") == ProjectAddress("a.labeler[x]", kind=Kind.PARAMS)
 
 
 @pytest.mark.parametrize("text", ["", "project", "team.member[a]x", "batch[b].finalize", "studio.other"])
@@ -68,4 +78,31 @@ def test_text_that_is_no_address_is_refused(text):
 )
 def test_an_address_holds_exactly_the_names_of_its_kind(kind, names):
     with pytest.raises(ValueError, match="address is named by"):
-        Address(kind, **names)
+        Address.of(kind, names)
+
+
+def test_every_kind_has_one_address_class_holding_the_names_of_its_form_in_order():
+    import re
+
+    from scaleform.address import ADDRESSES
+    from scaleform.kinds import KINDS
+
+    owners = {kind: [cls for cls in ADDRESSES if kind in cls.FOR] for kind in Kind}
+    assert all(len(classes) == 1 for classes in owners.values()), owners
+    for kind, (cls,) in owners.items():
+        assert cls.name_fields() == tuple(re.findall(r"\{(\w+)\}", KINDS[kind].address)), kind
+
+
+def test_an_address_class_refuses_a_kind_it_does_not_address():
+    with pytest.raises(ValueError, match="not a ProjectAddress"):
+        ProjectAddress("p", kind=Kind.BATCH_GROUPS)
+    with pytest.raises(ValueError):
+        Address(kind=Kind.PROJECT)  # the base names nothing
+
+
+def test_parse_gives_the_class_of_the_kind_with_each_name_a_field():
+    a = Address.parse("project[p].group[night].member[li@acme.ai]")
+    assert isinstance(a, GroupMemberAddress)
+    assert (a.project, a.group, a.email) == ("p", "night", "li@acme.ai")
+    assert a.named() == (("project", "p"), ("group", "night"), ("email", "li@acme.ai"))
+    assert isinstance(Address.parse("batch[b].groups"), BatchAddress)

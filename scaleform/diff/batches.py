@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from scaleform.address import Address, Kind
+from scaleform.address import BatchAddress, Kind, PriorityAddress
 from scaleform.diff.context import DiffContext
 from scaleform.errors import Problem
 from scaleform.model import DesiredBatch, LiveBatch, LiveStudioBatch
@@ -47,7 +47,7 @@ def diff_batches(context: DiffContext) -> list[str]:
                 continue
             elif declared.finalize and live_batch.status == "staging":
                 context.add(
-                    Address.of_batch(name, Kind.BATCH_STATUS), "update", "staging", "in_progress", "finalize: true"
+                    BatchAddress(name, kind=Kind.BATCH_STATUS), "update", "staging", "in_progress", "finalize: true"
                 )
         if declared.groups is not None:
             _batch_groups(context, declared, studio.get(name), creating, is_studio)
@@ -99,7 +99,7 @@ def _project_flags(context: DiffContext, declared: DesiredBatch) -> tuple[bool, 
 def _create(context: DiffContext, declared: DesiredBatch, finalize: bool) -> None:
     name = declared.name
     context.add(
-        Address.of_batch(name),
+        BatchAddress(name),
         "create",
         None,
         {
@@ -110,7 +110,7 @@ def _create(context: DiffContext, declared: DesiredBatch, finalize: bool) -> Non
         "declared with create: true",
     )
     if finalize:
-        context.add(Address.of_batch(name, Kind.BATCH_STATUS), "create", None, "in_progress", "finalize: true")
+        context.add(BatchAddress(name, kind=Kind.BATCH_STATUS), "create", None, "in_progress", "finalize: true")
 
 
 def _batch_groups(
@@ -123,7 +123,7 @@ def _batch_groups(
     if creating and not is_studio:
         context.out.warnings.append(f"batch '{name}' is not in a Studio project; `groups` does not apply")
         return
-    address = Address.of_batch(name, Kind.BATCH_GROUPS)
+    address = BatchAddress(name, kind=Kind.BATCH_GROUPS)
     want = list(declared.groups or ())
     have = list(studio_batch.groups) if studio_batch is not None else []
     why = _groups_blocked(context, declared.project, want, declared.locs.get("groups"))
@@ -182,7 +182,7 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
         calibrating = [n for n in created if context.desired.batches[n].calibration_batch]
         if default != live_order or calibrating:
             context.add(
-                Address.priority(), "update", live_order, "default", "pending batches are not in the default order"
+                PriorityAddress(), "update", live_order, "default", "pending batches are not in the default order"
             )
         return
     pending = live_order + sorted(created)
@@ -191,7 +191,7 @@ def diff_priority(context: DiffContext, created: list[str]) -> None:
     _warn_idle_patterns(context, spec.patterns, pending, {rank(n) for n in pending})
     # Concurrently created batches land in an order the API decides: set it explicitly.
     if order != pending or len(created) > 1:
-        context.add(Address.priority(), "update", live_order, order, "pending batches are not in the declared order")
+        context.add(PriorityAddress(), "update", live_order, order, "pending batches are not in the declared order")
 
 
 def _warn_idle_patterns(context: DiffContext, patterns: tuple[str, ...], pending: list[str], used: set[int]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scaleform.address import Address
+from scaleform.address import GroupAddress, GroupMemberAddress, LabelerAddress
 from scaleform.changes import Unmanaged
 from scaleform.diff.context import DiffContext
 from scaleform.errors import Problem
@@ -21,7 +21,7 @@ def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) 
         why = context.person_status(email, declared.labeler_locs.get(email))
         if why not in _UNREACHABLE:
             context.add(
-                Address.labeler(project, email),
+                LabelerAddress(project, email),
                 "create",
                 None,
                 {"email": email},
@@ -31,7 +31,7 @@ def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) 
             )
     for email in sorted(live - want):
         runs = context.removal(
-            Address.labeler(project, email),
+            LabelerAddress(project, email),
             {"email": email},
             "assigned live; not in labelers",
             Phase.ASSIGNMENT_REMOVALS,
@@ -47,7 +47,7 @@ def _leave_undeclared_groups(context: DiffContext, declared: DesiredProject, ema
     for group_name, group in sorted(context.live.groups.get(declared.name, {}).items()):
         if email in group.members and group_name not in (declared.groups or {}):
             context.removal(
-                Address.group_member(declared.name, group_name, email),
+                GroupMemberAddress(declared.name, group_name, email),
                 {"email": email},
                 f"unassigned from {declared.name}: leaves its groups first",
             )
@@ -75,7 +75,7 @@ def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) ->
         context.out.removals[SAFETY_KEYS[Kind.GROUP_MEMBER]].live += len(live_group.members)
         for email in sorted(set(declared_group.members) - live_group.members):
             context.add(
-                Address.group_member(project, group_name, email),
+                GroupMemberAddress(project, group_name, email),
                 "create",
                 None,
                 {"email": email},
@@ -84,13 +84,13 @@ def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) ->
             )
         for email in sorted(live_group.members - set(declared_group.members)):
             if context.removal(
-                Address.group_member(project, group_name, email), {"email": email}, "in the live group; not declared"
+                GroupMemberAddress(project, group_name, email), {"email": email}, "in the live group; not declared"
             ):
                 context.out.removals[SAFETY_KEYS[Kind.GROUP_MEMBER]].removed += 1
     for group_name in sorted(live_groups):
         if group_name not in (declared.groups or {}):
             context.out.unmanaged.append(
-                Unmanaged(Address.of_group(project, group_name), "not declared (the API cannot delete groups)")
+                Unmanaged(GroupAddress(project, group_name), "not declared (the API cannot delete groups)")
             )
 
 
@@ -100,12 +100,10 @@ def _new_group(context: DiffContext, project: str, group_name: str, status: dict
     why = "invitation pending for every member: created once someone is ready" if whole else None
     if whole:
         context.deferred_groups.add((project, group_name))
-    context.add(
-        Address.of_group(project, group_name), "create", None, {"members": ready}, "declared; absent live", why=why
-    )
+    context.add(GroupAddress(project, group_name), "create", None, {"members": ready}, "declared; absent live", why=why)
     for email in sorted(status):
         context.add(
-            Address.group_member(project, group_name, email),
+            GroupMemberAddress(project, group_name, email),
             "create",
             None,
             {"email": email},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scaleform.address import Address, Kind
+from scaleform.address import Kind, ProjectAddress
 from scaleform.changes import Unmanaged
 from scaleform.diff.context import DiffContext, json_value
 from scaleform.diff.members import diff_groups, diff_labelers
@@ -30,16 +30,16 @@ def diff_projects(context: DiffContext) -> None:
     batch_projects = {b.project for b in context.desired.batches.values()}
     for name in sorted(live_projects):
         if name not in context.desired.projects and name not in batch_projects:
-            context.out.unmanaged.append(Unmanaged(Address.of_project(name), "not declared in the manifests"))
+            context.out.unmanaged.append(Unmanaged(ProjectAddress(name), "not declared in the manifests"))
 
 
 def _new_project(context: DiffContext, declared: DesiredProject) -> None:
     name = declared.name
     after = {"type": declared.type, "studio": bool(declared.studio), "rapid": bool(declared.rapid)}
-    context.add(Address.of_project(name), "create", None, after, "declared; absent live")
+    context.add(ProjectAddress(name), "create", None, after, "declared; absent live")
     if declared.params is not None:
         context.add(
-            Address.of_project(name, Kind.PARAMS),
+            ProjectAddress(name, kind=Kind.PARAMS),
             "create",
             None,
             json_value(declared.params),
@@ -48,7 +48,7 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
         )
     if declared.pipeline is not None:
         context.add(
-            Address.of_project(name, Kind.PIPELINE),
+            ProjectAddress(name, kind=Kind.PIPELINE),
             "create",
             None,
             declared.pipeline.body(),
@@ -57,7 +57,7 @@ def _new_project(context: DiffContext, declared: DesiredProject) -> None:
         )
     if declared.ontology is not None:
         context.add(
-            Address.of_project(name, Kind.ONTOLOGY),
+            ProjectAddress(name, kind=Kind.ONTOLOGY),
             "create",
             None,
             ontology_json(declared),
@@ -99,7 +99,7 @@ def _settings(context: DiffContext, declared: DesiredProject, live: LiveProject)
         want_params = json_value(declared.params)
         if want_params != live.params:
             context.add(
-                Address.of_project(name, Kind.PARAMS),
+                ProjectAddress(name, kind=Kind.PARAMS),
                 "update",
                 live.params,
                 want_params,
@@ -109,7 +109,7 @@ def _settings(context: DiffContext, declared: DesiredProject, live: LiveProject)
     if declared.ontology is not None and declared.ontology.choices != live.ontology:
         before = {"choices": choices_to_json(live.ontology)} if live.ontology is not None else None
         context.add(
-            Address.of_project(name, Kind.ONTOLOGY),
+            ProjectAddress(name, kind=Kind.ONTOLOGY),
             "update",
             before,
             ontology_json(declared),
@@ -124,7 +124,7 @@ def _settings(context: DiffContext, declared: DesiredProject, live: LiveProject)
             )
         elif live.pipeline != declared.pipeline:
             context.add(
-                Address.of_project(name, Kind.PIPELINE),
+                ProjectAddress(name, kind=Kind.PIPELINE),
                 "update",
                 live.pipeline.body() if live.pipeline else None,
                 declared.pipeline.body(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from scaleform.address import Address
+from scaleform.address import MemberAddress
 from scaleform.changes import Unmanaged
 from scaleform.diff.context import DiffContext
 from scaleform.errors import Problem
@@ -29,7 +29,7 @@ def diff_team(context: DiffContext) -> None:
         return
     for email, declared in sorted(declared_team.items()):
         live_member = live_team.get(email)
-        address = Address.member(email)
+        address = MemberAddress(email)
         if live_member is None:
             context.add(address, "create", None, {"role": declared.role}, "declared in team: invite")
             context.pending[email] = "invitation pending"
@@ -66,5 +66,5 @@ def diff_team(context: DiffContext) -> None:
         if email not in declared_team:
             what = "pending invitation" if live_member.role == "invited" else f"role {live_member.role}"
             context.out.unmanaged.append(
-                Unmanaged(Address.member(email), f"{what}; not declared in team (the API cannot remove teammates)")
+                Unmanaged(MemberAddress(email), f"{what}; not declared in team (the API cannot remove teammates)")
             )

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from scaleform import __version__
+from scaleform.address import PERSON_ADDRESSES
 from scaleform.apply import ApplyReport, OpResult
 from scaleform.changes import Change
 from scaleform.kinds import KINDS
@@ -64,7 +65,7 @@ def took(seconds: float) -> str:
 
 
 def _invitations(deferred: tuple[Change, ...]) -> set[str]:
-    return {c.address.email for c in deferred if c.waits_for_invitation and c.address.email is not None}
+    return {a.email for c in deferred if c.waits_for_invitation and isinstance(a := c.address, PERSON_ADDRESSES)}
 
 
 def next_step(report: ApplyReport) -> str:
