@@ -215,7 +215,7 @@ def apply_plan(
 ) -> ApplyReport:
     """Carry out `plan` against `target`. Refuses (ScaleformError) when the removal threshold is
     crossed and `force` is false."""
-    check_safety(plan, force)
+    check_safety(plan, force=force)
     return run_coroutine(apply_async(plan, target, on_result))
 
 
@@ -241,7 +241,7 @@ def apply_saved_plan(
                 checked()
             if not plan.operations:
                 return ApplyReport(deferred=plan.deferred, target=plan.target)
-            check_safety(replace(plan, safety=saved_safety(plan, live)), force)
+            check_safety(replace(plan, safety=saved_safety(plan, live)), force=force)
             return await execute_on(client, plan, target, on_result)
 
     return run_coroutine(run())

@@ -132,7 +132,7 @@ class _Reader:
                 self.progress(self.done, self.total)
 
     async def account_read(
-        self, wanted: bool, name: str, call: Callable[[], Awaitable[Any]], parse: Callable[[Any], T]
+        self, name: str, call: Callable[[], Awaitable[Any]], parse: Callable[[Any], T], *, wanted: bool
     ) -> T | None:
         """An account-wide read (None when not wanted)."""
         if not wanted:
@@ -171,7 +171,7 @@ class _Reader:
         client = self.client
         projects_read = self.projects_read = asyncio.ensure_future(
             self.account_read(
-                scope.projects, "projects", client.list_projects, lambda data: parse_projects(data, self.skipped)
+                "projects", client.list_projects, lambda data: parse_projects(data, self.skipped), wanted=scope.projects
             )
         )
 
@@ -188,13 +188,18 @@ class _Reader:
         # the outer one's arguments were evaluated), then the account reads and groups().
         batches_read = asyncio.gather(*(self.batch(b) for b in scope.batch_names))
         account_reads = asyncio.gather(
-            self.account_read(scope.team, "team", client.list_team, lambda data: parse_team(data, self.skipped)),
+            self.account_read("team", client.list_team, lambda data: parse_team(data, self.skipped), wanted=scope.team),
             self.account_read(
-                scope.assignments, "assignments", client.assignments, lambda data: parse_assignments(data, self.skipped)
+                "assignments",
+                client.assignments,
+                lambda data: parse_assignments(data, self.skipped),
+                wanted=scope.assignments,
             ),
             projects_read,
-            self.account_read(scope.studio_batches, "studio_batches", client.studio_batches, parse_studio_batches),
-            self.account_read(scope.batch_list, "batch_list", client.list_batches, parse_batch_created),
+            self.account_read(
+                "studio_batches", client.studio_batches, parse_studio_batches, wanted=scope.studio_batches
+            ),
+            self.account_read("batch_list", client.list_batches, parse_batch_created, wanted=scope.batch_list),
             groups(),
         )
         (team, assignments, projects, studio, batch_created, live_groups), batches = await asyncio.gather(

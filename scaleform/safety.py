@@ -25,7 +25,7 @@ def safety_problems(plan: Plan) -> list[str]:
     return out
 
 
-def check_safety(plan: Plan, force: bool) -> None:
+def check_safety(plan: Plan, *, force: bool) -> None:
     problems = safety_problems(plan)
     if problems and not force:
         raise ScaleformError(

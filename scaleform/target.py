@@ -91,7 +91,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str, insecure_http: bool = False) -> str:
+def check_url(url: str, *, insecure_http: bool = False) -> str:
     if not url.isascii():
         raise ScaleformError(
             f"API URL {url.encode('ascii', 'backslashreplace').decode()} holds non-ASCII characters; "
@@ -154,6 +154,7 @@ def resolve_target(
     provider: str | None = None,
     local: LocalApi | None = None,
     parallelism: int = 8,
+    *,
     insecure_http: bool = False,
     verbose: bool = False,
     env: Mapping[str, str] | None = None,
@@ -176,7 +177,7 @@ def resolve_target(
     url = api_url or (PROVIDERS[provider] if provider else None) or env.get("SCALE_API_URL")
     if not url and environment is not None:
         url = _manifest_url(environment)
-    url = check_url(url or PROVIDERS["scale"], insecure_http)
+    url = check_url(url or PROVIDERS["scale"], insecure_http=insecure_http)
     key_var = environment.api_key_env if environment and environment.api_key_env else "SCALE_API_KEY"
     if not key_var.startswith(KEY_PREFIXES):
         raise ScaleformError(

@@ -19,7 +19,7 @@ class Validation:
     manifests: Manifests | None  # of the first environment checked, when it is valid
 
 
-def _one(load: ManifestLoad, read: bool = False) -> tuple[Manifests | None, list[Problem]]:
+def _one(load: ManifestLoad, *, read: bool = False) -> tuple[Manifests | None, list[Problem]]:
     """Finish `load` (`read`: its files are read already), as manifests or as its problems."""
     try:
         return (load.finish() if read else load.complete()), []

@@ -12,7 +12,7 @@ def test_urgent_waiters_go_first_then_arrival_order():
         slots, order = Slots(1), []
 
         async def hold(name, urgent=False):
-            await slots.acquire(urgent)
+            await slots.acquire(urgent=urgent)
             order.append(name)
             await asyncio.sleep(0)
             slots.release()

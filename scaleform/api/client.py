@@ -124,7 +124,7 @@ class ApiClient(TypedCalls):
 
         The concurrency slot is held through backoff so retries never add load beyond
         `parallelism`. An `urgent` call takes the next free slot before calls already waiting."""
-        await self._slots.acquire(urgent)
+        await self._slots.acquire(urgent=urgent)
         try:
             return await self._send(request, params, parse=parse)
         finally:
@@ -154,7 +154,7 @@ class ApiClient(TypedCalls):
         while True:
             tries += 1
             try:
-                failure, value = await self._attempt(call, params, parse)
+                failure, value = await self._attempt(call, params, parse=parse)
             except Conflict:
                 if not (unsure and call.check):
                     raise
@@ -188,7 +188,7 @@ class ApiClient(TypedCalls):
                     call = outcome
 
     async def _attempt(
-        self, call: ep.Request, params: dict[str, Any] | None, parse: bool
+        self, call: ep.Request, params: dict[str, Any] | None, *, parse: bool
     ) -> tuple[Failure | None, Any]:
         """One send: (None, body) on success, (failure, None) when it may be retried; raises
         for an answer that retrying cannot change."""

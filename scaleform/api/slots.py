@@ -18,7 +18,7 @@ class Slots:
         self._urgent: deque[asyncio.Future[None]] = deque()
         self._normal: deque[asyncio.Future[None]] = deque()
 
-    async def acquire(self, urgent: bool = False) -> None:
+    async def acquire(self, *, urgent: bool = False) -> None:
         if self._free:  # a free slot means nobody is waiting: release hands slots to waiters first
             self._free -= 1
             return

@@ -121,12 +121,12 @@ async def project_groups(read: Awaitable[JsonArray], studio: Callable[[], Awaita
         return []
 
 
-async def _array(sender: Sender, call: ep.Request, urgent: bool = False) -> JsonArray:
+async def _array(sender: Sender, call: ep.Request, *, urgent: bool = False) -> JsonArray:
     """Send `call` and check the body is the JSON array the endpoint returns."""
     return _expect(await sender.call(call, urgent=urgent), list, call.method, call.path)
 
 
-async def _object(sender: Sender, call: ep.Request, urgent: bool = False) -> JsonObject:
+async def _object(sender: Sender, call: ep.Request, *, urgent: bool = False) -> JsonObject:
     """Send `call` and check the body is the JSON object the endpoint returns."""
     return _expect(await sender.call(call, urgent=urgent), dict, call.method, call.path)
 

@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # at run time these load inside the functions that use them
 @common_options()
 def apply(
     ctx: CommandOptions,
+    *,
     path: str | None,
     plan_file: str | None,
     auto_approve: bool,
@@ -71,13 +72,22 @@ def apply(
       scaleform apply manifests -e production --reviewed plan.json --auto-approve
       scaleform apply --plan plan.json
     """
-    _refuse_mixed(path, plan_file, rehearse, reviewed_files)
+    _refuse_mixed(path, plan_file, rehearse=rehearse, reviewed_files=reviewed_files)
     if plan_file:
-        return _apply_saved(ctx, fmt, plan_file, force)
-    return _apply_fresh(ctx, fmt, path or ".", targets, auto_approve, force, rehearse, reviewed_files)
+        return _apply_saved(ctx, fmt, plan_file, force=force)
+    return _apply_fresh(
+        ctx,
+        fmt,
+        path or ".",
+        targets,
+        auto_approve=auto_approve,
+        force=force,
+        rehearse=rehearse,
+        reviewed_files=reviewed_files,
+    )
 
 
-def _refuse_mixed(path: str | None, plan_file: str | None, rehearse: bool, reviewed_files: tuple[str, ...]) -> None:
+def _refuse_mixed(path: str | None, plan_file: str | None, *, rehearse: bool, reviewed_files: tuple[str, ...]) -> None:
     """Options that cannot go together fail before any file or the account is read."""
     if plan_file and reviewed_files:
         raise ScaleformError(
@@ -99,7 +109,7 @@ def _refuse_mixed(path: str | None, plan_file: str | None, rehearse: bool, revie
 def _show(ctx: CommandOptions, fmt: str, the_plan: Plan, *, asking: bool) -> None:
     """The plan before it is applied; on stderr when the report is in another format."""
     if not ctx.quiet or asking:  # a report in another format keeps stdout to itself
-        emit(render_plan(the_plan, "text", ctx.color), nl=False, err=fmt != "text", escaped=True)
+        emit(render_plan(the_plan, "text", color=ctx.color), nl=False, err=fmt != "text", escaped=True)
     if not the_plan.operations:
         emit("Nothing to apply.", err=fmt != "text")
 
@@ -115,7 +125,7 @@ def _progress(ctx: CommandOptions, fmt: str) -> Callable[[OpResult], None]:
     return progress
 
 
-def _apply_saved(ctx: CommandOptions, fmt: str, plan_file: str, force: bool) -> int:
+def _apply_saved(ctx: CommandOptions, fmt: str, plan_file: str, *, force: bool) -> int:
     """Apply a saved plan exactly as it was made; it was reviewed, so no question is asked."""
     from scaleform.apply import apply_saved_plan
 
@@ -135,6 +145,7 @@ def _apply_fresh(
     fmt: str,
     path: str,
     targets: tuple[str, ...],
+    *,
     auto_approve: bool,
     force: bool,
     rehearse: bool,
@@ -146,7 +157,7 @@ def _apply_fresh(
 
     counted: ReviewedCount | None = None
     reviewed = [(f, read_saved_plan(f)) for f in reviewed_files]  # a damaged file fails before any read
-    _, target, the_plan = plan_from_options(ctx, path, targets, rehearse)
+    _, target, the_plan = plan_from_options(ctx, path, targets, rehearse=rehearse)
     _show(ctx, fmt, the_plan, asking=not auto_approve)
     if reviewed:
         from scaleform.reviewed import check_reviewed
@@ -158,7 +169,7 @@ def _apply_fresh(
         require_clean(the_plan)
     if not the_plan.operations:
         return _report(ctx, fmt, None, the_plan, counted)
-    check_safety(the_plan, force)
+    check_safety(the_plan, force=force)
     if not auto_approve:
         _confirm()
     report = replace(apply_plan(the_plan, target, force=force, on_result=_progress(ctx, fmt)), reviewed=counted)

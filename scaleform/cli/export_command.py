@@ -32,6 +32,7 @@ from scaleform.cli.output import say
 @common_options("environment", *TARGET, *OUTPUT)
 def export(
     ctx: CommandOptions,
+    *,
     path: str,
     out_dir: str,
     projects: tuple[str, ...],

@@ -88,7 +88,8 @@ class ScaleformGroup(click.Group):
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
-        standalone_mode: bool = True,  # ignored: always False below, so the exit code is ours
+        # Ignored: always False below, so the exit code is ours.
+        standalone_mode: bool = True,  # noqa: FBT001, FBT002  # positional in the click.Command.main it overrides
         **extra: Any,
     ) -> NoReturn:
         try:
@@ -115,7 +116,11 @@ def manifests_kept() -> Iterator[None]:
         gc.enable()
 
 
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+def _print_version(
+    ctx: click.Context,
+    _param: click.Parameter,
+    value: bool,  # noqa: FBT001  # click calls it with (ctx, param, value)
+) -> None:
     if value and not ctx.resilient_parsing:
         from scaleform.build_info import version_line
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from scaleform.cli.options import CommandOptions
 
 
-def emit(text: str, err: bool = False, nl: bool = True, escaped: bool = False) -> None:
+def emit(text: str, *, err: bool = False, nl: bool = True, escaped: bool = False) -> None:
     """Every line a command prints goes through here: redacted, whatever produced it (an API
     answer, an error message, a live name), and with control characters escaped. `escaped`: the
     text escapes its own control characters (JSON, or the text renderer's, whose colour codes must

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # at run time these load inside the commands that use them
 
 
 def render_plan(
-    plan: Plan, fmt: str, color: bool, classification: dict[str, str] | None = None, calls: bool = False
+    plan: Plan, fmt: str, *, color: bool, classification: dict[str, str] | None = None, calls: bool = False
 ) -> str:
     """The plan as text, JSON or Markdown; `calls` adds every API call (for `show`)."""
     if fmt == "json":
@@ -39,7 +39,7 @@ def render_plan(
 
 
 def plan_from_options(
-    ctx: CommandOptions, path: str, address_prefixes: tuple[str, ...], rehearse: bool = False
+    ctx: CommandOptions, path: str, address_prefixes: tuple[str, ...], *, rehearse: bool = False
 ) -> tuple[Manifests, Target, Plan]:
     """Load the manifests at `path`, read the account and plan; warnings go to stderr."""
     from scaleform.planner import load_and_plan
@@ -85,6 +85,7 @@ def plan_from_options(
 @common_options()
 def plan(
     ctx: CommandOptions,
+    *,
     path: str,
     out: str | None,
     fmt: str,
@@ -100,7 +101,7 @@ def plan(
       scaleform plan manifests --sandbox               # try it on the local sandbox
       scaleform plan manifests -e staging --out plan.json --format markdown
     """
-    manifests, target, the_plan = plan_from_options(ctx, path, targets, rehearse)
+    manifests, target, the_plan = plan_from_options(ctx, path, targets, rehearse=rehearse)
     if fmt != "text":  # the text plan says it itself; JSON and Markdown on stdout are for machines
         for warning in the_plan.warnings:
             say(ctx, f"Warning: {warning}")
@@ -125,7 +126,9 @@ def plan(
 
         Path(out).write_text(redact(render_json(the_plan, classification)))
         say(ctx, f"Saved the plan to {out}. Apply exactly it with: {saved_plan_command(target.api_url, out)}")
-    emit(render_plan(the_plan, fmt, ctx.color, classification), nl=False, escaped=fmt != "markdown")
+    emit(
+        render_plan(the_plan, fmt, color=ctx.color, classification=classification), nl=False, escaped=fmt != "markdown"
+    )
     if the_plan.rehearsal is not None and not the_plan.rehearsal.clean:
         return 1  # a failed rehearsal fails the check, whatever the format
     return 2 if detailed_exitcode and the_plan.has_changes else 0
@@ -143,7 +146,7 @@ def show(ctx: CommandOptions, file: str, fmt: str) -> int:
       scaleform show plan.json
       scaleform show plan.json --format markdown
     """
-    emit(render_plan(read_saved_plan(file), fmt, ctx.color, calls=True), nl=False, escaped=fmt != "markdown")
+    emit(render_plan(read_saved_plan(file), fmt, color=ctx.color, calls=True), nl=False, escaped=fmt != "markdown")
     return 0
 
 

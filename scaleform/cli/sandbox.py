@@ -62,6 +62,7 @@ def _sandbox_db_option(fn: _F) -> _F:
 @common_options(*_TARGET, *_OUTPUT)
 def sandbox_init(
     ctx: CommandOptions,
+    *,
     db: str,
     fixture: str,
     projects: int | None,

@@ -20,7 +20,7 @@ from scaleform.cli.output import say
     help="Directory to write the schemas into.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-def schema(out_dir: str, quiet: bool) -> None:
+def schema(*, out_dir: str, quiet: bool) -> None:
     """Write the JSON schemas (manifests, saved plans, apply reports) into DIR, so manifests can
     point at them relatively: `# yaml-language-server: $schema=.schema/manifest.schema.json`.
 

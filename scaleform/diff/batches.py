@@ -50,7 +50,7 @@ def diff_batches(context: DiffContext) -> list[str]:
                     BatchAddress(name, kind=Kind.BATCH_STATUS), "update", "staging", "in_progress", "finalize: true"
                 )
         if declared.groups is not None:
-            _batch_groups(context, declared, studio.get(name), creating, is_studio)
+            _batch_groups(context, declared, studio.get(name), creating=creating, is_studio=is_studio)
     return created
 
 
@@ -96,7 +96,7 @@ def _project_flags(context: DiffContext, declared: DesiredBatch) -> tuple[bool, 
     return flag("studio"), flag("studio") or flag("rapid")
 
 
-def _create(context: DiffContext, declared: DesiredBatch, finalize: bool) -> None:
+def _create(context: DiffContext, declared: DesiredBatch, *, finalize: bool) -> None:
     name = declared.name
     context.add(
         BatchAddress(name),
@@ -114,7 +114,12 @@ def _create(context: DiffContext, declared: DesiredBatch, finalize: bool) -> Non
 
 
 def _batch_groups(
-    context: DiffContext, declared: DesiredBatch, studio_batch: LiveStudioBatch | None, creating: bool, is_studio: bool
+    context: DiffContext,
+    declared: DesiredBatch,
+    studio_batch: LiveStudioBatch | None,
+    *,
+    creating: bool,
+    is_studio: bool,
 ) -> None:
     name = declared.name
     if studio_batch is None and not creating:

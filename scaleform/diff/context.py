@@ -57,6 +57,7 @@ class DiffContext:
         reason: str,
         phase: Phase | None = None,
         why: str | None = None,
+        *,
         suppressed: bool = False,
     ) -> None:
         """Record a change; `phase` names its phase when its kind's depends on the change."""

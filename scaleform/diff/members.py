@@ -12,7 +12,7 @@ from scaleform.model import DesiredProject
 _UNREACHABLE = ("disabled", "not a teammate")  # a problem was recorded: plan nothing for them
 
 
-def diff_labelers(context: DiffContext, declared: DesiredProject, exists: bool) -> None:
+def diff_labelers(context: DiffContext, declared: DesiredProject, *, exists: bool) -> None:
     project = declared.name
     live = context.live.project_labelers(project) if exists else frozenset()
     want = set(declared.labelers or ())
@@ -53,7 +53,7 @@ def _leave_undeclared_groups(context: DiffContext, declared: DesiredProject, ema
             )
 
 
-def diff_groups(context: DiffContext, declared: DesiredProject, exists: bool) -> None:
+def diff_groups(context: DiffContext, declared: DesiredProject, *, exists: bool) -> None:
     project = declared.name
     live_groups = context.live.groups.get(project, {}) if exists else {}
     assigned = set(declared.labelers) if declared.labelers is not None else set(context.live.project_labelers(project))

@@ -232,6 +232,7 @@ def export_account(
     target: Target,
     out_dir: str | Path,
     projects: Iterable[str] = (),
+    *,
     force: bool = False,
     prefix: str | None = None,
     templates: bool = False,
@@ -258,5 +259,7 @@ def export_account(
         result.files = factor(result.files)
     # The schemas are generated copies, not the user's: always replaced, so always current.
     schemas = [f"{SCHEMA_DIR}/{source.name}" for source in shipped()]
-    write_files(out_dir, result.files, lambda folder: write_schemas(folder / SCHEMA_DIR), force, schemas)
+    write_files(
+        out_dir, result.files, lambda folder: write_schemas(folder / SCHEMA_DIR), force=force, generated=schemas
+    )
     return result

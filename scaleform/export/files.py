@@ -118,7 +118,7 @@ def _refuse_links(out: Path, rel: PurePosixPath) -> Path:
     return path
 
 
-def check_targets(out: Path, rels: Iterable[str], force: bool, generated: Iterable[str] = ()) -> None:
+def check_targets(out: Path, rels: Iterable[str], *, force: bool, generated: Iterable[str] = ()) -> None:
     """Refuse, before any write: a symbolic link at or under `out` on a path to write, a folder
     where a file goes (or the reverse), and, without `force`, a file to overwrite. `generated`
     files are ours, always replaced."""
@@ -208,13 +208,14 @@ def write_files(
     out: Path,
     files: Mapping[str, str],
     write_generated: Callable[[Path], object],
+    *,
     force: bool,
     generated: Iterable[str] = (),
 ) -> None:
     """Write `files` (relative path -> text), and the files `write_generated(folder)` writes (the
     relative paths `generated`), into `out`: all of them or, on any failure, none."""
     rels = sorted({*files, *generated})
-    check_targets(out, rels, force, generated)
+    check_targets(out, rels, force=force, generated=generated)
     undo = _Undo()
     work: Path | None = None
     try:

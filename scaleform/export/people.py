@@ -77,7 +77,7 @@ def _through(emails: Emails, parts: list[tuple[str, Emails]]) -> list[str]:
 
 
 def _parts(
-    emails: Emails, groups: list[tuple[str, Emails]], names: dict[Emails, str], strict: bool
+    emails: Emails, groups: list[tuple[str, Emails]], names: dict[Emails, str], *, strict: bool
 ) -> list[tuple[str, Emails]]:
     """The named group lists inside `emails`; `strict` (for a set's own body): strictly inside, so
     two sets can never name each other."""

@@ -129,6 +129,7 @@ class ManifestLoad:
         environment: str | None = None,
         variables: Mapping[str, str] | None = None,
         var_files: Sequence[str] = (),
+        *,
         prune: bool | None = None,
     ):
         self.files = discover(path)
@@ -192,9 +193,9 @@ class ManifestLoad:
             raise ScaleformError(problems)
 
         self.effective = effective = compose(resolved, problems)
-        desired = build_desired(effective, self.prune, problems)
+        desired = build_desired(effective, prune_override=self.prune, problems=problems)
         notes = check_references(desired, problems)
-        warnings = check_task_types(desired.projects.values(), desired.strict_params, problems)
+        warnings = check_task_types(desired.projects.values(), strict_params=desired.strict_params, problems=problems)
         if problems:
             raise ScaleformError(problems)
         return Manifests(
@@ -213,7 +214,8 @@ def load_manifests(
     environment: str | None = None,
     variables: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
+    *,
     prune: bool | None = None,
 ) -> Manifests:
     """Load, validate and merge a manifest set. Raises ScaleformError listing every problem."""
-    return ManifestLoad(path, environment, variables, var_files, prune).complete()
+    return ManifestLoad(path, environment, variables, var_files, prune=prune).complete()

@@ -169,7 +169,7 @@ def _once(docs: list[LocDict], key: str, what: str, problems: list[Problem]) -> 
     return value, where
 
 
-def build_desired(docs: list[LocDict], prune_override: bool | None, problems: list[Problem]) -> DesiredState:
+def build_desired(docs: list[LocDict], *, prune_override: bool | None, problems: list[Problem]) -> DesiredState:
     settings, _ = _once(docs, "settings", "`settings` may appear in one file only", problems)
     prune = bool(settings.get("prune", True)) if isinstance(settings, dict) else True
     strict_params = bool(settings.get("strict_params", False)) if isinstance(settings, dict) else False

@@ -35,7 +35,7 @@ def _text(value: str) -> str:
     return value.replace("${", "$${")
 
 
-def _data(value: Any, sort: bool = True) -> Any:
+def _data(value: Any, *, sort: bool = True) -> Any:
     """Plain YAML-ready data; mapping keys sorted (params, and anything without a fixed order)."""
     if isinstance(value, Mapping):
         keys = sorted(value) if sort else list(value)

@@ -110,7 +110,7 @@ class _Builder:
         self.sizes: dict[int, int] = {}  # id of a node -> the values it builds into (see _size)
         self.scalars = yaml.SafeLoader("")  # used only for its scalar constructors
 
-    def build(self, node: yaml.Node, depth: int = 0, loc: Location | None = None, copy: bool = False) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0, loc: Location | None = None, *, copy: bool = False) -> Any:
         """`loc` is where `node` starts, when the caller already made it (each node's mark is
         turned into a Location once: a 300-file load makes about 70,000 of them). `copy`: the node
         is inside a copy made through an alias (the composer hands back the anchored node), which
@@ -133,11 +133,11 @@ class _Builder:
             self._charge(node, loc, depth)
         loc = loc or _mark(self.path, node.start_mark)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc, depth, copy)
+            return self._mapping(node, loc, depth, copy=copy)
         out = LocList(loc)
         for item in node.value:
             iloc = _mark(self.path, item.start_mark)
-            out.put(self.build(item, depth + 1, iloc, copy), iloc)
+            out.put(self.build(item, depth + 1, iloc, copy=copy), iloc)
         return out
 
     def _again(self, node: yaml.Node) -> bool:
@@ -190,14 +190,14 @@ class _Builder:
             return value
         return self.scalars.construct_object(node)
 
-    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int, copy: bool) -> LocDict:
+    def _mapping(self, node: yaml.MappingNode, loc: Location, depth: int, *, copy: bool) -> LocDict:
         out = LocDict(loc)
         merged: list[LocDict] = []
         for key_node, value_node in node.value:
             kloc = _mark(self.path, key_node.start_mark)
             vloc = _mark(self.path, value_node.start_mark)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                value = self.build(value_node, depth + 1, vloc, copy)
+                value = self.build(value_node, depth + 1, vloc, copy=copy)
                 sources = value if isinstance(value, list) else [value]
                 for src in sources:
                     if not isinstance(src, LocDict):
@@ -222,7 +222,7 @@ class _Builder:
                         )
                     ]
                 )
-            out.put(key, self.build(value_node, depth + 1, vloc, copy), kloc, vloc)
+            out.put(key, self.build(value_node, depth + 1, vloc, copy=copy), kloc, vloc)
         for src in merged:  # explicit keys win over merged ones, as YAML specifies
             for key, value in src.items():
                 if key not in out:

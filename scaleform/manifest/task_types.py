@@ -8,6 +8,7 @@ unknown key in `params` is a warning: the API may accept params its documentatio
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 
 from scaleform.errors import Location, Problem, did_you_mean
 from scaleform.listing import first_few
@@ -91,7 +92,9 @@ def _hint(wanted: str, known: Iterable[str]) -> str:
     return f" ({hint})" if hint else ""
 
 
-def check_task_types(projects: Iterable[DesiredProject], strict_params: bool, problems: list[Problem]) -> list[Problem]:
+def check_task_types(
+    projects: Iterable[DesiredProject], *, strict_params: bool, problems: list[Problem]
+) -> list[Problem]:
     """Unknown types become problems; unknown params keys warnings (problems when `strict_params`).
     Returns the warnings. What many projects take from one template is said once, where it is
     written, and at most MAX_SAME of a kind are listed."""
@@ -117,8 +120,9 @@ def check_task_types(projects: Iterable[DesiredProject], strict_params: bool, pr
     types.close()
     warnings: list[Problem] = []
     keys = Capped(problems if strict_params else warnings, "undocumented params keys")
+    unknown_key = partial(_unknown_key, strict=strict_params)
     for (key, task_type, where), names in unknown_keys.items():
-        keys.add(_unknown_key, key, task_type, where, names, strict_params)
+        keys.add(unknown_key, key, task_type, where, names)
     keys.close()
     return warnings
 
@@ -131,7 +135,7 @@ def _unknown_type(task_type: str, where: Location | None, names: list[str]) -> P
     return Problem(f"{_whose(names)}: unknown task type '{task_type}'{_hint(task_type, TASK_TYPES)}", where)
 
 
-def _unknown_key(key: str, task_type: str, where: Location | None, names: list[str], strict: bool) -> Problem:
+def _unknown_key(key: str, task_type: str, where: Location | None, names: list[str], *, strict: bool) -> Problem:
     why = " (an error because settings.strict_params is true)" if strict else ""
     return Problem(
         f"{_whose(names)}: params key '{key}' is not documented for {task_type}{_hint(key, PARAMS[task_type])}{why}",

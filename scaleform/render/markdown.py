@@ -31,7 +31,7 @@ def cell(text: str) -> str:
     )
 
 
-def _table(rows: list[Row], with_class: bool) -> list[str]:
+def _table(rows: list[Row], *, with_class: bool) -> list[str]:
     head = "| | address | change | reason |" + (" origin |" if with_class else "")
     sep = "|---|---|---|---|" + ("---|" if with_class else "")
     lines = [head, sep]
@@ -44,7 +44,7 @@ def _table(rows: list[Row], with_class: bool) -> list[str]:
     return lines
 
 
-def _details(plan: Plan, rows: list[Row], with_class: bool) -> list[str]:
+def _details(plan: Plan, rows: list[Row], *, with_class: bool) -> list[str]:
     """The lines inside <details>: a table per kind and section, then unmanaged and warnings."""
     body: list[str] = ["<details><summary>Details</summary>", ""]
     for section, title in (("change", "Changes"), ("deferred", "Deferred"), ("suppressed", "Suppressed removals")):
@@ -55,7 +55,7 @@ def _details(plan: Plan, rows: list[Row], with_class: bool) -> list[str]:
         kinds = sorted({r.kind for r in section_rows}, key=lambda k: list(KIND_TITLES).index(k))
         for kind in kinds:
             body.append(f"#### {KIND_TITLES[kind]}")
-            body += _table([r for r in section_rows if r.kind == kind], with_class)
+            body += _table([r for r in section_rows if r.kind == kind], with_class=with_class)
             body.append("")
     if plan.unmanaged:
         body.append(f"### Unmanaged ({len(plan.unmanaged)})")
@@ -94,7 +94,7 @@ def render_markdown(plan: Plan, classification: dict[str, str] | None = None) ->
         out.append(f"> [!WARNING]\n> This plan removes {len(removals)} item(s):")
         out += first_lines([cell(r.address) for r in removals], 50, "> - ")
         out.append("")
-    body = _details(plan, rows, with_class)
+    body = _details(plan, rows, with_class=with_class)
     text = "\n".join(out) + "\n"
     closing = "\n</details>\n"
     note = "\n\n_… truncated: the plan is too long for a comment. Run `scaleform plan --format json` for all of it._"

@@ -44,7 +44,7 @@ def _calls(plan: Plan) -> list[str]:
 
 
 def render_text(
-    plan: Plan, color: bool = False, classification: dict[str, str] | None = None, calls: bool = False
+    plan: Plan, *, color: bool = False, classification: dict[str, str] | None = None, calls: bool = False
 ) -> str:
     rows = plan_rows(plan, classification)
     out = [header(plan), ""]

@@ -36,7 +36,7 @@ def _fresh(db: str, *, force: bool) -> None:
             Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def init_db(db: str, fixture: str, force: bool = False, **sizes: int | None) -> str:
+def init_db(db: str, fixture: str, *, force: bool = False, **sizes: int | None) -> str:
     from scaleform.sandbox.fixtures import init_store
     from scaleform.sandbox.store import Store
 
@@ -100,7 +100,7 @@ def accept_invites(db: str, emails: Iterable[str]) -> list[str]:
     return accepted
 
 
-def init_twin(db: str, target: Target, force: bool = False) -> str:
+def init_twin(db: str, target: Target, *, force: bool = False) -> str:
     """`sandbox init --from-account`: a twin of the account `target` names, in a new `db`."""
     from scaleform.event_loop import run_coroutine
     from scaleform.sandbox.store import Store

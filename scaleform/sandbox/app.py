@@ -161,6 +161,7 @@ class SandboxApp:
         store: Store,
         api_key: str = DEFAULT_API_KEY,
         faults: FaultConfig | Faults | None = None,
+        *,
         log_requests: bool = True,
     ):
         self.store = store

@@ -49,7 +49,7 @@ class Faults:
             return False
         return self.config.fault_rate > 0 and self.rng.random() < self.config.fault_rate
 
-    def failure(self, after: bool) -> tuple[int, str, dict[str, str]]:
+    def failure(self, *, after: bool) -> tuple[int, str, dict[str, str]]:
         """The injected answer: status, error message and headers."""
         status = self.config.fault_status
         if status == 429:

@@ -94,7 +94,7 @@ def _levels(value: Any) -> Iterator[list[Any]]:
         level = [c for c in children if type(c) in _CONTAINERS]
 
 
-def _check_tree(value: Any, texts: bool) -> None:
+def _check_tree(value: Any, *, texts: bool) -> None:
     """Refuse a tree deeper than MAX_DEPTH, and (when `texts`) any string or key holding a lone
     surrogate."""
     for depth, level in enumerate(_levels(value), start=1):
@@ -127,10 +127,10 @@ def parse_body(data: bytes) -> dict[str, Any]:
 
 # -- typed fields (absent and null are the same: not given) --------------------------------------
 @overload
-def text(body: dict[str, Any], field: str, required: Literal[True]) -> str: ...
+def text(body: dict[str, Any], field: str, *, required: Literal[True]) -> str: ...
 @overload
-def text(body: dict[str, Any], field: str, required: bool = False) -> str | None: ...
-def text(body: dict[str, Any], field: str, required: bool = False) -> str | None:
+def text(body: dict[str, Any], field: str, *, required: bool = False) -> str | None: ...
+def text(body: dict[str, Any], field: str, *, required: bool = False) -> str | None:
     """A string; `required` also refuses the empty string."""
     value = body.get(field)
     if value is None and not required:
@@ -180,7 +180,7 @@ def mapping(body: dict[str, Any], field: str) -> dict[str, Any] | None:
     return value
 
 
-def strings(body: dict[str, Any], field: str, required: bool = True) -> list[str]:
+def strings(body: dict[str, Any], field: str, *, required: bool = True) -> list[str]:
     """An array of strings; when not `required`, an absent one is empty."""
     value = body.get(field)
     if value is None and not required:

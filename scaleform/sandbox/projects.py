@@ -39,7 +39,7 @@ def project_json(row: sqlite3.Row) -> dict[str, Any]:
     return out
 
 
-def pipeline_args(body: dict[str, Any], studio: bool, required: bool) -> tuple[str | None, int | None]:
+def pipeline_args(body: dict[str, Any], *, studio: bool, required: bool) -> tuple[str | None, int | None]:
     """The pipeline and consensus attempts of a create or update body, checked as the API does."""
     if body.get("pipeline") is None and body.get("consensus_attempts") is None and not required:
         return None, None
@@ -115,7 +115,7 @@ class ProjectOps(StoreBase):
         studio, rapid = flag(body, "studio"), flag(body, "rapid")
         params = params_of(body, "params")
         text(body, "datasetId")  # accepted and ignored: the sandbox has no Nucleus datasets
-        pipeline, attempts = pipeline_args(body, studio, required=False)
+        pipeline, attempts = pipeline_args(body, studio=studio, required=False)
         if self.db.execute("SELECT 1 FROM projects WHERE name=?", (name,)).fetchone():
             raise SandboxError(409, f"A project with name {name!r} already exists.")
         now = iso(self.now())
@@ -165,6 +165,6 @@ class ProjectOps(StoreBase):
 
     def update_pipeline(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         row = self._project(name)
-        pipeline, attempts = pipeline_args(body, bool(row["studio"]), required=True)
+        pipeline, attempts = pipeline_args(body, studio=bool(row["studio"]), required=True)
         self.db.execute("UPDATE projects SET pipeline=?, consensus_attempts=? WHERE name=?", (pipeline, attempts, name))
         return self.get_project(name)
