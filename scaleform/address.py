@@ -29,7 +29,7 @@ __all__ = [
     "ProjectAddress",
 ]  # Kind is the kinds table's, named here with the addresses of each
 
-# The names an address form holds, in order; an email never holds `]`, the other names may.
+# The names an address form holds, in order.
 _FIELD = re.compile(r"\{(project|group|batch|email)\}")
 
 
@@ -72,18 +72,15 @@ class Address:
 
     @staticmethod
     def parse(text: str) -> Address:
-        """The address that renders as `text`; ValueError when there is none. A name holding `]`
-        can make several forms fit: the one with the shortest names, in address order, is meant."""
-        fits = []
+        """The address that renders as `text`; ValueError when there is none. No name scaleform
+        addresses holds a bracket (live ones that do are skipped), so at most one form fits, and
+        matching takes time linear in the text however a saved plan was altered."""
         for kind, pattern in _PATTERNS.items():
             match = pattern.fullmatch(text)
             if match is not None:
-                names = match.groupdict()
-                fits.append((tuple(len(names[n]) for n in _CLASS_OF[kind].name_fields()), kind, names))
-        if not fits:
-            raise ValueError(f"not a scaleform address: {text!r}")
-        _, kind, names = min(fits, key=lambda fit: fit[0])
-        return Address.of(kind, names)
+                return Address.of(kind, match.groupdict())
+        shown = repr(text[:200]) + ("…" if len(text) > 200 else "")
+        raise ValueError(f"not a scaleform address: {shown}")
 
 
 @dataclass(frozen=True)
@@ -157,7 +154,7 @@ _CLASS_OF: dict[Kind, type[Address]] = {kind: cls for cls in ADDRESSES for kind 
 def _pattern(form: str) -> re.Pattern[str]:
     parts = _FIELD.split(form)  # literal, name, literal, name, ..., literal
     regex = "".join(
-        re.escape(part) if i % 2 == 0 else (f"(?P<{part}>[^\\]]*)" if part == "email" else f"(?P<{part}>.*?)")
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^\\[\\]]*)"
         for i, part in enumerate(parts)
     )
     return re.compile(regex, re.DOTALL)

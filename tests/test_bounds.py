@@ -147,3 +147,38 @@ def test_input_of_at_most_1_mb_stays_within_the_bound(inputs, case, command):
     assert "Traceback" not in said and "MemoryError" not in said
     assert result["cpu"] < MAX_CPU_S, result
     assert result["rss_kib"] < MAX_RSS_KIB, result
+
+
+def test_an_altered_saved_plan_is_refused_within_the_bound(tmp_path):
+    """A saved plan is untrusted too: one address made of 130,000 `].group[` (1 MB), where a name
+    pattern that may hold brackets backtracks for minutes, is refused as damaged, its text cut."""
+    repo = Path(__file__).resolve().parent.parent
+    saved = tmp_path / "p.json"
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scaleform",
+            "plan",
+            "--sandbox",
+            "--out",
+            str(saved),
+            str(repo / "examples" / "quickstart"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    plan = json.loads(saved.read_text())
+    plan["changes"][0]["address"] = "project[" + "].group[" * 130_000 + "x"
+    saved.write_text(json.dumps(plan))
+    assert saved.stat().st_size <= 1.1 * MB
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, "show", str(saved)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    result = json.loads(done.stdout)
+    assert result["rc"] == 1 and "damaged" in result["stderr"] and "not a scaleform address" in result["stderr"]
+    assert "Traceback" not in result["stderr"] and len(result["stderr"]) < 1_000
+    assert result["cpu"] < MAX_CPU_S, result
