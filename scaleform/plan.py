@@ -107,7 +107,8 @@ class Plan:
                 rehearsal=Rehearsal.from_json(data["rehearsal"]) if data.get("rehearsal") is not None else None,
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ScaleformError(f"{source} is damaged or incomplete ({type(exc).__name__}: {exc})") from None
+            said = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + "…"  # an altered plan's text may be huge
+            raise ScaleformError(f"{source} is damaged or incomplete ({type(exc).__name__}: {said})") from None
 
 
 def _possible(changes: tuple[Change, ...], source: str) -> None:
