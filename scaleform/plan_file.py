@@ -54,7 +54,9 @@ def read_plan(file: str) -> Plan:
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ScaleformError(f"cannot read {source}: it is not JSON ({type(exc).__name__})") from None
     if isinstance(data, dict) and data.get("format_version") == FORMAT_VERSION:  # else from_json says what it is
-        error = next(iter(sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))), None)
+        # The first error found, not the least of all: a small altered plan can break the schema in
+        # a million places, and building every error would exhaust memory.
+        error = next(iter(_validator().iter_errors(data)), None)
         if error is not None:
             raise ScaleformError(
                 f"{source} does not match schemas/plan.schema.json at {_where(error.absolute_path)}: "

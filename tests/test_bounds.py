@@ -182,3 +182,16 @@ def test_an_altered_saved_plan_is_refused_within_the_bound(tmp_path):
     assert result["rc"] == 1 and "damaged" in result["stderr"] and "not a scaleform address" in result["stderr"]
     assert "Traceback" not in result["stderr"] and len(result["stderr"]) < 1_000
     assert result["cpu"] < MAX_CPU_S, result
+
+
+def test_a_saved_plan_breaking_the_schema_a_million_ways_is_refused_within_the_bound(tmp_path):
+    """1 MB of empty changes: each breaks the schema several times, and building every error (to
+    report the least) took 6 GB; the first one found is reported."""
+    saved = tmp_path / "p.json"
+    saved.write_text('{"format_version": "1.0", "changes": [' + ",".join(["{}"] * 340_000) + "]}")
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, "show", str(saved)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    result = json.loads(done.stdout)
+    assert result["rc"] == 1 and "does not match schemas/plan.schema.json" in result["stderr"], result
+    assert result["cpu"] < MAX_CPU_S and result["rss_kib"] < MAX_RSS_KIB, result
