@@ -8,6 +8,8 @@ operations differ). Nothing here sends a request.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -64,3 +66,19 @@ def read_plan(file: str) -> Plan:
                 "`scaleform plan --out FILE`"
             )
     return Plan.from_json(data, source)
+
+
+def write_plan(file: str, text: str) -> None:
+    """Save a plan's JSON in `file`, never through a symbolic link (a pull request can commit one
+    where CI saves its plan), and whole or not at all: a new file is renamed over the old one."""
+    path = Path(file)
+    if path.is_symlink():
+        raise ScaleformError(f"scaleform does not write a plan through a symbolic link: {file} is one; remove it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".plan-", delete=False) as f:
+            f.write(text)
+        os.chmod(f.name, 0o644)
+        os.replace(f.name, path)
+    except OSError as exc:
+        raise ScaleformError(f"cannot write the plan to {file}: {exc.strerror or exc}") from None

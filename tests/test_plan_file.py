@@ -63,3 +63,28 @@ def test_an_oversized_file_is_refused_unread(tmp_path):
         f.truncate(MAX_PLAN_BYTES + 1)
     with pytest.raises(ScaleformError, match="larger than"):
         read_plan(str(path))
+
+
+def test_a_plan_is_never_written_through_a_symbolic_link(tmp_path):
+    from scaleform.plan_file import write_plan
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept")
+    (tmp_path / "link.json").symlink_to(victim)
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "nowhere" / "x")
+    for name in ("link.json", "dangling.json"):
+        with pytest.raises(ScaleformError, match="symbolic link"):
+            write_plan(str(tmp_path / name), "{}")
+    assert victim.read_text() == "kept" and not (tmp_path / "nowhere").exists()
+
+
+def test_a_plan_that_cannot_be_written_is_a_clear_error(tmp_path):
+    from scaleform.plan_file import write_plan
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ScaleformError, match="cannot write the plan to "):
+        write_plan(str(tmp_path / "file" / "p.json"), "{}")
+    write_plan(str(tmp_path / "new" / "p.json"), "{}")
+    assert (tmp_path / "new" / "p.json").read_text() == "{}" and [p.name for p in (tmp_path / "new").iterdir()] == [
+        "p.json"
+    ]

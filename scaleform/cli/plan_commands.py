@@ -119,12 +119,11 @@ def plan(
                 "change counts as introduced",
             )
     if out:
+        from scaleform.plan_file import write_plan
+        from scaleform.redaction import redact
         from scaleform.render.jsonout import render_json
 
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        from scaleform.redaction import redact
-
-        Path(out).write_text(redact(render_json(the_plan, classification)))
+        write_plan(out, redact(render_json(the_plan, classification)))
         say(ctx, f"Saved the plan to {out}. Apply exactly it with: {saved_plan_command(target.api_url, out)}")
     emit(
         render_plan(the_plan, fmt, color=ctx.color, classification=classification), nl=False, escaped=fmt != "markdown"
