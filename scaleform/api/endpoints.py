@@ -117,7 +117,8 @@ def group_check(project: str, name: str, emails: Iterable[str]) -> Check:
         if live is None:
             return None
         have = {str(w.get("email", "")).lower() for w in live.get("workers") or [] if isinstance(w, dict)}
-        return Done(live) if have == want else update_group(project, name, want - have, have - want)
+        # Other members: someone else made it. Changing them would write what the plan never showed.
+        return Done(live) if have == want else Differs(("members",))
 
     return Check(list_groups(project), settle)
 

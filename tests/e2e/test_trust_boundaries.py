@@ -433,3 +433,33 @@ def test_a_name_with_brackets_cannot_pose_as_another_address(tmp_path):
     )
     result = cli("validate", str(m))
     assert result.exit_code == 1 and "is not a valid name" in result.stderr and "a]b@x.io" in result.stderr
+
+
+def test_a_group_someone_else_created_is_reported_never_changed(tmp_path):
+    """A group create answered 409 finds the group with other members: the create fails, naming
+    them, and nobody is added or removed (the plan showed a create, not those removals). The read
+    record is edited so the staleness check lets the plan through, as an edited plan file may."""
+    from scaleform.sandbox.store import Store
+
+    db = make_db(tmp_path / "s.db", "empty")
+    people = ["u0@acme.ai", "u1@acme.ai", "u2@acme.ai"]
+    base = "team:\n  labelers: [{0}]\nprojects:\n  pa: {{type: imageannotation, studio: true, labelers: [{0}]{1}}}\n"
+    first = write_manifest(tmp_path / "a" / "m.yaml", base.format(", ".join(people), ""))
+    for _ in range(2):  # invite, then assign once the invitations are accepted
+        assert cli("apply", str(first), "--sandbox", str(db), "--auto-approve").exit_code == 0
+        assert cli("sandbox", "accept-invites", "--db", str(db)).exit_code == 0
+    grouped = write_manifest(tmp_path / "b" / "m.yaml", base.format(", ".join(people), ", groups: {g: [u0@acme.ai]}"))
+    saved = tmp_path / "p.json"
+    assert cli("plan", str(grouped), "--sandbox", str(db), "--out", str(saved)).exit_code == 0
+    Store(str(db)).create_group("pa", {"name": "g", "emails": people})
+
+    def weaken(data: dict) -> None:
+        data["refresh_scope"]["group_projects"] = []
+        data["fingerprints"].pop("project[pa].groups")
+
+    _edit(saved, weaken)
+    applied = cli("apply", "--plan", str(saved), "--sandbox", str(db))
+    assert applied.exit_code == 1 and "already exists with other members" in applied.stderr, applied.output
+    assert not [w for w in writes(db) if w["method"] == "PUT"]
+    groups = Store(str(db)).list_groups("pa")
+    assert sorted(w["email"] for w in groups[0]["workers"]) == people
