@@ -105,6 +105,35 @@ def latest_ontology(project: dict[str, Any]) -> tuple[list[Any] | None, str | No
     return (choices if isinstance(choices, list) else None), _optional(last, "name", str)
 
 
+MAX_CHOICE_DEPTH = 32  # subchoices nested deeper are refused, not walked
+
+
+def _checked_choices(choices: list[Any], project: str, depth: int = 0) -> list[Any]:
+    """`choices` when each is a string or an object with a string `choice` and, if any, a list of
+    `subchoices` of the same shape; else BadResponse (a malformed answer is never guessed at)."""
+    for c in choices:
+        if isinstance(c, str):
+            continue
+        sub = c.get("subchoices") if isinstance(c, dict) else None
+        if not isinstance(c, dict) or not isinstance(c.get("choice"), str) or not isinstance(sub, list | None):
+            raise BadResponse(
+                "GET",
+                "/projects",
+                200,
+                f"the ontology of {shown(project)} holds a malformed choice: " + redacted_prefix(str(c), 120),
+            )
+        if sub:
+            if depth >= MAX_CHOICE_DEPTH:
+                raise BadResponse(
+                    "GET",
+                    "/projects",
+                    200,
+                    f"the ontology of {shown(project)} nests more than {MAX_CHOICE_DEPTH} levels",
+                )
+            _checked_choices(sub, project, depth + 1)
+    return choices
+
+
 def parse_project(p: Any) -> LiveProject:
     name = _field(p, "name", str, "/projects")
     params = latest_params(p, name)
@@ -119,7 +148,7 @@ def parse_project(p: Any) -> LiveProject:
         studio=_optional(p, "studio", bool),
         rapid=_optional(p, "rapid", bool),
         params=params,
-        ontology=normalize_choices(choices) if choices is not None else None,
+        ontology=normalize_choices(_checked_choices(choices, name)) if choices is not None else None,
         pipeline=pipeline,
         pipeline_known=pipeline_known,
     )
