@@ -110,6 +110,26 @@ def test_scalars_yaml_cannot_construct_are_located_errors(workdir, text):
     assert "YAML error" in str(exc.value) and exc.value.problems[0].location.line >= 1
 
 
+@pytest.mark.parametrize(
+    "number",
+    ["9" * 5000, "0x" + "f" * 4000, "1" + ":1" * 400_000, "1." + "5" * 200, "0b" + "1" * 101],
+)
+def test_a_number_too_long_to_be_a_setting_is_a_located_error(workdir, number):
+    # A 5,000-digit int broke Python's conversion limit; 400,000 base-60 parts took 20 s to convert.
+    with pytest.raises(ScaleformError, match="a number written with more than 100 characters") as exc:
+        load_manifests(write(workdir, f"version: 1\nprojects:\n  p:\n    type: chat\n    params:\n      x: {number}\n"))
+    assert (exc.value.problems[0].location.line, exc.value.problems[0].location.column) == (6, 10)
+
+
+def test_a_number_of_ordinary_length_still_loads(workdir):
+    text = "version: 1\nprojects:\n  p:\n    type: chat\n    params: {a: 12345678901234567890, b: 1:30, c: 0x1f}\n"
+    assert load_manifests(write(workdir, text)).desired.projects["p"].params == {
+        "a": 12345678901234567890,
+        "b": 90,
+        "c": 31,
+    }
+
+
 def write(directory: Path, text: str) -> Path:
     (directory / "m.yaml").write_text(text)
     return directory / "m.yaml"

@@ -17,6 +17,7 @@ from scaleform.errors import InheritedLocation, Location, Problem, ScaleformErro
 
 # libyaml's parser, when PyYAML was built with it: much faster, and it keeps the same marks.
 _Composer = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT, _FLOAT, MAX_NUMBER_TEXT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", 100
 
 MAX_NODES = 200_000  # values built from one file, aliases expanded: stops billion-laughs
 MAX_ALIAS_NODES = 50_000  # values built again through aliases, all files of one load together
@@ -181,7 +182,13 @@ class _Builder:
         # Timestamps and binary stay text: manifests are JSON-shaped, and the API wants strings.
         if node.tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
             return node.value
-        if node.tag == "tag:yaml.org,2002:float":
+        if node.tag in (_INT, _FLOAT) and len(node.value) > MAX_NUMBER_TEXT:
+            # Python refuses ints over 4,300 digits; YAML's base-60 (1:2:3) converts in quadratic time.
+            raise ScaleformError(
+                f"a number written with more than {MAX_NUMBER_TEXT} characters; quote it if it is text",
+                _mark(self.path, node.start_mark),
+            )
+        if node.tag == _FLOAT:
             value = self.scalars.construct_object(node)
             if value != value or value in (float("inf"), float("-inf")):
                 raise ScaleformError(
