@@ -153,10 +153,7 @@ _CLASS_OF: dict[Kind, type[Address]] = {kind: cls for cls in ADDRESSES for kind 
 
 def _pattern(form: str) -> re.Pattern[str]:
     parts = _FIELD.split(form)  # literal, name, literal, name, ..., literal
-    regex = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^\\[\\]]*)"
-        for i, part in enumerate(parts)
-    )
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^\\[\\]]*)" for i, part in enumerate(parts))
     return re.compile(regex, re.DOTALL)
 
 

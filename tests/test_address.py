@@ -18,7 +18,9 @@ from scaleform.address import (
     ProjectAddress,
 )
 
-names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(lambda s: "[" not in s and "]" not in s)
+names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
+    lambda s: "[" not in s and "]" not in s
+)
 emails = st.from_regex(r"[a-z0-9.]{1,8}@[a-z]{1,6}\.io", fullmatch=True)
 
 
