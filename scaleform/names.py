@@ -18,9 +18,17 @@ MAX_NAME = 200
 _FORMAT = (
     "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
 )
-CONTROL_CLASS = "\x00-\x1f\x7f-\x9f" + _FORMAT
+# Invisible marks and blank fillers: a name holding one looks like the name without it. Not in _FORMAT,
+# so printed text keeps them (emoji need variation selectors, flags need tag characters).
+_INVISIBLE = (
+    "\u034f\u115f\u1160\u180b-\u180d\u180f\u3164\ufe00-\ufe0f\uffa0"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+)
+CONTROL_CLASS = "\x00-\x1f\x7f-\x9f" + _FORMAT + _INVISIBLE
 _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
-_EMAIL = re.compile(r"[^@\s\[\]]+@[^@\s\[\]]+\.[^@\s\[\]]+")
+# local@domain.tld: the domain's first dot after its first character is found by a dot-free run, so
+# there is one way to split the text and matching is linear (`[^@]+\.[^@]+` backtracks quadratically).
+_EMAIL = re.compile(r"[^@\s\[\]]+@[^@\s\[\]][^@\s\[\].]*\.[^@\s\[\]]+")
 
 
 def unaddressable(name: str) -> str | None:
@@ -46,6 +54,8 @@ def unaddressable_email(email: str) -> str | None:
 
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
+    if code > 0xFFFF:  # four hex digits would read as another character and a digit
+        return f"\\U{code:08x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
