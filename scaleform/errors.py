@@ -45,7 +45,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         also = f" (see {self.other})" if self.other else ""
-        return f"{where}{self.message}{also}"
+        # One line: a manifest value quoted in a message cannot print a line of its own.
+        return f"{where}{self.message}{also}".replace("\n", "\\n")
 
 
 class ScaleformError(Exception):

@@ -1,8 +1,8 @@
 """Keeping the API key out of every output: a run's redactor and the functions that use it.
 
 An API or a proxy can echo the key back in another form than it was sent: as the Basic-auth
-value (base64 of `KEY:`), percent-encoded, or in other letter case. Each registered secret is
-matched in all of those forms.
+value (base64 of `KEY:`), percent-encoded, in hex or base32, escaped inside a JSON string or
+HTML, reversed, or in other letter case. Each registered secret is matched in all of those forms.
 
 The secrets belong to one run (a CLI command, or a `with redacting():` block): `redacting` sets
 the run's `Redactor` and takes it away when the run ends, so nothing outlives it. Outside a run
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,24 +28,41 @@ from scaleform.errors import ScaleformError
 _MARGIN = 4096  # longer than any form of a key, so a key that overlaps the kept part is whole
 
 
+def _fragments(encode: Callable[[bytes], bytes], raw: bytes, block: int, bits: int) -> set[str]:
+    """The characters of `encode` (`block` bytes to a group, `bits` to a character) that depend on
+    the key alone, after 0 to block-1 other bytes: an encoding of any text holding the key holds
+    one of them, whatever surrounds it."""
+    out = set()
+    for k in range(block):
+        text = encode(b"\0" * k + raw).decode()
+        out.add(text[-(-8 * k // bits) : (8 * (k + len(raw))) // bits])
+    return out
+
+
 def _forms(secret: str) -> set[str]:
     raw = secret.encode()
     forms = {
         secret,
+        secret[::-1],
         quote(secret, safe=""),
         quote(secret),
         quote_plus(secret),
-        "".join(f"%{b:02X}" for b in raw),
-    }  # every byte escaped, as some proxies echo it
-    fragments = set()
+        "".join(f"%{b:02X}" for b in raw),  # every byte escaped, as some proxies echo it
+        raw.hex(),  # matched case-blind, so upper-case hex as well
+        # In a JSON string (an error body re-serialized, a plan file, --format json), as escaped
+        # by an ASCII-only and a UTF-8 writer; and HTML-escaped, as an HTML error page shows it.
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        html.escape(secret),
+        html.escape(secret, quote=False),
+    }
+    base32 = base64.b32encode(raw).decode()
+    forms |= {base32, base32.rstrip("=")}
+    fragments = _fragments(base64.b32encode, raw, 5, 5)
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         basic = encode(raw + b":").decode()  # the Basic-auth value
         forms |= {basic, basic.rstrip("=")}
-        # base64 of the key after 0, 1 or 2 other bytes: the characters that depend on the key
-        # alone, whatever surrounds it
-        for k in range(3):
-            text = encode(b"\0" * k + raw).decode()
-            fragments.add(text[(4 * k + 2) // 3 : ((k + len(raw)) * 8) // 6])
+        fragments |= _fragments(encode, raw, 3, 6)
     # A fragment of a short key is too short to match safely; the key's own forms always count.
     return forms | {f for f in fragments if len(f) >= 6}
 

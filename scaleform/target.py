@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 PROVIDERS = {"scale": "https://api.scale.com/v1", "refonte": "https://api.refonte.com/v1"}
 KEY_PREFIXES = ("SCALE_", "REFONTE_")  # the variables a manifest's api_key_env may name
+# A shorter key cannot be redacted without garbling output (1 to 3 characters are never redacted).
+MIN_KEY_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,19 @@ class Target:
     on_retry: Callable[[RetryEvent], None] | None = field(default=None, repr=False, compare=False)
     # Where requests go when api_url is only a label (a LocalApi); None: api_url itself.
     base_url: str | None = field(default=None, repr=False, compare=False)
+    # The variable the key was read from; None: given in code, or a LocalApi's own key.
+    key_env: str | None = field(default=None, repr=False, compare=False)
 
     def client(self, log: Callable[[str], None] | None = None, **kw: Any) -> ApiClient:
         import httpx
 
         from scaleform.api.client import ApiClient
 
+        if self.key_env is not None and len(self.api_key) < MIN_KEY_LENGTH:
+            # Refused before anything is sent; the key itself is never shown.
+            raise ScaleformError(
+                f"{self.key_env} holds {len(self.api_key)} characters; an API key is at least {MIN_KEY_LENGTH}"
+            )
         if self.retry is not None:
             kw.setdefault("retry", self.retry)
         if self.on_retry is not None:
@@ -192,4 +201,4 @@ def resolve_target(
             "from flags or manifests. To try scaleform without an account, add --sandbox"
         )
     register_secret(key)
-    return Target(url, name, key, parallelism=parallelism, verbose=verbose)
+    return Target(url, name, key, parallelism=parallelism, verbose=verbose, key_env=key_var)

@@ -139,3 +139,35 @@ def test_an_error_a_public_api_call_raises_is_redacted():
         assert [p.message for p in exc.value.problems] == ["HTTP 401: Bad key ***"]
 
     contextvars.Context().run(outside_any_run)
+
+
+def test_hex_base32_and_reversed_forms_are_redacted():
+    key = "Hex/B32_Key+Form9"
+    register_secret(key)
+    raw = key.encode()
+    b32 = base64.b32encode(raw).decode()
+    for form in (raw.hex(), raw.hex().upper(), b32, b32.rstrip("="), b32.lower(), key[::-1]):
+        assert redact(f"<{form}>") == "<***>", form
+    for prefix in (b"x", b"xy", b"xyz", b"wxyz", b"id=1&key="):  # base32 of text holding the key, at each offset
+        echoed = base64.b32encode(prefix + raw + b"!").decode()
+        left = redact(echoed)
+        assert "***" in left and len(left) < len(echoed) - len(key), prefix  # the key's characters are gone
+
+
+def test_json_and_html_escaped_forms_are_redacted():
+    import html
+    import json
+
+    key = 'Js"on\\Key<&>é_42'
+    register_secret(key)
+    forms = (
+        json.dumps(key)[1:-1],  # Js\"on\\Key<&>\u00e9_42
+        json.dumps(key, ensure_ascii=False)[1:-1],
+        html.escape(key),
+        html.escape(key, quote=False),
+    )
+    for form in forms:
+        assert form != key and redact(f"<{form}>") == "<***>", form
+    # A key re-serialized inside a JSON body, as the API client quotes a body without `error` text.
+    assert key not in redact(json.dumps({"message": f"bad key {key}"}))
+    assert "***" in redact(json.dumps({"message": f"bad key {key}"}))

@@ -115,3 +115,14 @@ def test_deferred_entries_are_marked_apart_from_adds_and_no_phases():
     assert "  > project[p].labeler[c@d.co]" in text and "  + project[p].labeler[c@d.co]" not in text
     assert "  + project[p].labeler[user00001@example.com]" in text
     assert "2 API calls, in 2 ordered steps." in text and "phase" not in text.lower()
+
+
+def test_a_key_in_a_markdown_cell_is_redacted_before_it_is_escaped():
+    from scaleform.redaction import redacting, register_secret
+
+    key = "Md|Key`<&>_77"
+    with redacting():
+        register_secret(key)
+        assert cell(f"p-{key} and {key.upper()}") == "p-*** and ***"
+        md = render_markdown(make_plan([change(f"project[p-{key}].params", "update", {"a": 1}, {"a": 2}, 3)]))
+    assert "Md\\|Key&#96;&lt;&amp;&gt;_77" not in md and "project[p-***].params" in md

@@ -1,5 +1,5 @@
-"""Typed API errors. Messages name the method, path, status and the API's own `error` text;
-they never contain the key."""
+"""Typed API errors. Messages name the method, path, status and the API's own `error` text, on
+one line; they never contain the key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ class ApiError(ScaleformError):
 
     def __init__(self, method: str, path: str, status: int, detail: str, hint: str = ""):
         self.method, self.path, self.status, self.detail = method, path, status, detail
+        # The API's text is quoted inside one line: a line break in it is shown as `\n`, so an
+        # answer cannot print a line of its own (a `::error` workflow command, a forged verdict).
+        detail = detail.replace("\n", "\\n")
         if status == 200:
             text = f"{method} {path} returned a malformed response: {detail}"
         elif status:

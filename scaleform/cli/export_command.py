@@ -8,6 +8,7 @@ from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
 from scaleform.cli.options import OUTPUT, TARGET, CommandOptions, common_options
 from scaleform.cli.output import say
+from scaleform.render.lines import one_line
 
 
 @main.command()
@@ -53,6 +54,6 @@ def export(
     target = target_for(ctx, path=path)
     result = export_account(target, out_dir, projects, force=force, prefix=prefix, templates=templates)
     for note in result.notes:
-        say(ctx, f"note: {note}")
+        say(ctx, one_line(f"note: {note}"))
     say(ctx, f"wrote {len(result.files)} file(s) to {out_dir} from {target.api_url}")
     return 0

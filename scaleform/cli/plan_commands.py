@@ -14,6 +14,7 @@ from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, sa
 from scaleform.cli.options import OUTPUT, CommandOptions, common_options, manifests_kept, target_option
 from scaleform.cli.output import emit, say
 from scaleform.cli.progress import ProgressLine
+from scaleform.render.lines import one_line
 
 if TYPE_CHECKING:  # at run time these load inside the commands that use them
     from scaleform.manifest import Manifests
@@ -104,7 +105,7 @@ def plan(
     manifests, target, the_plan = plan_from_options(ctx, path, targets, rehearse=rehearse)
     if fmt != "text":  # the text plan says it itself; JSON and Markdown on stdout are for machines
         for warning in the_plan.warnings:
-            say(ctx, f"Warning: {warning}")
+            say(ctx, one_line(f"Warning: {warning}"))
     classification = None
     if base_manifests:
         from scaleform.classify import all_introduced, classify

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from scaleform.listing import first_lines
 from scaleform.plan import Plan
+from scaleform.redaction import redact
+from scaleform.render.lines import one_line
 from scaleform.render.rows import (
     KIND_TITLES,
     RELEASED_TITLE,
@@ -21,13 +23,16 @@ LIMIT = 60_000
 
 
 def cell(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
+    """`text` (a name, reason, warning or message) inside one line of Markdown: redacted before it
+    is escaped, since a key escaped here (`&amp;`, `\\|`) is no longer one redaction knows, and a
+    line break shown as `\\n`, so it cannot start a line of its own, rendered or raw."""
+    return one_line(
+        redact(text)
+        .replace("&", "&amp;")
         .replace("|", "\\|")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace("`", "&#96;")
-        .replace("\n", "<br>")
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from scaleform.errors import Location, Problem
+from scaleform.render.lines import joined, one_line
 
 Level = Literal["error", "warning", "notice"]
 
@@ -48,7 +49,7 @@ def render_problems(problems: Sequence[Problem], fmt: str = "text") -> str:
     if fmt == "text":
         n = len(problems)
         lines.append(f"{n} problem{'s' if n != 1 else ''} found.")
-    return "\n".join(lines) + "\n"
+    return joined(lines) + "\n"
 
 
 def render_remarks(kind: Literal["warning", "note"], messages: Sequence[str], fmt: str = "text") -> str:
@@ -58,11 +59,11 @@ def render_remarks(kind: Literal["warning", "note"], messages: Sequence[str], fm
     if fmt == "github":
         level: Level = "warning" if kind == "warning" else "notice"
         return "".join(annotation(level, m) + "\n" for m in messages)
-    return "".join(f"{kind}: {m}\n" for m in messages)
+    return "".join(one_line(f"{kind}: {m}") + "\n" for m in messages)
 
 
 def render_warnings(warnings: Sequence[Problem], fmt: str = "text") -> str:
     """Located warnings: `warning: file:line:col: …` lines, or `::warning` annotations."""
     if fmt == "github":
         return "".join(annotation("warning", w.message, w.location) + "\n" for w in warnings)
-    return "".join(f"warning: {w}\n" for w in warnings)
+    return "".join(one_line(f"warning: {w}") + "\n" for w in warnings)

@@ -12,6 +12,7 @@ from scaleform.apply import ApplyReport, OpResult
 from scaleform.changes import Change
 from scaleform.kinds import KINDS
 from scaleform.operations import Call
+from scaleform.render.lines import joined, one_line
 from scaleform.render.markdown import cell
 
 VERBS = {
@@ -56,7 +57,7 @@ def _addresses(result: OpResult) -> str:
 def progress_line(result: OpResult) -> str:
     if result.status == "applied":
         return f"{_addresses(result)}: {_verb(result)} ({took(result.seconds)})"
-    return f"{_addresses(result)}: FAILED ({took(result.seconds)}): {result.message}"
+    return one_line(f"{_addresses(result)}: FAILED ({took(result.seconds)}): {result.message}")
 
 
 def took(seconds: float) -> str:
@@ -109,7 +110,7 @@ def render_report(report: ApplyReport) -> str:
         lines += [f"  {r.operation.method} {r.operation.path} ({_addresses(r)})" for r in skipped]
     if next_step(report):
         lines.append(next_step(report))
-    return "\n".join(lines) + "\n"
+    return joined(lines) + "\n"
 
 
 def render_report_markdown(report: ApplyReport) -> str:
@@ -130,7 +131,7 @@ def render_report_markdown(report: ApplyReport) -> str:
         lines += ["", f"<details><summary>{len(report.deferred)} deferred</summary>", ""]
         lines += [f"- {cell(c.address.text)}: {cell(c.why or '')}" for c in report.deferred]
         lines += ["", "</details>"]
-    return "\n".join(lines) + "\n"
+    return joined(lines) + "\n"
 
 
 def report_json(report: ApplyReport) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import json
 from scaleform.listing import first_lines
 from scaleform.names import terminal_safe
 from scaleform.plan import Plan
+from scaleform.render.lines import joined
 from scaleform.render.rows import RELEASED_TITLE, Row, extra_summary, header, plan_rows, released, summary_line
 from scaleform.safety import refusal_line
 
@@ -79,9 +80,9 @@ def render_text(
         out.append(f"{n} API call{'s' if n != 1 else ''}, in {rounds} ordered step{'s' if rounds != 1 else ''}.")
     out.append(summary_line(plan))
     out += extra_summary(plan)
-    # Names, reasons and warnings come from manifests, plan files and the API: escape their
-    # control characters first, then add the only escape codes scaleform writes itself.
-    lines = terminal_safe("\n".join(out)).split("\n")
+    # Names, reasons and warnings come from manifests, plan files and the API: keep each on its
+    # line and escape its control characters first, then add the only escape codes scaleform writes.
+    lines = terminal_safe(joined(out)).split("\n")
     return "\n".join(_colored(line) if color else line for line in lines) + "\n"
 
 
