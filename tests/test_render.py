@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from helpers import change
+import pytest
+
+from helpers import change, empty_plan
 from scaleform.changes import Change
 from scaleform.plan import Plan
 from scaleform.refresh import RefreshScope
@@ -126,3 +128,30 @@ def test_a_key_in_a_markdown_cell_is_redacted_before_it_is_escaped():
         assert cell(f"p-{key} and {key.upper()}") == "p-*** and ***"
         md = render_markdown(make_plan([change(f"project[p-{key}].params", "update", {"a": 1}, {"a": 2}, 3)]))
     assert "Md\\|Key&#96;&lt;&amp;&gt;_77" not in md and "project[p-***].params" in md
+
+
+ODD_VALUES = [None, "x", 5, True, [1], {"role": [1]}, {"choices": 5}, {"choices": [{"choice": [1]}]}, {"members": 7}]
+ODD_ADDRESSES = [
+    ("team.member[a@x.io]", "update"),
+    ("team.member[a@x.io]", "create"),
+    ("project[p].params", "update"),
+    ("project[p].ontology", "update"),
+    ("project[p].group[g]", "create"),
+    ("batch[b].status", "update"),
+    ("batch[b].groups", "update"),
+    ("studio.batch_priority", "update"),
+    ("project[p]", "create"),
+]
+
+
+@pytest.mark.parametrize("address,action", ODD_ADDRESSES)
+def test_a_saved_change_of_any_shape_renders_as_written(address, action):
+    """An edited plan file can give before and after any JSON shape: every view shows it, none crashes."""
+    from scaleform.render.markdown import render_markdown
+    from scaleform.render.text import render_text
+
+    for before in ODD_VALUES:
+        for after in ODD_VALUES:
+            plan = empty_plan([change(address, action, before, after)])
+            for text in (render_text(plan), render_markdown(plan)):
+                assert address in text

@@ -74,6 +74,15 @@ def ontology_diff(before: Any, after: Any) -> list[str]:
 
 
 def details(kind: Kind, action: Action, before: Any, after: Any) -> list[str]:
+    """The lines under a change. A saved plan's values may have any shape an edit gave them: a
+    shape its kind never has is shown as written rather than guessed at."""
+    try:
+        return _details(kind, action, before, after)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+        return [f"before: {value_text(before)}", f"after: {value_text(after)}"]
+
+
+def _details(kind: Kind, action: Action, before: Any, after: Any) -> list[str]:
     if kind == Kind.MEMBER:
         if action == "create":
             return [f"role: {value_text(after['role'])} (invite)"]
