@@ -7,6 +7,9 @@ never logged or put in a message.
 Throttling: a 429 slows the whole client down (pacing.py), and every 429 counts against the
 request's wall-clock budget, so a client never hammers an API that keeps refusing it.
 
+Bounds: a call, every attempt and body included, ends within that budget, and a body is read only
+up to `max_body` (bodies.py): whatever the API sends, it cannot hold a call or memory longer.
+
 Ambiguous writes: when a create's outcome is unknown (a read timeout, a reset connection, a
 5xx), the client reads the object back through the call's `Check` before sending the create
 again, and stops there if it took. Other writes replace state and are simply resent.
@@ -36,13 +39,25 @@ import httpx
 from scaleform import __version__
 from scaleform.api import endpoints as ep
 from scaleform.api import sniffio_miss
-from scaleform.api.errors import BadResponse, Conflict, NotFound, TransportFailure, error_for
+from scaleform.api.bodies import MAX_RESPONSE_BYTES, detail, read_body, read_prefix
+from scaleform.api.deadline import deadline
+from scaleform.api.errors import BadResponse, Conflict, NotFound, error_for
 from scaleform.api.pacing import Pacer
 from scaleform.api.request_url import request_url
-from scaleform.api.retry import RETRY_STATUSES, Failure, RetryEvent, RetryPolicy, status_failure, transport_failure
+from scaleform.api.retry import (
+    RETRY_STATUSES,
+    Failure,
+    RetryEvent,
+    RetryPolicy,
+    Tally,
+    give_up,
+    overdue,
+    status_failure,
+    transport_failure,
+)
 from scaleform.api.slots import Slots
 from scaleform.api.typed import TypedCalls
-from scaleform.redaction import redact, redacted_prefix, register_secret
+from scaleform.redaction import redact, register_secret
 
 
 class ApiClient(TypedCalls):
@@ -58,6 +73,7 @@ class ApiClient(TypedCalls):
         log: Callable[[str], None] | None = None,
         seed: int | None = None,
         on_retry: Callable[[RetryEvent], None] | None = None,
+        max_body: int = MAX_RESPONSE_BYTES,
     ):
         register_secret(api_key)
         sniffio_miss.hold()
@@ -82,6 +98,7 @@ class ApiClient(TypedCalls):
         self._rng = random.Random(seed)
         self._log = log
         self._on_retry = on_retry
+        self.max_body = max_body  # bytes of one success body; more is refused (bodies.py)
         self.calls = 0  # requests actually sent, retries and checks included
 
     def __repr__(self) -> str:
@@ -148,11 +165,21 @@ class ApiClient(TypedCalls):
             self._slots.release()
 
     async def _send(self, call: ep.Request, params: dict[str, Any] | None, *, parse: bool) -> Any:
-        first = time.monotonic()
-        tries = counted = refused = 0
+        """`_retrying` within the budget: every attempt, body and wait included, so an answer that
+        trickles in (httpx's timeouts are per read) cannot hold a call past it."""
+        tally = Tally(time.monotonic())
+        try:
+            async with deadline(self.retry.budget):
+                return await self._retrying(call, params, tally, parse=parse)
+        except TimeoutError:
+            raise overdue(tally, self.retry.budget, self.base_url) from None
+
+    async def _retrying(self, call: ep.Request, params: dict[str, Any] | None, tally: Tally, *, parse: bool) -> Any:
+        first = tally.first
+        counted = refused = 0
         unsure = False  # an earlier attempt of this create may have taken
         while True:
-            tries += 1
+            tally.attempt(call.method, call.path)
             try:
                 failure, value = await self._attempt(call, params, parse=parse)
             except Conflict:
@@ -167,8 +194,9 @@ class ApiClient(TypedCalls):
                     return value.result if parse else None
                 if not isinstance(value, ep.Request):
                     return value
-                call = value  # a follow-up that completes the object
+                call, tally.failure = value, None  # a follow-up that completes the object
                 continue
+            tally.failure = failure
             counted += not failure.throttled
             refused = refused + 1 if failure.unreachable else 0
             delay = self._delay(failure, counted)
@@ -176,8 +204,8 @@ class ApiClient(TypedCalls):
             limit = self.retry.connect_attempts if failure.unreachable else self.retry.attempts
             tried = refused if failure.unreachable else counted
             if tried >= limit or time.monotonic() + wait - first > self.retry.budget:
-                raise self._give_up(call, failure, tries, time.monotonic() - first)
-            self._announce(call, failure, wait, tries + 1, None if failure.throttled else limit)
+                raise give_up(call.method, call.path, failure, tally.tries, time.monotonic() - first, self.base_url)
+            self._announce(call, failure, wait, tally.tries + 1, None if failure.throttled else limit)
             await asyncio.sleep(delay)
             if failure.ambiguous and call.check:
                 unsure = True
@@ -198,7 +226,9 @@ class ApiClient(TypedCalls):
         self.calls += 1
         content = json.dumps(call.body).encode() if call.body else None
         try:
-            response = await self._http.request(call.method, url, content=content, params=params)
+            response, body = await self._exchange(
+                call, self._http.build_request(call.method, url, content=content, params=params)
+            )
         except httpx.TransportError as exc:
             self._trace(call, 0, sent)
             return transport_failure(exc, redact(str(exc)) or type(exc).__name__), None
@@ -209,18 +239,29 @@ class ApiClient(TypedCalls):
             if not parse:  # the caller only needs to know it succeeded
                 return None, None
             try:
-                return None, response.json()
+                return None, json.loads(body)
             except ValueError:
                 raise BadResponse(call.method, call.path, 200, "the response body is not JSON") from None
         if status not in RETRY_STATUSES:
-            raise error_for(call.method, call.path, status, _detail(response))
-        failure = status_failure(status, response.headers.get("retry-after"), _detail(response))
+            raise error_for(call.method, call.path, status, detail(response, body))
+        failure = status_failure(status, response.headers.get("retry-after"), detail(response, body))
         told = min(failure.retry_after or 0.0, self.retry.cap * 3)
         if failure.throttled:
             self._pacer.throttle(max(told, self.retry.floor_delay(self._rng)), sent)
         elif told:
             self._pacer.pause(told)  # the wait is the account's, not this request's
         return failure, None
+
+    async def _exchange(self, call: ep.Request, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """Send `request` and read its body as it streams in: a success body up to `max_body`, an
+        error body only as far as its message needs."""
+        response = await self._http.send(request, stream=True)
+        try:
+            if response.status_code == 200:
+                return response, await read_body(response, call.method, call.path, self.max_body)
+            return response, await read_prefix(response)
+        finally:
+            await response.aclose()
 
     def _delay(self, failure: Failure, counted: int) -> float:
         """Seconds this request sleeps before its next attempt; the pacer's gate (a 429, a
@@ -238,23 +279,6 @@ class ApiClient(TypedCalls):
             return None
         return check.settle(live)
 
-    def _give_up(self, call: ep.Request, failure: Failure, tries: int, spent: float) -> Exception:
-        if failure.status:
-            why = "the API kept rate-limiting" if failure.throttled else "the API kept failing"
-            return error_for(
-                call.method,
-                call.path,
-                failure.status,
-                failure.detail,
-                f"Gave up after {tries} attempts in {spent:.1f} s: {why}; try again later",
-            )
-        return TransportFailure(
-            call.method,
-            call.path,
-            0,
-            f"{failure.reason} after {tries} attempts: {failure.detail}; is {self.base_url} reachable?",
-        )
-
     def _announce(self, call: ep.Request, failure: Failure, wait: float, attempt: int, limit: int | None) -> None:
         event = RetryEvent(call.method, call.path, wait, attempt, limit, failure.reason, self._pacer.throttled)
         if self._log:
@@ -266,14 +290,3 @@ class ApiClient(TypedCalls):
         if self._log:
             took = time.monotonic() - started
             self._log(redact(f"{call.method} {call.path} -> {status or 'no response'} ({took:.3f}s)"))
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        text = response.text.strip()
-        return redacted_prefix(text, 300) or response.reason_phrase
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return redacted_prefix(body["error"], 500)
-    return redacted_prefix(json.dumps(body), 300)

@@ -1,5 +1,6 @@
 """Retry policy: what a failed attempt means, how long to wait, and when to give up.
 
+Every call, its attempts, their bodies and the waits between them, ends within `budget`.
 Backoff is exponential with full jitter under a cap. A 429 is bounded by the wall-clock budget
 rather than by the attempt count, and a 429 that names no wait (no Retry-After, or 0) waits a
 jittered floor so a throttling API is never hammered. A connection that cannot be opened at
@@ -9,11 +10,14 @@ all (refused, no such host) is given one quick second try, then reported.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from scaleform.api.errors import ApiError, TransportFailure, error_for
 
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 
@@ -23,7 +27,7 @@ class RetryPolicy:
     attempts: int = 8  # total tries, the first included; a 429 is bounded by `budget` instead
     base: float = 0.5  # seconds; retry n waits a uniform draw below min(cap, base * 2**n)
     cap: float = 20.0
-    budget: float = 120.0  # wall-clock seconds from a request's first send to its last retry
+    budget: float = 120.0  # wall-clock seconds one call may take, its attempts, bodies and waits included
     floor: float = 0.5  # a 429 waits at least U(floor, 2 * floor), whatever its Retry-After says
     connect_attempts: int = 2  # tries when no connection can be opened (refused, DNS)
     connect_pause: float = 0.25  # seconds before that second try
@@ -64,6 +68,52 @@ def transport_failure(exc: httpx.TransportError, detail: str) -> Failure:
 def status_failure(status: int, retry_after: str | None, detail: str) -> Failure:
     # 408 and 429 say the request was not processed; any 5xx may come after the work was done.
     return Failure(f"HTTP {status}", detail, status, retry_after_seconds(retry_after), ambiguous=status >= 500)
+
+
+@dataclass
+class Tally:
+    """How far one call got, for the message when its budget runs out in the middle of an attempt."""
+
+    first: float  # time.monotonic() when the call started
+    method: str = ""
+    path: str = ""  # of the request being sent (a follow-up that completes an object replaces the first)
+    tries: int = 0
+    failure: Failure | None = None  # the last attempt that failed
+
+    def attempt(self, method: str, path: str) -> None:
+        self.method, self.path, self.tries = method, path, self.tries + 1
+
+
+def give_up(method: str, path: str, failure: Failure, tries: int, spent: float, url: str, also: str = "") -> ApiError:
+    """The error after the last attempt: the last failure, how long it took, and `also` (why it stopped)."""
+    if failure.status:
+        why = "the API kept rate-limiting" if failure.throttled else "the API kept failing"
+        why += f", and {also}" if also else ""
+        return error_for(
+            method,
+            path,
+            failure.status,
+            failure.detail,
+            f"Gave up after {tries} attempts in {spent:.1f} s: {why}; try again later",
+        )
+    also = f" ({also})" if also else ""
+    return TransportFailure(
+        method, path, 0, f"{failure.reason} after {tries} attempts{also}: {failure.detail}; is {url} reachable?"
+    )
+
+
+def overdue(tally: Tally, budget: float, url: str) -> ApiError:
+    """The error for a call its budget cut short: the failures that led there, or the answer that
+    never came whole."""
+    limit = f"{budget:g} s, the limit of one call, retries included"
+    if tally.failure is not None:
+        spent = time.monotonic() - tally.first
+        return give_up(
+            tally.method, tally.path, tally.failure, tally.tries, spent, url, f"the last did not finish within {limit}"
+        )
+    return TransportFailure(
+        tally.method, tally.path, 0, f"did not finish within {limit}: the answer never came whole; is {url} responding?"
+    )
 
 
 @dataclass(frozen=True)

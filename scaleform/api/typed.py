@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from scaleform.api import endpoints as ep
 from scaleform.api.errors import BadResponse, InvalidRequest
 from scaleform.api.protocol import JsonArray, JsonObject, Sender
 
 T = TypeVar("T")
+
+# Pages of one paged listing: a million batches at the default page size. An answer claiming
+# more is refused after its first page, so a count cannot make scaleform queue any more.
+MAX_PAGES = 10_000
+PAGE_WORKERS = 32  # pages read at once at most; more than any sensible --parallelism
 
 
 class TypedCalls:
@@ -88,7 +93,8 @@ class TypedCalls:
     async def list_batches(self: Sender, page_size: int = 100, **filters: Any) -> JsonArray:
         """All pages of GET /batches (limit/offset). When the first page says how many there are
         (`totalDocs`), the other pages are read together; otherwise `has_more` is followed. A batch
-        created meanwhile shifts the pages, so each name is kept once."""
+        created meanwhile shifts the pages, so each name is kept once. A listing of more than
+        MAX_PAGES pages is refused, whatever the API claims or keeps sending."""
         wanted = {k: v for k, v in filters.items() if v is not None}
 
         async def page(offset: int) -> JsonObject:
@@ -98,9 +104,11 @@ class TypedCalls:
         pages = [await page(0)]
         total = pages[0].get("totalDocs", pages[0].get("total"))
         if isinstance(total, int):
-            pages += await asyncio.gather(*(page(o) for o in range(page_size, total, page_size)))
+            _within_pages(-(-total // page_size), f"it counts {total:,} batches")
+            pages += await _gather(page, range(page_size, total, page_size))
         else:
             while pages[-1].get("has_more") and pages[-1].get("docs"):
+                _within_pages(len(pages) + 1, "it kept saying there were more")
                 pages.append(await page(sum(len(p["docs"]) for p in pages)))
         seen: dict[Any, Any] = {}  # a batch's name (or, for a malformed entry, its id) -> the batch
         for p in pages:
@@ -119,6 +127,31 @@ async def project_groups(read: Awaitable[JsonArray], studio: Callable[[], Awaita
         if await studio() is True:
             raise
         return []
+
+
+async def _gather(read: Callable[[int], Awaitable[T]], offsets: range) -> list[T]:
+    """`read` of each offset, in order. A few workers share them: each page's coroutine is made
+    only when a worker gets to it, however many pages there are (the client's slots bound how
+    many are sent at once)."""
+    results: list[T | None] = [None] * len(offsets)
+    queue = iter(enumerate(offsets))
+
+    async def work() -> None:
+        for i, offset in queue:
+            results[i] = await read(offset)
+
+    await asyncio.gather(*(work() for _ in range(min(PAGE_WORKERS, len(offsets)))))
+    return cast(list[T], results)
+
+
+def _within_pages(pages: int, why: str) -> None:
+    if pages > MAX_PAGES:
+        raise BadResponse(
+            "GET",
+            "/batches",
+            200,
+            f"the listing would take {pages:,} pages ({why}), more than the {MAX_PAGES:,} scaleform reads",
+        )
 
 
 async def _array(sender: Sender, call: ep.Request, *, urgent: bool = False) -> JsonArray:
