@@ -45,3 +45,19 @@ def test_a_deeply_nested_live_ontology_is_refused_not_walked():
         choice = {"choice": "x", "subchoices": [choice]}
     with pytest.raises(BadResponse, match=f"nests more than {MAX_CHOICE_DEPTH} levels"):
         parse_project(_project([choice]))
+
+
+def test_live_params_nested_past_the_limit_are_refused_not_walked():
+    from scaleform.api.parse import MAX_PARAMS_DEPTH
+
+    def nested(n: int) -> dict:
+        value: dict = {"leaf": 1}
+        for _ in range(n):
+            value = {"k": [value]}
+        return value
+
+    project = {"name": "p", "type": "imageannotation", "param_history": [nested(MAX_PARAMS_DEPTH // 2 - 1)]}
+    assert parse_project(project).params is not None  # arrays count as levels too
+    project["param_history"] = [nested(900)]
+    with pytest.raises(BadResponse, match=f"the params of 'p' nest more than {MAX_PARAMS_DEPTH} levels"):
+        parse_project(project)

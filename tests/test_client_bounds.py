@@ -200,3 +200,19 @@ def test_the_pages_of_a_listing_at_the_limit_are_read_by_a_few_workers_in_order(
     offsets = range(100, typed.MAX_PAGES * 100, 100)
     assert run(typed._gather(read, offsets)) == list(offsets)
     assert most == typed.PAGE_WORKERS  # never a coroutine per page up front
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_an_answer_nested_too_deeply_to_parse_is_a_clear_error(status):
+    deep = b"[" * 200_000 + b"]" * 200_000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=deep)
+
+    async def go():
+        async with client(handler) as c:
+            return await c.list_team()
+
+    with pytest.raises(BadResponse if status == 200 else InvalidRequest) as raised:
+        run(go())
+    assert status != 200 or "nests too deeply" in str(raised.value)

@@ -64,7 +64,7 @@ def detail(response: httpx.Response, body: bytes) -> str:
     """The API's own words about a failed call: its `error` text, or the start of the body."""
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         text = body.decode(response.encoding or "utf-8", errors="replace").strip()
         return redacted_prefix(text, 300) or response.reason_phrase
     if isinstance(parsed, dict) and isinstance(parsed.get("error"), str):

@@ -242,6 +242,8 @@ class ApiClient(TypedCalls):
                 return None, json.loads(body)
             except ValueError:
                 raise BadResponse(call.method, call.path, 200, "the response body is not JSON") from None
+            except RecursionError:
+                raise BadResponse(call.method, call.path, 200, "the response body nests too deeply") from None
         if status not in RETRY_STATUSES:
             raise error_for(call.method, call.path, status, detail(response, body))
         failure = status_failure(status, response.headers.get("retry-after"), detail(response, body))

@@ -90,7 +90,24 @@ def latest_params(project: dict[str, Any], name: str) -> dict[str, Any] | None:
     last = history[-1]
     if not isinstance(last, dict):
         raise BadResponse("GET", "/projects", 200, f"param_history of {name} holds a non-object")
+    if _deeper_than(last, MAX_PARAMS_DEPTH):
+        raise BadResponse(
+            "GET", "/projects", 200, f"the params of {shown(name)} nest more than {MAX_PARAMS_DEPTH} levels"
+        )
     return {k: v for k, v in last.items() if k not in _HISTORY_ONLY}
+
+
+MAX_PARAMS_DEPTH = 100  # deeper live params are refused: diff and export walk them recursively
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests objects and arrays more than `limit` levels, found without recursion."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [v for c in level for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, dict | list)]
+        if not level:
+            return False
+    return True
 
 
 def latest_ontology(project: dict[str, Any]) -> tuple[list[Any] | None, str | None]:
