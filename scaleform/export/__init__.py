@@ -31,6 +31,7 @@ from scaleform.event_loop import run_coroutine
 from scaleform.export.files import encoded, project_paths, write_files
 from scaleform.manifest_text import manifest_yaml
 from scaleform.model import TEAM_KEYS, LiveMember
+from scaleform.names import MAX_NAME, shown
 from scaleform.redaction import in_a_run
 from scaleform.schema_files import SCHEMA_DIR, modeline, shipped, write_schemas
 from scaleform.target import Target
@@ -92,7 +93,7 @@ async def _read(client: Client, projects: Iterable[str]) -> dict[str, Any]:
     if missing:
         raise ScaleformError(f"no such project(s) to export: {', '.join(sorted(missing))}")
     skipped: list[str] = []
-    chosen = [p for p in chosen if not isinstance(p.get("name"), str) or addressable("project", p["name"], skipped)]
+    chosen = [p for p in chosen if not isinstance(p.get("name"), str) or _declarable("project", p["name"], skipped)]
     groups = await asyncio.gather(*(_groups(client, p) for p in chosen if p.get("studio") is not False))
     return {
         "team": team,
@@ -163,6 +164,20 @@ def _team_file(team: Mapping[str, LiveMember], admin: str | None, notes: list[st
     return text
 
 
+def _declarable(kind: str, name: str, skipped: list[str]) -> bool:
+    """Addressable, and short enough to declare: a longer name would be written to a manifest that
+    validate then refuses. `skipped` is told why not."""
+    if not addressable(kind, name, skipped):
+        return False
+    if len(name) > MAX_NAME:
+        skipped.append(
+            f"live {kind} {shown(name)} has a name of {len(name):,} characters, more than the {MAX_NAME} a "
+            "manifest allows; scaleform skips it"
+        )
+        return False
+    return True
+
+
 def build_export(raw: dict[str, Any], prefix: str | None = None) -> Export:
     """`prefix`: names starting with it are written as `${var.prefix}…` (for cloning environments)."""
     out = Export()
@@ -182,7 +197,11 @@ def build_export(raw: dict[str, Any], prefix: str | None = None) -> Export:
         name = p["name"]
         spec = _project_spec(p)
         labelers = sorted(e for e, ps in assignments.items() if name in ps)
-        groups = parse_groups(name, raw["groups"].get(name, []), skipped)
+        groups = {
+            g: v
+            for g, v in parse_groups(name, raw["groups"].get(name, []), skipped).items()
+            if _declarable("group", g, skipped)
+        }
         header = modeline(paths[name]) + "version: 1\n"
         if admin and admin in labelers:
             header += (
@@ -212,7 +231,7 @@ def _batches_file(raw_studio: Any, exported: Mapping[str, str], skipped: list[st
     batches = {
         t(b.name): {"project": t(b.project), "groups": escaped(list(b.groups))}
         for b in studio
-        if b.project in exported and addressable("batch", b.name, skipped)
+        if b.project in exported and _declarable("batch", b.name, skipped)
     }
     body: dict[str, Any] = {}
     if batches:

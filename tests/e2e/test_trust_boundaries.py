@@ -463,3 +463,25 @@ def test_a_group_someone_else_created_is_reported_never_changed(tmp_path):
     assert not [w for w in writes(db) if w["method"] == "PUT"]
     groups = Store(str(db)).list_groups("pa")
     assert sorted(w["email"] for w in groups[0]["workers"]) == people
+
+
+def test_export_skips_a_live_name_too_long_to_declare(tmp_path):
+    """A live project name of 300 characters can be addressed, but no manifest may declare it:
+    export says so and skips it, so what it writes validates."""
+    import httpx
+
+    db = make_db(tmp_path / "s.db", "demo")
+    long_name = "p" * 300
+    with served(db) as url:
+        made = httpx.post(
+            f"{url}/projects",
+            auth=("test_sandbox", ""),
+            json={"type": "imageannotation", "name": long_name, "studio": True, "params": {"instruction": "x"}},
+        )
+        assert made.status_code == 200, made.text
+    exported = cli("export", "--sandbox", str(db), "--out", str(tmp_path / "out"))
+    assert exported.exit_code == 0, exported.output
+    assert "has a name of 300 characters, more than the 200 a manifest allows" in exported.stderr
+    assert long_name not in "".join(p.read_text() for p in (tmp_path / "out").rglob("*.yaml"))
+    checked = cli("validate", str(tmp_path / "out"))
+    assert checked.exit_code == 0, checked.output
