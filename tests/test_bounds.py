@@ -149,36 +149,35 @@ def test_input_of_at_most_1_mb_stays_within_the_bound(inputs, case, command):
     assert result["rss_kib"] < MAX_RSS_KIB, result
 
 
-def test_an_altered_saved_plan_is_refused_within_the_bound(tmp_path):
-    """A saved plan is untrusted too: one address made of 130,000 `].group[` (1 MB), where a name
-    pattern that may hold brackets backtracks for minutes, is refused as damaged, its text cut."""
-    repo = Path(__file__).resolve().parent.parent
+def saved_quickstart_plan(tmp_path: Path) -> tuple[Path, dict]:
+    """The quickstart planned against a fresh default sandbox in `tmp_path`, saved; and its JSON."""
     saved = tmp_path / "p.json"
+    quickstart = Path(__file__).resolve().parent.parent / "examples" / "quickstart"
     made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scaleform",
-            "plan",
-            "--sandbox",
-            "--out",
-            str(saved),
-            str(repo / "examples" / "quickstart"),
-        ],
+        [sys.executable, "-m", "scaleform", "plan", "--sandbox", "--out", str(saved), str(quickstart)],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=tmp_path,
     )
     assert made.returncode == 0, made.stderr
-    plan = json.loads(saved.read_text())
+    return saved, json.loads(saved.read_text())
+
+
+def run_bounded(cwd: Path, *args: str) -> dict:
+    """`scaleform ARGS` in a fresh child, measured by _WRAPPER."""
+    done = subprocess.run([sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+    return json.loads(done.stdout)
+
+
+def test_an_altered_saved_plan_is_refused_within_the_bound(tmp_path):
+    """A saved plan is untrusted too: one address made of 130,000 `].group[` (1 MB), where a name
+    pattern that may hold brackets backtracks for minutes, is refused as damaged, its text cut."""
+    saved, plan = saved_quickstart_plan(tmp_path)
     plan["changes"][0]["address"] = "project[" + "].group[" * 130_000 + "x"
     saved.write_text(json.dumps(plan))
     assert saved.stat().st_size <= 1.1 * MB
-    done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, "show", str(saved)], capture_output=True, text=True, timeout=120, cwd=tmp_path
-    )
-    result = json.loads(done.stdout)
+    result = run_bounded(tmp_path, "show", str(saved))
     assert result["rc"] == 1 and "damaged" in result["stderr"] and "not a scaleform address" in result["stderr"]
     assert "Traceback" not in result["stderr"] and len(result["stderr"]) < 1_000
     assert result["cpu"] < MAX_CPU_S, result
@@ -189,9 +188,6 @@ def test_a_saved_plan_breaking_the_schema_a_million_ways_is_refused_within_the_b
     report the least) took 6 GB; the first one found is reported."""
     saved = tmp_path / "p.json"
     saved.write_text('{"format_version": "1.0", "changes": [' + ",".join(["{}"] * 340_000) + "]}")
-    done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, "show", str(saved)], capture_output=True, text=True, timeout=120, cwd=tmp_path
-    )
-    result = json.loads(done.stdout)
+    result = run_bounded(tmp_path, "show", str(saved))
     assert result["rc"] == 1 and "does not match schemas/plan.schema.json" in result["stderr"], result
     assert result["cpu"] < MAX_CPU_S and result["rss_kib"] < MAX_RSS_KIB, result
