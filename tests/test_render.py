@@ -155,3 +155,18 @@ def test_a_saved_change_of_any_shape_renders_as_written(address, action):
             plan = empty_plan([change(address, action, before, after)])
             for text in (render_text(plan), render_markdown(plan)):
                 assert address in text
+
+
+def test_a_long_value_is_redacted_before_it_is_cut():
+    """A key that straddles the cut would no longer be recognized once cut: 36 of its 37 characters
+    were shown."""
+    from scaleform.redaction import redact, redacting, register_secret
+    from scaleform.render.field_diff import value_text
+
+    key = "live_0123456789abcdef0123456789abcdef"
+    with redacting():
+        register_secret(key)
+        for before in range(110, 130):
+            shown = redact(value_text("A" * before + key + " end"))  # output is redacted as it is written
+            assert len(shown) <= 160
+            assert not any(key[i : i + 8] in shown for i in range(len(key) - 7)), (before, shown)
