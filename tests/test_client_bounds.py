@@ -216,3 +216,16 @@ def test_an_answer_nested_too_deeply_to_parse_is_a_clear_error(status):
     with pytest.raises(BadResponse if status == 200 else InvalidRequest) as raised:
         run(go())
     assert status != 200 or "nests too deeply" in str(raised.value)
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_a_body_compressed_twice_is_not_read(status):
+    import gzip
+
+    twice = gzip.compress(gzip.compress(b" " * (8 * MiB)))
+    stream = Endless(total=len(twice), chunk=twice)
+    handler, _ = serve(status, stream, {"content-encoding": "gzip, gzip"})
+    with pytest.raises(BadResponse if status == 200 else InvalidRequest) as raised:
+        run(_team(client(handler)))
+    assert status != 200 or "compressed more than once" in str(raised.value)
+    assert stream.sent == 0

@@ -31,8 +31,17 @@ def size(limit: int) -> str:
     return f"{limit:,} bytes"
 
 
+def _stacked(response: httpx.Response) -> bool:
+    """More than one content coding: httpx undoes them all on each piece that arrives, so a few KB
+    could become gigabytes before a piece is counted. One coding grows a piece at most about 1,000
+    times; no API sends more than one."""
+    return "," in response.headers.get("content-encoding", "")
+
+
 async def read_body(response: httpx.Response, method: str, path: str, limit: int = MAX_RESPONSE_BYTES) -> bytes:
     """The whole body of `response`, or BadResponse once it passes `limit` (nothing more is read)."""
+    if _stacked(response):
+        raise BadResponse(method, path, 200, "the body is compressed more than once; it was not read")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(method, path, limit, f"it declares {int(declared):,} bytes")
@@ -48,7 +57,10 @@ async def read_body(response: httpx.Response, method: str, path: str, limit: int
 
 
 async def read_prefix(response: httpx.Response, limit: int = DETAIL_BYTES) -> bytes:
-    """The first `limit` bytes of the body (all of it when shorter); the rest is never read."""
+    """The first `limit` bytes of the body (all of it when shorter); the rest is never read, and
+    none of a body compressed more than once."""
+    if _stacked(response):
+        return b""
     chunks: list[bytes] = []
     count = 0
     async with _chunks(response) as stream:
