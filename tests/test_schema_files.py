@@ -28,3 +28,16 @@ def test_schema_command_reports_an_unwritable_folder(tmp_path):
     blocker.write_text("x")
     result = cli("schema", "--out", str(blocker / "sub"))
     assert result.exit_code == 1 and "cannot write the schemas" in result.stderr and "Traceback" not in result.output
+
+
+def test_schema_command_never_writes_through_a_symbolic_link(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("kept")
+    planted = tmp_path / "m" / ".schema"
+    planted.mkdir(parents=True)
+    (planted / "plan.schema.json").symlink_to(victim)
+    (tmp_path / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    for out in (planted, tmp_path / "linked"):
+        result = cli("schema", "--out", str(out))
+        assert result.exit_code == 1 and "symbolic link" in result.stderr, result.output
+    assert victim.read_text() == "kept" and not (tmp_path / "elsewhere").exists()
