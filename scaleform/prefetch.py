@@ -67,7 +67,11 @@ class Prefetch:
         if task.cancelled() or task.exception() is not None or not isinstance(task.result(), list):
             return  # refresh meets the same failure when it takes the list
         # Ordinary (`studio: false`) projects have no groups: refresh does not read them.
-        self._existing = {p.get("name") for p in task.result() if isinstance(p, dict) and p.get("studio") is not False}
+        self._existing = {
+            p["name"]
+            for p in task.result()
+            if isinstance(p, dict) and isinstance(p.get("name"), str) and p.get("studio") is not False
+        }
         for name in self._waiting:
             self._start_groups(name)
         self._waiting.clear()

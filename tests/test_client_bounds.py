@@ -229,3 +229,18 @@ def test_a_body_compressed_twice_is_not_read(status):
         run(_team(client(handler)))
     assert status != 200 or "compressed more than once" in str(raised.value)
     assert stream.sent == 0
+
+
+@pytest.mark.parametrize(
+    "first_page",
+    [{"docs": 5, "has_more": True}, {"docs": "abc", "has_more": True}],
+)
+def test_a_listing_whose_pages_are_not_lists_is_a_clear_error(first_page):
+    handler, _ = _batches(first_page)
+    with pytest.raises(BadResponse, match="GET /batches returned a malformed response"):
+        run(_list(client(handler)))
+
+
+def test_a_listing_entry_whose_name_is_not_text_is_kept_apart_not_a_crash():
+    handler, _ = _batches({"docs": [{"name": ["x"]}, {"name": {"a": 1}}, {"name": "b"}], "totalDocs": 3})
+    assert run(_list(client(handler))) == [{"name": ["x"]}, {"name": {"a": 1}}, {"name": "b"}]

@@ -107,13 +107,14 @@ class TypedCalls:
             _within_pages(-(-total // page_size), f"it counts {total:,} batches")
             pages += await _gather(page, range(page_size, total, page_size))
         else:
-            while pages[-1].get("has_more") and pages[-1].get("docs"):
+            while pages[-1].get("has_more") and _expect(pages[-1].get("docs"), list, "GET", "/batches"):
                 _within_pages(len(pages) + 1, "it kept saying there were more")
                 pages.append(await page(sum(len(p["docs"]) for p in pages)))
         seen: dict[Any, Any] = {}  # a batch's name (or, for a malformed entry, its id) -> the batch
         for p in pages:
             for doc in _expect(p.get("docs"), list, "GET", "/batches"):
-                seen.setdefault(doc.get("name") if isinstance(doc, dict) else id(doc), doc)
+                name = doc.get("name") if isinstance(doc, dict) else None
+                seen.setdefault(name if isinstance(name, str) else id(doc), doc)
         return list(seen.values())
 
 
