@@ -244,3 +244,12 @@ def test_a_listing_whose_pages_are_not_lists_is_a_clear_error(first_page):
 def test_a_listing_entry_whose_name_is_not_text_is_kept_apart_not_a_crash():
     handler, _ = _batches({"docs": [{"name": ["x"]}, {"name": {"a": 1}}, {"name": "b"}], "totalDocs": 3})
     assert run(_list(client(handler))) == [{"name": ["x"]}, {"name": {"a": 1}}, {"name": "b"}]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_an_answer_holding_a_number_json_has_not_is_refused(constant):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=f'[{{"email": "a@x.io", "n": {constant}}}]'.encode())
+
+    with pytest.raises(BadResponse, match="the response body is not JSON"):
+        run(_team(client(handler)))

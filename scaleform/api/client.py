@@ -60,6 +60,11 @@ from scaleform.api.typed import TypedCalls
 from scaleform.redaction import redact, register_secret
 
 
+def _non_finite(name: str) -> float:
+    # NaN and Infinity are not JSON: one in live params would reach plan files and manifests.
+    raise ValueError(f"the body holds {name}, which is not a JSON number")
+
+
 class ApiClient(TypedCalls):
     def __init__(
         self,
@@ -239,7 +244,7 @@ class ApiClient(TypedCalls):
             if not parse:  # the caller only needs to know it succeeded
                 return None, None
             try:
-                return None, json.loads(body)
+                return None, json.loads(body, parse_constant=_non_finite)
             except ValueError:
                 raise BadResponse(call.method, call.path, 200, "the response body is not JSON") from None
             except RecursionError:
