@@ -21,8 +21,8 @@ _FORMAT = (
 # Invisible marks and blank fillers: a name holding one looks like the name without it. Not in _FORMAT,
 # so printed text keeps them (emoji need variation selectors, flags need tag characters).
 _INVISIBLE = (
-    "\u034f\u115f\u1160\u180b-\u180d\u180f\u3164\ufe00-\ufe0f\uffa0"
-    "\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180d\u180f\u2065\u2800\u3164\ufe00-\ufe0f\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e0fff"
 )
 CONTROL_CLASS = "\x00-\x1f\x7f-\x9f" + _FORMAT + _INVISIBLE
 _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
