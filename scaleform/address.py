@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from scaleform.kinds import KINDS, Kind
+from scaleform.redaction import cut
 
 __all__ = [
     "ADDRESSES",
@@ -79,8 +80,7 @@ class Address:
             match = pattern.fullmatch(text)
             if match is not None:
                 return Address.of(kind, match.groupdict())
-        shown = repr(text[:200]) + ("…" if len(text) > 200 else "")
-        raise ValueError(f"not a scaleform address: {shown}")
+        raise ValueError(f"not a scaleform address: {cut(text, 200)!r}")
 
 
 @dataclass(frozen=True)

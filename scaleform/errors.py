@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from scaleform.lines import one_line
+
 
 class Location(NamedTuple):
     """A position in a manifest file (1-based line and column, as editors show them).
@@ -46,7 +48,7 @@ class Problem:
         where = f"{self.location}: " if self.location else ""
         also = f" (see {self.other})" if self.other else ""
         # One line: a manifest value quoted in a message cannot print a line of its own.
-        return f"{where}{self.message}{also}".replace("\n", "\\n")
+        return one_line(f"{where}{self.message}{also}")
 
 
 class ScaleformError(Exception):

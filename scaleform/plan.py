@@ -17,7 +17,7 @@ from scaleform.kinds import KINDS
 from scaleform.model import LiveState
 from scaleform.names import terminal_safe, unaddressable, unaddressable_email
 from scaleform.operations import Operation, build_operations
-from scaleform.redaction import redacted_prefix
+from scaleform.redaction import cut
 from scaleform.refresh import RefreshScope
 from scaleform.rehearsal_record import Rehearsal
 from scaleform.targeting import Selection
@@ -108,7 +108,7 @@ class Plan:
                 rehearsal=Rehearsal.from_json(data["rehearsal"]) if data.get("rehearsal") is not None else None,
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            said = str(exc) if len(str(exc)) <= 300 else redacted_prefix(str(exc), 300) + "…"  # it may be huge
+            said = cut(str(exc), 300)  # an altered plan's text may be huge
             raise ScaleformError(f"{source} is damaged or incomplete ({type(exc).__name__}: {said})") from None
 
 
@@ -171,7 +171,7 @@ def _short(value: Any) -> str:
     import json
 
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= 200 else redacted_prefix(text, 200) + "…"
+    return cut(text, 200)
 
 
 def build_plan(

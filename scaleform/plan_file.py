@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaleform.errors import ScaleformError
+from scaleform.links import refuse_link
 from scaleform.plan import FORMAT_VERSION, Plan
 
 if TYPE_CHECKING:  # jsonschema is imported only when a plan is read: its import is slow
@@ -72,8 +73,7 @@ def write_plan(file: str, text: str) -> None:
     """Save a plan's JSON in `file`, never through a symbolic link (a pull request can commit one
     where CI saves its plan), and whole or not at all: a new file is renamed over the old one."""
     path = Path(file)
-    if path.is_symlink():
-        raise ScaleformError(f"scaleform does not write a plan through a symbolic link: {file} is one; remove it")
+    refuse_link(path, "a plan")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".plan-", delete=False) as f:

@@ -155,3 +155,9 @@ def redacted_prefix(text: str, limit: int) -> str:
     """At most `limit` characters of `text`, redacted before it is cut (see `Redactor`)."""
     redactor = _RUN.get()
     return redactor.redacted_prefix(text, limit) if redactor is not None else text[:limit]
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` when it has at most `limit` characters; else its redacted start and "…", `limit` in
+    all. Redacted first: a cut key is no longer one redaction recognizes."""
+    return text if len(text) <= limit else redacted_prefix(text, limit - 1) + "…"

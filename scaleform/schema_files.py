@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaleform.errors import ScaleformError
+from scaleform.links import refuse_link
 from scaleform.manifest.schema import schema_path
 
 SCHEMA_DIR = ".schema"
@@ -24,10 +25,8 @@ def shipped() -> list[Path]:
 def write_schemas(out_dir: str | Path) -> list[Path]:
     """Write the shipped schemas into `out_dir` (created if needed); always the current copies."""
     out = Path(out_dir)
-    # The folder is often in a repository a pull request can change: never write through a link.
     for path in (out, *(out / source.name for source in shipped())):
-        if path.is_symlink():
-            raise ScaleformError(f"scaleform does not write schemas through a symbolic link: {path} is one; remove it")
+        refuse_link(path, "schemas")
     try:
         out.mkdir(parents=True, exist_ok=True)
         written = []

@@ -4,6 +4,7 @@ one line; they never contain the key."""
 from __future__ import annotations
 
 from scaleform.errors import ScaleformError
+from scaleform.lines import one_line
 
 
 class ApiError(ScaleformError):
@@ -13,7 +14,7 @@ class ApiError(ScaleformError):
         self.method, self.path, self.status, self.detail = method, path, status, detail
         # The API's text is quoted inside one line: a line break in it is shown as `\n`, so an
         # answer cannot print a line of its own (a `::error` workflow command, a forged verdict).
-        detail = detail.replace("\n", "\\n")
+        detail = one_line(detail)
         if status == 200:
             text = f"{method} {path} returned a malformed response: {detail}"
         elif status:

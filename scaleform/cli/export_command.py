@@ -8,7 +8,7 @@ from scaleform.cli.commands import main
 from scaleform.cli.loading import target_for
 from scaleform.cli.options import OUTPUT, TARGET, CommandOptions, common_options
 from scaleform.cli.output import say
-from scaleform.render.lines import one_line
+from scaleform.lines import one_line
 
 
 @main.command()

@@ -14,7 +14,7 @@ from scaleform.cli.loading import early_target, manifest_load, sandbox_ready, sa
 from scaleform.cli.options import OUTPUT, CommandOptions, common_options, manifests_kept, target_option
 from scaleform.cli.output import emit, say
 from scaleform.cli.progress import ProgressLine
-from scaleform.render.lines import one_line
+from scaleform.lines import one_line
 
 if TYPE_CHECKING:  # at run time these load inside the commands that use them
     from scaleform.manifest import Manifests

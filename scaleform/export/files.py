@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from scaleform.errors import ScaleformError
+from scaleform.links import refuse_link
 from scaleform.listing import first_few
 
 SAFE = "-_.@+=,"
@@ -100,21 +101,14 @@ def _relative(rel: str) -> PurePosixPath:
     return path
 
 
-def _refuse_link(path: Path) -> None:
-    if path.is_symlink():
-        raise ScaleformError(
-            f"export does not write through symbolic links: {path} is one; remove it or choose another --out"
-        )
-
-
 def _refuse_links(out: Path, rel: PurePosixPath) -> Path:
     """`out / rel`, after checking that neither `out` nor anything under it on the way is a link
     (the folders above `out` are the operator's choice)."""
     path = out
-    _refuse_link(path)
+    refuse_link(path, "an export", "remove it or choose another --out")
     for part in rel.parts:
         path = path / part
-        _refuse_link(path)
+        refuse_link(path, "an export", "remove it or choose another --out")
     return path
 
 

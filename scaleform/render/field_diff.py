@@ -8,14 +8,13 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from scaleform.redaction import redacted_prefix
+from scaleform.redaction import cut
 
 
 def value_text(value: Any, limit: int = 160) -> str:
-    """`value` as JSON, at most `limit` characters; redacted before it is cut, since a cut key is no
-    longer one redaction recognizes."""
+    """`value` as JSON, at most `limit` characters (see `redaction.cut`)."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else redacted_prefix(text, limit - 1) + "…"
+    return cut(text, limit)
 
 
 def _path(prefix: str, steps: Iterable[Any]) -> str:

@@ -3,10 +3,10 @@ inside <details>, always under 60,000 characters."""
 
 from __future__ import annotations
 
+from scaleform.lines import one_line
 from scaleform.listing import first_lines
 from scaleform.plan import Plan
 from scaleform.redaction import redact
-from scaleform.render.lines import one_line
 from scaleform.render.rows import (
     KIND_TITLES,
     RELEASED_TITLE,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from scaleform.errors import Location, Problem
-from scaleform.render.lines import joined, one_line
+from scaleform.lines import joined, one_line
 
 Level = Literal["error", "warning", "notice"]
 

@@ -11,8 +11,8 @@ from scaleform.address import PERSON_ADDRESSES
 from scaleform.apply import ApplyReport, OpResult
 from scaleform.changes import Change
 from scaleform.kinds import KINDS
+from scaleform.lines import joined, one_line
 from scaleform.operations import Call
-from scaleform.render.lines import joined, one_line
 from scaleform.render.markdown import cell
 
 VERBS = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from scaleform.lines import joined
 from scaleform.listing import first_lines
 from scaleform.names import terminal_safe
 from scaleform.plan import Plan
-from scaleform.render.lines import joined
 from scaleform.render.rows import RELEASED_TITLE, Row, extra_summary, header, plan_rows, released, summary_line
 from scaleform.safety import refusal_line
 
